@@ -1,0 +1,225 @@
+"""Why each actor chooses what it chooses: the realist calculation, term by term.
+
+For every decision on the equilibrium path, the chosen action is set against
+each alternative, and the mover's difference in value is split into the
+mover's named payoff terms (sanctions, partnership, status, ...). Values are
+continuation values under the solution, so they already include how the
+others respond later; because terms are carried separately through solving,
+the split is exact: the term differences sum to the value difference.
+
+"On the equilibrium path" means: start at the root; at a decision node
+follow the most likely action; at a chance node follow every outcome with
+positive probability. Over parameter draws, values are averaged across draws
+(means of differences are differences of means, so the split stays exact)
+and the chosen action is the one with the highest mean probability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.analysis.forecast import Settings, solve_chunks
+from realpolitik.games.tree import NodeKind
+from realpolitik.scenario.compile import CHANCE, compile_scenario
+from realpolitik.scenario.model import Scenario
+
+#: Chance branches below this probability are not explained.
+MIN_BRANCH_PROBABILITY = 1e-9
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One alternative set against the chosen action."""
+
+    action: str
+    label: str
+    probability: float
+    difference: float  # value(chosen) - value(alternative), for the mover
+    terms: dict[str, float]  # the difference split into the mover's terms
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision on the equilibrium path and why it was taken."""
+
+    actor: str
+    move: str
+    history: list[tuple[str, str]]
+    reach: float
+    chosen: str
+    chosen_label: str
+    probability: float
+    value: float
+    value_terms: dict[str, float]
+    alternatives: list[Alternative]
+
+    def sentence(self, actor_name: str) -> str:
+        """The decision in words, e.g. 'China chooses neutral over
+        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'."""
+        parts = []
+        for alt in self.alternatives:
+            ranked = sorted(alt.terms.items(), key=lambda kv: -abs(kv[1]))
+            reasons = ", ".join(f"{name} {value:+.3g}" for name, value in ranked if abs(value) > 1e-12)
+            parts.append(f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})")
+        return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    scenario: Scenario
+    settings: Settings
+    decisions: list[Decision]
+
+    def table(self) -> pd.DataFrame:
+        """One row per (decision, alternative, term): the exact split."""
+        rows = []
+        for k, d in enumerate(self.decisions):
+            for alt in d.alternatives:
+                for term, value in alt.terms.items():
+                    rows.append(
+                        {
+                            "decision": k,
+                            "actor": d.actor,
+                            "move": d.move,
+                            "after": " > ".join(f"{a}:{b}" for a, b in d.history) or "(start)",
+                            "chosen": d.chosen,
+                            "alternative": alt.action,
+                            "term": term,
+                            "difference": value,
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "scenario": self.scenario.id,
+            "concept": self.settings.concept,
+            "lambda": self.settings.lam,
+            "draws": self.settings.draws,
+            "seed": self.settings.seed,
+            "decisions": [
+                {
+                    "actor": d.actor,
+                    "move": d.move,
+                    "after": [[a, b] for a, b in d.history],
+                    "reach_probability": d.reach,
+                    "chosen": d.chosen,
+                    "probability": d.probability,
+                    "value": d.value,
+                    "value_terms": d.value_terms,
+                    "alternatives": [
+                        {
+                            "action": a.action,
+                            "probability": a.probability,
+                            "difference": a.difference,
+                            "terms": a.terms,
+                        }
+                        for a in d.alternatives
+                    ],
+                    "text": d.sentence(self.scenario.actors[d.actor].name),
+                }
+                for d in self.decisions
+            ],
+        }
+
+
+def explain(
+    scenario: Scenario,
+    *,
+    concept: str | None = None,
+    lam: float | None = None,
+    draws: int = 0,
+    seed: int | None = None,
+    method: str = "mc",
+) -> Explanation:
+    """Explain every decision on the equilibrium path (module docstring)."""
+    settings = Settings.resolve(scenario, concept, lam, draws, seed, method)
+    compiled = compile_scenario(scenario)
+    tree = compiled.tree
+    n = 0
+    value_sum = None
+    behaviour_sum = None
+    reach_sum = None
+    for result in solve_chunks(compiled, settings, terms=True):
+        sol = result.solution
+        terms = sol.node_value_terms
+        assert terms is not None
+        value_sum = terms.sum(axis=0) if value_sum is None else value_sum + terms.sum(axis=0)
+        b = sol.behaviour.sum(axis=0)
+        behaviour_sum = b if behaviour_sum is None else behaviour_sum + b
+        r = sol.node_reach.sum(axis=0)
+        reach_sum = r if reach_sum is None else reach_sum + r
+        n += sol.n_draws
+    assert value_sum is not None and behaviour_sum is not None and reach_sum is not None
+    values = value_sum / n  # (nodes, players, terms)
+    behaviour = behaviour_sum / n
+    reach = reach_sum / n
+    term_ids = scenario.term_ids
+
+    decisions: list[Decision] = []
+    stack: list[tuple[int, list[tuple[str, str]]]] = [(0, [])]
+    while stack:
+        node, history = stack.pop()
+        kind = tree.node_kind[node]
+        if kind == NodeKind.TERMINAL:
+            continue
+        move = scenario.moves[int(compiled.node_move[node])]
+        kids = tree.children(node)
+        if kind == NodeKind.CHANCE:
+            outcomes = move.action_ids(CHANCE)
+            for k in range(len(kids) - 1, -1, -1):
+                if reach[kids[k]] > MIN_BRANCH_PROBABILITY * max(reach[node], 1e-300):
+                    stack.append((int(kids[k]), [*history, (move.id, outcomes[k])]))
+            continue
+        player = int(tree.node_player[node])
+        actor = tree.players[player]
+        infoset = int(tree.node_infoset[node])
+        lo = int(tree.action_offset[infoset])
+        probs = behaviour[lo : lo + len(kids)]
+        best = int(np.argmax(probs))
+        ids = move.action_ids(actor)
+        own_terms = [t.id for t in scenario.terms_of(actor)]
+        columns = [term_ids.index(t) for t in own_terms]
+        # value of each action to the mover, per term; inside a simultaneous
+        # stage the mover does not see the others' choice, so average over the
+        # nodes of its information set by how likely each is (Bayes' rule)
+        members = tree.infoset_nodes[infoset]
+        weight = reach[members]
+        weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(members), 1 / len(members))
+        member_kids = np.stack([tree.children(int(m)) for m in members])  # (m, a)
+        action_terms = np.einsum("m,mak->ak", weight, values[member_kids][:, :, player, columns])
+        chosen_terms = action_terms[best]
+        alternatives = []
+        for k in range(len(kids)):
+            if k == best:
+                continue
+            diff_terms = chosen_terms - action_terms[k]
+            alternatives.append(
+                Alternative(
+                    action=ids[k],
+                    label=move.label(actor, ids[k]),
+                    probability=float(probs[k]),
+                    difference=float(diff_terms.sum()),
+                    terms={t: float(v) for t, v in zip(own_terms, diff_terms, strict=True)},
+                )
+            )
+        alternatives.sort(key=lambda a: a.difference)
+        decisions.append(
+            Decision(
+                actor=actor,
+                move=move.id,
+                history=history,
+                reach=float(reach[node]),
+                chosen=ids[best],
+                chosen_label=move.label(actor, ids[best]),
+                probability=float(probs[best]),
+                value=float(chosen_terms.sum()),
+                value_terms={t: float(v) for t, v in zip(own_terms, chosen_terms, strict=True)},
+                alternatives=alternatives,
+            )
+        )
+        stack.append((int(kids[best]), [*history, (actor, ids[best])]))
+    return Explanation(scenario, settings, decisions)

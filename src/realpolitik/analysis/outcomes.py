@@ -1,0 +1,163 @@
+"""Per-draw outcomes of a solved scenario: what each actor does, which path
+the crisis takes, and the metrics, for every parameter draw.
+
+Why a module of its own: the forecast summaries, the results store and the
+sensitivity and discovery analyses all read the same per-draw quantities;
+computing them in one place keeps their definitions identical.
+
+Definitions (per draw):
+
+- ``action_probability[a]``: the probability that the actor takes action
+  ``a`` anywhere in the game: the sum, over the nodes where the actor makes
+  that move, of the probability of reaching the node times the probability
+  of choosing ``a`` there. A move that is not reached contributes nothing, so
+  an actor's probabilities over one move sum to the probability that the
+  move happens.
+- ``path_probability[t]``: the probability of ending at terminal ``t``.
+- ``metric_expectation[m]``: the metric's expected value, the sum over
+  terminals of the path probability times the metric at that terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.games.tree import NodeKind
+from realpolitik.scenario.compile import CHANCE, CompiledScenario
+from realpolitik.solve.tree_solution import TreeSolution, edge_probabilities
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ActionKey:
+    """One action of one actor in one move."""
+
+    actor: str
+    move: str
+    action: str
+    label: str
+
+    @property
+    def name(self) -> str:
+        """``actor:action`` (the target syntax of sensitivity and discovery)."""
+        return f"{self.actor}:{self.action}"
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeLayout:
+    """Which tree edges make up each action column; built once per scenario."""
+
+    compiled: CompiledScenario
+    keys: tuple[ActionKey, ...]
+    edge_column: NDArray[np.int64]  # (edges,) action column of each decision edge, -1 else
+
+    @classmethod
+    def of(cls, compiled: CompiledScenario) -> OutcomeLayout:
+        tree = compiled.tree
+        scenario = compiled.scenario
+        keys: list[ActionKey] = []
+        index: dict[tuple[str, str, str], int] = {}
+        for move in scenario.moves:
+            if move.kind == "chance":
+                continue
+            for actor in move.actors:
+                for action in move.actions[actor]:
+                    index[(move.id, actor, action.id)] = len(keys)
+                    keys.append(ActionKey(actor, move.id, action.id, action.label or action.id))
+        edge_column = np.full(tree.n_edges, -1, dtype=np.int64)
+        for node in np.flatnonzero(tree.node_kind == NodeKind.DECISION):
+            move = scenario.moves[int(compiled.node_move[node])]
+            actor = tree.players[int(tree.node_player[node])]
+            lo = int(tree.child_offset[node])
+            for k, action in enumerate(move.action_ids(actor)):
+                edge_column[lo + k] = index[(move.id, actor, action)]
+        return cls(compiled, tuple(keys), edge_column)
+
+    @cached_property
+    def column_matrix(self) -> FloatArray:
+        """``(edges, actions)`` 0/1 matrix summing edge probabilities into columns."""
+        matrix = np.zeros((self.compiled.tree.n_edges, len(self.keys)))
+        used = self.edge_column >= 0
+        matrix[np.flatnonzero(used), self.edge_column[used]] = 1.0
+        return matrix
+
+    @cached_property
+    def moves_of_keys(self) -> dict[tuple[str, str], list[int]]:
+        """(move, actor) -> the action columns of that choice."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for k, key in enumerate(self.keys):
+            out.setdefault((key.move, key.actor), []).append(k)
+        return out
+
+    def path_label(self, terminal: int) -> list[tuple[str, str]]:
+        """``[(actor or chance move, action), ...]`` along a terminal's path."""
+        tree = self.compiled.tree
+        scenario = self.compiled.scenario
+        steps = []
+        for node, action in tree.path(int(tree.terminal_node[terminal])):
+            move = scenario.moves[int(self.compiled.node_move[node])]
+            if tree.node_kind[node] == NodeKind.CHANCE:
+                steps.append((move.id, move.action_ids(CHANCE)[action]))
+            else:
+                actor = tree.players[int(tree.node_player[node])]
+                steps.append((actor, move.action_ids(actor)[action]))
+        return steps
+
+
+@dataclass(frozen=True, eq=False)
+class DrawOutcomes:
+    """Per-draw outcomes (see the module docstring), draws first."""
+
+    layout: OutcomeLayout
+    action_probability: FloatArray  # (D, actions)
+    path_probability: FloatArray  # (D, terminals)
+    metric_at_terminal: FloatArray  # (D, terminals, metrics)
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.path_probability.shape[0])
+
+    @cached_property
+    def metric_expectation(self) -> FloatArray:
+        """``(D, metrics)``."""
+        return np.einsum("dt,dtm->dm", self.path_probability, self.metric_at_terminal)
+
+    @cached_property
+    def modal_path(self) -> NDArray[np.int64]:
+        """``(D,)`` the most likely terminal of each draw (first on ties)."""
+        return np.argmax(self.path_probability, axis=1)
+
+    @cached_property
+    def most_likely(self) -> NDArray[np.bool_]:
+        """``(D, actions)`` whether each action is its (move, actor)'s most likely
+        choice in the draw (first action on exact ties); all False in draws
+        where the move never happens."""
+        out = np.zeros(self.action_probability.shape, dtype=bool)
+        rows = np.arange(self.n_draws)
+        for columns in self.layout.moves_of_keys.values():
+            block = self.action_probability[:, columns]
+            best = np.argmax(block, axis=1)
+            out[rows, np.asarray(columns)[best]] = block.sum(axis=1) > 0
+        return out
+
+
+def draw_outcomes(
+    layout: OutcomeLayout, solution: TreeSolution, metrics: dict[str, FloatArray]
+) -> DrawOutcomes:
+    """Compute :class:`DrawOutcomes` from a solution and the metric values
+    ``metric -> (D, terminals)`` of the same draws."""
+    tree = layout.compiled.tree
+    reach = solution.node_reach  # (D, N)
+    edge_reach = reach[:, tree.edge_parent] * edge_probabilities(solution.game, solution.behaviour)
+    action_probability = edge_reach @ layout.column_matrix
+    names = [m.id for m in layout.compiled.scenario.metrics]
+    if names:
+        metric_at = np.stack([np.asarray(metrics[n]) for n in names], axis=-1)
+    else:
+        metric_at = np.zeros((solution.n_draws, tree.n_terminals, 0))
+    return DrawOutcomes(layout, action_probability, solution.terminal_reach, metric_at)

@@ -1,0 +1,2 @@
+"""Bargaining forecasts: Bueno de Mesquita's expected-utility model (EUM) and
+KTAB's spatial model of politics (SMP), on shared input and result types."""

@@ -1,0 +1,351 @@
+"""Crisis-scenario commands: scenarios, validate, forecast, explain, pathways,
+export-gambit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from realpolitik.errors import InputError
+
+out = Console(highlight=False, soft_wrap=False, width=120)
+err = Console(stderr=True, highlight=False)
+
+
+class Concept(str, Enum):
+    spe = "spe"
+    qre = "qre"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Method(str, Enum):
+    mc = "mc"
+    lhs = "lhs"
+    sobol = "sobol"
+
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A built-in scenario name (see `realpolitik scenarios`) or a .yaml path.")
+]
+ConceptOpt = Annotated[
+    Concept | None,
+    typer.Option("--concept", help="spe (subgame-perfect) or qre (agent logit QRE). Default: the scenario's."),
+]
+LambdaOpt = Annotated[
+    float | None,
+    typer.Option("--lambda", help="Logit precision for qre, on the payoff scale. Default: the scenario's."),
+]
+DrawsOpt = Annotated[
+    int, typer.Option("--draws", help="Parameter draws (0: central values only).", min=0)
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Sampling seed (recorded; drawn if omitted).")]
+MethodOpt = Annotated[Method, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
+
+
+class RateColumn(ProgressColumn):
+    """Draws per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} draws/s")
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate and time left on stderr (silent for 0 draws)."""
+    if total <= 1:
+        yield lambda k: None
+        return
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda k: bar.advance(task, k)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from realpolitik.scenario.load import builtin_names, resolve
+
+    table = Table(title="Built-in scenarios", title_justify="left")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("as of")
+    table.add_column("actors")
+    for name in builtin_names():
+        sc = resolve(name)
+        table.add_row(name, sc.title, sc.as_of, ", ".join(sc.actor_ids))
+    out.print(table)
+
+
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file; print every problem as file:line: field: message."""
+    from realpolitik.scenario.compile import compile_scenario
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    compiled = compile_scenario(sc)
+    compiled.game(compiled.parameter_values())  # evaluates every expression once
+    out.print(
+        f"ok: {sc.id}: {len(sc.actors)} actors, {len(sc.parameters)} parameters, "
+        f"{len(sc.moves)} moves, {compiled.tree.n_terminals} paths, "
+        f"{len(sc.term_ids)} payoff terms, {len(sc.metrics)} metrics"
+    )
+
+
+def forecast(
+    scenario: ScenarioArg,
+    concept: ConceptOpt = None,
+    lam: LambdaOpt = None,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    method: MethodOpt = Method.mc,
+    fmt: FormatOpt = Format.table,
+    top: Annotated[int, typer.Option("--top", help="Pathways to show in the table.")] = 5,
+) -> None:
+    """Forecast who does what, the most likely pathways, metrics and the reasons."""
+    from realpolitik.analysis import explain as explain_mod
+    from realpolitik.analysis import forecast as forecast_mod
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    with progress_bar(draws, "solving") as advance:
+        result = forecast_mod.forecast(
+            sc,
+            concept=concept.value if concept else None,
+            lam=lam,
+            draws=draws,
+            seed=seed,
+            method=method.value,
+            progress=advance,
+        )
+    if fmt == Format.json:
+        _print_json(result.to_json())
+        return
+    if fmt == Format.csv:
+        sys.stdout.write(result.actions.to_csv(index=False))
+        return
+    s = result.settings
+    how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
+    how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
+    out.print(f"[bold]{sc.title}[/bold]  (as of {sc.as_of}; {how})")
+    table = Table(title="Who does what", title_justify="left")
+    table.add_column("actor")
+    table.add_column("action")
+    table.add_column("probability", justify="right")
+    if s.draws:
+        table.add_column("90% interval", justify="right")
+        table.add_column("most likely in", justify="right")
+    for row in result.actions.itertuples():
+        cells = [str(row.actor), str(row.action), _pct(float(row.probability))]
+        if s.draws:
+            cells += [f"{_pct(float(row.p05))}-{_pct(float(row.p95))}", _pct(float(row.most_likely_share))]
+        table.add_row(*cells)
+    out.print(table)
+    _pathway_table(result, top)
+    if len(result.metrics):
+        mt = Table(title="Expected metrics", title_justify="left")
+        mt.add_column("metric")
+        mt.add_column("expected", justify="right")
+        if s.draws:
+            mt.add_column("90% interval", justify="right")
+        mt.add_column("unit")
+        for row in result.metrics.itertuples():
+            cells = [str(row.metric), f"{float(row.mean):.3g}"]
+            if s.draws:
+                cells.append(f"{float(row.p05):.3g} to {float(row.p95):.3g}")
+            cells.append(str(row.unit))
+            mt.add_row(*cells)
+        out.print(mt)
+    why = explain_mod.explain(
+        sc,
+        concept=s.concept,
+        lam=s.lam,
+        draws=min(s.draws, 2000),
+        seed=s.seed,
+        method=s.method,
+    )
+    out.print("[bold]Why[/bold] (the chosen action against each alternative, term by term):")
+    for decision in why.decisions[:6]:
+        out.print("  - " + decision.sentence(sc.actors[decision.actor].name))
+
+
+def _pathway_table(result: Any, top: int) -> None:
+    metric_ids = [m.id for m in result.scenario.metrics]
+    table = Table(title="Most likely pathways", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("path (actions in order)", overflow="fold", min_width=30)
+    table.add_column("probability", justify="right")
+    for m in metric_ids:
+        table.add_column(m, justify="right")
+    for k, (_, row) in enumerate(result.pathways.head(top).iterrows()):
+        cells = [str(k + 1), " > ".join(b for _, b in row["steps"]), _pct(float(row["probability"]))]
+        cells += [f"{float(row[m]):.3g}" if row[m] == row[m] else "-" for m in metric_ids]
+        table.add_row(*cells)
+    out.print(table)
+
+
+def explain(
+    scenario: ScenarioArg,
+    concept: ConceptOpt = None,
+    lam: LambdaOpt = None,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    method: MethodOpt = Method.mc,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Why: each decision on the equilibrium path against its alternatives, term by term."""
+    from realpolitik.analysis.explain import explain as run_explain
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    result = run_explain(
+        sc,
+        concept=concept.value if concept else None,
+        lam=lam,
+        draws=draws,
+        seed=seed,
+        method=method.value,
+    )
+    if fmt == Format.json:
+        _print_json(result.to_json())
+        return
+    if fmt == Format.csv:
+        sys.stdout.write(result.table().to_csv(index=False))
+        return
+    for decision in result.decisions:
+        name = sc.actors[decision.actor].name
+        after = " > ".join(f"{a}:{b}" for a, b in decision.history) or "the start"
+        out.print(
+            f"\n[bold]{name}[/bold] at [italic]{decision.move}[/italic] after {after} "
+            f"(reached with probability {decision.reach:.2f}) chooses "
+            f"[bold]{decision.chosen}[/bold] ({decision.probability:.0%})"
+        )
+        terms = list(decision.value_terms)
+        table = Table(show_edge=False)
+        table.add_column(f"{decision.chosen} minus ...")
+        for term in terms:
+            table.add_column(term, justify="right")
+        table.add_column("total", justify="right")
+        for alt in decision.alternatives:
+            table.add_row(
+                f"{alt.action} ({alt.probability:.0%})",
+                *[f"{alt.terms[t]:+.3g}" for t in terms],
+                f"{alt.difference:+.3g}",
+            )
+        out.print(table)
+
+
+def pathways(
+    scenario: ScenarioArg,
+    concept: ConceptOpt = None,
+    lam: LambdaOpt = None,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    method: MethodOpt = Method.mc,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Every escalation pathway with its probability and metrics, most likely first."""
+    from realpolitik.analysis import forecast as forecast_mod
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    with progress_bar(draws, "solving") as advance:
+        result = forecast_mod.forecast(
+            sc,
+            concept=concept.value if concept else None,
+            lam=lam,
+            draws=draws,
+            seed=seed,
+            method=method.value,
+            progress=advance,
+        )
+    if fmt == Format.json:
+        _print_json(result.to_json()["pathways"])
+        return
+    if fmt == Format.csv:
+        sys.stdout.write(result.pathways.drop(columns=["steps"]).to_csv(index=False))
+        return
+    _pathway_table(result, len(result.pathways))
+
+
+def export_gambit(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Argument(help="The .efg file to write.")],
+) -> None:
+    """Write the scenario's game at the central parameter values as a Gambit .efg file."""
+    from realpolitik.games.gambit_io import write_efg
+    from realpolitik.scenario.compile import compile_scenario
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    compiled = compile_scenario(sc)
+    game = compiled.game(compiled.parameter_values(), terms=False)
+    text = write_efg(game)
+    if output.suffix != ".efg":
+        raise InputError(f"output file {output} should end in .efg")
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {output}: {error.strerror}") from None
+    err.print(f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scenarios")(scenarios)
+    app.command("validate")(validate)
+    app.command("forecast")(forecast)
+    app.command("explain")(explain)
+    app.command("pathways")(pathways)
+    app.command("export-gambit")(export_gambit)

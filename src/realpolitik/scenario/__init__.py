@@ -1,0 +1,1 @@
+"""Crisis scenarios: the file format, its validation, and its expression language."""

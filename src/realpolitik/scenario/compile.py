@@ -1,0 +1,401 @@
+"""Compile a scenario into a game tree, and evaluate its payoff terms, chance
+probabilities and metrics on parameter draws as arrays.
+
+The tree's shape depends only on actions (conditions may not test
+parameters), so it is built once; everything that depends on parameters is
+evaluated per draw with the expression kernels, all draws and all paths at
+once: parameters enter as ``(draws, 1)`` arrays and each action variable as
+a ``(1, paths)`` array of action indices, so every term is one broadcast
+evaluation of shape ``(draws, paths)``.
+
+Move semantics (see ``docs/scenario-format.md``): moves happen in the order
+listed; a move whose ``when`` is false on a path is skipped there. A
+simultaneous move becomes a stage: the first listed actor's node, then each
+further actor's nodes in one information set (nobody sees the others'
+choice), Gambit's encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.errors import InputError
+from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
+from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
+from realpolitik.scenario.model import Move, Scenario
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: A path's history: subject (move id, or actor id for an actor's only
+#: move) -> index of the action taken.
+History = dict[str, int]
+
+CHANCE = "chance"
+
+
+def _subjects_of(moves: tuple[Move, ...]) -> dict[str, tuple[str, str]]:
+    """Expression subjects: name -> (move id, actor) whose choice it denotes."""
+    count: dict[str, int] = {}
+    for move in moves:
+        for actor in move.actors:
+            count[actor] = count.get(actor, 0) + 1
+    out: dict[str, tuple[str, str]] = {}
+    for move in moves:
+        if move.kind in ("decision", "chance"):
+            out[move.id] = (move.id, move.actors[0])
+        for actor in move.actors:
+            if actor != CHANCE and count[actor] == 1:
+                out[actor] = (move.id, actor)
+    return out
+
+
+def _history_arrays(
+    histories: list[History], subjects: Mapping[str, tuple[str, str]]
+) -> dict[str, IntArray]:
+    """``subject -> (1, n)`` action indices (-1: did not move) for ``n`` histories."""
+    out: dict[str, IntArray] = {}
+    for subject in subjects:
+        out[subject] = np.array([[h.get(subject, -1) for h in histories]], dtype=np.int64)
+    return out
+
+
+def _condition_holds(move: Move, history: History, subjects: Mapping[str, tuple[str, str]]) -> bool:
+    if move.when is None:
+        return True
+    actions = {s: np.array(history.get(s, -1)) for s in move.when.actors}
+    return bool(move.when.evaluate({}, actions))
+
+
+def _record(
+    history: History, move: Move, actor: str, index: int, subjects: Mapping[str, tuple[str, str]]
+) -> History:
+    new = dict(history)
+    for name, (move_id, who) in subjects.items():
+        if move_id == move.id and who == actor:
+            new[name] = index
+    return new
+
+
+def expand_paths(
+    moves: tuple[Move, ...], *, limit: int, visit: Callable[[str], None] | None = None
+) -> list[History]:
+    """Every path's history, in depth-first order, without building a tree.
+
+    Raises
+    ------
+    InputError
+        If there would be more than ``limit`` paths.
+    """
+    subjects = _subjects_of(moves)
+    paths: list[History] = []
+
+    def grow(position: int, history: History) -> None:
+        while position < len(moves) and not _condition_holds(moves[position], history, subjects):
+            position += 1
+        if position == len(moves):
+            paths.append(history)
+            if len(paths) > limit:
+                raise InputError(
+                    f"the moves make more than {limit} paths; simplify the scenario "
+                    "(fewer actions, or conditions that end paths sooner)"
+                )
+            return
+        move = moves[position]
+        if visit is not None:
+            visit(move.id)
+        profiles: list[History] = [history]
+        for actor in move.actors:
+            profiles = [
+                _record(h, move, actor, k, subjects)
+                for h in profiles
+                for k in range(len(move.actions[actor]))
+            ]
+        for h in profiles:
+            grow(position + 1, h)
+
+    grow(0, {})
+    return paths
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledScenario:
+    """A scenario's game tree plus what is needed to evaluate it on draws.
+
+    Attributes
+    ----------
+    scenario : the source scenario.
+    tree : the game tree (players = the scenario's actors, in order).
+    terminal_history : each terminal's history, in terminal order.
+    node_move : ``(nodes,)`` index into ``scenario.moves`` of the move made at
+        each node (-1 at terminals).
+    chance_nodes : move id -> ``(node ids, histories)`` of its chance nodes.
+    """
+
+    scenario: Scenario
+    tree: GameTree
+    terminal_history: tuple[History, ...]
+    node_move: IntArray
+    node_history: tuple[History, ...]
+    subjects: Mapping[str, tuple[str, str]]
+
+    @property
+    def players(self) -> tuple[str, ...]:
+        return self.tree.players
+
+    @cached_property
+    def terminal_actions(self) -> dict[str, IntArray]:
+        """``subject -> (1, terminals)`` action indices for expression evaluation."""
+        return _history_arrays(list(self.terminal_history), self.subjects)
+
+    @cached_property
+    def _chance_groups(self) -> list[tuple[Move, IntArray, dict[str, IntArray]]]:
+        groups = []
+        for index, move in enumerate(self.scenario.moves):
+            if move.kind != "chance":
+                continue
+            nodes = np.flatnonzero(self.node_move == index)
+            if len(nodes) == 0:
+                continue
+            histories = [self.node_history[n] for n in nodes]
+            groups.append((move, nodes, _history_arrays(histories, self.subjects)))
+        return groups
+
+    def parameter_values(self, draws: FloatArray | None = None) -> dict[str, FloatArray]:
+        """``name -> (D, 1)`` parameter arrays from ``(D, k)`` draws (columns in
+        the scenario's parameter order), or the central values when None."""
+        names = self.scenario.parameter_ids
+        if draws is None:
+            row = np.array([[self.scenario.parameters[n].central for n in names]])
+        else:
+            row = np.asarray(draws, dtype=np.float64)
+            if row.ndim != 2 or row.shape[1] != len(names):
+                raise ValueError(f"draws must be (D, {len(names)}), got {row.shape}")
+        return {name: row[:, k : k + 1] for k, name in enumerate(names)}
+
+    def _evaluate(
+        self,
+        expression: Expression,
+        params: Mapping[str, FloatArray],
+        actions: Mapping[str, IntArray],
+        what: str,
+        line: int | None,
+    ) -> FloatArray:
+        try:
+            value = expression.evaluate(params, actions, check_finite=True)
+        except NonFiniteError as error:
+            draw = error.index[0] if error.index else 0
+            shown = ", ".join(
+                f"{p}={float(np.ravel(params[p])[min(draw, np.size(params[p]) - 1)]):.6g}"
+                for p in sorted(expression.parameters)
+            )
+            raise InputError(
+                f"{error.reason} at draw {draw} ({shown or 'no parameters'})",
+                file=self.scenario.file,
+                line=line,
+                field=what,
+            ) from None
+        except ExpressionError as error:
+            raise InputError(error.reason, file=self.scenario.file, line=line, field=what) from None
+        out: FloatArray = np.asarray(value, dtype=np.float64)
+        return out
+
+    def draws_of(self, params: Mapping[str, FloatArray]) -> int:
+        return max((int(np.shape(v)[0]) for v in params.values()), default=1)
+
+    def chance_probabilities(self, params: Mapping[str, FloatArray]) -> FloatArray:
+        """``(D, chance edges)`` probabilities, checked to lie in [0, 1] and sum to 1."""
+        tree = self.tree
+        n_draws = self.draws_of(params)
+        out = np.empty((n_draws, len(tree.chance_edge)))
+        column = {int(e): k for k, e in enumerate(tree.chance_edge)}
+        for move, nodes, actions in self._chance_groups:
+            total = np.zeros((n_draws, len(nodes)))
+            outcomes = move.action_ids(CHANCE)
+            for k, outcome in enumerate(outcomes):
+                field = f"moves.{move.id}.chance.{outcome}"
+                value = np.broadcast_to(
+                    self._evaluate(move.probabilities[outcome], params, actions, field, move.line),
+                    (n_draws, len(nodes)),
+                )
+                bad = (value < -PROB_SUM_TOL) | (value > 1 + PROB_SUM_TOL)
+                if bad.any():
+                    draw, node = (int(i) for i in np.argwhere(bad)[0])
+                    raise InputError(
+                        f"probability {value[draw, node]:.6g} is outside [0, 1] at draw {draw} "
+                        f"({self._draw_text(params, draw, move.probabilities[outcome])}); "
+                        "keep it in range, e.g. with clip(..., 0, 1)",
+                        file=self.scenario.file,
+                        line=move.line,
+                        field=field,
+                    )
+                total += value
+                edges = [column[int(tree.child_offset[n]) + k] for n in nodes]
+                out[:, edges] = value
+            off = np.abs(total - 1.0) > 1e-9
+            if off.any():
+                draw, node = (int(i) for i in np.argwhere(off)[0])
+                raise InputError(
+                    f"the outcome probabilities sum to {total[draw, node]:.9g}, not 1, at draw "
+                    f"{draw}; make the last outcome '1 - ...' of the others",
+                    file=self.scenario.file,
+                    line=move.line,
+                    field=f"moves.{move.id}.chance",
+                )
+        return np.clip(out, 0.0, 1.0)
+
+    def _draw_text(self, params: Mapping[str, FloatArray], draw: int, expr: Expression) -> str:
+        shown = [
+            f"{p}={float(np.ravel(params[p])[min(draw, np.size(params[p]) - 1)]):.6g}"
+            for p in sorted(expr.parameters)
+        ]
+        return ", ".join(shown) or "no parameters"
+
+    def with_derived(self, params: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+        """Parameters plus every derived quantity at every terminal ``(D, T)``."""
+        if not self.scenario.derived:
+            return dict(params)
+        values: dict[str, FloatArray] = dict(params)
+        for item in self.scenario.derived:
+            values[item.id] = self._evaluate(
+                item.expression, values, self.terminal_actions, f"derived.{item.id}", item.line
+            ) if item.expression.kind == "number" else np.asarray(
+                item.expression.evaluate(values, self.terminal_actions)
+            )
+        return values
+
+    def payoff_terms(self, params: Mapping[str, FloatArray]) -> FloatArray:
+        """``(D, terminals, players, terms)`` every term at every terminal."""
+        scenario = self.scenario
+        n_draws = self.draws_of(params)
+        term_ids = scenario.term_ids
+        out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
+        actions = self.terminal_actions
+        params = self.with_derived(params)
+        for term in scenario.terms:
+            value = self._evaluate(
+                term.expression, params, actions, f"payoffs.{term.actor}.{term.id}", term.line
+            )
+            out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
+        return out
+
+    def payoffs(self, params: Mapping[str, FloatArray]) -> FloatArray:
+        """``(D, terminals, players)`` total payoffs (terms summed)."""
+        scenario = self.scenario
+        n_draws = self.draws_of(params)
+        out = np.zeros((n_draws, self.tree.n_terminals, len(self.players)))
+        actions = self.terminal_actions
+        params = self.with_derived(params)
+        for term in scenario.terms:
+            out[:, :, self.players.index(term.actor)] += self._evaluate(
+                term.expression, params, actions, f"payoffs.{term.actor}.{term.id}", term.line
+            )
+        return out
+
+    def metric_values(self, params: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+        """``metric -> (D, terminals)`` each metric at each terminal."""
+        n_draws = self.draws_of(params)
+        shape = (n_draws, self.tree.n_terminals)
+        params = self.with_derived(params)
+        return {
+            metric.id: np.broadcast_to(
+                self._evaluate(
+                    metric.expression,
+                    params,
+                    self.terminal_actions,
+                    f"metrics.{metric.id}",
+                    metric.line,
+                ),
+                shape,
+            )
+            for metric in self.scenario.metrics
+        }
+
+    def game(self, params: Mapping[str, FloatArray], *, terms: bool = True) -> TreeGame:
+        """The tree with payoffs (and chance probabilities) for these draws."""
+        chance = self.chance_probabilities(params) if len(self.tree.chance_edge) else None
+        if terms:
+            return TreeGame(
+                self.tree,
+                self.payoff_terms(params),
+                term_names=self.scenario.term_ids,
+                chance_probs=chance,
+                source=self.scenario.file,
+            )
+        return TreeGame(
+            self.tree, self.payoffs(params), chance_probs=chance, source=self.scenario.file
+        )
+
+
+def compile_scenario(scenario: Scenario) -> CompiledScenario:
+    """Build the scenario's game tree (see the module docstring)."""
+    moves = scenario.moves
+    subjects = _subjects_of(moves)
+    builder = TreeBuilder(list(scenario.actor_ids), title=scenario.title)
+    node_move: dict[int, int] = {}
+    node_history: dict[int, History] = {}
+    terminals: list[tuple[int, History]] = []
+
+    def grow(node: int, position: int, history: History) -> None:
+        while position < len(moves) and not _condition_holds(moves[position], history, subjects):
+            position += 1
+        if position == len(moves):
+            builder.terminal(node, [0.0] * len(scenario.actors))
+            terminals.append((node, history))
+            return
+        move = moves[position]
+        node_move[node] = position
+        node_history[node] = history
+        if move.kind == "chance":
+            outcomes = move.action_ids(CHANCE)
+            kids = builder.chance(
+                node, outcomes, [1.0 / len(outcomes)] * len(outcomes), label=move.id
+            )
+            for k, kid in enumerate(kids):
+                grow(kid, position + 1, _record(history, move, CHANCE, k, subjects))
+            return
+        # a decision is a one-actor stage; a simultaneous move chains its actors
+        # with one information set per later actor for this stage instance
+        frontier: list[tuple[int, History]] = [(node, history)]
+        for k, actor in enumerate(move.actors):
+            infoset = None if k == 0 else (move.id, actor, tuple(sorted(history.items())))
+            nxt: list[tuple[int, History]] = []
+            for at, h in frontier:
+                node_move[at] = position
+                node_history[at] = h
+                kids = builder.decision(
+                    at, actor, move.action_ids(actor), infoset=infoset, label=move.id
+                )
+                for a, kid in enumerate(kids):
+                    nxt.append((kid, _record(h, move, actor, a, subjects)))
+            frontier = nxt
+        for kid, h in frontier:
+            grow(kid, position + 1, h)
+
+    grow(builder.root, 0, {})
+    tree, _ = builder.build()
+    # map builder ids (creation order) to the tree's prefix order
+    order = builder.node_index()
+    n = tree.n_nodes
+    move_of = np.full(n, -1, dtype=np.int64)
+    history_of: list[History] = [{} for _ in range(n)]
+    for old, new in order.items():
+        if old in node_move:
+            move_of[new] = node_move[old]
+            history_of[new] = node_history[old]
+    terminal_history: list[History] = [{} for _ in range(tree.n_terminals)]
+    for old, history in terminals:
+        terminal_history[int(tree.node_terminal[order[old]])] = history
+    return CompiledScenario(
+        scenario=scenario,
+        tree=tree,
+        terminal_history=tuple(terminal_history),
+        node_move=move_of,
+        node_history=tuple(history_of),
+        subjects=subjects,
+    )

@@ -1,0 +1,739 @@
+"""Load and validate a scenario file: every mistake, in one pass, as
+``file:line: field: message``.
+
+Validation runs in layers, collecting problems instead of stopping at the
+first: the YAML itself (:mod:`realpolitik.scenario.yaml_source`), the shape
+of each section, names (unknown references get a did-you-mean), the
+expressions (parsed against the scenario's names), and the structure of the
+moves (conditions may only test earlier moves; every move must happen on
+some path; the tree must stay within size limits). The result is a
+:class:`~realpolitik.scenario.model.Scenario` or an
+:class:`~realpolitik.errors.InputError` carrying every problem found.
+
+The format is documented in ``docs/scenario-format.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from realpolitik.errors import InputError, Problem
+from realpolitik.scenario.expressions import (
+    Expression,
+    ExpressionContext,
+    ExpressionError,
+    parse_expression,
+)
+from realpolitik.scenario.model import (
+    Action,
+    Actor,
+    Derived,
+    Metric,
+    Move,
+    MoveKind,
+    Parameter,
+    Scenario,
+    SolveDefaults,
+    Source,
+    Term,
+)
+from realpolitik.scenario.yaml_source import PathKey, SourceMap, field_name, load_yaml
+from realpolitik.uncertainty.distributions import Fixed, from_spec
+
+#: Limits on what one scenario may declare.
+MAX_ACTORS = 16
+MAX_PARAMETERS = 1000
+MAX_MOVES = 40
+MAX_ACTIONS = 16
+MAX_TERMS = 64
+#: Most paths (terminal nodes) a scenario's tree may have.
+MAX_PATHS = 50_000
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+TOP_KEYS = (
+    "format",
+    "id",
+    "title",
+    "description",
+    "as_of",
+    "sources",
+    "actors",
+    "parameters",
+    "moves",
+    "derived",
+    "payoffs",
+    "metrics",
+    "solve",
+)
+PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
+MOVE_KEYS = ("id", "actor", "actors", "chance", "actions", "when", "description")
+
+
+def _suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Checker:
+    """Collects located problems while walking the parsed YAML."""
+
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, path: PathKey, message: str, *, key: bool = True) -> None:
+        line = self.source.key_line(path) if key else self.source.line(path)
+        self.problems.append(Problem(message, self.source.file, line, field_name(path) or None))
+
+    def add_error(self, path: PathKey, error: InputError) -> None:
+        line = self.source.key_line(path)
+        for problem in error.problems:
+            where = problem.field or field_name(path) or None
+            if isinstance(error, ExpressionError):
+                where = field_name(path) or None
+            self.problems.append(Problem(problem.message, self.source.file, line, where))
+
+    def mapping(
+        self,
+        value: Any,
+        path: PathKey,
+        *,
+        allowed: tuple[str, ...] | None = None,
+        required: tuple[str, ...] = (),
+        what: str = "a mapping",
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.add(path, f"expected {what}, got {_kind(value)}")
+            return None
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.add(
+                        (*path, key),
+                        f"unknown key '{key}'{_suggest(key, allowed)}; allowed: {', '.join(allowed)}",
+                    )
+        for key in required:
+            if key not in value:
+                self.add(path, f"missing '{key}'")
+        return value
+
+    def text(self, value: Any, path: PathKey, *, required: bool = False) -> str:
+        if value is None:
+            if required:
+                self.add(path, "missing text")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.add(path, f"expected text, got {_kind(value)}")
+            return ""
+        return str(value)
+
+    def ident(self, name: Any, path: PathKey, what: str) -> bool:
+        if not isinstance(name, str) or not _IDENT.match(name):
+            self.add(
+                path,
+                f"{what} id {name!r} must start with a letter or '_' and contain only letters, "
+                "digits and '_'",
+            )
+            return False
+        return True
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text {value!r}" if len(value) < 40 else "text"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _sources(ck: _Checker, raw: Any) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    if raw is None:
+        return out
+    table = ck.mapping(raw, ("sources",), what="a mapping of source ids to citations")
+    for sid, entry in (table or {}).items():
+        path: PathKey = ("sources", sid)
+        if isinstance(entry, str):
+            out[sid] = Source(sid, entry)
+            continue
+        spec = ck.mapping(entry, path, allowed=("cite", "url", "note"), required=("cite",))
+        if spec is None:
+            continue
+        out[sid] = Source(
+            sid,
+            ck.text(spec.get("cite"), (*path, "cite")),
+            ck.text(spec.get("url"), (*path, "url")),
+            ck.text(spec.get("note"), (*path, "note")),
+        )
+    return out
+
+
+def _actors(ck: _Checker, raw: Any) -> dict[str, Actor]:
+    out: dict[str, Actor] = {}
+    table = ck.mapping(raw, ("actors",), what="a mapping of actor ids to names")
+    if table is None:
+        return out
+    if not table:
+        ck.add(("actors",), "a scenario needs at least one actor")
+    if len(table) > MAX_ACTORS:
+        ck.add(("actors",), f"{len(table)} actors; at most {MAX_ACTORS} are allowed")
+    for aid, entry in table.items():
+        path: PathKey = ("actors", aid)
+        if not ck.ident(aid, path, "actor"):
+            continue
+        if entry is None or isinstance(entry, str):
+            out[aid] = Actor(aid, entry or aid)
+            continue
+        spec = ck.mapping(entry, path, allowed=("name", "description"))
+        if spec is None:
+            continue
+        out[aid] = Actor(
+            aid,
+            ck.text(spec.get("name"), (*path, "name")) or aid,
+            ck.text(spec.get("description"), (*path, "description")),
+        )
+    return out
+
+
+def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[str, Parameter]:
+    out: dict[str, Parameter] = {}
+    if raw is None:
+        return out
+    table = ck.mapping(raw, ("parameters",), what="a mapping of parameter ids to distributions")
+    if table is None:
+        return out
+    if len(table) > MAX_PARAMETERS:
+        ck.add(("parameters",), f"{len(table)} parameters; at most {MAX_PARAMETERS} are allowed")
+    for pid, spec in table.items():
+        path: PathKey = ("parameters", pid)
+        if not ck.ident(pid, path, "parameter"):
+            continue
+        try:
+            distribution = from_spec(spec, where=field_name(path), extra_keys=PARAMETER_KEYS)
+        except InputError as error:
+            ck.add_error(path, error)
+            # keep the name known, so expressions using it do not cascade errors
+            distribution = Fixed(0.0)
+        meta = spec if isinstance(spec, dict) else {}
+        cited = meta.get("source")
+        cites: list[str] = []
+        if cited is None:
+            ck.add(
+                path,
+                "missing 'source': every parameter cites where its value comes from "
+                "(a key of 'sources', e.g. source: [hung2022])",
+            )
+        else:
+            items = cited if isinstance(cited, list) else [cited]
+            for k, item in enumerate(items):
+                where: PathKey = (
+                    (*path, "source", k) if isinstance(cited, list) else (*path, "source")
+                )
+                if not isinstance(item, str) or not item:
+                    ck.add(where, f"a source is a source id, got {_kind(item)}")
+                elif item not in sources:
+                    ck.add(
+                        where,
+                        f"unknown source '{item}'{_suggest(item, sources)}; declare it under "
+                        "'sources'",
+                    )
+                else:
+                    cites.append(item)
+        out[pid] = Parameter(
+            id=pid,
+            distribution=distribution,
+            description=ck.text(meta.get("description"), (*path, "description")),
+            unit=ck.text(meta.get("unit"), (*path, "unit")),
+            sources=tuple(cites),
+            note=ck.text(meta.get("note"), (*path, "note")),
+            line=ck.source.key_line(path),
+        )
+    return out
+
+
+def _action_list(ck: _Checker, raw: Any, path: PathKey) -> list[Action]:
+    actions: list[Action] = []
+    if isinstance(raw, list):
+        entries: list[tuple[Any, Any, PathKey]] = [(a, "", (*path, k)) for k, a in enumerate(raw)]
+    elif isinstance(raw, dict):
+        entries = [(a, label, (*path, a)) for a, label in raw.items()]
+    else:
+        ck.add(
+            path, f"expected a list of action ids or a mapping of ids to labels, got {_kind(raw)}"
+        )
+        return actions
+    if not entries:
+        ck.add(path, "a move needs at least one action")
+    if len(entries) > MAX_ACTIONS:
+        ck.add(path, f"{len(entries)} actions; at most {MAX_ACTIONS} are allowed")
+    seen: set[str] = set()
+    for aid, label, where in entries:
+        if not ck.ident(aid, where, "action"):
+            continue
+        if aid in seen:
+            ck.add(where, f"action '{aid}' is listed twice")
+            continue
+        seen.add(aid)
+        if isinstance(label, dict):
+            label = label.get("label", "")
+        actions.append(Action(aid, ck.text(label, where)))
+    return actions
+
+
+class _RawMove:
+    def __init__(self, index: int, mid: str, kind: MoveKind, actors: tuple[str, ...]) -> None:
+        self.index = index
+        self.id = mid
+        self.kind = kind
+        self.actors = actors
+        self.actions: dict[str, list[Action]] = {}
+        self.probabilities: dict[str, Any] = {}
+        self.when: Any = None
+        self.description = ""
+
+    @property
+    def path(self) -> PathKey:
+        return ("moves", self.index)
+
+
+def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove]:
+    out: list[_RawMove] = []
+    if not isinstance(raw, list):
+        ck.add(("moves",), f"expected a list of moves, got {_kind(raw)}")
+        return out
+    if not raw:
+        ck.add(("moves",), "a scenario needs at least one move")
+    if len(raw) > MAX_MOVES:
+        ck.add(("moves",), f"{len(raw)} moves; at most {MAX_MOVES} are allowed")
+    ids: set[str] = set()
+    for index, entry in enumerate(raw):
+        path: PathKey = ("moves", index)
+        spec = ck.mapping(entry, path, allowed=MOVE_KEYS, required=("id",))
+        if spec is None or "id" not in spec:
+            continue
+        mid = spec["id"]
+        if not ck.ident(mid, (*path, "id"), "move"):
+            continue
+        if mid in ids:
+            ck.add((*path, "id"), f"move id '{mid}' is used twice")
+            continue
+        if mid in actors:
+            ck.add(
+                (*path, "id"),
+                f"move id '{mid}' is also an actor id; name moves differently from actors "
+                f"(e.g. '{mid}_choice')",
+            )
+            continue
+        ids.add(mid)
+        kinds = [k for k in ("actor", "actors", "chance") if k in spec]
+        if len(kinds) != 1:
+            ck.add(
+                path,
+                "a move has exactly one of 'actor' (one actor decides), 'actors' (several "
+                "decide simultaneously) or 'chance' (nature moves)",
+            )
+            continue
+        if kinds[0] == "actor":
+            actor = spec["actor"]
+            if not isinstance(actor, str):
+                ck.add((*path, "actor"), f"expected an actor id, got {_kind(actor)}")
+                continue
+            if actor not in actors:
+                # reported once; the move stays known so later references resolve
+                ck.add((*path, "actor"), f"unknown actor '{actor}'{_suggest(actor, actors)}")
+            move = _RawMove(index, mid, "decision", (actor,))
+            if "actions" not in spec:
+                ck.add(path, "missing 'actions'")
+                continue
+            move.actions[actor] = _action_list(ck, spec["actions"], (*path, "actions"))
+        elif kinds[0] == "actors":
+            table = ck.mapping(
+                spec["actors"],
+                (*path, "actors"),
+                what="a mapping of each simultaneous actor to its actions",
+            )
+            if table is None:
+                continue
+            if "actions" in spec:
+                ck.add((*path, "actions"), "a simultaneous move lists actions under each actor")
+            if len(table) < 2:
+                ck.add((*path, "actors"), "a simultaneous move needs at least two actors")
+            bad = [a for a in table if a not in actors]
+            for a in bad:
+                ck.add((*path, "actors", a), f"unknown actor '{a}'{_suggest(a, actors)}")
+            if bad:
+                continue
+            move = _RawMove(index, mid, "simultaneous", tuple(table))
+            for a, acts in table.items():
+                move.actions[a] = _action_list(ck, acts, (*path, "actors", a))
+        else:
+            table = ck.mapping(
+                spec["chance"],
+                (*path, "chance"),
+                what="a mapping of outcomes to probability expressions",
+            )
+            if table is None:
+                continue
+            if "actions" in spec:
+                ck.add((*path, "actions"), "a chance move lists its outcomes under 'chance'")
+            move = _RawMove(index, mid, "chance", ())
+            outcomes: list[Action] = []
+            for outcome, probability in table.items():
+                if not ck.ident(outcome, (*path, "chance", outcome), "outcome"):
+                    continue
+                outcomes.append(Action(outcome, ""))
+                move.probabilities[outcome] = probability
+            if len(outcomes) < 1:
+                ck.add((*path, "chance"), "a chance move needs at least one outcome")
+            move.actions["chance"] = outcomes
+        move.when = spec.get("when")
+        move.description = ck.text(spec.get("description"), (*path, "description"))
+        out.append(move)
+    return out
+
+
+def _context(
+    parameters: Mapping[str, Parameter], moves: list[_RawMove], upto: int | None = None
+) -> ExpressionContext:
+    """Names usable in expressions: parameters, every move's id (decision and
+    chance moves), and the id of every actor that moves exactly once."""
+    subjects: dict[str, tuple[str, ...]] = {}
+    count: dict[str, int] = {}
+    for move in moves:
+        for actor in move.actors:
+            count[actor] = count.get(actor, 0) + 1
+    for move in moves[:upto]:
+        if move.kind in ("decision", "chance"):
+            key = "chance" if move.kind == "chance" else move.actors[0]
+            subjects[move.id] = tuple(a.id for a in move.actions.get(key, []))
+        for actor in move.actors:
+            if count[actor] == 1:
+                subjects[actor] = tuple(a.id for a in move.actions.get(actor, []))
+    return ExpressionContext(parameters=frozenset(parameters), actors=subjects)
+
+
+def _expression(
+    ck: _Checker,
+    text: Any,
+    path: PathKey,
+    context: ExpressionContext,
+    expect: str | None,
+) -> Expression | None:
+    if isinstance(text, bool):
+        text = "true" if text else "false"
+    if isinstance(text, int | float):
+        text = repr(text)
+    if not isinstance(text, str):
+        ck.add(path, f"expected an expression, got {_kind(text)}")
+        return None
+    try:
+        return parse_expression(text, context, expect=expect)  # type: ignore[arg-type]
+    except ExpressionError as error:
+        ck.problems.append(
+            Problem(
+                error.problems[0].message, ck.source.file, ck.source.line(path), field_name(path)
+            )
+        )
+        return None
+
+
+def _finish_moves(
+    ck: _Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
+) -> tuple[Move, ...]:
+    moves: list[Move] = []
+    for position, raw in enumerate(raw_moves):
+        earlier = _context(parameters, raw_moves, upto=position)
+        when = None
+        if raw.when is not None:
+            path = (*raw.path, "when")
+            before = len(ck.problems)
+            when = _expression(ck, raw.when, path, earlier, "boolean")
+            if when is None:
+                later = _Checker(ck.source)
+                full = _expression(
+                    later, raw.when, path, _context(parameters, raw_moves), "boolean"
+                )
+                if full is not None:
+                    named = sorted(full.actors - set(earlier.actors))
+                    del ck.problems[before:]
+                    ck.add(
+                        path,
+                        f"a condition can only test moves made before it; "
+                        f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} decided later",
+                    )
+                continue
+            if when.parameters:
+                ck.add(
+                    path,
+                    "a condition decides which moves happen, so it can only test earlier "
+                    f"actions, not parameters ({', '.join(sorted(when.parameters))}); use a "
+                    "chance move for uncertain events",
+                )
+        probabilities: dict[str, Expression] = {}
+        for outcome, text in raw.probabilities.items():
+            expr = _expression(ck, text, (*raw.path, "chance", outcome), earlier, "number")
+            if expr is not None:
+                probabilities[outcome] = expr
+        moves.append(
+            Move(
+                id=raw.id,
+                kind=raw.kind,
+                actors=raw.actors if raw.kind != "chance" else ("chance",),
+                actions=MappingProxyType({k: tuple(v) for k, v in raw.actions.items()}),
+                probabilities=MappingProxyType(probabilities),
+                when=when,
+                description=raw.description,
+                line=ck.source.key_line(raw.path),
+            )
+        )
+    return tuple(moves)
+
+
+def _terms(
+    ck: _Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
+) -> list[Term]:
+    out: list[Term] = []
+    table = ck.mapping(raw, ("payoffs",), what="a mapping of actors to their payoff terms")
+    if table is None:
+        return out
+    for actor, terms in table.items():
+        path: PathKey = ("payoffs", actor)
+        if actor not in actors:
+            ck.add(path, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+            continue
+        spec = ck.mapping(terms, path, what="a mapping of term names to expressions")
+        if spec is None:
+            continue
+        if len(spec) > MAX_TERMS:
+            ck.add(path, f"{len(spec)} terms; at most {MAX_TERMS} are allowed")
+        for tid, entry in spec.items():
+            where: PathKey = (*path, tid)
+            if not ck.ident(tid, where, "term"):
+                continue
+            description = ""
+            text = entry
+            if isinstance(entry, dict):
+                body = ck.mapping(entry, where, allowed=("expr", "description"), required=("expr",))
+                if body is None or "expr" not in body:
+                    continue
+                text = body["expr"]
+                description = ck.text(body.get("description"), (*where, "description"))
+                where = (*where, "expr")
+            expr = _expression(ck, text, where, context, "number")
+            if expr is not None:
+                out.append(Term(actor, tid, expr, description, ck.source.key_line(where)))
+    return out
+
+
+def _derived(
+    ck: _Checker, raw: Any, base: ExpressionContext
+) -> tuple[list[Derived], ExpressionContext]:
+    """The ``derived`` section, in order; each may use the ones before it."""
+    out: list[Derived] = []
+    numbers: set[str] = set()
+    conditions: set[str] = set()
+    context = base
+    if raw is None:
+        return out, context
+    table = ck.mapping(raw, ("derived",), what="a mapping of names to expressions")
+    taken = set(base.parameters) | set(base.actors)
+    for did, entry in (table or {}).items():
+        path: PathKey = ("derived", did)
+        if not ck.ident(did, path, "derived"):
+            continue
+        if did in taken:
+            ck.add(path, f"'{did}' is already a parameter, actor or move; pick another name")
+            continue
+        text, description, where = entry, "", path
+        if isinstance(entry, dict):
+            body = ck.mapping(entry, path, allowed=("expr", "description"), required=("expr",))
+            if body is None or "expr" not in body:
+                continue
+            text = body["expr"]
+            description = ck.text(body.get("description"), (*path, "description"))
+            where = (*path, "expr")
+        expr = _expression(ck, text, where, context, None)
+        if expr is None:
+            continue
+        (conditions if expr.kind == "boolean" else numbers).add(did)
+        taken.add(did)
+        out.append(Derived(did, expr, description, ck.source.key_line(where)))
+        context = ExpressionContext(
+            parameters=base.parameters,
+            actors=base.actors,
+            numbers=frozenset(numbers),
+            conditions=frozenset(conditions),
+        )
+    return out, context
+
+
+def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]:
+    out: list[Metric] = []
+    if raw is None:
+        return out
+    table = ck.mapping(raw, ("metrics",), what="a mapping of metric names to expressions")
+    for mid, entry in (table or {}).items():
+        path: PathKey = ("metrics", mid)
+        if not ck.ident(mid, path, "metric"):
+            continue
+        unit = description = ""
+        text = entry
+        where = path
+        if isinstance(entry, dict):
+            body = ck.mapping(
+                entry, path, allowed=("expr", "unit", "description"), required=("expr",)
+            )
+            if body is None or "expr" not in body:
+                continue
+            text = body["expr"]
+            unit = ck.text(body.get("unit"), (*path, "unit"))
+            description = ck.text(body.get("description"), (*path, "description"))
+            where = (*path, "expr")
+        expr = _expression(ck, text, where, context, "number")
+        if expr is not None:
+            out.append(Metric(mid, expr, unit, description, ck.source.key_line(where)))
+    return out
+
+
+def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
+    if raw is None:
+        return SolveDefaults()
+    spec = ck.mapping(raw, ("solve",), allowed=("concept", "lambda"))
+    if spec is None:
+        return SolveDefaults()
+    concept = spec.get("concept", "qre")
+    if concept not in ("spe", "qre"):
+        ck.add(("solve", "concept"), f"concept must be 'spe' or 'qre', got {concept!r}")
+        concept = "qre"
+    lam = spec.get("lambda", 1.0)
+    if isinstance(lam, bool) or not isinstance(lam, int | float) or not lam >= 0:
+        ck.add(("solve", "lambda"), f"lambda must be a number >= 0, got {_kind(lam)}")
+        lam = 1.0
+    return SolveDefaults(concept, float(lam))
+
+
+def check_structure(scenario_moves: tuple[Move, ...], ck: _Checker | None = None) -> int:
+    """Expand the moves into paths (actions only), checking that every move
+    happens on some path and that the tree stays within :data:`MAX_PATHS`.
+    Returns the number of paths."""
+    from realpolitik.scenario.compile import expand_paths
+
+    happened: set[str] = set()
+    try:
+        paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add)
+    except InputError as error:
+        if ck is None:
+            raise
+        ck.problems.extend(error.problems)
+        return 0
+    if ck is not None:
+        for index, move in enumerate(scenario_moves):
+            if move.id not in happened:
+                ck.add(
+                    ("moves", index, "when"),
+                    f"move '{move.id}' never happens: its condition is false on every path",
+                )
+    return len(paths)
+
+
+def load(path: str | Path | None = None, *, text: str | None = None, name: str = "") -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each located as ``file:line: field``.
+    """
+    data, source = load_yaml(path, text=text, name=name)
+    raw_text = text if text is not None else Path(str(path)).read_text(encoding="utf-8")
+    ck = _Checker(source)
+    top = ck.mapping(data, (), allowed=TOP_KEYS, what="a mapping (the scenario)")
+    if top is None:
+        raise InputError(problems=ck.problems)
+    for key in ("id", "actors", "moves", "payoffs"):
+        if key not in top:
+            ck.add((), f"missing '{key}'")
+    sid = top.get("id", "")
+    if "id" in top:
+        if isinstance(sid, str) and re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", sid):
+            pass
+        else:
+            ck.add(("id",), f"scenario id {sid!r} must be a short name (letters, digits, - _ .)")
+    sources = _sources(ck, top.get("sources"))
+    actors = _actors(ck, top.get("actors", {}))
+    parameters = _parameters(ck, top.get("parameters"), sources)
+    raw_moves = _moves(ck, top.get("moves", []), actors)
+    moves = _finish_moves(ck, raw_moves, parameters)
+    derived, context = _derived(ck, top.get("derived"), _context(parameters, raw_moves))
+    terms = _terms(ck, top.get("payoffs", {}), actors, context)
+    metrics = _metrics(ck, top.get("metrics"), context)
+    solve = _solve_defaults(ck, top.get("solve"))
+    if not ck.problems and moves:
+        check_structure(moves, ck)
+    if not ck.problems:
+        moving = {a for m in moves for a in m.actors if a != "chance"}
+        paid = {t.actor for t in terms}
+        for actor in sorted(moving - paid):
+            ck.add(("payoffs",), f"actor '{actor}' moves but has no payoff terms")
+    if ck.problems:
+        raise InputError(problems=ck.problems)
+    return Scenario(
+        id=str(sid),
+        title=ck.text(top.get("title"), ("title",)) or str(sid),
+        description=ck.text(top.get("description"), ("description",)),
+        as_of=str(top.get("as_of", "")),
+        actors=MappingProxyType(actors),
+        parameters=MappingProxyType(parameters),
+        moves=moves,
+        derived=tuple(derived),
+        terms=tuple(terms),
+        metrics=tuple(metrics),
+        sources=MappingProxyType(sources),
+        solve=solve,
+        file=source.file,
+        content_hash=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Built-in scenarios
+
+LIBRARY_PACKAGE = "realpolitik.scenario.library"
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios (files in ``scenario/library``)."""
+    folder = resources.files(LIBRARY_PACKAGE)
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Scenario:
+    """Load a built-in scenario by name, or a scenario file by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise InputError(f"no such scenario file: {text}")
+        return load(path)
+    names = builtin_names()
+    if text not in names:
+        raise InputError(
+            f"unknown scenario '{text}'{_suggest(text, names)}; built-in scenarios: "
+            f"{', '.join(names)}; or give a path to a .yaml file"
+        )
+    resource = resources.files(LIBRARY_PACKAGE) / f"{text}.yaml"
+    return load(text=resource.read_text(encoding="utf-8"), name=f"{text}.yaml")

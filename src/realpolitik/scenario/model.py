@@ -1,0 +1,178 @@
+"""The validated, typed form of a crisis scenario.
+
+A scenario is data (see ``docs/scenario-format.md``): actors, uncertain
+parameters with distributions and sources, an ordered list of moves, each
+actor's payoff as named terms, and metrics. It never knows how it will be
+solved (OpenSpiel's lesson: a game is a small declarative object); the
+compiler in :mod:`realpolitik.scenario.compile` turns it into a game tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from realpolitik.scenario.expressions import Expression
+from realpolitik.uncertainty.distributions import Distribution
+
+MoveKind = Literal["decision", "chance", "simultaneous"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A reference that parameters cite."""
+
+    id: str
+    cite: str
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One uncertain number, its distribution and where it came from."""
+
+    id: str
+    distribution: Distribution
+    description: str
+    unit: str
+    sources: tuple[str, ...]
+    note: str = ""
+    line: int | None = None
+
+    @property
+    def central(self) -> float:
+        return self.distribution.central()
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """One stage of the crisis.
+
+    ``kind`` is "decision" (one actor chooses), "simultaneous" (several actors
+    choose without seeing each other) or "chance" (nature, with probability
+    expressions). ``actions[actor]`` lists each mover's options; a chance
+    move's outcomes are under the key "chance". ``when`` (a condition on
+    earlier actions only) says on which paths the move happens.
+    """
+
+    id: str
+    kind: MoveKind
+    actors: tuple[str, ...]
+    actions: MappingProxyType[str, tuple[Action, ...]]
+    probabilities: MappingProxyType[str, Expression] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    when: Expression | None = None
+    description: str = ""
+    line: int | None = None
+
+    def action_ids(self, actor: str) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actions[actor])
+
+    def label(self, actor: str, action: str) -> str:
+        for a in self.actions[actor]:
+            if a.id == action:
+                return a.label or a.id
+        return action
+
+
+@dataclass(frozen=True)
+class Term:
+    """A named part of an actor's payoff: a cost or a benefit."""
+
+    actor: str
+    id: str
+    expression: Expression
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A named intermediate quantity (a number or a condition) computed at
+    each outcome from parameters, actions and earlier derived names, and
+    usable in payoff terms and metrics."""
+
+    id: str
+    expression: Expression
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named quantity evaluated at each outcome (reported as an expectation)."""
+
+    id: str
+    expression: Expression
+    unit: str = ""
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SolveDefaults:
+    """How the scenario is solved when the user does not say."""
+
+    concept: Literal["spe", "qre"] = "qre"
+    lam: float = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario (see :func:`realpolitik.scenario.load.load`)."""
+
+    id: str
+    title: str
+    description: str
+    as_of: str
+    actors: MappingProxyType[str, Actor]
+    parameters: MappingProxyType[str, Parameter]
+    moves: tuple[Move, ...]
+    derived: tuple[Derived, ...]
+    terms: tuple[Term, ...]
+    metrics: tuple[Metric, ...]
+    sources: MappingProxyType[str, Source]
+    solve: SolveDefaults
+    file: str = ""
+    content_hash: str = ""
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(self.actors)
+
+    @property
+    def parameter_ids(self) -> tuple[str, ...]:
+        return tuple(self.parameters)
+
+    @property
+    def term_ids(self) -> tuple[str, ...]:
+        """Every term name, in order of first appearance (the terms axis)."""
+        seen: dict[str, None] = {}
+        for term in self.terms:
+            seen.setdefault(term.id, None)
+        return tuple(seen)
+
+    def terms_of(self, actor: str) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if t.actor == actor)
+
+    def move(self, move_id: str) -> Move:
+        for m in self.moves:
+            if m.id == move_id:
+                return m
+        raise KeyError(move_id)

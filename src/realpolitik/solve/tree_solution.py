@@ -1,0 +1,222 @@
+"""What a tree solver returns, per draw: the behaviour strategy at every
+information set, the probability of reaching every node, and every node's
+value per player (and per payoff term).
+
+Why one type for every concept (SPE, agent QRE): analysis (forecasts,
+explanations, pathways) reads solutions, never solvers, so it must not care
+which concept produced them. Every value decomposes exactly into the game's
+named terms because terms are carried through solving, not recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.games.tree import GameTree, NodeKind, TreeGame
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class TreeSolution:
+    """A solved tree, for every draw.
+
+    Solvers store their arrays with the draws axis *last* (``value_t``,
+    ``choice_t``, ``mixed_t``): a backward pass gathers whole rows of draws
+    per node, which is contiguous in that layout. The public properties below
+    present the usual draws-first shapes and are computed on first use, so a
+    caller who only needs the root values never pays for per-node reach
+    probabilities.
+
+    Attributes
+    ----------
+    game : the solved game.
+    concept : "spe" or "qre".
+    value_t : ``(nodes, players, draws)`` continuation values, or
+        ``(nodes, players, terms, draws)`` when the game has payoff terms.
+    choice_t : ``(infosets, draws)`` index of the action taken at information
+        sets where the choice is pure (SPE decisions), -1 elsewhere; or None.
+    mixed_t : ``(n_actions, draws)`` action probabilities where the choice is
+        mixed (every information set under QRE; stage games under SPE); rows
+        of pure sets are ignored; or None.
+    lam : ``(draws,)`` logit precision reached (QRE), or None.
+    tie_t : ``(infosets, draws)`` whether the best actions were tied (SPE).
+    residual : ``(draws,)`` max absolute fixed-point residual (QRE), or None.
+
+    Properties (draws first)
+    ------------------------
+    behaviour ``(draws, n_actions)``, node_reach ``(draws, nodes)``,
+    node_value ``(draws, nodes, players)``, node_value_terms ``(draws, nodes,
+    players, terms)``, terminal_reach ``(draws, terminals)``, expected_payoff
+    ``(draws, players)``, tie and tie_on_path ``(draws,)``.
+    """
+
+    game: TreeGame
+    concept: str
+    value_t: FloatArray
+    choice_t: NDArray[np.int16] | None = None
+    mixed_t: FloatArray | None = None
+    lam: FloatArray | None = None
+    tie_t: BoolArray | None = None
+    residual: FloatArray | None = None
+
+    @cached_property
+    def behaviour(self) -> FloatArray:
+        """``(draws, n_actions)`` probability of each action at its information
+        set, in the tree's flat (Gambit) order."""
+        tree = self.tree
+        out = np.zeros((self.n_draws, tree.n_actions))
+        if self.mixed_t is not None:
+            out[:] = self.mixed_t.T
+        if self.choice_t is not None:
+            draws = np.arange(self.n_draws)
+            for infoset in range(tree.n_infosets):
+                choice = self.choice_t[infoset]
+                pure = choice >= 0
+                if not pure.any():
+                    continue
+                lo, hi = tree.action_offset[infoset], tree.action_offset[infoset + 1]
+                out[pure, lo:hi] = 0.0
+                out[draws[pure], lo + choice[pure]] = 1.0
+        return out
+
+    @cached_property
+    def node_reach(self) -> FloatArray:
+        """``(draws, nodes)`` probability of reaching each node."""
+        return reach_probabilities(self.game, self.behaviour)
+
+    @property
+    def node_value(self) -> FloatArray:
+        """``(draws, nodes, players)`` expected payoff of each player
+        conditional on reaching the node; at the root, the game's value."""
+        if self.game.has_terms:
+            return np.moveaxis(self.value_t.sum(axis=2), -1, 0)
+        return np.moveaxis(self.value_t, -1, 0)
+
+    @property
+    def node_value_terms(self) -> FloatArray | None:
+        """``(draws, nodes, players, terms)``: ``node_value`` split into terms."""
+        return np.moveaxis(self.value_t, -1, 0) if self.game.has_terms else None
+
+    @property
+    def tie(self) -> BoolArray | None:
+        """``(draws,)`` a tie between best actions at some decision node (SPE)."""
+        return None if self.tie_t is None else self.tie_t.any(axis=0)
+
+    @cached_property
+    def tie_on_path(self) -> BoolArray | None:
+        """``(draws,)`` a tie at a decision node reached with positive probability."""
+        if self.tie_t is None:
+            return None
+        tree = self.tree
+        decision = np.flatnonzero(tree.node_kind == NodeKind.DECISION)
+        reached = self.node_reach[:, decision] > 0  # (draws, decision nodes)
+        tied = self.tie_t[tree.node_infoset[decision]].T  # (draws, decision nodes)
+        result: BoolArray = (reached & tied).any(axis=1)
+        return result
+
+    @property
+    def tree(self) -> GameTree:
+        return self.game.tree
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.value_t.shape[-1])
+
+    @cached_property
+    def terminal_reach(self) -> FloatArray:
+        """``(draws, terminals)`` probability of ending at each terminal."""
+        return self.node_reach[:, self.tree.terminal_node]
+
+    @property
+    def expected_payoff(self) -> FloatArray:
+        """``(draws, players)`` expected payoff of the whole game."""
+        root = self.value_t[0]
+        return (root.sum(axis=1) if self.game.has_terms else root).T
+
+    @property
+    def expected_terms(self) -> FloatArray | None:
+        """``(draws, players, terms)`` expected payoff split into terms."""
+        if not self.game.has_terms:
+            return None
+        return np.moveaxis(self.value_t[0], -1, 0)
+
+    def action_probability(self, draw: int, node: int) -> FloatArray:
+        """Probabilities of the actions at ``node`` (decision or chance)."""
+        tree = self.tree
+        kind = tree.node_kind[node]
+        if kind == NodeKind.DECISION:
+            iset = int(tree.node_infoset[node])
+            lo, hi = tree.action_offset[iset], tree.action_offset[iset + 1]
+            return self.behaviour[draw, lo:hi]
+        if kind == NodeKind.CHANCE:
+            return edge_probabilities(self.game, self.behaviour[draw : draw + 1])[
+                0, tree.child_offset[node] : tree.child_offset[node + 1]
+            ]
+        return np.zeros(0)
+
+    def max_regret(self) -> FloatArray:
+        """``(draws,)`` pygambit's behaviour-profile max regret (see
+        :func:`realpolitik.solve.regret.max_regret`)."""
+        from realpolitik.solve.regret import max_regret
+
+        return max_regret(self.game, self.behaviour)
+
+    def action_probability_all(self, node: int) -> FloatArray:
+        """``(draws, actions)`` behaviour at a decision node."""
+        tree = self.tree
+        iset = int(tree.node_infoset[node])
+        lo, hi = tree.action_offset[iset], tree.action_offset[iset + 1]
+        return self.behaviour[:, lo:hi]
+
+    def take(self, draw: int) -> dict[str, Any]:
+        """Gambit-style behaviour profile of one draw:
+        ``probs[player]["<player>:<infoset>"][action]``."""
+        return behaviour_profile(self.tree, self.behaviour[draw])
+
+
+def edge_probabilities(game: TreeGame, behaviour: FloatArray) -> FloatArray:
+    """``(draws, edges)`` probability of every edge: behaviour for decision
+    edges, chance probabilities for chance edges."""
+    tree = game.tree
+    draws = behaviour.shape[0]
+    probs = np.empty((draws, tree.n_edges))
+    decision = tree.edge_action >= 0
+    probs[:, decision] = behaviour[:, tree.edge_action[decision]]
+    if len(tree.chance_edge):
+        probs[:, tree.chance_edge] = np.broadcast_to(
+            game.edge_chance_probs(), (draws, len(tree.chance_edge))
+        )
+    return probs
+
+
+def reach_probabilities(game: TreeGame, behaviour: FloatArray) -> FloatArray:
+    """``(draws, nodes)`` probability of reaching each node (forward pass by
+    depth: one gather and multiply per level)."""
+    tree = game.tree
+    edge_prob = edge_probabilities(game, behaviour)
+    reach = np.empty((behaviour.shape[0], tree.n_nodes))
+    reach[:, 0] = 1.0
+    for edges, children in tree.depth_schedule:
+        reach[:, children] = reach[:, tree.edge_parent[edges]] * edge_prob[:, edges]
+    return reach
+
+
+def behaviour_profile(tree: GameTree, behaviour_row: FloatArray) -> dict[str, Any]:
+    """``{player: {"<player>:<infoset>": {action: probability}}}`` for one draw,
+    in the convention of ``reference/games/reference.json``."""
+    out: dict[str, dict[str, dict[str, float]]] = {p: {} for p in tree.players}
+    for iset in range(tree.n_infosets):
+        player = tree.players[int(tree.infoset_player[iset])]
+        lo = int(tree.action_offset[iset])
+        out[player][tree.infoset_key(iset)] = {
+            label: float(behaviour_row[lo + k])
+            for k, label in enumerate(tree.infoset_actions[iset])
+        }
+    return out
