@@ -17,7 +17,9 @@ import pytest
 from realpolitik.bargaining.ktab_io import read_ktab_csv, read_ktab_xml
 from realpolitik.errors import InputError
 
-HEADER = "Actor,Description,Influence,Policy Position,Policy Salience,Trade Position,Trade Salience,"
+HEADER = (
+    "Actor,Description,Influence,Policy Position,Policy Salience,Trade Position,Trade Salience,"
+)
 GOOD_ROWS = [
     "A,Alpha,100,30,24,20,48,",
     "B,Beta,60.2,45,44.7,65,41.3,",
@@ -25,7 +27,9 @@ GOOD_ROWS = [
 ]
 
 
-def _csv(tmp_path: Path, rows: list[str], first: str = "Scen,Desc,3,2,", header: str = HEADER) -> Path:
+def _csv(
+    tmp_path: Path, rows: list[str], first: str = "Scen,Desc,3,2,", header: str = HEADER
+) -> Path:
     path = tmp_path / "scenario.csv"
     path.write_text("\n".join([first, header, *rows]) + "\n", encoding="utf-8")
     return path
@@ -82,7 +86,9 @@ def test_reads_every_reference_input(reference_dir: Path, name: str, n_actors: i
 
 
 def test_quoted_fields_blank_lines_and_trailing_commas(tmp_path: Path) -> None:
-    path = _csv(tmp_path, ['"A, the first","Alpha, Inc.", 100 , 30 , 24 , 20 , 48 ,,', "", *GOOD_ROWS[1:]])
+    path = _csv(
+        tmp_path, ['"A, the first","Alpha, Inc.", 100 , 30 , 24 , 20 , 48 ,,', "", *GOOD_ROWS[1:]]
+    )
     problem = read_ktab_csv(path)
     assert problem.actors[0] == "A, the first"
     np.testing.assert_allclose(problem.salience[0], [0.24, 0.48])
@@ -280,7 +286,10 @@ def test_xml_empty_coordinate(tmp_path: Path) -> None:
     # KTAB's own smpExample.xml ships an empty <dCoord></dCoord>
     text = XML.replace("<dCoord>15.9</dCoord>", "<dCoord></dCoord>")
     err = _xml_error(_xml(tmp_path, text))
-    assert (err.problems[0].line, err.problems[0].field) == (_line_of(text, "<dCoord></dCoord>"), "dCoord")
+    assert (err.problems[0].line, err.problems[0].field) == (
+        _line_of(text, "<dCoord></dCoord>"),
+        "dCoord",
+    )
     assert "missing position" in str(err)
 
 
@@ -315,12 +324,18 @@ def test_xml_too_few_actors(tmp_path: Path) -> None:
 def test_xml_bad_parameter_value(tmp_path: Path) -> None:
     text = XML.replace("<PCEModel>MarkovIncentive</PCEModel>", "<PCEModel>Markov</PCEModel>")
     err = _xml_error(_xml(tmp_path, text))
-    assert (err.problems[0].line, err.problems[0].field) == (_line_of(text, "<PCEModel>"), "PCEModel")
+    assert (err.problems[0].line, err.problems[0].field) == (
+        _line_of(text, "<PCEModel>"),
+        "PCEModel",
+    )
     assert "MarkovIncentive" in str(err)  # lists the allowed values
 
 
 def test_xml_unknown_actor_and_over_adjustment(tmp_path: Path) -> None:
-    text = XML.replace("<referencePos>Alice</referencePos><adjust>0.07", "<referencePos>Zed</referencePos><adjust>0.07")
+    text = XML.replace(
+        "<referencePos>Alice</referencePos><adjust>0.07",
+        "<referencePos>Zed</referencePos><adjust>0.07",
+    )
     err = _xml_error(_xml(tmp_path, text))
     assert err.problems[0].field == "referencePos" and "Zed" in str(err)
     text = XML.replace("<adjust>0.07</adjust>", "<adjust>0.5</adjust>")

@@ -222,7 +222,9 @@ def test_turn0_details_extracted_from_the_log(soe_run: BargainingRun, ktab_dir: 
         assert x["target"][0, i] == chal["target"]
         assert abs(x["target_probability"][0, i] - chal["p_i_beats_j_(i_view)"]) <= 5e-5
         assert abs(x["target_gain"][0, i] - chal["edu_precise"]) <= 5e-5
-        np.testing.assert_allclose(x["bargain_initiator"][0, i], chal["bargain_init_pos"], atol=5e-3)
+        np.testing.assert_allclose(
+            x["bargain_initiator"][0, i], chal["bargain_init_pos"], atol=5e-3
+        )
 
 
 def test_moves_explain_every_change(soe: BargainingProblem, soe_run: BargainingRun) -> None:
@@ -312,9 +314,10 @@ def test_conditional_pce_by_hand() -> None:
 
 
 def _stationary(matrix: np.ndarray) -> np.ndarray:
+    """The eigenvector of eigenvalue 1, scaled to sum to 1."""
     vals, vecs = np.linalg.eig(matrix)
     vec = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
-    return vec / vec.sum()
+    return np.asarray(vec / vec.sum())
 
 
 def test_markov_pces_against_eigenvectors() -> None:
@@ -328,9 +331,7 @@ def test_markov_pces_against_eigenvectors() -> None:
     m = u.shape[1]
     # MarkovUniform (Wise): q_a = (1/M) sum_b V(a,b) (p_a + p_b), a linear map of p
     uniform = (np.diag(pv.sum(axis=1)) + pv) / m
-    np.testing.assert_allclose(
-        pce(u, w, model="MarkovUniform"), _stationary(uniform), atol=5e-6
-    )
+    np.testing.assert_allclose(pce(u, w, model="MarkovUniform"), _stationary(uniform), atol=5e-6)
     # MarkovIncentive: n(a->b) = C(a:b) V(a,b) (+1e-10 on the diagonal),
     # P[a->b] = n(a->b) / sum_c n(c->b), q_a = sum_b V(a,b) (p_a P[b->a] + p_b P[a->b])
     n = c * pv + 1e-10 * np.eye(m)
@@ -380,7 +381,9 @@ def test_stochastic_transitions_follow_the_seed(soe: BargainingProblem) -> None:
         {"bargain_model": "PWCompInterp"},
     ],
 )
-def test_other_options_run_and_keep_invariants(soe: BargainingProblem, option: dict[str, str]) -> None:
+def test_other_options_run_and_keep_invariants(
+    soe: BargainingProblem, option: dict[str, str]
+) -> None:
     run = run_smp(soe, config=SMPConfig(**option), max_turns=6)  # type: ignore[arg-type]
     assert run.n_turns <= 6
     assert np.all((run.positions >= 0.0) & (run.positions <= 100.0))
@@ -413,7 +416,7 @@ def test_config_from_ktab_names() -> None:
 
 def test_bad_problems_are_refused(soe: BargainingProblem) -> None:
     def make(**change: object) -> BargainingProblem:
-        base = {
+        base: dict[str, object] = {
             "actors": soe.actors,
             "capability": soe.capability,
             "position": soe.position,
@@ -423,8 +426,14 @@ def test_bad_problems_are_refused(soe: BargainingProblem) -> None:
         return BargainingProblem(**base)  # type: ignore[arg-type]
 
     with pytest.raises(InputError, match="at least 3"):
-        run_smp(make(actors=soe.actors[:2], capability=soe.capability[:2],
-                     position=soe.position[:2], salience=soe.salience[:2]))
+        run_smp(
+            make(
+                actors=soe.actors[:2],
+                capability=soe.capability[:2],
+                position=soe.position[:2],
+                salience=soe.salience[:2],
+            )
+        )
     cap = soe.capability.copy()
     cap[4] = -1.0
     with pytest.raises(InputError, match="LH"):

@@ -12,12 +12,12 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tree_strategies import random_games
 
 from realpolitik.errors import GameClassError
 from realpolitik.games.tree import TreeBuilder, TreeGame
 from realpolitik.solve.backward_induction import solve_tree
 from realpolitik.solve.regret import agent_regret, infoset_action_values, max_regret
+from tree_strategies import random_games
 
 
 def entry_game() -> TreeGame:

@@ -74,7 +74,9 @@ def brute_force_regret(table: np.ndarray) -> np.ndarray:
 
 
 games = st.tuples(
-    st.integers(1, 3), st.lists(st.integers(1, 3), min_size=2, max_size=3), st.integers(0, 2**32 - 1)
+    st.integers(1, 3),
+    st.lists(st.integers(1, 3), min_size=2, max_size=3),
+    st.integers(0, 2**32 - 1),
 )
 
 

@@ -62,8 +62,12 @@ class Decision:
         parts = []
         for alt in self.alternatives:
             ranked = sorted(alt.terms.items(), key=lambda kv: -abs(kv[1]))
-            reasons = ", ".join(f"{name} {value:+.3g}" for name, value in ranked if abs(value) > 1e-12)
-            parts.append(f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})")
+            reasons = ", ".join(
+                f"{name} {value:+.3g}" for name, value in ranked if abs(value) > 1e-12
+            )
+            parts.append(
+                f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})"
+            )
         return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
 
 
@@ -188,7 +192,9 @@ def explain(
         # nodes of its information set by how likely each is (Bayes' rule)
         members = tree.infoset_nodes[infoset]
         weight = reach[members]
-        weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(members), 1 / len(members))
+        weight = (
+            weight / weight.sum() if weight.sum() > 0 else np.full(len(members), 1 / len(members))
+        )
         member_kids = np.stack([tree.children(int(m)) for m in members])  # (m, a)
         action_terms = np.einsum("m,mak->ak", weight, values[member_kids][:, :, player, columns])
         chosen_terms = action_terms[best]

@@ -66,9 +66,9 @@ class OutcomeLayout:
             if move.kind == "chance":
                 continue
             for actor in move.actors:
-                for action in move.actions[actor]:
-                    index[(move.id, actor, action.id)] = len(keys)
-                    keys.append(ActionKey(actor, move.id, action.id, action.label or action.id))
+                for option in move.actions[actor]:
+                    index[(move.id, actor, option.id)] = len(keys)
+                    keys.append(ActionKey(actor, move.id, option.id, option.label or option.id))
         edge_column = np.full(tree.n_edges, -1, dtype=np.int64)
         for node in np.flatnonzero(tree.node_kind == NodeKind.DECISION):
             move = scenario.moves[int(compiled.node_move[node])]
@@ -125,12 +125,14 @@ class DrawOutcomes:
     @cached_property
     def metric_expectation(self) -> FloatArray:
         """``(D, metrics)``."""
-        return np.einsum("dt,dtm->dm", self.path_probability, self.metric_at_terminal)
+        result: FloatArray = np.einsum("dt,dtm->dm", self.path_probability, self.metric_at_terminal)
+        return result
 
     @cached_property
     def modal_path(self) -> NDArray[np.int64]:
         """``(D,)`` the most likely terminal of each draw (first on ties)."""
-        return np.argmax(self.path_probability, axis=1)
+        result: NDArray[np.int64] = np.argmax(self.path_probability, axis=1).astype(np.int64)
+        return result
 
     @cached_property
     def most_likely(self) -> NDArray[np.bool_]:

@@ -674,7 +674,7 @@ def read_ktab_xml(
     accommodation = np.eye(n_actors)
     adjust_node = root.first("IdealAdjustment")
     if adjust_node is not None:
-        index = {}
+        index: dict[str, int] = {}
         for a, actor_name in enumerate(names):
             index.setdefault(actor_name, a)  # KTAB takes the first actor of a name
         for pair in adjust_node.all("iaPair"):

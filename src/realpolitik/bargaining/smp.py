@@ -295,16 +295,16 @@ def _vote_du(rule: VotingRule, w: FloatArray, du: FloatArray, *, inplace: bool) 
         return cast(FloatArray, np.multiply(du, w, out=du if inplace else None))
     binary = np.clip(du / _BINARY_VOTE_SCALE, -1.0, 1.0)
     if rule == "Binary":
-        return cast(FloatArray, w * binary)
+        return w * binary
     if rule == "PropBin":
         rbp = 0.2
-        return cast(FloatArray, w * ((1 - rbp) * du + rbp * binary))
+        return w * ((1 - rbp) * du + rbp * binary)
     cubic = du * du * du
     if rule == "PropCbc":
         rpc = 0.5
-        return cast(FloatArray, w * ((1 - rpc) * du + rpc * cubic))
+        return w * ((1 - rpc) * du + rpc * cubic)
     if rule == "Cubic":
-        return cast(FloatArray, w * cubic)
+        return w * cubic
     if rule == "ASymProsp":
         gain = (2.0 * w * du) / 3.0
         return cast(FloatArray, np.where(du < 0.0, w * du, np.where(du > 0.0, gain, 0.0)))
@@ -412,7 +412,7 @@ def _grouped_pce(
         pv[diag, diag] = 0.5
         prod = cast(FloatArray, np.multiply.reduce(np.ascontiguousarray(pv.T), axis=0))
         totals = np.bincount(group, weights=prod)
-        return cast(FloatArray, prod / totals[group])
+        return prod / totals[group]
 
     pv = np.zeros((n_opt, n_opt))  # other groups: no interaction
     pv[lo_a, lo_b] = p_low
@@ -790,7 +790,7 @@ def _interpolate(
 
 def _round4(x: FloatArray) -> FloatArray:
     """KTAB's ``round4``: ``(int)(0.5 + x * 1e4) / 1e4``."""
-    return cast(FloatArray, np.trunc(0.5 + x * 10000.0) / 10000.0)
+    return np.trunc(0.5 + x * 10000.0) / 10000.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -923,9 +923,9 @@ def _step(
     else:
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         cum = np.cumsum(p)
-        base = np.r_[0.0, cum][starts]
+        base = np.concatenate(([0.0], cum))[starts]
         within = cum - np.repeat(base, np.diff(np.r_[starts, owner.size]))
-        draw = rng.uniform(0.0, 1.0, size=n)[owner]
+        draw = np.asarray(rng.uniform(0.0, 1.0, size=n), dtype=float)[owner]
         hit = (draw <= within) | (np.r_[owner[1:] != owner[:-1], True])
         hit_idx = np.flatnonzero(hit)
         chosen = hit_idx[np.searchsorted(hit_idx, starts)]
@@ -1047,12 +1047,12 @@ def _validate(problem: BargainingProblem, accommodation: FloatArray | None) -> N
     if not np.all(np.isfinite(x)) or np.any(x < lo) or np.any(x > hi):
         raise InputError(f"positions must lie within the scale {problem.scale}", field=where)
     if accommodation is not None:
-        a = accommodation
-        if a.shape != (n, n):
+        acc = accommodation
+        if acc.shape != (n, n):
             raise InputError(f"accommodation matrix must be {n} x {n}", field="accommodation")
-        if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(a > 1):
+        if not np.all(np.isfinite(acc)) or np.any(acc < 0) or np.any(acc > 1):
             raise InputError("accommodation entries must lie in [0, 1]", field="accommodation")
-        if np.any(a.sum(axis=1) > 1 + 1e-10):
+        if np.any(acc.sum(axis=1) > 1 + 1e-10):
             raise InputError(
                 "each row of the accommodation matrix must sum to at most 1", field="accommodation"
             )
@@ -1188,7 +1188,7 @@ def run_smp(
         fc01 = pu @ state.position[uidx]
 
     def scale(v: FloatArray) -> FloatArray:
-        return cast(FloatArray, lo + v * span)
+        return lo + v * span
 
     positions = scale(np.stack(history_x))
     moves: list[Move] = []

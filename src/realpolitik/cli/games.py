@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,19 +27,21 @@ from realpolitik.games.tree import TreeGame
 out = Console(highlight=False, width=120)
 
 
-class GameConcept(str, Enum):
+class GameConcept(StrEnum):
     pure_nash = "pure-nash"
     mixed_nash = "mixed-nash"
     spe = "spe"
     qre = "qre"
 
 
-class GameFormat(str, Enum):
+class GameFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-def strategy_profiles(game: NormalFormGame, probs: list[list[np.ndarray]], extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def strategy_profiles(
+    game: NormalFormGame, probs: list[list[np.ndarray]], extra: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Profiles (one list of per-player arrays each) as reference-style dicts."""
     result = []
     for k, profile in enumerate(probs):
@@ -61,7 +63,9 @@ def strategy_profiles(game: NormalFormGame, probs: list[list[np.ndarray]], extra
     return result
 
 
-def behaviour_profiles(game: TreeGame, behaviour: np.ndarray, extra: dict[str, Any]) -> dict[str, Any]:
+def behaviour_profiles(
+    game: TreeGame, behaviour: np.ndarray, extra: dict[str, Any]
+) -> dict[str, Any]:
     from realpolitik.solve.regret import max_regret, node_values
     from realpolitik.solve.tree_solution import behaviour_profile
 
@@ -77,7 +81,9 @@ def behaviour_profiles(game: TreeGame, behaviour: np.ndarray, extra: dict[str, A
     return entry
 
 
-def solve_normal_form(game: NormalFormGame, concept: GameConcept, lam: float) -> list[dict[str, Any]]:
+def solve_normal_form(
+    game: NormalFormGame, concept: GameConcept, lam: float
+) -> list[dict[str, Any]]:
     """Equilibria of a one-draw normal-form game as reference-style profiles."""
     from realpolitik.solve import logit
     from realpolitik.solve.pure_nash import pure_nash_mask, pure_nash_profiles
@@ -96,7 +102,7 @@ def solve_normal_form(game: NormalFormGame, concept: GameConcept, lam: float) ->
             from realpolitik.solve.mixed_nash import extreme_equilibria
 
             eq = extreme_equilibria(game.payoffs)
-            return strategy_profiles(game, [[x, y] for x, y in zip(eq.row, eq.column, strict=True)])
+            return strategy_profiles(game, [[x, y] for x, y in zip(eq.row, eq.col, strict=True)])
         limit = logit.logit_limit(game.payoffs)
         return strategy_profiles(
             game,
@@ -160,9 +166,11 @@ def solve_command(
     title = game.title if isinstance(game, NormalFormGame) else game.tree.title
     out.print(f"[bold]{title or file.name}[/bold]: {len(profiles)} profile(s), {concept.value}")
     for k, profile in enumerate(profiles):
-        table = Table(title=f"#{k + 1}  max regret {profile['max_regret']:.3g}"
-                      + (f"  lambda {profile['lambda']:.6g}" if "lambda" in profile else ""),
-                      title_justify="left")
+        table = Table(
+            title=f"#{k + 1}  max regret {profile['max_regret']:.3g}"
+            + (f"  lambda {profile['lambda']:.6g}" if "lambda" in profile else ""),
+            title_justify="left",
+        )
         table.add_column("player")
         table.add_column("where")
         table.add_column("probabilities")

@@ -16,7 +16,11 @@ import typer
 from realpolitik.errors import InputError, RealpolitikError
 
 #: Area modules, each with a ``register(app: typer.Typer) -> None``.
-AREA_MODULES: tuple[str, ...] = ("realpolitik.cli.scenario", "realpolitik.cli.games", "realpolitik.cli.bargain")
+AREA_MODULES: tuple[str, ...] = (
+    "realpolitik.cli.scenario",
+    "realpolitik.cli.games",
+    "realpolitik.cli.bargain",
+)
 
 EXIT_USER_ERROR = 2
 

@@ -125,8 +125,9 @@ class NormalFormGame:
         expected = (len(players), *(len(s) for s in strategies))
         if payoffs.ndim != len(expected) + 1 or payoffs.shape[1:] != expected:
             raise InputError(
-                f"payoffs have shape {payoffs.shape}, expected (draws, {', '.join(map(str, expected))})"
-                " = (draws, players, strategies of player 1, ..., of player P)",
+                f"payoffs have shape {payoffs.shape}, expected "
+                f"(draws, {', '.join(map(str, expected))}) = "
+                "(draws, players, strategies of player 1, ..., of player P)",
                 field="payoffs",
             )
         if payoffs.shape[0] < 1:
@@ -140,9 +141,9 @@ class NormalFormGame:
         bad = ~np.isfinite(payoffs)
         if bad.any():
             draw, player, *profile = (int(v) for v in np.argwhere(bad)[0])
-            labels = ", ".join(strategies[k][s] for k, s in enumerate(profile))
+            where = ", ".join(strategies[k][s] for k, s in enumerate(profile))
             raise InputError(
-                f"payoff of {players[player]!r} at draw {draw}, profile ({labels}) is "
+                f"payoff of {players[player]!r} at draw {draw}, profile ({where}) is "
                 f"{payoffs[(draw, player, *profile)]}; payoffs must be finite numbers",
                 field="payoffs",
             )
@@ -219,7 +220,7 @@ class NormalFormGame:
         return cls(
             players=tuple(players),
             strategies=tuple(tuple(s) for s in strategies),
-            payoffs=table,  # type: ignore[arg-type]
+            payoffs=table,
             title=title,
             comment=comment,
         )
@@ -307,7 +308,10 @@ def _contract(table: FloatArray, probs: Profile, keep: Sequence[int]) -> FloatAr
             operands.append(probs[k])
             terms.append("z" + letters[k])
     out = "z" + "".join(letters[k] for k in keep)
-    return np.einsum(",".join(terms) + "->" + out, *operands, optimize=len(operands) > 3)
+    result: FloatArray = np.einsum(
+        ",".join(terms) + "->" + out, *operands, optimize=len(operands) > 3
+    )
+    return result
 
 
 def strategy_values(payoffs: FloatArray, probs: Profile) -> Profile:
@@ -351,14 +355,16 @@ def regrets(payoffs: FloatArray, probs: Profile) -> FloatArray:
 def max_regret(payoffs: FloatArray, probs: Profile) -> FloatArray:
     """``(draws,)`` max over players of the gain from a unilateral deviation,
     in payoff units (pygambit's ``MixedStrategyProfile.max_regret()``)."""
-    return regrets(payoffs, probs).max(axis=1)
+    worst: FloatArray = regrets(payoffs, probs).max(axis=1)
+    return worst
 
 
 def payoff_range(payoffs: FloatArray) -> FloatArray:
     """``(draws,)`` max minus min payoff of each draw (Gambit's scale for
     relative regret tolerances)."""
     flat = payoffs.reshape(payoffs.shape[0], -1)
-    return flat.max(axis=1) - flat.min(axis=1)
+    span: FloatArray = flat.max(axis=1) - flat.min(axis=1)
+    return span
 
 
 def check_payoffs(payoffs: ArrayLike, *, what: str = "payoffs") -> FloatArray:

@@ -58,6 +58,31 @@ def _own_history(tree: GameTree, infoset: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _enumerate_choices(
+    tree: GameTree,
+    own: tuple[int, ...],
+    position: dict[int, int],
+    history: dict[int, tuple[tuple[int, int], ...]],
+) -> list[list[int]]:
+    """Every reduced strategy of one player, lexicographically (first
+    information set slowest), ``UNREACHED`` where own choices exclude a set."""
+    rows: list[list[int]] = []
+
+    def extend(k: int, chosen: list[int]) -> None:
+        if k == len(own):
+            rows.append(list(chosen))
+            return
+        infoset = own[k]
+        if not all(chosen[position[s]] == a for s, a in history[infoset]):
+            extend(k + 1, [*chosen, UNREACHED])
+            return
+        for a in range(len(tree.infoset_actions[infoset])):
+            extend(k + 1, [*chosen, a])
+
+    extend(0, [])
+    return rows
+
+
 def reduced_strategies(tree: GameTree) -> ReducedStrategies:
     """Enumerate every player's reduced pure strategies (module docstring)."""
     infosets: list[tuple[int, ...]] = []
@@ -67,21 +92,7 @@ def reduced_strategies(tree: GameTree) -> ReducedStrategies:
         own = tuple(int(s) for s in np.flatnonzero(tree.infoset_player == player))
         position = {s: k for k, s in enumerate(own)}
         history = {s: _own_history(tree, s) for s in own}
-        rows: list[list[int]] = []
-
-        def extend(k: int, chosen: list[int], own: tuple[int, ...] = own) -> None:
-            if k == len(own):
-                rows.append(list(chosen))
-                return
-            infoset = own[k]
-            reachable = all(chosen[position[s]] == a for s, a in history[infoset])
-            if not reachable:
-                extend(k + 1, [*chosen, UNREACHED])
-                return
-            for a in range(len(tree.infoset_actions[infoset])):
-                extend(k + 1, [*chosen, a])
-
-        extend(0, [])
+        rows = _enumerate_choices(tree, own, position, history)
         array = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(own))
         infosets.append(own)
         choices.append(array)

@@ -380,7 +380,7 @@ class GameTree:
 class _BuildNode:
     kind: NodeKind = NodeKind.TERMINAL
     player: int = -1
-    infoset_key: Hashable = None
+    infoset_key: tuple[int, Hashable] | None = None
     actions: tuple[str, ...] = ()
     probs: tuple[float, ...] = ()
     children: list[int] = field(default_factory=list)
@@ -544,9 +544,9 @@ class TreeBuilder:
         # information sets: per player, by first appearance in prefix order
         first_seen: dict[tuple[int, Hashable], int] = {}
         for new, old in enumerate(order):
-            b = self._nodes[old]
-            if b.kind == NodeKind.DECISION and b.infoset_key not in first_seen:
-                first_seen[b.infoset_key] = new
+            key = self._nodes[old].infoset_key
+            if key is not None and key not in first_seen:
+                first_seen[key] = new
         keys = sorted(first_seen, key=lambda k: (k[0], first_seen[k]))
         infoset_id = {k: i for i, k in enumerate(keys)}
         infoset_player = np.array([k[0] for k in keys], dtype=np.int16)
@@ -572,10 +572,10 @@ class TreeBuilder:
                     chance_edge.append(len(child_index))
                     chance_prob.append(b.probs[position])
                 child_index.append(new_id[child])
-            if b.kind == NodeKind.DECISION:
+            if b.kind == NodeKind.DECISION and b.infoset_key is not None:
                 player[new] = b.player
-                node_infoset[new] = infoset_id[b.infoset_key]
                 iset = infoset_id[b.infoset_key]
+                node_infoset[new] = iset
                 if not infoset_label[iset] and isinstance(b.infoset_key[1], str):
                     infoset_label[iset] = b.infoset_key[1]
             elif b.kind == NodeKind.CHANCE:
@@ -718,7 +718,7 @@ def check_chance_probs(tree: GameTree, probs: FloatArray, source: str = "") -> N
     parents = tree.edge_parent[tree.chance_edge]
     nodes, inverse = np.unique(parents, return_inverse=True)
     sums = np.zeros((probs.shape[0], len(nodes)))
-    np.add.at(sums, (slice(None), inverse), probs)
+    np.add.at(sums.T, inverse, probs.T)
     off = np.abs(sums - 1.0) > PROB_SUM_TOL
     if off.any():
         draw, k = (int(i) for i in np.argwhere(off)[0])

@@ -118,10 +118,11 @@ class _Converter:
 def _reject_aliases(text: str, file: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
             raise InputError(
                 "YAML anchors and aliases are not allowed in scenario files",
                 file=file,
-                line=event.start_mark.line + 1,
+                line=None if mark is None else mark.line + 1,
             )
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +53,8 @@ from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
+#: Real or complex arrays (complex for complex-step derivatives).
+Numeric = NDArray[Any]
 
 #: Complex-step size; any tiny value works since there is no cancellation.
 STEP = 1e-30
@@ -77,9 +80,9 @@ class _Structure:
         decision_edges = np.flatnonzero(tree.edge_action >= 0)
         actions = tree.edge_action[decision_edges].astype(np.int64)
         parents = tree.edge_parent[decision_edges]
-        action_infoset = np.repeat(
-            np.arange(tree.n_infosets), np.diff(tree.action_offset)
-        ).astype(np.int64)
+        action_infoset = np.repeat(np.arange(tree.n_infosets), np.diff(tree.action_offset)).astype(
+            np.int64
+        )
         first = tree.action_offset[action_infoset].astype(np.int64)
         depth = tree.node_depth
         levels = tuple(np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1))
@@ -98,8 +101,8 @@ class _Structure:
 
 
 def _evaluate(
-    s: _Structure, x: NDArray[np.complexfloating], payoffs: FloatArray, chance: FloatArray
-) -> tuple[NDArray[np.complexfloating], NDArray[np.complexfloating], NDArray[np.complexfloating]]:
+    s: _Structure, x: Numeric, payoffs: FloatArray, chance: FloatArray
+) -> tuple[Numeric, Numeric, Numeric]:
     """Conditional action values, node values and reach for log-probabilities
     ``x`` (b, A); ``payoffs`` (b, T, P); ``chance`` (b, chance edges)."""
     tree = s.tree
@@ -128,12 +131,14 @@ def _evaluate(
     numer = np.zeros((b, tree.n_actions), dtype=dtype)
     _accumulate(numer, s.decision_actions, contrib)
     set_reach = np.zeros((b, tree.n_infosets), dtype=dtype)
-    _accumulate(set_reach, tree.node_infoset[s.decision_nodes].astype(np.int64), reach[:, s.decision_nodes])
+    _accumulate(
+        set_reach, tree.node_infoset[s.decision_nodes].astype(np.int64), reach[:, s.decision_nodes]
+    )
     values = numer / set_reach[:, s.action_infoset]
     return values, value, reach
 
 
-def _accumulate(target: NDArray[np.generic], index: NDArray[np.int64], source: NDArray[np.generic]) -> None:
+def _accumulate(target: Numeric, index: NDArray[np.int64], source: Numeric) -> None:
     """``target[:, index[k]] += source[:, k]`` (indices may repeat)."""
     order = np.argsort(index, kind="stable")
     sorted_index = index[order]
@@ -143,14 +148,18 @@ def _accumulate(target: NDArray[np.generic], index: NDArray[np.int64], source: N
 
 
 def _residual(
-    s: _Structure, x: NDArray[np.complexfloating], lam: FloatArray, payoffs: FloatArray, chance: FloatArray
-) -> NDArray[np.complexfloating]:
+    s: _Structure,
+    x: Numeric,
+    lam: FloatArray,
+    payoffs: FloatArray,
+    chance: FloatArray,
+) -> Numeric:
     values, _, _ = _evaluate(s, x, payoffs, chance)
     first = s.first_action
     h = x - x[:, first] - lam[:, None] * (values - values[:, first])
     sums = np.zeros((x.shape[0], s.tree.n_infosets), dtype=x.dtype)
     _accumulate(sums, s.action_infoset, np.exp(x))
-    out: NDArray[np.complexfloating] = np.where(s.is_first[None, :], sums[:, s.action_infoset] - 1.0, h)
+    out: Numeric = np.where(s.is_first[None, :], sums[:, s.action_infoset] - 1.0, h)
     return out
 
 
@@ -188,9 +197,12 @@ def agent_qre_path(
     eye = np.eye(n) * STEP
 
     def residual(x: FloatArray, lam_: FloatArray, rows: NDArray[np.int64]) -> FloatArray:
-        return _residual(s, x, lam_, payoffs[rows], chance[rows]).real
+        result: FloatArray = _residual(s, x, lam_, payoffs[rows], chance[rows]).real
+        return result
 
-    def jacobian(x: FloatArray, lam_: FloatArray, rows: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    def jacobian(
+        x: FloatArray, lam_: FloatArray, rows: NDArray[np.int64]
+    ) -> tuple[FloatArray, FloatArray]:
         b = x.shape[0]
         perturbed = (x[:, None, :] + 1j * eye[None, :, :]).reshape(b * n, n)
         res = _residual(
@@ -203,17 +215,20 @@ def agent_qre_path(
         jx = (res.imag / STEP).reshape(b, n, n).transpose(0, 2, 1)
         values, _, _ = _evaluate(s, x.astype(np.complex128), payoffs[rows], chance[rows])
         v = values.real
-        jl = np.where(s.is_first[None, :], 0.0, -(v - v[:, s.first_action]))
-        return jx, jl
+        jl: FloatArray = np.where(s.is_first[None, :], 0.0, -(v - v[:, s.first_action]))
+        jx_real: FloatArray = np.ascontiguousarray(jx, dtype=np.float64)
+        return jx_real, jl
 
     opts = options or TraceOptions()
-    points = follow_to_lambdas(residual, jacobian, x0, np.asarray(lams, dtype=np.float64), options=opts, pass_rows=True)
+    points = follow_to_lambdas(
+        residual, jacobian, x0, np.asarray(lams, dtype=np.float64), options=opts, pass_rows=True
+    )
     out = []
     for k in range(points.x.shape[1]):
         x = points.x[:, k]
         behaviour = np.exp(x)
         _, value, _ = _evaluate(s, x.astype(np.complex128), payoffs, chance)
-        node_value = value.real
+        node_value: FloatArray = np.asarray(value.real, dtype=np.float64)
         if game.has_terms:
             value_t = _term_values(game, behaviour)
         else:
@@ -242,5 +257,6 @@ def _term_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
     for edges, children in reversed(tree.depth_schedule):
         parents = tree.edge_parent[edges]
         contrib = edge[:, edges, None, None] * value[:, children]
-        np.add.at(value, (slice(None), parents), contrib)
-    return np.moveaxis(value, 0, -1)
+        _accumulate(value, parents.astype(np.int64), contrib)
+    result: FloatArray = np.moveaxis(value, 0, -1)
+    return result

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from realpolitik.errors import GameClassError
 from realpolitik.games.tree import GameTree, Stage, TreeClass, TreeGame, UnitGroup
@@ -84,7 +84,7 @@ class _Workspace(threading.local):
     def __init__(self) -> None:
         self.buffers: dict[str, NDArray[np.uint8]] = {}
 
-    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray[Any]:
+    def get(self, name: str, shape: tuple[int, ...], dtype: DTypeLike = np.float64) -> NDArray[Any]:
         size = int(np.prod(shape)) * np.dtype(dtype).itemsize
         buffer = self.buffers.get(name)
         if buffer is None or buffer.nbytes < size:

@@ -296,20 +296,22 @@ def solve_batched(matrix: FloatArray, rhs: FloatArray) -> tuple[FloatArray, Bool
     sol : ``(b, m, r)``; NaN where the system is singular or not finite.
     singular : ``(b,)`` True where no solution was computed.
     """
+    sol: FloatArray
+    singular: BoolArray
     try:
         with np.errstate(all="ignore"):
-            sol = np.linalg.solve(matrix, rhs)
-        singular = ~np.isfinite(sol).all(axis=(1, 2))
+            sol = np.asarray(np.linalg.solve(matrix, rhs), dtype=np.float64)
+        singular = np.asarray(~np.isfinite(sol).all(axis=(1, 2)), dtype=bool)
     except np.linalg.LinAlgError:
-        finite = np.isfinite(matrix).all(axis=(1, 2))
+        finite = np.asarray(np.isfinite(matrix).all(axis=(1, 2)), dtype=bool)
         safe = np.where(finite[:, None, None], matrix, 0.0)
         sign, _ = np.linalg.slogdet(safe)
-        singular = (sign == 0) | ~finite
+        singular = np.asarray((sign == 0) | ~finite, dtype=bool)
         eye = np.eye(matrix.shape[1])
         fixed = np.where(singular[:, None, None], eye, safe)
         try:
             with np.errstate(all="ignore"):
-                sol = np.linalg.solve(fixed, rhs)
+                sol = np.asarray(np.linalg.solve(fixed, rhs), dtype=np.float64)
         except np.linalg.LinAlgError:  # pragma: no cover - slogdet missed one
             sol = np.stack(
                 [np.linalg.lstsq(m, r, rcond=None)[0] for m, r in zip(fixed, rhs, strict=True)]
@@ -331,7 +333,8 @@ def _bordered(jx: FloatArray, jl: FloatArray, border: FloatArray) -> FloatArray:
 def _det_sign(matrix: FloatArray) -> NDArray[np.int8]:
     with np.errstate(all="ignore"):
         sign, _ = np.linalg.slogdet(matrix)
-    return np.nan_to_num(sign).astype(np.int8)
+    out: NDArray[np.int8] = np.nan_to_num(np.asarray(sign, dtype=np.float64)).astype(np.int8)
+    return out
 
 
 def _start_tangent(
@@ -608,7 +611,8 @@ def _hermite_crossing(
         s = np.clip(np.nan_to_num((target - l0) / (l1 - l0), nan=1.0), 0.0, 1.0)
         for _ in range(4):
             val, der = lam_at(s)
-            s = np.clip(np.nan_to_num(s - (val - target) / der, nan=s), 0.0, 1.0)
+            new = s - (val - target) / der
+            s = np.clip(np.where(np.isfinite(new), new, s), 0.0, 1.0)
     s2, s3 = s * s, s * s * s
     h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
     out: FloatArray = (
@@ -670,15 +674,15 @@ def follow_to_lambdas(
 
     Examples
     --------
-    The circle ``x^2 + (lam - 1)^2 = 1`` from ``(0, 0)``: ``lam`` rises to 2,
-    turns back, and never reaches 3.
+    The circle ``x^2 + (lam - 1)^2 = 1.21`` from ``(sqrt(0.21), 0)``: ``lam``
+    rises to 2.1, turns back, and never reaches 3.
 
     >>> import numpy as np
-    >>> res = lambda x, lam: x**2 + (lam[:, None] - 1.0) ** 2 - 1.0
+    >>> res = lambda x, lam: x**2 + (lam[:, None] - 1.0) ** 2 - 1.21
     >>> jac = lambda x, lam: (2.0 * x[:, :, None], 2.0 * (lam[:, None] - 1.0))
-    >>> out = follow_to_lambdas(res, jac, np.array([[1e-9]]), [1.0, 3.0])
-    >>> bool(abs(out.x[0, 0, 0] - 1.0) < 1e-6), int(out.status[0, 1]) == TraceStatus.BRANCH_ENDED
-    (True, True)
+    >>> out = follow_to_lambdas(res, jac, np.array([[0.21**0.5]]), [1.0, 3.0])
+    >>> round(float(out.x[0, 0, 0]), 9), TraceStatus(out.status[0, 1]).name
+    (1.1, 'BRANCH_ENDED')
     """
     opts = options or TraceOptions()
     x = _as_batch(x0)
@@ -717,11 +721,11 @@ def follow_to_lambdas(
         x_fix, res_fix = newton_fixed_lambda(
             system, x, lam, all_rows, opts.final_tol, opts.final_iterations
         )
-        for k in np.flatnonzero(at_start):
-            out_x[:, k] = x_fix
-            out_lam[:, k] = lam0
-            out_res[:, k] = res_fix
-            out_status[:, k] = TraceStatus.REACHED
+        for kk in np.flatnonzero(at_start):
+            out_x[:, kk] = x_fix
+            out_lam[:, kk] = lam0
+            out_res[:, kk] = res_fix
+            out_status[:, kk] = TraceStatus.REACHED
         pointer[:] = int(at_start.sum())
         active &= pointer < k_targets
 
@@ -872,12 +876,12 @@ def follow_until(
         status[rows0[stopped]] = _reached_code(bifurcations[rows0[stopped]])
         status[rows0[~stopped]] = TraceStatus.REACHED
     tracer = _Tracer(
-        system, x, lam, tangent, step, det_sign, steps, bifurcations, move, status, opts
+        system, x, lam, tangent, step, det_sign, steps, bifurcations, move, status, opts, curvature
     )
 
     def on_accept(
         acc: IntArray, x_old: FloatArray, lam_old: FloatArray, t_old: FloatArray, chord: FloatArray
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, BoolArray]:
         done = system.stop(stop, tracer.x[acc], tracer.lam[acc], acc)
         tracer.status[acc[done]] = _reached_code(tracer.bifurcations[acc[done]])
         return done, np.zeros(acc.size, dtype=bool)
@@ -887,5 +891,5 @@ def follow_until(
         f = system.residual(x, lam, np.arange(b, dtype=np.int64))
     res = np.where(np.isfinite(f).all(axis=1), np.abs(f).max(axis=1, initial=0.0), np.inf)
     return BranchState(
-        x, lam, tangent, tracer.step, curvature, det_sign, res, status, steps, bifurcations
+        x, lam, tangent, tracer.step, tracer.curvature, det_sign, res, status, steps, bifurcations
     )

@@ -40,19 +40,36 @@ Nash equilibrium and polishes it to machine precision (see its docstring).
 
 Bifurcations
 ------------
-In degenerate games the principal branch can run into a simple bifurcation.
-By default the tracer goes straight through (the branch that continues the
-tangent) and marks the result ``REACHED_AFTER_BIFURCATION``. Gambit 16.7
-instead perturbs its first equation by 1e-7 and either ends up on the crossing
-branch (Gambit's ``deg1.nfg``: from lambda = 3 on, its ``logit_solve_lambda``
-leaves the centroid, while we stay on it; both are QRE) or gets stuck
-(McKelvey and McLennan's 2x2x2 game: every request for lambda > 0.5968 returns
-the point at 0.5968, and ``logit_solve`` returns it as a "Nash equilibrium"
-with regret 0.21). ``TraceOptions(bifurcation="stop")`` reproduces the latter
-behaviour.
+In games with symmetries or ties the principal branch can meet another branch
+at a simple bifurcation point, beyond which "the" branch from ``lam = 0`` is
+not unique. The tracer then goes straight through (it keeps to the branch
+whose tangent it was following, the analytic continuation) and flags the
+result (``REACHED_AFTER_BIFURCATION``; ``NASH_AFTER_BIFURCATION`` for the
+limit). This rule makes no arbitrary choice and respects the game's
+symmetries, as Harsanyi and Selten (1988) require of a selection rule.
+Gambit 16.7 instead perturbs its first equation by 1e-7 where the orientation
+flips, which either moves it onto one of the crossing branches or leaves it
+stuck:
+
+- Battle of the Sexes (``bos.nfg``, symmetric under swapping players and
+  labels): bifurcation at ``lam = 0.808``; Gambit goes on to (Top, Left), we
+  keep the symmetric branch to the mixed equilibrium ((3/5, 2/5), (2/5, 3/5)).
+- ``deg1.nfg``: the centroid is a QRE for every ``lam``; at ``lam = 3`` Gambit
+  leaves it, we stay.
+- McKelvey and McLennan's 2x2x2 game: players 1 and 2 stay at (1/2, 1/2) and
+  the branch meets a bifurcation at ``lam = 0.5968``, where Gambit stops (its
+  ``logit_solve_lambda`` returns that point for every larger request and
+  ``logit_solve`` returns it, with regret 0.21, as an "equilibrium"); we
+  continue to the Nash equilibrium ((1/2, 1/2), (1/2, 1/2), (1, 0)).
+
+Every point returned is a QRE (its fixed-point residual is reported).
+``TraceOptions(bifurcation="stop")`` stops at the bifurcation instead.
 
 References
 ----------
+Harsanyi, J. C. and Selten, R. (1988). A General Theory of Equilibrium
+Selection in Games. MIT Press.
+
 McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for
 normal form games. Games and Economic Behavior 10, 6-38.
 
@@ -246,7 +263,8 @@ class LogitSystem:
         gaps = [
             v.max(axis=1) - np.einsum("bs,bs->b", v, q) for v, q in zip(values, probs, strict=True)
         ]
-        return np.max(np.stack(gaps, axis=1), axis=1)
+        worst: FloatArray = np.max(np.stack(gaps, axis=1), axis=1)
+        return worst
 
 
 # ---------------------------------------------------------------------------
@@ -490,7 +508,8 @@ _SUPPORT_THRESHOLDS = (1e-2, 1e-3, 1e-5, 1e-8)
 
 def _regret_tolerance(table: FloatArray, tol: float) -> FloatArray:
     flat = np.abs(table.reshape(table.shape[0], -1)).max(axis=1)
-    return tol * payoff_range(table) + 64.0 * np.finfo(np.float64).eps * flat
+    out: FloatArray = tol * payoff_range(table) + 64.0 * np.finfo(np.float64).eps * flat
+    return out
 
 
 def polish_support(
@@ -636,26 +655,42 @@ def logit_limit(
 
     Differences from Gambit's ``logit_solve`` (maxregret 1e-8 relative): the
     result is polished to an exact equilibrium instead of a point of the
-    branch with small regret. In degenerate games where the branch meets a
-    simple bifurcation the tracer continues straight through and the draw is
+    branch with small regret. Where the branch meets a simple bifurcation
+    (module docstring) the tracer continues straight through and the draw is
     flagged ``NASH_AFTER_BIFURCATION``. On McKelvey and McLennan's 2x2x2 game
     (Gambit's ``2x2x2.nfg``) the branch keeps players 1 and 2 at (1/2, 1/2)
     and meets a bifurcation at lambda = 0.5968; we continue and return the
     Nash equilibrium ((1/2, 1/2), (1/2, 1/2), (1, 0)) (flagged), whereas
     Gambit's ``logit_solve`` stops at the bifurcation and returns that point,
-    with player 3 at (0.574, 0.426) and regret 0.21, as its "equilibrium".
-    Where the centroid is itself an equilibrium (Gambit's ``deg1.nfg``) both
-    stop at once and return it.
+    with player 3 at (0.574, 0.426) and regret 0.21, as its "equilibrium". In
+    Battle of the Sexes we return the mixed equilibrium where Gambit returns
+    (Top, Left). Where the centroid is itself an equilibrium (Gambit's
+    ``deg1.nfg``) both stop at once and return it.
 
     Examples
     --------
-    Battle of the Sexes (Gambit's ``bos.nfg``): the branch selects (Top, Left).
+    A coordination game (Gambit's ``coord3.nfg`` has the same structure):
+    the branch selects the payoff-dominant equilibrium.
 
     >>> import numpy as np
+    >>> a = np.array([[3.0, 0.0], [0.0, 1.0]])
+    >>> eq = logit_limit(np.stack([a, a])[None])
+    >>> eq.probs[0][0].tolist(), LimitStatus(eq.status[0]).name
+    ([1.0, 0.0], 'NASH')
+
+    Battle of the Sexes (Gambit's ``bos.nfg``) is symmetric (swap the players
+    and the strategy labels). Its principal branch keeps that symmetry until a
+    symmetry-breaking bifurcation at lambda = 0.81; going straight through
+    keeps it and selects the mixed equilibrium, flagged. (Gambit's
+    perturbation breaks the symmetry and its ``logit_solve`` returns (Top,
+    Left).)
+
     >>> a = np.array([[3.0, 0.0], [0.0, 2.0]]); b = np.array([[2.0, 0.0], [0.0, 3.0]])
     >>> eq = logit_limit(np.stack([a, b])[None])
-    >>> eq.probs[0][0].tolist(), eq.probs[1][0].tolist()
-    ([1.0, 0.0], [1.0, 0.0])
+    >>> np.round(eq.probs[0][0], 12).tolist(), np.round(eq.probs[1][0], 12).tolist()
+    ([0.6, 0.4], [0.4, 0.6])
+    >>> LimitStatus(eq.status[0]).name
+    'NASH_AFTER_BIFURCATION'
     """
     table = _payoff_table(payoffs)
     if tol <= 0 or not np.isfinite(tol):

@@ -100,7 +100,8 @@ def _rescale(a: FloatArray) -> FloatArray:
     flat = a.reshape(a.shape[0], -1)
     lo = flat.min(axis=1)[:, None, None]
     span = (flat.max(axis=1) - flat.min(axis=1))[:, None, None]
-    return 1.0 + (a - lo) / np.where(span > 0, span, 1.0)
+    out: FloatArray = 1.0 + (a - lo) / np.where(span > 0, span, 1.0)
+    return out
 
 
 def _label_sets(size: int, k: int) -> IntArray:
@@ -232,8 +233,11 @@ def extreme_equilibria(payoffs: NormalFormGame | ArrayLike) -> ExtremeEquilibria
             "export it to Gambit and use lrsnash",
             field="payoffs",
         )
-    require_bytes("vertex enumeration label sets", (comb(m + n, m), m + n),
-                  hint="the game has too many strategies for vertex enumeration")
+    require_bytes(
+        "vertex enumeration label sets",
+        (comb(m + n, m), m + n),
+        hint="the game has too many strategies for vertex enumeration",
+    )
     a = _rescale(table[:, 0])
     bb = _rescale(table[:, 1])
     full = (1 << (m + n)) - 1
@@ -255,7 +259,7 @@ def extreme_equilibria(payoffs: NormalFormGame | ArrayLike) -> ExtremeEquilibria
     x = x / x.sum(axis=1, keepdims=True)
     y = y / y.sum(axis=1, keepdims=True)
     draw = pd[pi]
-    order = np.lexsort(tuple(x[:, j] for j in range(m - 1, -1, -1)) + (draw,))
+    order = np.lexsort((*tuple(x[:, j] for j in range(m - 1, -1, -1)), draw))
     draw, x, y = draw[order], x[order], y[order]
     pay = np.stack(
         [

@@ -107,7 +107,9 @@ class TreeSolution:
     @property
     def tie(self) -> BoolArray | None:
         """``(draws,)`` a tie between best actions at some decision node (SPE)."""
-        return None if self.tie_t is None else self.tie_t.any(axis=0)
+        if self.tie_t is None:
+            return None
+        return np.asarray(self.tie_t.any(axis=0), dtype=bool)
 
     @cached_property
     def tie_on_path(self) -> BoolArray | None:
@@ -118,8 +120,7 @@ class TreeSolution:
         decision = np.flatnonzero(tree.node_kind == NodeKind.DECISION)
         reached = self.node_reach[:, decision] > 0  # (draws, decision nodes)
         tied = self.tie_t[tree.node_infoset[decision]].T  # (draws, decision nodes)
-        result: BoolArray = (reached & tied).any(axis=1)
-        return result
+        return np.asarray((reached & tied).any(axis=1), dtype=bool)
 
     @property
     def tree(self) -> GameTree:
@@ -138,14 +139,16 @@ class TreeSolution:
     def expected_payoff(self) -> FloatArray:
         """``(draws, players)`` expected payoff of the whole game."""
         root = self.value_t[0]
-        return (root.sum(axis=1) if self.game.has_terms else root).T
+        result: FloatArray = (root.sum(axis=1) if self.game.has_terms else root).T
+        return result
 
     @property
     def expected_terms(self) -> FloatArray | None:
         """``(draws, players, terms)`` expected payoff split into terms."""
         if not self.game.has_terms:
             return None
-        return np.moveaxis(self.value_t[0], -1, 0)
+        result: FloatArray = np.moveaxis(self.value_t[0], -1, 0)
+        return result
 
     def action_probability(self, draw: int, node: int) -> FloatArray:
         """Probabilities of the actions at ``node`` (decision or chance)."""

@@ -1,0 +1,393 @@
+"""Benchmark: KTAB's spatial model of politics, vectorised vs per pair.
+
+Times full runs of ``realpolitik.bargaining.smp.run_smp`` (default, KTAB's
+configuration) on
+
+* ``SOE-Pol-Comp.csv`` (13 actors, 2 dimensions, 27 rounds; KTAB's official
+  log reports 1.21 s for its C++ build with SQLite logging), and
+* ``dummyData-a160.csv`` (160 actors, 1 dimension),
+
+against a straightforward per-pair implementation of the same model written
+below in plain Python (loops over initiators, targets, third parties and
+voters, as in KTAB's C++), in the same process, and checks that both give the
+same positions and win probabilities. Optionally also times KTAB's own C++
+``smpc`` binary (built outside the repository) on the same file.
+
+Usage::
+
+    python benchmarks/bench_smp.py [--ktab-smpc /tmp/ktab/smpc] [--skip-pairwise-a160]
+
+Prints a markdown table and writes ``benchmarks/results/smp.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realpolitik.bargaining.ktab_io import read_ktab_csv
+from realpolitik.bargaining.smp import run_smp
+from realpolitik.bargaining.types import BargainingProblem
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = (
+    Path(os.environ.get("REALPOLITIK_SHARED", HERE.parent.parent / "shared"))
+    / "reference"
+    / "bargaining"
+    / "ktab_smp"
+)
+
+# --------------------------------------------------------------------------- per pair
+
+Matrix = list[list[float]]
+
+
+def _bv_diff(ideal: list[float], pos: list[float], sal: list[float]) -> float:
+    ds2 = 0.0
+    ss2 = 0.0
+    for k in range(len(sal)):
+        ds = (ideal[k] - pos[k]) * sal[k]
+        ds2 += ds * ds
+        ss2 += sal[k] * sal[k]
+    return math.sqrt(ds2 / ss2)
+
+
+def _bs_util(d: float, r: float) -> float:
+    return (1 - d) * (1 + d * r) if d <= 1 else (1 - d) * (1 + r)
+
+
+def _scalar_pce(u: Matrix, w: list[float]) -> list[float]:
+    """Conditional PCE with proportional votes, one voter at a time."""
+    m = len(u[0])
+    c = [[1e-8] * m for _ in range(m)]
+    for i in range(m):
+        for j in range(i):
+            cij = 1e-8
+            cji = 1e-8
+            for k in range(len(w)):
+                v = w[k] * (u[k][i] - u[k][j])
+                if v > 0:
+                    cij += v
+                if v < 0:
+                    cji -= v
+            c[i][j] = cij
+            c[j][i] = cji
+    p = []
+    for i in range(m):
+        pi = 1.0
+        for j in range(m):
+            pi *= 0.5 if i == j else c[i][j] / (c[i][j] + c[j][i])
+        p.append(pi)
+    total = sum(p)
+    return [x / total for x in p]
+
+
+def _round4(x: float) -> float:
+    return int(0.5 + x * 10000.0) / 10000.0
+
+
+def pairwise_smp(
+    cap: list[float], pos0: Matrix, sal: Matrix, max_turns: int = 100
+) -> tuple[list[Matrix], list[list[float]]]:
+    """KTAB's default SMP, one pair (and one third party) at a time.
+
+    Returns the positions of every state (0-1 scale) and the win probability
+    of every actor's position in every state.
+    """
+    n, nd = len(cap), len(pos0[0])
+    tot = [sum(s) for s in sal]
+    wgt = [tot[i] * cap[i] for i in range(n)]
+
+    def setup(x: Matrix) -> tuple[list[float], list[Matrix]]:
+        d = [[_bv_diff(x[i], x[j], sal[i]) for j in range(n)] for i in range(n)]
+        p = _scalar_pce([[_bs_util(d[i][j], 0.0) for j in range(n)] for i in range(n)], cap)
+        pmin, pmax = min(p), max(p)
+        r = [(3 * pi - (pmax + 2 * pmin)) / (2 * (pmax - pmin)) for pi in p]
+        util = [
+            [[_bs_util(d[i][j], ((2.0 * r[h]) + r[i]) / 3.0) for j in range(n)] for i in range(n)]
+            for h in range(n)
+        ]
+        return r, util
+
+    def prob_edu(util: list[Matrix], h: int, k: int, i: int, j: int) -> tuple[float, float]:
+        a = util[h]
+        ci = wgt[i] * (a[i][i] - a[i][j])
+        cj = wgt[j] * (a[j][i] - a[j][j])
+        chij = 1e-10
+        chji = 1e-10
+        if ci > 0:
+            chij += ci
+        if ci < 0:
+            chji -= ci
+        if cj > 0:
+            chij += cj
+        if cj < 0:
+            chji -= cj
+        c_i, c_j = chij, chji
+        for t in range(n):
+            if t in (i, j):
+                continue
+            uni, unj, unn = a[t][i], a[t][j], a[t][t]
+            v0 = wgt[t] * (uni - unj)
+            cni = c_i + v0 if v0 > 0 else c_i
+            cnj = c_j - v0 if v0 < 0 else c_j
+            pin = cni / (cni + cnj)
+            pjn = 1.0 - pin
+            u_ik_j = pin * (uni + uni + unn) + pjn * (unj + unj + unj)
+            u_i_jk = pin * (uni + uni + uni) + pjn * (unj + unj + unn)
+            vn = wgt[t] * (u_ik_j - u_i_jk)
+            if vn > 0:
+                chij += vn
+            if vn < 0:
+                chji -= vn
+        phij = chij / (chij + chji)
+        phji = chji / (chij + chji)
+        uki, ukj = a[k][i], a[k][j]
+        win, loss = uki + uki, ukj + ukj
+        eu = (1 - tot[j]) * win + tot[j] * (phij * win + phji * loss)
+        return phij, eu - (uki + ukj)
+
+    def win_probability(x: Matrix, util: list[Matrix]) -> list[float]:
+        def close(a: int, b: int) -> bool:
+            return math.sqrt(sum((x[a][k] - x[b][k]) ** 2 for k in range(nd))) < 1e-3
+
+        uniq: list[int] = []
+        for a in range(n):
+            if not any(close(a, b) for b in uniq):
+                uniq.append(a)
+        p = _scalar_pce([[util[a][a][b] for b in uniq] for a in range(n)], cap)
+        out = []
+        for a in range(n):
+            last = max(m for m, b in enumerate(uniq) if close(a, b))
+            out.append(p[last])
+        return out
+
+    x = [list(row) for row in pos0]
+    risk, util = setup(x)
+    history, probs = [x], [win_probability(x, util)]
+    first = 0.0
+    for turn in range(1, max_turns + 1):
+        # each actor's best challenge and its bargain (initiator's view, S2P2)
+        queues: list[list[tuple[int, int, list[float], list[float]]]] = [
+            [(k, k, x[k], x[k])] for k in range(n)
+        ]
+        for i in range(n):
+            best_j, best_p, best_eu = -1, 0.0, -1.0
+            for j in range(n):
+                if j == i:
+                    continue
+                p, eu = prob_edu(util, i, i, i, j)
+                if eu > 1e-5 and eu > best_eu:
+                    best_j, best_p, best_eu = j, p, eu
+            if best_j < 0:
+                continue
+            j = best_j
+            b_i, b_j = [], []
+            for k in range(nd):
+                wi = sal[i][k] ** 2 * best_p**2
+                wj = sal[j][k] ** 2 * (1 - best_p) ** 2
+                t = wi + 1e-6 + wj
+                b_i.append(_round4(((wi + 1e-6) * x[i][k] + wj * x[j][k]) / t))
+                b_j.append(_round4((wi * x[i][k] + (1e-6 + wj) * x[j][k]) / t))
+            queues[i].append((i, j, b_i, b_j))
+            queues[j].append((i, j, b_i, b_j))
+        # each queue: utilities of the resulting states, PCE, most probable
+        new = []
+        for k in range(n):
+            u_im = []
+            for a in range(n):
+                row = []
+                for bi, bj, p_i, p_j in queues[k]:
+                    if bi == bj:
+                        v = sum(util[a][a][m] for m in range(n))
+                    else:
+                        v = _bs_util(_bv_diff(x[a], p_i, sal[a]), risk[a])
+                        v += _bs_util(_bv_diff(x[a], p_j, sal[a]), risk[a])
+                        v += sum(util[a][a][m] for m in range(n) if m not in (bi, bj))
+                    row.append(v / n)
+                u_im.append(row)
+            prob = _scalar_pce(u_im, cap)
+            chosen = queues[k][prob.index(max(prob))]
+            new.append(list(chosen[2] if chosen[0] == k else chosen[3]))
+        dist = sum(math.sqrt(sum((new[a][k] - x[a][k]) ** 2 for k in range(nd))) for a in range(n))
+        if turn == 1:
+            first = dist
+        x = new
+        risk, util = setup(x)
+        history.append(x)
+        probs.append(win_probability(x, util))
+        if turn >= 2 and dist / (first + 1e-4) < 0.02:
+            break
+    return history, probs
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _best(fn: Any, repeats: int) -> tuple[float, Any]:
+    best = math.inf
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+_LOGGER_CONF = """* GLOBAL:
+    FORMAT = %msg
+    FILENAME = "smpc_log.txt"
+    ENABLED = true
+    TO_FILE = true
+    TO_STANDARD_OUTPUT = false
+"""
+
+
+def _time_ktab(binary: Path, csv: Path, repeats: int) -> dict[str, Any]:
+    """Wall time of KTAB's smpc (``--logmin``, SQLite), best of ``repeats``,
+    and its "prob :" lines for comparison."""
+    best = math.inf
+    log = ""
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "smpc-logger.conf").write_text(_LOGGER_CONF)
+            cmd = [
+                str(binary),
+                "--logmin",
+                "--csv",
+                str(csv),
+                "--connstr",
+                "Driver=QSQLITE;Database=bench",
+            ]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=tmp, check=True, capture_output=True)
+            best = min(best, time.perf_counter() - t0)
+            log = (Path(tmp) / "smpc_log.txt").read_text()
+    probs = {
+        m.group(1): [float(v) for v in m.group(2).split()]
+        for m in re.finditer(r"^(\S+), prob : (.*)$", log, flags=re.M)
+    }
+    return {"seconds": best, "command": " ".join(cmd), "probs": probs}
+
+
+def bench_case(
+    name: str, repeats: int, pairwise: bool, ktab: Path | None, ktab_repeats: int
+) -> dict[str, Any]:
+    csv = REFERENCE / f"{name}.csv"
+    problem: BargainingProblem = read_ktab_csv(csv)
+    run_smp(problem, max_turns=2)  # warm-up
+    ours_s, run = _best(lambda: run_smp(problem), repeats)
+    row: dict[str, Any] = {
+        "case": name,
+        "actors": problem.n_actors,
+        "dimensions": problem.n_dimensions,
+        "states": int(run.positions.shape[0]),
+        "ours_s": ours_s,
+        "ours_repeats": repeats,
+    }
+    if pairwise:
+        x0 = (problem.position / 100.0).tolist()
+        t0 = time.perf_counter()
+        hist, probs = pairwise_smp(problem.capability.tolist(), x0, problem.salience.tolist())
+        row["pairwise_s"] = time.perf_counter() - t0
+        row["ratio_pairwise"] = row["pairwise_s"] / ours_s
+        same_len = len(hist) == run.positions.shape[0]
+        row["pairwise_agrees"] = bool(
+            same_len
+            and np.allclose(100.0 * np.asarray(hist), run.positions, atol=1e-9)
+            and np.allclose(np.asarray(probs), run.extra["win_probability"], atol=1e-9)
+        )
+    if ktab is not None:
+        res = _time_ktab(ktab, csv, ktab_repeats)
+        row["ktab_cpp_s"] = res["seconds"]
+        row["ktab_command"] = res["command"]
+        row["ratio_ktab_cpp"] = res["seconds"] / ours_s
+        win = run.extra["win_probability"]
+        row["ktab_prob_lines_agree"] = all(
+            [f"{p:.4f}" for p in res["probs"][actor]]
+            == [f"{p:.4f}" for p in win[:, problem.actors.index(actor)]]
+            for actor in problem.actors
+        )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ktab-smpc", type=Path, default=None, help="KTAB's smpc binary")
+    parser.add_argument(
+        "--skip-pairwise-a160",
+        action="store_true",
+        help="skip the per-pair run on dummyData-a160 (it takes minutes)",
+    )
+    parser.add_argument(
+        "--skip-ktab-a160", action="store_true", help="skip KTAB's C++ on a160 (tens of minutes)"
+    )
+    args = parser.parse_args()
+    ktab = args.ktab_smpc
+    if ktab is not None and not ktab.exists():
+        sys.exit(f"{ktab}: not found")
+
+    rows = [
+        bench_case("SOE-Pol-Comp", repeats=20, pairwise=True, ktab=ktab, ktab_repeats=3),
+        bench_case(
+            "dummyData-a160",
+            repeats=3,
+            pairwise=not args.skip_pairwise_a160,
+            ktab=None if args.skip_ktab_a160 else ktab,
+            ktab_repeats=1,
+        ),
+    ]
+    meta = json.loads((REFERENCE / "reference_runs" / "SOE-Pol-Comp_meta.json").read_text())
+    reported = float(re.findall(r"[\d.]+", meta["elapsed"])[0])
+
+    print(
+        "| case | N x D | states | ours (s) | per-pair Python (s) | ratio | agree |"
+        " KTAB C++ here (s) | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        pw = f"{r['pairwise_s']:.2f}" if "pairwise_s" in r else "-"
+        pr = f"{r['ratio_pairwise']:.0f}x" if "ratio_pairwise" in r else "-"
+        ag = str(r.get("pairwise_agrees", "-"))
+        kt = f"{r['ktab_cpp_s']:.2f}" if "ktab_cpp_s" in r else "-"
+        kr = f"{r['ratio_ktab_cpp']:.0f}x" if "ratio_ktab_cpp" in r else "-"
+        print(
+            f"| {r['case']} | {r['actors']} x {r['dimensions']} | {r['states']} | "
+            f"{r['ours_s']:.4f} | {pw} | {pr} | {ag} | {kt} | {kr} |"
+        )
+    print(
+        f"\nKTAB's official log reports {reported:.2f} s for SOE-Pol-Comp "
+        f"(ratio to ours: {reported / rows[0]['ours_s']:.0f}x)."
+    )
+
+    out = {
+        "benchmark": "smp",
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "ktab_official_log_seconds_soe_pol_comp": reported,
+        "cases": rows,
+    }
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "smp.json").write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {results / 'smp.json'}")
+
+
+if __name__ == "__main__":
+    main()
