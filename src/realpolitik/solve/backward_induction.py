@@ -5,10 +5,12 @@ simultaneous stages, for all draws at once: the subgame-perfect equilibrium
 Algorithm
 ---------
 Kuhn (1953) / Zermelo: solve every subgame from the leaves up. Nodes are
-grouped by height (:attr:`GameTree.backward_schedule`) so that each group is
-a handful of array operations over ``(draws, nodes in group, actions)``:
-gather the children's values, let the mover choose, average the children's
-values (per player, and per payoff term) with the choice probabilities.
+grouped by height and mover (:attr:`GameTree.backward_schedule`); each group
+of decision nodes is one call of a compiled kernel
+(:mod:`realpolitik.solve._tree_kernels`) that, for every draw, lets the
+mover choose among the children and copies or averages their values (per
+player, and per payoff term); chance groups and simultaneous stages are
+array operations over the whole group.
 Cost is O(draws x edges) time; memory O(draws x nodes x players [x terms]),
 so callers chunk the draws (:func:`solve_tree_chunked`).
 
@@ -42,13 +44,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from realpolitik.errors import GameClassError
-from realpolitik.games.tree import GameTree, Stage, TreeClass, TreeGame, UnitGroup
+from realpolitik.games.tree import GameTree, NodeKind, Stage, TreeClass, TreeGame, UnitGroup
+from realpolitik.solve._tree_kernels import backward_all, decision_group
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -96,75 +100,6 @@ class _Workspace(threading.local):
 _WORKSPACE = _Workspace()
 
 
-def first_best(values: FloatArray, axis: int = -1) -> tuple[NDArray[np.intp], BoolArray]:
-    """Index of the first best action along ``axis`` and a tie flag.
-
-    An action counts as best when its value is within
-    ``TIE_RTOL * (1 + |best|)`` of the maximum; the first such action wins.
-    """
-    actions = np.moveaxis(values, axis, 0)
-    index = np.zeros(actions.shape[1:], dtype=np.intp)
-    tied = np.zeros(actions.shape[1:], dtype=bool)
-    _first_best_into(actions, index, tied)
-    return index, tied
-
-
-def _first_best_into(actions: FloatArray, index: NDArray[Any], tied: BoolArray) -> None:
-    """:func:`first_best` over the leading axis of ``actions``, written into
-    ``index`` and ``tied``: a short loop over the (few) actions with
-    branch-free elementwise operations on reused buffers."""
-    shape = actions.shape[1:]
-    best = _WORKSPACE.get("best", shape)
-    np.copyto(best, actions[0])
-    for column in actions[1:]:
-        np.maximum(best, column, out=best)
-    threshold = _WORKSPACE.get("threshold", shape)
-    np.abs(best, out=threshold)
-    threshold += 1.0
-    threshold *= -TIE_RTOL
-    threshold += best
-    near = _WORKSPACE.get("near", shape, np.bool_)
-    count = _WORKSPACE.get("count", shape, np.int8)
-    step = _WORKSPACE.get("step", shape, index.dtype)
-    np.greater_equal(actions[-1], threshold, out=near)
-    np.copyto(count, near)
-    index.fill(len(actions) - 1)
-    for a in range(len(actions) - 2, -1, -1):
-        # index <- a where action a is near the best: index -= (index - a) * near
-        np.greater_equal(actions[a], threshold, out=near)
-        count += near
-        np.subtract(index, a, out=step)
-        step *= near
-        index -= step
-    np.greater(count, 1, out=tied)
-
-
-def select_rows(source: FloatArray, index: NDArray[Any]) -> FloatArray:
-    """``source[g, index[g, d], ..., d]``: each group node's chosen child.
-
-    ``source`` is the children's values ``(g, a, ..., D)`` and ``index``
-    ``(g, D)``. The selection is a branch-free bitwise blend on the float
-    bits (``x ^ ((x ^ y) & mask)``), which copies values exactly and runs at
-    memory speed, unlike a masked copy with a random mask.
-    """
-    g, arity = source.shape[:2]
-    out = _WORKSPACE.get("select", (g, *source.shape[2:]))
-    np.copyto(out, source[:, 0])
-    if arity == 1:
-        return out
-    bits = out.view(np.int64)
-    other = _WORKSPACE.get("select_other", out.shape, np.int64)
-    mask = _WORKSPACE.get("select_mask", index.shape, np.int64)
-    shape = (g,) + (1,) * (source.ndim - 3) + (index.shape[1],)
-    for a in range(1, arity):
-        np.equal(index, a, out=mask, casting="unsafe")
-        np.negative(mask, out=mask)
-        np.bitwise_xor(source[:, a].view(np.int64), bits, out=other)
-        np.bitwise_and(other, mask.reshape(shape), out=other)
-        np.bitwise_xor(bits, other, out=bits)
-    return out
-
-
 def logit_choice(values: FloatArray, lam: float, axis: int = -1) -> FloatArray:
     """p ∝ exp(lam * u) along ``axis``, computed stably."""
     z = lam * (values - values.max(axis=axis, keepdims=True))
@@ -202,7 +137,64 @@ class _Pass:
     tie: BoolArray | None
 
 
+_EMPTY_CHOICE = np.zeros((0, 0), dtype=np.int16)
+_EMPTY_TIE = np.zeros((0, 0), dtype=bool)
+_EMPTY_MIXED = np.zeros((0, 0))
+
+
+@lru_cache(maxsize=32)
+def _whole_tree_plan(tree: GameTree) -> tuple[NDArray[np.int64], ...]:
+    """Index arrays for :func:`_tree_kernels.backward_all` (trees without stages)."""
+    units = np.flatnonzero(tree.node_kind != NodeKind.TERMINAL)[::-1].astype(np.int64)
+    slot = tree.edge_action.astype(np.int64).copy()
+    slot[tree.chance_edge] = np.arange(len(tree.chance_edge))
+    return (
+        tree.terminal_node.astype(np.int64),
+        units,
+        tree.node_kind[units].astype(np.int8),
+        tree.node_player[units].astype(np.int64),
+        tree.node_infoset[units].astype(np.int64),
+        tree.child_offset.astype(np.int64),
+        tree.child_index.astype(np.int64),
+        slot,
+    )
+
+
+def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
+    """Backward pass of a tree without simultaneous stages in one compiled call."""
+    tree = game.tree
+    draws = game.n_draws
+    terms = game.has_terms
+    pay_t = np.ascontiguousarray(np.moveaxis(game.payoffs, 0, -1))  # (T, P[, K], D)
+    value = np.empty((tree.n_nodes, *pay_t.shape[1:]))
+    total = np.empty((tree.n_nodes, tree.n_players, draws)) if terms else value
+    spe = concept == "spe"
+    choice = np.full((tree.n_infosets, draws), -1, dtype=np.int16)
+    tie = np.zeros((tree.n_infosets, draws), dtype=bool)
+    mixed = np.empty((tree.n_actions if not spe else 0, draws))
+    chance = np.ascontiguousarray(game.edge_chance_probs().T)  # (chance edges, 1|D)
+    backward_all(
+        pay_t.reshape(tree.n_terminals, -1, draws),
+        *_whole_tree_plan(tree),
+        chance,
+        spe,
+        0.0 if lam is None else float(lam),
+        TIE_RTOL,
+        total,
+        value.reshape(tree.n_nodes, -1, draws),
+        not terms,
+        choice,
+        tie,
+        mixed,
+    )
+    if spe:
+        return _Pass(value, total, choice, None, tie)
+    return _Pass(value, total, None, mixed, None)
+
+
 def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
+    if not game.tree.stages:
+        return _backward_whole(game, concept, lam)
     tree = game.tree
     draws = game.n_draws
     terms = game.has_terms
@@ -233,35 +225,31 @@ def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
             _solve_stages(tree, group, value, total, mixed, stage_solver, terms)
             continue
         kids = group.children  # (g, a)
+        if group.kind == "decision":
+            rows = value.reshape(tree.n_nodes, -1, draws)  # (N, P[*K], D), a view
+            decision_group(
+                total,
+                rows,
+                not terms,
+                kids,
+                group.nodes,
+                tree.node_infoset[group.nodes].astype(np.int64),
+                int(group.movers[0]),
+                spe,
+                0.0 if lam is None else float(lam),
+                TIE_RTOL,
+                tree.edge_action[group.edges].astype(np.int64),
+                choice if choice is not None else _EMPTY_CHOICE,
+                tie if tie is not None else _EMPTY_TIE,
+                mixed if mixed is not None else _EMPTY_MIXED,
+            )
+            continue
+        # chance nodes: average the children's values with nature's probabilities
         g, arity = kids.shape
         child_values = _WORKSPACE.get("child_values", (g, arity, *value.shape[1:]))
         np.take(value, kids, axis=0, out=child_values)  # (g, a, P[, K], D)
-        if group.kind == "chance":
-            probs = chance[chance_column[group.edges]]  # (g, a, 1|D)
-        else:
-            infosets = tree.node_infoset[group.nodes]
-            mover = int(group.movers[0])  # one mover per group
-            if terms:
-                child_totals = _WORKSPACE.get("child_totals", (g, arity, *total.shape[1:]))
-                np.take(total, kids, axis=0, out=child_totals)
-            else:
-                child_totals = child_values
-            mover_values = child_totals[:, :, mover]  # (g, a, D), a view
-            if spe:
-                assert choice is not None and tie is not None
-                best = _WORKSPACE.get("index", (g, draws), np.intp)
-                tied = _WORKSPACE.get("tied", (g, draws), np.bool_)
-                _first_best_into(np.moveaxis(mover_values, 1, 0), best, tied)
-                choice[infosets] = best
-                tie[infosets] = tied
-                value[group.nodes] = select_rows(child_values, best)
-                if terms:
-                    total[group.nodes] = select_rows(child_totals, best)
-                continue
-            assert lam is not None and mixed is not None
-            probs = logit_choice(mover_values, lam, axis=1)  # (g, a, D)
-            mixed[tree.edge_action[group.edges]] = probs
-        expand = probs.reshape(probs.shape[0], probs.shape[1], *([1] * (child_values.ndim - 3)), -1)
+        probs = chance[chance_column[group.edges]]  # (g, a, 1|D)
+        expand = probs.reshape(g, arity, *([1] * (child_values.ndim - 3)), -1)
         value[group.nodes] = (expand * child_values).sum(axis=1)
         if terms:
             total[group.nodes] = (probs[:, :, None, :] * total[kids]).sum(axis=1)
