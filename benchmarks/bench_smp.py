@@ -15,7 +15,7 @@ same positions and win probabilities. Optionally also times KTAB's own C++
 
 Usage::
 
-    python benchmarks/bench_smp.py [--ktab-smpc /tmp/ktab/smpc] [--skip-pairwise-a160]
+    python benchmarks/bench_smp.py [--ktab-smpc /tmp/ktab/smpc [--ktab-a160]] [--skip-pairwise-a160]
 
 Prints a markdown table and writes ``benchmarks/results/smp.json``.
 """
@@ -332,7 +332,9 @@ def main() -> None:
         help="skip the per-pair run on dummyData-a160 (it takes minutes)",
     )
     parser.add_argument(
-        "--skip-ktab-a160", action="store_true", help="skip KTAB's C++ on a160 (tens of minutes)"
+        "--ktab-a160",
+        action="store_true",
+        help="also time KTAB's C++ on dummyData-a160 (O(N^4): most of an hour)",
     )
     args = parser.parse_args()
     ktab = args.ktab_smpc
@@ -345,7 +347,7 @@ def main() -> None:
             "dummyData-a160",
             repeats=3,
             pairwise=not args.skip_pairwise_a160,
-            ktab=None if args.skip_ktab_a160 else ktab,
+            ktab=ktab if args.ktab_a160 else None,
             ktab_repeats=1,
         ),
     ]
@@ -379,6 +381,7 @@ def main() -> None:
             "numpy": np.__version__,
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            "load_average_at_end": os.getloadavg(),
         },
         "ktab_official_log_seconds_soe_pol_comp": reported,
         "cases": rows,

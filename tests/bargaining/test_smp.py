@@ -440,5 +440,6 @@ def test_bad_problems_are_refused(soe: BargainingProblem) -> None:
         run_smp(make(capability=cap))
     with pytest.raises(InputError, match="sum"):
         run_smp(make(salience=soe.salience * 1.5))  # every cell <= 1, sums above 1
-    with pytest.raises(InputError, match="accommodation"):
+    with pytest.raises(InputError, match="sum to at most 1") as err:
         run_smp(soe, accommodation=np.full((soe.n_actors, soe.n_actors), 0.5))
+    assert err.value.problems[0].field == "accommodation"

@@ -1,6 +1,6 @@
 """KTAB's spatial model of politics (SMP), vectorised over actors.
 
-Why this module exists: KTAB's SMP (Wise, Lester et al., KAPSARC) forecasts
+Why this module exists: KTAB's SMP (KAPSARC) forecasts
 how actors with capabilities and salience-weighted ideal points on several
 issue dimensions move through rounds of challenges and bargains. The C++
 reference (``smpc``) evaluates every challenge in its own loop over third
@@ -54,10 +54,12 @@ References
 KTAB, ``examples/smp/libsrc/smp.cpp``, ``smpbcn.cpp`` and
 ``KTAB/kmodel/libsrc/kmodel.cpp`` (MIT licence), https://github.com/KAPSARC/KTAB,
 read via the lsyaseen/KTAB mirror @3b5b0635.
-B. Wise, "Markov Voting with Incentives in KTAB", ``KTAB/kmodel/doc/markov-incentives.tex``.
-B. Wise, S. Lester, B. Efird, "An introduction to the KAPSARC Toolkit for
-Behavioral Analysis (KTAB) using one-dimensional spatial models", KAPSARC
-discussion paper KS-1517-DP023A (2015).
+"Markov Voting with Incentives in KTAB", ``KTAB/kmodel/doc/markov-incentives.tex``
+in the same repository.
+KAPSARC, "An Introduction to the KAPSARC Toolkit for Behavioral Analysis
+(KTAB)" and "Multidimensional Bargaining Using KTAB", methodology papers listed
+at https://www.kapsarc.org/research/publications/ (linked from KTAB's
+``web/papers.html``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from realpolitik.bargaining.baselines import baselines
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun, FloatArray, Move
 from realpolitik.errors import InputError
 
@@ -114,7 +117,7 @@ _BINARY_VICTORY_MIN = 1e-6  # Model::vProb minX
 _MARKOV_MAX_ITERATIONS = 1000  # iMax
 _CHUNK_ELEMENTS = 1 << 17  # work arrays in blocks of 128k entries (1 MB), cache-sized
 
-# XML/GUI parameter name -> (config field, aliases accepted from files)
+# KTAB's XML/GUI parameter name -> SMPConfig field
 _KTAB_PARAMETERS: dict[str, str] = {
     "VictoryProbModel": "victory_model",
     "VotingRule": "voting_rule",
@@ -145,7 +148,7 @@ class SMPConfig:
     pce_model : ``PCEModel``. Conditional: p_a proportional to the product over
         b of P(a beats b). MarkovUniform: stationary distribution of uniformly
         chosen challenges. MarkovIncentive: challenges chosen in proportion to
-        the incentive C_ab P(a beats b) (Wise, "Markov voting with incentives").
+        the incentive C_ab P(a beats b) (KTAB's ``markov-incentives.tex``).
     state_transitions : ``StateTransitions``. Deterministic: each actor takes
         the most probable bargain of its queue (first on ties); Stochastic:
         draws one with its probability (NumPy generator, ``seed``).
@@ -156,10 +159,13 @@ class SMPConfig:
     big_r_adjust : ``BigRAdjust``. Actor h's estimate of i's R: None ``r_h``,
         OneThird ``(2 r_h + r_i) / 3``, Half, TwoThirds ``(r_h + 2 r_i) / 3``,
         Full ``r_i``.
-    third_party_commit : ``ThirdPartyCommit``. What a third party k expects if
-        its side wins (SemiCommit: the winner's position for the two
-        principals, its own for itself; FullCommit: the winner's for all
-        three; NoCommit: its own even when it loses).
+    third_party_commit : ``ThirdPartyCommit``. What a third party k, joining
+        one side of a challenge, expects for itself (the principals take the
+        winner's position): SemiCommit keeps its own position if its side wins
+        and adopts the winner's if it loses; FullCommit adopts the winner's
+        either way; NoCommit keeps its own either way. Under KTAB's
+        sum-of-utilities evaluation the last two make k indifferent between
+        the sides, so only SemiCommit lets third parties vote.
     bargain_interpolation : ``InterVecBrgn``. S2P2: per dimension, weights
         ``s^2 p^2`` for each side, rounded to 4 decimals; S1P1: ``s p``; S2PMax:
         shift by the truncated probability gap, not rounded.
@@ -898,11 +904,16 @@ def _step(
         d_b = _salience_distance(state.ideal, pts, sal)
         u_b = _utility(d_b, state.risk[:, None])  # posUtil uses a's own R
         keep = (ar[:, None] != b_from[None, :]) & (ar[:, None] != b_to[None, :])  # (n, b)
-        # u(init) + u(rcvr) + the unchanged positions, summed in KTAB's order
-        stacked = np.empty((n + 1, n, n_b))
-        np.add(u_b[:, :n_b], u_b[:, n_b:], out=stacked[0])
-        np.multiply(own.T[:, :, None], keep[:, None, :], out=stacked[1:])  # (n, a, b)
-        brg_util = np.add.reduce(stacked, axis=0) / n  # (a, b)
+        # u(init) + u(rcvr) + the unchanged positions, summed in KTAB's order,
+        # in blocks of bargains
+        brg_util = np.empty((n, n_b))
+        block = max(1, _CHUNK_ELEMENTS // (n * n))
+        for lo in range(0, n_b, block):
+            hi = min(n_b, lo + block)
+            stacked = np.empty((n + 1, n, hi - lo))
+            np.add(u_b[:, lo:hi], u_b[:, n_b + lo : n_b + hi], out=stacked[0])
+            np.multiply(own.T[:, :, None], keep[:, None, lo:hi], out=stacked[1:])  # (n, a, b)
+            brg_util[:, lo:hi] = np.add.reduce(stacked, axis=0) / n
         util = np.where(column[None, :] < 0, sq_util[:, None], brg_util[:, np.maximum(column, 0)])
     else:
         util = np.repeat(sq_util[:, None], n, axis=1)
@@ -1000,62 +1011,62 @@ def _position_probability(
     return p[last], uidx, p
 
 
-def _baselines(problem: BargainingProblem) -> dict[str, FloatArray]:
-    """Weighted mean and weighted median of the initial positions, weights
-    capability x salience per dimension."""
-    w = problem.capability[:, None] * problem.salience
-    x = problem.position
-    mean = (w * x).sum(axis=0) / w.sum(axis=0)
-    median = np.empty(x.shape[1])
-    for d in range(x.shape[1]):
-        order = np.argsort(x[:, d], kind="stable")
-        cum = np.cumsum(w[order, d])
-        median[d] = x[order, d][np.searchsorted(cum, 0.5 * cum[-1])]
-    return {"weighted_mean": mean, "weighted_median": median}
-
-
 def _validate(problem: BargainingProblem, accommodation: FloatArray | None) -> None:
-    n, n_dims = problem.position.shape
-    where = problem.name or "problem"
+    """Refuse a problem the model cannot run, naming the attribute at fault."""
+    x = np.asarray(problem.position, dtype=float)
+    if x.ndim != 2:
+        raise InputError("must be an (N, D) array", field="position")
+    n, n_dims = x.shape
+    scen = f" in {problem.name!r}" if problem.name else ""
     if n < 3:
-        raise InputError(f"{n} actors; the spatial model needs at least 3", field=where)
-    if problem.capability.shape != (n,) or problem.salience.shape != (n, n_dims):
-        raise InputError("capability must be (N,) and salience (N, D)", field=where)
-    if not np.all(np.isfinite(problem.capability)) or np.any(problem.capability <= 0):
-        a = int(np.flatnonzero(~(problem.capability > 0))[0])
+        raise InputError(f"{n} actors{scen}; the spatial model needs at least 3", field="actors")
+    cap = np.asarray(problem.capability, dtype=float)
+    s = np.asarray(problem.salience, dtype=float)
+    if cap.shape != (n,) or s.shape != (n, n_dims) or len(problem.actors) != n:
         raise InputError(
-            f"capability of {problem.actors[a]} is not positive; give a positive number",
-            field=where,
+            f"need {n} names, capabilities (N,) and saliences (N, D) to match the positions",
+            field="actors",
         )
-    s = problem.salience
-    if not np.all(np.isfinite(s)) or np.any(s < 0) or np.any(s > 1):
+    bad = np.flatnonzero(~(np.isfinite(cap) & (cap > 0)))
+    if bad.size:
         raise InputError(
-            "saliences must lie in [0, 1] (readers divide percentages by 100)", field=where
+            f"capability of {problem.actors[bad[0]]}{scen} is {cap[bad[0]]:g}; "
+            "give a positive number",
+            field="capability",
+        )
+    bad = np.flatnonzero(~np.all(np.isfinite(s) & (s >= 0) & (s <= 1), axis=1))
+    if bad.size:
+        raise InputError(
+            f"saliences of {problem.actors[bad[0]]}{scen} are outside [0, 1]; "
+            "readers divide percentages by 100",
+            field="salience",
         )
     total = s.sum(axis=1)
-    if np.any(total > 1 + 1e-9) or np.any(total <= 0):
-        a = int(np.flatnonzero((total > 1 + 1e-9) | (total <= 0))[0])
+    bad = np.flatnonzero((total > 1 + 1e-9) | (total <= 0))
+    if bad.size:
+        a = int(bad[0])
         raise InputError(
-            f"saliences of {problem.actors[a]} sum to {total[a]:g}; each actor's must sum "
-            "to a value in (0, 1]",
-            field=where,
+            f"saliences of {problem.actors[a]}{scen} sum to {total[a]:g}; each actor's must "
+            "sum to a value in (0, 1] (drop actors with no salience)",
+            field="salience",
         )
     lo, hi = problem.scale
     if not hi > lo:
-        raise InputError(f"scale {problem.scale} is empty; give (low, high)", field=where)
-    x = problem.position
-    if not np.all(np.isfinite(x)) or np.any(x < lo) or np.any(x > hi):
-        raise InputError(f"positions must lie within the scale {problem.scale}", field=where)
+        raise InputError(f"scale {problem.scale} is empty; give (low, high)", field="scale")
+    bad = np.flatnonzero(~np.all(np.isfinite(x) & (x >= lo) & (x <= hi), axis=1))
+    if bad.size:
+        raise InputError(
+            f"position of {problem.actors[bad[0]]}{scen} lies outside the scale {problem.scale}",
+            field="position",
+        )
     if accommodation is not None:
         acc = accommodation
         if acc.shape != (n, n):
-            raise InputError(f"accommodation matrix must be {n} x {n}", field="accommodation")
+            raise InputError(f"must be {n} x {n}", field="accommodation")
         if not np.all(np.isfinite(acc)) or np.any(acc < 0) or np.any(acc > 1):
-            raise InputError("accommodation entries must lie in [0, 1]", field="accommodation")
+            raise InputError("entries must lie in [0, 1]", field="accommodation")
         if np.any(acc.sum(axis=1) > 1 + 1e-10):
-            raise InputError(
-                "each row of the accommodation matrix must sum to at most 1", field="accommodation"
-            )
+            raise InputError("each row must sum to at most 1", field="accommodation")
 
 
 def run_smp(
@@ -1195,7 +1206,7 @@ def run_smp(
     names = problem.actors
     for t, info in enumerate(rounds, start=1):
         before, after = positions[t - 1], positions[t]
-        for k in np.flatnonzero(np.any(before != after, axis=1)):
+        for k in np.flatnonzero(np.any(history_x[t] != history_x[t - 1], axis=1)):
             a, b = int(info.chosen_init[k]), int(info.chosen_rcvr[k])
             other = b if a == k else a
             role = "its own challenge of" if a == k else "the challenge by"
@@ -1203,7 +1214,7 @@ def run_smp(
                 f"adopted the bargain from {role} {names[other]} "
                 f"({names[a]} estimated P({names[a]} beats {names[b]}) = "
                 f"{info.target_probability[a]:.4f} and a gain of {info.target_gain[a]:+.4f}; "
-                f"{names[b]} estimated {info.receiver_probability[a]:.4f}); the bargain won "
+                f"{names[b]}'s estimate: {info.receiver_probability[a]:.4f}); the bargain won "
                 f"{names[k]}'s election among its {int(info.queue_size[k])} options "
                 f"with probability {info.chosen_probability[k]:.4f}"
             )
@@ -1249,7 +1260,7 @@ def run_smp(
         problem=problem,
         positions=positions,
         forecast=scale(fc01),
-        baselines=_baselines(problem),
+        baselines=baselines(problem),
         moves=tuple(moves),
         extra=extra,
     )
