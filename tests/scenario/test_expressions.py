@@ -624,6 +624,15 @@ def test_error_messages(text: str, reason: str, column: int) -> None:
     assert isinstance(error, InputError)
 
 
+def test_long_user_text_is_shortened_in_messages() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression("a" * 500 + " + 1", CTX)
+    assert caught.value.reason == (
+        f"unknown name `{'a' * 37}...`: not a parameter, actor or function here "
+        "(parameters: detection_base, sanctions_severity, trade_exposure, x, y, z)"
+    )
+
+
 def test_error_located_in_a_file() -> None:
     with pytest.raises(ExpressionError) as caught:
         parse_expression("-trade_exposre * 2", CTX)

@@ -397,7 +397,7 @@ def test_evaluation_matches_oracle(tree: Tree, points: list[Draw]) -> None:
         assert same(got, expected), (text, point, got, expected)
 
 
-@settings(max_examples=200 * SCALE, deadline=None)
+@settings(max_examples=150 * SCALE, deadline=None)
 @given(tree=any_tree)
 def test_minimal_and_full_parentheses_agree(tree: Tree) -> None:
     # The same tree with every subtree wrapped parses to the same values.
@@ -498,7 +498,7 @@ def mutated(draw: st.DrawFn) -> str:
     return "".join(chars)
 
 
-@fast
+@settings(max_examples=200 * SCALE, deadline=timedelta(seconds=2))
 @given(mutated())
 def test_mutated_expressions(text: str) -> None:
     run_safely(text)

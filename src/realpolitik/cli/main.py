@@ -20,6 +20,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.scenario",
     "realpolitik.cli.games",
     "realpolitik.cli.bargain",
+    "realpolitik.cli.analysis",
 )
 
 EXIT_USER_ERROR = 2

@@ -399,6 +399,12 @@ _HINTS = {
 }
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """``text`` on one line, cut to ``limit`` characters for an error message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 def _show_char(ch: str) -> str:
     if ch.isprintable() and not ch.isspace():
         return f"`{ch}`"
@@ -430,14 +436,15 @@ def _tokenize(text: str) -> list[_Token]:
                 while stop < n and text[stop] in _WORD_CHARS:
                     stop += 1
                 raise ExpressionError(
-                    f"malformed number `{text[i:stop]}`; numbers look like 3, 0.25 or 1.5e-3, "
-                    "and a number times a name is written `2 * x`",
+                    f"malformed number `{_short(text[i:stop])}`; numbers look like 3, 0.25 "
+                    "or 1.5e-3, and a number times a name is written `2 * x`",
                     column=i + 1,
                 )
             value = float(match.group())
             if not math.isfinite(value):
                 raise ExpressionError(
-                    f"number `{match.group()}` is too large; numbers must be below about 1.8e308",
+                    f"number `{_short(match.group())}` is too large; "
+                    "numbers must be below about 1.8e308",
                     column=i + 1,
                 )
             tokens.append(_Token("number", match.group(), i, value))
@@ -531,13 +538,13 @@ class _Parser:
         if tok.kind != "end":
             if tok.text in (")", "]"):
                 opener = "(" if tok.text == ")" else "["
-                message = f"unmatched `{tok.text}`; remove it or add `{opener}` before it"
+                message = f"unmatched `{_short(tok.text)}`; remove it or add `{opener}` before it"
             elif tok.text == ",":
                 message = "unexpected `,` outside a function call or a list of actions"
             else:
                 prev = self.previous()
-                after = f" after `{prev.text}`" if prev is not None else ""
-                message = f"unexpected `{tok.text}`{after}; is an operator missing?"
+                after = f" after `{_short(prev.text)}`" if prev is not None else ""
+                message = f"unexpected `{_short(tok.text)}`{after}; is an operator missing?"
             raise ExpressionError(message, column=tok.start + 1)
         return node
 
@@ -549,7 +556,7 @@ class _Parser:
         if tok.kind == "keyword" and tok.text == "not":
             if min_prec > _NOT:
                 prev = self.previous()
-                after = f"`{prev.text}`" if prev is not None else "an operator"
+                after = f"`{_short(prev.text)}`" if prev is not None else "an operator"
                 raise ExpressionError(
                     f"`not` cannot follow {after} directly; put it in parentheses: `(not ...)`",
                     column=tok.start + 1,
@@ -635,7 +642,7 @@ class _Parser:
                 )
             if tok.kind != "name":
                 raise ExpressionError(
-                    f"expected an action name in the list after `{op}`, found `{tok.text}`",
+                    f"expected an action name in the list after `{op}`, found `{_short(tok.text)}`",
                     column=tok.start + 1,
                 )
             self.pos += 1
@@ -652,7 +659,7 @@ class _Parser:
             if tok.kind == "end":
                 raise self.unclosed(opener, "]")
             raise ExpressionError(
-                f"expected `,` or `]` in the list after `{op}`, found `{tok.text}`",
+                f"expected `,` or `]` in the list after `{op}`, found `{_short(tok.text)}`",
                 column=tok.start + 1,
             )
         close = self.tokens[self.pos - 1]
@@ -707,14 +714,14 @@ class _Parser:
             )
         prev = self.previous()
         if tok.kind == "end":
-            after = f"`{prev.text}`" if prev is not None else "the start"
+            after = f"`{_short(prev.text)}`" if prev is not None else "the start"
             raise ExpressionError(
                 f"expression ends after {after}; a number, a name or `(` should follow",
                 column=tok.start + 1,
             )
-        where = f"after `{prev.text}`" if prev is not None else "at the start"
+        where = f"after `{_short(prev.text)}`" if prev is not None else "at the start"
         raise ExpressionError(
-            f"expected a number, a name or `(` {where}, found `{tok.text}`",
+            f"expected a number, a name or `(` {where}, found `{_short(tok.text)}`",
             column=tok.start + 1,
         )
 
@@ -742,7 +749,7 @@ class _Parser:
                 if tok.kind == "end":
                     raise self.unclosed(opener, ")")
                 raise ExpressionError(
-                    f"expected `,` or `)` in the call of `{name.text}`, found `{tok.text}`",
+                    f"expected `,` or `)` in the call of `{name.text}`, found `{_short(tok.text)}`",
                     column=tok.start + 1,
                 )
         node = Call(name.text, tuple(args), name.start, close.start + 1)
@@ -1096,6 +1103,9 @@ _COMPARISONS: dict[str, np.ufunc] = {
 
 
 class _Compiler:
+    """Checks a syntax tree against a context and compiles it, one node at a
+    time, into a :class:`_Code`; records the names and actions it meets."""
+
     def __init__(self, text: str, context: ExpressionContext) -> None:
         self.text = text
         self.context = context
@@ -1103,8 +1113,7 @@ class _Compiler:
         self.tested: set[tuple[str, str]] = set()
 
     def snippet(self, node: Node) -> str:
-        shown = " ".join(self.text[node.start : node.end].split())
-        return shown if len(shown) <= 40 else shown[:37] + "..."
+        return _short(self.text[node.start : node.end])
 
     def use(self, node: Name) -> None:
         self.columns.setdefault(node.name, []).append(node.column)
@@ -1189,9 +1198,11 @@ class _Compiler:
         known = ctx._values | frozenset(ctx.actors)
         suggestion = _suggest(node.name, known | frozenset(FUNCTIONS))
         if suggestion:
-            return ExpressionError(f"unknown name `{node.name}`{suggestion}", column=node.column)
+            return ExpressionError(
+                f"unknown name `{_short(node.name)}`{suggestion}", column=node.column
+            )
         return ExpressionError(
-            f"unknown name `{node.name}`: not a parameter, actor or function here "
+            f"unknown name `{_short(node.name)}`: not a parameter, actor or function here "
             f"(parameters: {_listing(ctx.parameters)})",
             column=node.column,
         )
@@ -1225,7 +1236,7 @@ class _Compiler:
             else:
                 suggestion = _suggest(name, ctx.actors)
                 raise ExpressionError(
-                    f"{where} needs an actor, but `{name}` is not one{suggestion}"
+                    f"{where} needs an actor, but `{_short(name)}` is not one{suggestion}"
                     + ("" if suggestion else f" (actors: {_listing(ctx.actors)})"),
                     column=node.column,
                 )
@@ -1250,7 +1261,7 @@ class _Compiler:
         if node.name not in actions:
             suggestion = _suggest(node.name, actions)
             raise ExpressionError(
-                f"`{node.name}` is not an action of {actor}{suggestion}"
+                f"`{_short(node.name)}` is not an action of {actor}{suggestion}"
                 + ("" if suggestion else f" (its actions: {_listing(actions, keep_order=True)})"),
                 column=node.column,
             )
@@ -1333,7 +1344,8 @@ class _Compiler:
             index = self.action(actor, item, op)
             if index in indices:
                 raise ExpressionError(
-                    f"`{item.name}` appears twice in the list; remove one", column=item.column
+                    f"`{_short(item.name)}` appears twice in the list; remove one",
+                    column=item.column,
                 )
             indices.append(index)
         if len(indices) == 1:
@@ -1369,7 +1381,7 @@ class _Compiler:
                 )
             suggestion = _suggest(name, FUNCTIONS)
             raise ExpressionError(
-                f"unknown function `{name}`{suggestion}"
+                f"unknown function `{_short(name)}`{suggestion}"
                 + ("" if suggestion else f" (functions: {_listing(FUNCTIONS)})"),
                 column=node.column,
             )
@@ -1531,14 +1543,15 @@ class Expression:
         for name in sorted(self.parameters | self.names):
             if name not in parameters:
                 raise ExpressionError(
-                    f"`{self.text}` needs a value for `{name}`, which was not given"
+                    f"`{_short(self.text, 60)}` needs a value for `{name}`, which was not given"
                 )
             values[name] = self._value(name, parameters[name])
         moves: dict[str, NDArray[Any]] = {}
         for actor in sorted(self.actors):
             if actions is None or actor not in actions:
                 raise ExpressionError(
-                    f"`{self.text}` tests the action of `{actor}`, whose actions were not given"
+                    f"`{_short(self.text, 60)}` tests the action of `{actor}`, "
+                    "whose actions were not given"
                 )
             moves[actor] = self._moves(actor, actions[actor])
         inputs = list(values.values()) + list(moves.values())
@@ -1549,10 +1562,13 @@ class Expression:
                 f"{name} {array.shape}" for name, array in (*values.items(), *moves.items())
             )
             raise ExpressionError(
-                f"the values given to `{self.text}` have shapes that do not broadcast: {shapes}"
+                f"the values given to `{_short(self.text, 60)}` have shapes that do not "
+                f"broadcast: {shapes}"
             ) from None
         itemsize = 8 if self.kind == "number" else 1
-        require_bytes(f"the value of `{self.text}`", shape, itemsize, "evaluate fewer draws")
+        require_bytes(
+            f"the value of `{_short(self.text, 60)}`", shape, itemsize, "evaluate fewer draws"
+        )
         with np.errstate(all="ignore"):
             raw = self._code.run(values, moves)
         result = np.asarray(raw, dtype=np.float64 if self.kind == "number" else np.bool_)
@@ -1603,7 +1619,7 @@ class Expression:
         index = tuple(int(i) for i in np.unravel_index(flat, result.shape))
         value = result.reshape(-1)[flat]
         raise NonFiniteError(
-            f"`{self.text}` is {value} for {count} of {result.size} values "
+            f"`{_short(self.text, 60)}` is {value} for {count} of {result.size} values "
             f"(first at index {index}); check the parameter ranges, or guard the "
             "formula with `clip`, `max` or `where`",
             index=index,
