@@ -12,6 +12,11 @@ follow the most likely action; at a chance node follow every outcome with
 positive probability. Over parameter draws, values are averaged across draws
 (means of differences are differences of means, so the split stays exact)
 and the chosen action is the one with the highest mean probability.
+
+In a simultaneous move every mover decides without seeing the others: each
+mover's decision is reported after the moves finished before the stage (not
+after the other movers' choices), with the probability that the stage is
+reached, and its values average over the others' choices (Bayes' rule).
 """
 
 from __future__ import annotations
@@ -164,9 +169,13 @@ def explain(
     term_ids = scenario.term_ids
 
     decisions: list[Decision] = []
-    stack: list[tuple[int, list[tuple[str, str]]]] = [(0, [])]
+    # (node, history of finished moves, choices made so far in the current
+    # simultaneous move: nobody in the stage sees them, so they join the
+    # history only once the stage is over)
+    Step = tuple[str, str]
+    stack: list[tuple[int, list[Step], list[Step]]] = [(0, [], [])]
     while stack:
-        node, history = stack.pop()
+        node, history, pending = stack.pop()
         kind = tree.node_kind[node]
         if kind == NodeKind.TERMINAL:
             continue
@@ -176,7 +185,7 @@ def explain(
             outcomes = move.action_ids(CHANCE)
             for k in range(len(kids) - 1, -1, -1):
                 if reach[kids[k]] > MIN_BRANCH_PROBABILITY * max(reach[node], 1e-300):
-                    stack.append((int(kids[k]), [*history, (move.id, outcomes[k])]))
+                    stack.append((int(kids[k]), [*history, (move.id, outcomes[k])], []))
             continue
         player = int(tree.node_player[node])
         actor = tree.players[player]
@@ -218,7 +227,7 @@ def explain(
                 actor=actor,
                 move=move.id,
                 history=history,
-                reach=float(reach[node]),
+                reach=float(reach[members].sum()),
                 chosen=ids[best],
                 chosen_label=move.label(actor, ids[best]),
                 probability=float(probs[best]),
@@ -227,5 +236,13 @@ def explain(
                 alternatives=alternatives,
             )
         )
-        stack.append((int(kids[best]), [*history, (actor, ids[best])]))
+        kid = int(kids[best])
+        staged = [*pending, (actor, ids[best])]
+        if (
+            tree.node_kind[kid] == NodeKind.DECISION
+            and int(compiled.node_move[kid]) == int(compiled.node_move[node])
+        ):  # the next mover of the same simultaneous move
+            stack.append((kid, history, staged))
+        else:
+            stack.append((kid, [*history, *staged], []))
     return Explanation(scenario, settings, decisions)

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from realpolitik.games.tree import NodeKind
 from realpolitik.scenario.compile import CHANCE, CompiledScenario
-from realpolitik.solve.tree_solution import TreeSolution, edge_probabilities
+from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
 
@@ -77,14 +77,6 @@ class OutcomeLayout:
             for k, action in enumerate(move.action_ids(actor)):
                 edge_column[lo + k] = index[(move.id, actor, action)]
         return cls(compiled, tuple(keys), edge_column)
-
-    @cached_property
-    def column_matrix(self) -> FloatArray:
-        """``(edges, actions)`` 0/1 matrix summing edge probabilities into columns."""
-        matrix = np.zeros((self.compiled.tree.n_edges, len(self.keys)))
-        used = self.edge_column >= 0
-        matrix[np.flatnonzero(used), self.edge_column[used]] = 1.0
-        return matrix
 
     @cached_property
     def moves_of_keys(self) -> dict[tuple[str, str], list[int]]:
@@ -148,18 +140,37 @@ class DrawOutcomes:
         return out
 
 
+def action_and_path_probability(
+    layout: OutcomeLayout, solution: TreeSolution
+) -> tuple[FloatArray, FloatArray]:
+    """``(D, actions)`` :attr:`DrawOutcomes.action_probability` and ``(D,
+    terminals)`` :attr:`DrawOutcomes.path_probability` of a solution.
+
+    Computed draws-last (whole rows of draws, from the solution's reach) and
+    each action's probability summed edge by edge in a fixed order
+    (elementwise adds) rather than by a matrix product, whose BLAS kernel, and
+    so its last bits, may depend on how many draws share the product; the
+    results are the same bit for bit however the draws are chunked.
+    """
+    tree = layout.compiled.tree
+    reach = solution.node_reach_t  # (N, D)
+    edge_reach = np.take(reach, tree.edge_parent, axis=0) * solution.edge_probability_t
+    action = np.zeros((len(layout.keys), solution.n_draws))
+    for e in np.flatnonzero(layout.edge_column >= 0):
+        action[layout.edge_column[e]] += edge_reach[e]
+    return action.T, reach[tree.terminal_node].T
+
+
 def draw_outcomes(
     layout: OutcomeLayout, solution: TreeSolution, metrics: dict[str, FloatArray]
 ) -> DrawOutcomes:
     """Compute :class:`DrawOutcomes` from a solution and the metric values
     ``metric -> (D, terminals)`` of the same draws."""
     tree = layout.compiled.tree
-    reach = solution.node_reach  # (D, N)
-    edge_reach = reach[:, tree.edge_parent] * edge_probabilities(solution.game, solution.behaviour)
-    action_probability = edge_reach @ layout.column_matrix
+    action_probability, path_probability = action_and_path_probability(layout, solution)
     names = [m.id for m in layout.compiled.scenario.metrics]
     if names:
         metric_at = np.stack([np.asarray(metrics[n]) for n in names], axis=-1)
     else:
         metric_at = np.zeros((solution.n_draws, tree.n_terminals, 0))
-    return DrawOutcomes(layout, action_probability, solution.terminal_reach, metric_at)
+    return DrawOutcomes(layout, action_probability, path_probability, metric_at)

@@ -20,6 +20,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.scenario",
     "realpolitik.cli.games",
     "realpolitik.cli.bargain",
+    "realpolitik.cli.runs",
     "realpolitik.cli.analysis",
 )
 

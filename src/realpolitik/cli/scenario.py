@@ -4,10 +4,12 @@ export-gambit."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +98,12 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda k: bar.advance(task, k)
 
 
+def say(message: str) -> None:
+    """One unwrapped line on stderr (run ids, how to resume)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n")
 
@@ -126,19 +134,71 @@ def scenarios() -> None:
     out.print(table)
 
 
+#: Parameter draws on which `validate` evaluates every expression (Latin
+#: hypercube, seed 0), besides the central values.
+VALIDATE_DRAWS = 256
+
+
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file; print every problem as file:line: field: message."""
+    """Check a scenario file; print every problem as file:line: field: message.
+
+    Besides the file's structure and names, every expression is evaluated at
+    the central values and on 256 parameter draws (Latin hypercube, seed 0):
+    a chance probability outside [0, 1] or a value that is not finite there is
+    reported with the parameter values that cause it.
+    """
+    from realpolitik.analysis.forecast import Settings, sampler_for
     from realpolitik.scenario.compile import compile_scenario
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
     compiled = compile_scenario(sc)
-    compiled.game(compiled.parameter_values())  # evaluates every expression once
+    compiled.check(compiled.parameter_values(), first_draw=None)
+    if sc.parameters:
+        settings = Settings.resolve(sc, draws=VALIDATE_DRAWS, seed=0, method="lhs")
+        draws = sampler_for(sc, settings).draws(0, VALIDATE_DRAWS)
+        compiled.check(compiled.parameter_values(draws))
     out.print(
         f"ok: {sc.id}: {len(sc.actors)} actors, {len(sc.parameters)} parameters, "
         f"{len(sc.moves)} moves, {compiled.tree.n_terminals} paths, "
         f"{len(sc.term_ids)} payoff terms, {len(sc.metrics)} metrics"
     )
+
+
+class ExecutorName(StrEnum):
+    local = "local"
+    threads = "threads"
+    processes = "processes"
+    dask = "dask"
+
+
+TopOpt = Annotated[int, typer.Option("--top", help="Pathways to show in the table.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Record the run (draws and outcomes) in this DuckDB results store; "
+        "see `realpolitik runs`.",
+    ),
+]
+ChunkOpt = Annotated[
+    int | None,
+    typer.Option("--chunk", help="Draws per task (memory per task; results do not change).", min=1),
+]
+ExecutorOpt = Annotated[
+    ExecutorName | None,
+    typer.Option(
+        "--executor", help="local (this process, default), threads, processes, or dask."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", help="Threads or processes for --executor threads|processes.", min=1),
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option("--cluster", help="Run the draws on a Dask scheduler, e.g. tcp://host:8786."),
+]
 
 
 def forecast(
@@ -149,24 +209,55 @@ def forecast(
     seed: SeedOpt = None,
     method: MethodOpt = Method.mc,
     fmt: FormatOpt = Format.table,
-    top: Annotated[int, typer.Option("--top", help="Pathways to show in the table.")] = 5,
+    top: TopOpt = 5,
+    store: StoreOpt = None,
+    chunk: ChunkOpt = None,
+    executor: ExecutorOpt = None,
+    workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
-    from realpolitik.analysis import explain as explain_mod
     from realpolitik.analysis import forecast as forecast_mod
     from realpolitik.scenario.load import resolve
+    from realpolitik.store import RunInterrupted
 
     sc = resolve(scenario)
-    with progress_bar(draws, "solving") as advance:
-        result = forecast_mod.forecast(
-            sc,
-            concept=concept.value if concept else None,
-            lam=lam,
-            draws=draws,
-            seed=seed,
-            method=method.value,
-            progress=advance,
-        )
+    ensemble: dict[str, Any] = {
+        "executor": executor.value if executor else None,
+        "workers": workers,
+        "cluster": cluster,
+    }
+    if chunk is not None:
+        ensemble["chunk"] = chunk
+    if store is not None:
+        ensemble["store"] = store
+        ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
+    try:
+        with progress_bar(draws, "solving") as advance:
+            result = forecast_mod.forecast(
+                sc,
+                concept=concept.value if concept else None,
+                lam=lam,
+                draws=draws,
+                seed=seed,
+                method=method.value,
+                progress=advance,
+                **ensemble,
+            )
+    except RunInterrupted as stop:
+        say(f"interrupted: {stop.message}")
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        say("interrupted (nothing was stored; add --store PATH to keep a run and resume it)")
+        raise typer.Exit(130) from None
+    show_forecast(result, fmt, top)
+
+
+def show_forecast(result: Any, fmt: Format, top: int) -> None:
+    """Print a forecast as ``realpolitik forecast`` does (also used by ``run``)."""
+    from realpolitik.analysis import explain as explain_mod
+
+    sc = result.scenario
     if fmt == Format.json:
         _print_json(result.to_json())
         return
@@ -224,10 +315,15 @@ def _pathway_table(result: Any, top: int) -> None:
     table.add_column("#", justify="right")
     table.add_column("path (actions in order)", overflow="fold", min_width=30)
     table.add_column("probability", justify="right")
+    interval = bool(result.settings.draws) and "p05" in result.pathways
+    if interval:
+        table.add_column("90% interval", justify="right", no_wrap=True)
     for m in metric_ids:
         table.add_column(m, justify="right")
     for k, (_, row) in enumerate(result.pathways.head(top).iterrows()):
         cells = [str(k + 1), " > ".join(b for _, b in row["steps"]), _pct(float(row["probability"]))]
+        if interval:
+            cells.append(f"{_pct(float(row['p05']))}-{_pct(float(row['p95']))}")
         cells += [f"{float(row[m]):.3g}" if row[m] == row[m] else "-" for m in metric_ids]
         table.add_row(*cells)
     out.print(table)
@@ -326,18 +422,26 @@ def export_gambit(
     from realpolitik.scenario.compile import compile_scenario
     from realpolitik.scenario.load import resolve
 
-    sc = resolve(scenario)
-    compiled = compile_scenario(sc)
-    game = compiled.game(compiled.parameter_values(), terms=False)
-    text = write_efg(game)
     if output.suffix != ".efg":
         raise InputError(f"output file {output} should end in .efg")
-    tmp = output.with_name(output.name + ".tmp")
+    sc = resolve(scenario)
+    compiled = compile_scenario(sc)
+    game = compiled.game(compiled.parameter_values(), terms=False, first_draw=None)
+    text = write_efg(game)
+    # write a temporary file beside the output, then rename it: the output is
+    # either the whole new file or left as it was, never half written
+    tmp: Path | None = None
     try:
-        tmp.write_text(text, encoding="utf-8")
+        handle, name = tempfile.mkstemp(
+            prefix=f".{output.name}.", suffix=".tmp", dir=output.parent or Path(".")
+        )
+        tmp = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
         tmp.replace(output)
     except OSError as error:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {output}: {error.strerror}") from None
     err.print(f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)")
 

@@ -1074,12 +1074,7 @@ def read_nfg(source: str | Path, *, text: str | None = None) -> NormalFormGame:
     shape = tuple(len(s) for s in strategies)
     n_players = len(players)
     n_profiles = prod(shape)
-    require_bytes(
-        f"payoff array of {name} ({' x '.join(map(str, shape))} strategy profiles, "
-        f"{n_players} players)",
-        (2, n_players, *shape),  # the table read, and the game's own copy
-        hint="the game is too large for memory; reduce the strategies",
-    )
+    _require_table(name, shape)
     body = lex.peek()
     outcome_version = body.kind == "punct" and body.text == "{"
     if not outcome_version and body.kind != "number":
@@ -1130,6 +1125,16 @@ def read_nfg(source: str | Path, *, text: str | None = None) -> NormalFormGame:
     )
 
 
+def _require_table(name: str, shape: tuple[int, ...]) -> None:
+    """Refuse, before allocating, a payoff table beyond the memory budget."""
+    require_bytes(
+        f"payoff array of {name} ({' x '.join(map(str, shape))} strategy profiles, "
+        f"{len(shape)} players)",
+        (2, len(shape), *shape),  # the table read, and the game's own copy
+        hint="the game is too large for memory; reduce the strategies",
+    )
+
+
 def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
     """``{ { "a" "b" } { "c" } }`` labels, or ``{ 2 1 }`` counts."""
     lex.punct("{", "to open the strategy list (labels per player, or counts)")
@@ -1155,6 +1160,7 @@ def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
                 lex.fail(f"player {player + 1} has no strategy; give at least one", token)
             out.append(tuple(_unique_labels(labels)))
     else:
+        counts: list[int] = []
         for player in range(n_players):
             count, token = lex.integer(f"the number of strategies of player {player + 1}")
             if count < 1:
@@ -1162,7 +1168,10 @@ def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
                     f"player {player + 1} has {count} strategies; each player needs at least one",
                     token,
                 )
-            out.append(tuple(str(s + 1) for s in range(count)))
+            counts.append(count)
+        # refuse a table too large for memory before making any labels
+        _require_table(lex.source, tuple(counts))
+        out.extend(tuple(str(s + 1) for s in range(count)) for count in counts)
     token = lex.next()
     if token.kind != "punct" or token.text != "}":
         lex.fail(

@@ -17,7 +17,8 @@ choice), Gambit's encoding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -123,6 +124,11 @@ def expand_paths(
     return paths
 
 
+def _at_draw(first_draw: int | None, draw: int) -> str:
+    """Where a value was found: "at draw 12", or "at the central values"."""
+    return "at the central values" if first_draw is None else f"at draw {first_draw + draw}"
+
+
 @dataclass(frozen=True, eq=False)
 class CompiledScenario:
     """A scenario's game tree plus what is needed to evaluate it on draws.
@@ -185,17 +191,18 @@ class CompiledScenario:
         actions: Mapping[str, IntArray],
         what: str,
         line: int | None,
+        first_draw: int | None = 0,
     ) -> FloatArray:
         try:
             value = expression.evaluate(params, actions, check_finite=True)
         except NonFiniteError as error:
             draw = error.index[0] if error.index else 0
-            shown = ", ".join(
-                f"{p}={float(np.ravel(params[p])[min(draw, np.size(params[p]) - 1)]):.6g}"
-                for p in sorted(expression.parameters)
-            )
+            found = re.search(r" is (-?inf|nan) for ", error.reason)
+            bad = found.group(1) if found else "not finite"
             raise InputError(
-                f"{error.reason} at draw {draw} ({shown or 'no parameters'})",
+                f"`{expression.text}` is {bad} {_at_draw(first_draw, draw)} "
+                f"({self._draw_text(params, draw, expression.parameters)}); check the "
+                "parameter ranges, or guard the formula with `clip`, `max` or `where`",
                 file=self.scenario.file,
                 line=line,
                 field=what,
@@ -208,8 +215,14 @@ class CompiledScenario:
     def draws_of(self, params: Mapping[str, FloatArray]) -> int:
         return max((int(np.shape(v)[0]) for v in params.values()), default=1)
 
-    def chance_probabilities(self, params: Mapping[str, FloatArray]) -> FloatArray:
-        """``(D, chance edges)`` probabilities, checked to lie in [0, 1] and sum to 1."""
+    def chance_probabilities(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> FloatArray:
+        """``(D, chance edges)`` probabilities, checked to lie in [0, 1] and sum to 1.
+
+        ``first_draw`` numbers the draws in error messages (the index of the
+        first row of ``params`` in the whole run; None: the central values).
+        """
         tree = self.tree
         n_draws = self.draws_of(params)
         out = np.empty((n_draws, len(tree.chance_edge)))
@@ -217,21 +230,26 @@ class CompiledScenario:
         for move, nodes, actions in self._chance_groups:
             total = np.zeros((n_draws, len(nodes)))
             outcomes = move.action_ids(CHANCE)
+            used: set[str] = set()
             for k, outcome in enumerate(outcomes):
                 field = f"moves.{move.id}.chance.{outcome}"
+                expr = move.probabilities[outcome]
+                line = move.probability_lines.get(outcome, move.line)
+                used |= expr.parameters
                 value = np.broadcast_to(
-                    self._evaluate(move.probabilities[outcome], params, actions, field, move.line),
+                    self._evaluate(expr, params, actions, field, line, first_draw),
                     (n_draws, len(nodes)),
                 )
                 bad = (value < -PROB_SUM_TOL) | (value > 1 + PROB_SUM_TOL)
                 if bad.any():
                     draw, node = (int(i) for i in np.argwhere(bad)[0])
                     raise InputError(
-                        f"probability {value[draw, node]:.6g} is outside [0, 1] at draw {draw} "
-                        f"({self._draw_text(params, draw, move.probabilities[outcome])}); "
+                        f"probability {value[draw, node]:.6g} is outside [0, 1] "
+                        f"{_at_draw(first_draw, draw)} "
+                        f"({self._draw_text(params, draw, expr.parameters)}); "
                         "keep it in range, e.g. with clip(..., 0, 1)",
                         file=self.scenario.file,
-                        line=move.line,
+                        line=line,
                         field=field,
                     )
                 total += value
@@ -241,67 +259,97 @@ class CompiledScenario:
             if off.any():
                 draw, node = (int(i) for i in np.argwhere(off)[0])
                 raise InputError(
-                    f"the outcome probabilities sum to {total[draw, node]:.9g}, not 1, at draw "
-                    f"{draw}; make the last outcome '1 - ...' of the others",
+                    f"the outcome probabilities sum to {total[draw, node]:.9g}, not 1, "
+                    f"{_at_draw(first_draw, draw)} ({self._draw_text(params, draw, used)}); "
+                    "make the last outcome '1 - ...' of the others",
                     file=self.scenario.file,
                     line=move.line,
                     field=f"moves.{move.id}.chance",
                 )
         return np.clip(out, 0.0, 1.0)
 
-    def _draw_text(self, params: Mapping[str, FloatArray], draw: int, expr: Expression) -> str:
+    def _draw_text(
+        self, params: Mapping[str, FloatArray], draw: int, names: Collection[str]
+    ) -> str:
         shown = [
             f"{p}={float(np.ravel(params[p])[min(draw, np.size(params[p]) - 1)]):.6g}"
-            for p in sorted(expr.parameters)
+            for p in sorted(names)
+            if p in self.scenario.parameters
         ]
         return ", ".join(shown) or "no parameters"
 
-    def with_derived(self, params: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    def with_derived(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> dict[str, FloatArray]:
         """Parameters plus every derived quantity at every terminal ``(D, T)``."""
         if not self.scenario.derived:
             return dict(params)
         values: dict[str, FloatArray] = dict(params)
         for item in self.scenario.derived:
-            values[item.id] = self._evaluate(
-                item.expression, values, self.terminal_actions, f"derived.{item.id}", item.line
-            ) if item.expression.kind == "number" else np.asarray(
-                item.expression.evaluate(values, self.terminal_actions)
-            )
+            if item.expression.kind == "number":
+                values[item.id] = self._evaluate(
+                    item.expression,
+                    values,
+                    self.terminal_actions,
+                    f"derived.{item.id}",
+                    item.line,
+                    first_draw,
+                )
+            else:
+                values[item.id] = np.asarray(
+                    item.expression.evaluate(values, self.terminal_actions)
+                )
         return values
 
-    def payoff_terms(self, params: Mapping[str, FloatArray]) -> FloatArray:
+    def payoff_terms(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> FloatArray:
         """``(D, terminals, players, terms)`` every term at every terminal."""
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
         actions = self.terminal_actions
-        params = self.with_derived(params)
+        params = self.with_derived(params, first_draw=first_draw)
         for term in scenario.terms:
             value = self._evaluate(
-                term.expression, params, actions, f"payoffs.{term.actor}.{term.id}", term.line
+                term.expression,
+                params,
+                actions,
+                f"payoffs.{term.actor}.{term.id}",
+                term.line,
+                first_draw,
             )
             out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
         return out
 
-    def payoffs(self, params: Mapping[str, FloatArray]) -> FloatArray:
+    def payoffs(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> FloatArray:
         """``(D, terminals, players)`` total payoffs (terms summed)."""
         scenario = self.scenario
         n_draws = self.draws_of(params)
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players)))
         actions = self.terminal_actions
-        params = self.with_derived(params)
+        params = self.with_derived(params, first_draw=first_draw)
         for term in scenario.terms:
             out[:, :, self.players.index(term.actor)] += self._evaluate(
-                term.expression, params, actions, f"payoffs.{term.actor}.{term.id}", term.line
+                term.expression,
+                params,
+                actions,
+                f"payoffs.{term.actor}.{term.id}",
+                term.line,
+                first_draw,
             )
         return out
 
-    def metric_values(self, params: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    def metric_values(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> dict[str, FloatArray]:
         """``metric -> (D, terminals)`` each metric at each terminal."""
         n_draws = self.draws_of(params)
         shape = (n_draws, self.tree.n_terminals)
-        params = self.with_derived(params)
+        params = self.with_derived(params, first_draw=first_draw)
         return {
             metric.id: np.broadcast_to(
                 self._evaluate(
@@ -310,26 +358,55 @@ class CompiledScenario:
                     self.terminal_actions,
                     f"metrics.{metric.id}",
                     metric.line,
+                    first_draw,
                 ),
                 shape,
             )
             for metric in self.scenario.metrics
         }
 
-    def game(self, params: Mapping[str, FloatArray], *, terms: bool = True) -> TreeGame:
-        """The tree with payoffs (and chance probabilities) for these draws."""
-        chance = self.chance_probabilities(params) if len(self.tree.chance_edge) else None
+    def game(
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        terms: bool = True,
+        first_draw: int | None = 0,
+    ) -> TreeGame:
+        """The tree with payoffs (and chance probabilities) for these draws.
+
+        ``first_draw`` numbers the draws in error messages: the index of the
+        first row of ``params`` in the whole run, or None for the central values.
+        """
+        chance = (
+            self.chance_probabilities(params, first_draw=first_draw)
+            if len(self.tree.chance_edge)
+            else None
+        )
         if terms:
             return TreeGame(
                 self.tree,
-                self.payoff_terms(params),
+                self.payoff_terms(params, first_draw=first_draw),
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
             )
         return TreeGame(
-            self.tree, self.payoffs(params), chance_probs=chance, source=self.scenario.file
+            self.tree,
+            self.payoffs(params, first_draw=first_draw),
+            chance_probs=chance,
+            source=self.scenario.file,
         )
+
+
+    def check(self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0) -> None:
+        """Evaluate every expression (chance probabilities, derived values,
+        payoff terms, metrics) on these draws, raising the first
+        :class:`InputError` found (a probability outside [0, 1], outcome
+        probabilities not summing to 1, a value that is not finite)."""
+        if len(self.tree.chance_edge):
+            self.chance_probabilities(params, first_draw=first_draw)
+        self.payoff_terms(params, first_draw=first_draw)
+        self.metric_values(params, first_draw=first_draw)
 
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
@@ -360,10 +437,12 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                 grow(kid, position + 1, _record(history, move, CHANCE, k, subjects))
             return
         # a decision is a one-actor stage; a simultaneous move chains its actors
-        # with one information set per later actor for this stage instance
+        # with one information set per later actor for this stage instance (keyed
+        # by the stage's root node: two instances can have equal histories when
+        # the moves before them are not expression subjects)
         frontier: list[tuple[int, History]] = [(node, history)]
         for k, actor in enumerate(move.actors):
-            infoset = None if k == 0 else (move.id, actor, tuple(sorted(history.items())))
+            infoset = None if k == 0 else (move.id, actor, node)
             nxt: list[tuple[int, History]] = []
             for at, h in frontier:
                 node_move[at] = position

@@ -15,10 +15,12 @@ The format is documented in ``docs/scenario-format.md``.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +28,8 @@ from typing import Any
 
 from realpolitik.errors import InputError, Problem
 from realpolitik.scenario.expressions import (
+    FUNCTIONS,
+    KEYWORDS,
     Expression,
     ExpressionContext,
     ExpressionError,
@@ -34,6 +38,7 @@ from realpolitik.scenario.expressions import (
 from realpolitik.scenario.model import (
     Action,
     Actor,
+    Correlation,
     Derived,
     Metric,
     Move,
@@ -57,6 +62,11 @@ MAX_TERMS = 64
 MAX_PATHS = 50_000
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Names the expression language keeps for itself (and ``chance``, the
+#: mover of chance moves): no actor, parameter, move or derived name may use them.
+RESERVED = frozenset(KEYWORDS) | frozenset(FUNCTIONS) | {"chance"}
+#: The only version of the format so far (the optional ``format:`` key).
+FORMAT_VERSION = 1
 
 TOP_KEYS = (
     "format",
@@ -72,6 +82,7 @@ TOP_KEYS = (
     "payoffs",
     "metrics",
     "solve",
+    "correlations",
 )
 PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
 MOVE_KEYS = ("id", "actor", "actors", "chance", "actions", "when", "description")
@@ -88,6 +99,8 @@ class _Checker:
     def __init__(self, source: SourceMap) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        #: name -> why it cannot be used in expressions (replaces "unknown name")
+        self.hints: dict[str, str] = {}
 
     def add(self, path: PathKey, message: str, *, key: bool = True) -> None:
         line = self.source.key_line(path) if key else self.source.line(path)
@@ -130,17 +143,38 @@ class _Checker:
             if required:
                 self.add(path, "missing text")
             return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+        if isinstance(value, bool):
+            self.add(
+                path,
+                f"expected text, got {str(value).lower()}: YAML reads yes, no, on, off, true "
+                "and false as booleans; put the text in quotes",
+            )
+            return ""
+        if not isinstance(value, str | int | float):
             self.add(path, f"expected text, got {_kind(value)}")
             return ""
         return str(value)
 
-    def ident(self, name: Any, path: PathKey, what: str) -> bool:
+    def ident(self, name: Any, path: PathKey, what: str, *, reserved: Any = RESERVED) -> bool:
+        if isinstance(name, bool):
+            self.add(
+                path,
+                f"{what} id reads as {str(name).lower()}: YAML takes yes, no, on, off, true and "
+                "false as booleans; rename it, or quote it if it is not a keyword",
+            )
+            return False
         if not isinstance(name, str) or not _IDENT.match(name):
             self.add(
                 path,
                 f"{what} id {name!r} must start with a letter or '_' and contain only letters, "
                 "digits and '_'",
+            )
+            return False
+        if name in reserved:
+            self.add(
+                path,
+                f"{what} id '{name}' is reserved in expressions (a keyword, a function or "
+                "'chance'); rename it",
             )
             return False
         return True
@@ -237,6 +271,8 @@ def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[s
                 "missing 'source': every parameter cites where its value comes from "
                 "(a key of 'sources', e.g. source: [hung2022])",
             )
+        elif cited == []:
+            ck.add((*path, "source"), "the source list is empty; cite at least one source id")
         else:
             items = cited if isinstance(cited, list) else [cited]
             for k, item in enumerate(items):
@@ -282,14 +318,15 @@ def _action_list(ck: _Checker, raw: Any, path: PathKey) -> list[Action]:
         ck.add(path, f"{len(entries)} actions; at most {MAX_ACTIONS} are allowed")
     seen: set[str] = set()
     for aid, label, where in entries:
-        if not ck.ident(aid, where, "action"):
+        if not ck.ident(aid, where, "action", reserved=KEYWORDS):
             continue
         if aid in seen:
             ck.add(where, f"action '{aid}' is listed twice")
             continue
         seen.add(aid)
         if isinstance(label, dict):
-            label = label.get("label", "")
+            spec = ck.mapping(label, where, allowed=("label",))
+            label = (spec or {}).get("label", "")
         actions.append(Action(aid, ck.text(label, where)))
     return actions
 
@@ -355,6 +392,8 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
             if actor not in actors:
                 # reported once; the move stays known so later references resolve
                 ck.add((*path, "actor"), f"unknown actor '{actor}'{_suggest(actor, actors)}")
+                if not _IDENT.match(actor) or actor in RESERVED:
+                    continue
             move = _RawMove(index, mid, "decision", (actor,))
             if "actions" not in spec:
                 ck.add(path, "missing 'actions'")
@@ -393,7 +432,7 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
             move = _RawMove(index, mid, "chance", ())
             outcomes: list[Action] = []
             for outcome, probability in table.items():
-                if not ck.ident(outcome, (*path, "chance", outcome), "outcome"):
+                if not ck.ident(outcome, (*path, "chance", outcome), "outcome", reserved=KEYWORDS):
                     continue
                 outcomes.append(Action(outcome, ""))
                 move.probabilities[outcome] = probability
@@ -404,6 +443,31 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
         move.description = ck.text(spec.get("description"), (*path, "description"))
         out.append(move)
     return out
+
+
+def _distinct_parameters(
+    ck: _Checker,
+    parameters: dict[str, Parameter],
+    actors: Mapping[str, Actor],
+    raw_moves: list[_RawMove],
+) -> dict[str, Parameter]:
+    """Drop (and report) parameters named like an actor or a move: expressions
+    could not tell them apart."""
+    taken = set(actors) | {m.id for m in raw_moves} | {a for m in raw_moves for a in m.actors}
+    out: dict[str, Parameter] = {}
+    for pid, parameter in parameters.items():
+        if pid in taken:
+            what = "a move" if pid in {m.id for m in raw_moves} else "an actor"
+            ck.add(("parameters", pid), f"parameter '{pid}' has the name of {what}; rename one")
+        else:
+            out[pid] = parameter
+    return out
+
+
+def _as_of(ck: _Checker, raw: Any) -> str:
+    if isinstance(raw, datetime.date):
+        return raw.isoformat()
+    return ck.text(raw, ("as_of",))
 
 
 def _context(
@@ -423,7 +487,13 @@ def _context(
         for actor in move.actors:
             if count[actor] == 1:
                 subjects[actor] = tuple(a.id for a in move.actions.get(actor, []))
-    return ExpressionContext(parameters=frozenset(parameters), actors=subjects)
+    # names the checks above refused (and reported) stay out of the context
+    usable = {
+        name: actions
+        for name, actions in subjects.items()
+        if _IDENT.match(name) and name not in RESERVED and name not in parameters
+    }
+    return ExpressionContext(parameters=frozenset(parameters), actors=usable)
 
 
 def _expression(
@@ -443,38 +513,103 @@ def _expression(
     try:
         return parse_expression(text, context, expect=expect)  # type: ignore[arg-type]
     except ExpressionError as error:
+        message = error.problems[0].message
+        unknown = _UNKNOWN_NAME.search(error.reason)
+        named = (unknown.group(1) or unknown.group(2)) if unknown else None
+        if named in ck.hints:
+            column = "" if error.column is None else f" (column {error.column})"
+            message = ck.hints[str(named)] + column
         ck.problems.append(
-            Problem(
-                error.problems[0].message, ck.source.file, ck.source.line(path), field_name(path)
-            )
+            Problem(message, ck.source.file, ck.source.line(path), field_name(path))
         )
         return None
+
+
+_UNKNOWN_NAME = re.compile(r"^unknown name `([^`]+)`|needs an actor, but `([^`]+)` is not one")
+
+
+def _name_hints(
+    actors: Mapping[str, Actor], raw_moves: list[_RawMove], derived: Any
+) -> dict[str, str]:
+    """Why a declared name is not usable as a value or subject in expressions."""
+    hints: dict[str, str] = {}
+    moves_of: dict[str, list[_RawMove]] = {}
+    for move in raw_moves:
+        for actor in move.actors:
+            moves_of.setdefault(actor, []).append(move)
+    for actor in actors:
+        made = moves_of.get(actor, [])
+        if not made:
+            hints[actor] = (
+                f"`{actor}` is an actor that makes no move, so it has no action to test"
+            )
+        elif len(made) > 1:
+            ids = ", ".join(m.id for m in made)
+            decided = [m for m in made if m.kind == "decision"]
+            if decided:
+                m = decided[0]
+                action = m.actions[actor][0].id if m.actions.get(actor) else "..."
+                fix = f"test a move id instead, e.g. `{m.id} == {action}`"
+            else:
+                fix = (
+                    "its actions in simultaneous moves cannot be tested by name; give the "
+                    "later choice to a decision move and test that move's id"
+                )
+            hints[actor] = f"`{actor}` moves more than once ({ids}); {fix}"
+    for move in raw_moves:
+        if move.kind == "simultaneous":
+            hints[move.id] = (
+                f"`{move.id}` is a simultaneous move; test each mover's action by the actor's id"
+            )
+    if isinstance(derived, dict):
+        for name in derived:
+            hints.setdefault(
+                str(name),
+                f"`{name}` is a derived name: usable in payoffs, metrics and the derived names "
+                "after it, not in conditions or chance probabilities",
+            )
+    return hints
+
+
+def _early_expression(
+    ck: _Checker,
+    text: Any,
+    path: PathKey,
+    earlier: ExpressionContext,
+    full: ExpressionContext,
+    expect: str,
+    what: str,
+) -> Expression | None:
+    """An expression of a move (its condition or a chance probability), which
+    may only test moves made before it."""
+    before = len(ck.problems)
+    expr = _expression(ck, text, path, earlier, expect)
+    if expr is None:
+        retry = _expression(_Checker(ck.source), text, path, full, expect)
+        if retry is not None:
+            named = sorted(retry.actors - set(earlier.actors))
+            if named:
+                del ck.problems[before:]
+                ck.add(
+                    path,
+                    f"{what} can only test moves made before it; "
+                    f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} decided later",
+                )
+    return expr
 
 
 def _finish_moves(
     ck: _Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
 ) -> tuple[Move, ...]:
     moves: list[Move] = []
+    full = _context(parameters, raw_moves)
     for position, raw in enumerate(raw_moves):
         earlier = _context(parameters, raw_moves, upto=position)
         when = None
         if raw.when is not None:
             path = (*raw.path, "when")
-            before = len(ck.problems)
-            when = _expression(ck, raw.when, path, earlier, "boolean")
+            when = _early_expression(ck, raw.when, path, earlier, full, "boolean", "a condition")
             if when is None:
-                later = _Checker(ck.source)
-                full = _expression(
-                    later, raw.when, path, _context(parameters, raw_moves), "boolean"
-                )
-                if full is not None:
-                    named = sorted(full.actors - set(earlier.actors))
-                    del ck.problems[before:]
-                    ck.add(
-                        path,
-                        f"a condition can only test moves made before it; "
-                        f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} decided later",
-                    )
                 continue
             if when.parameters:
                 ck.add(
@@ -484,10 +619,15 @@ def _finish_moves(
                     "chance move for uncertain events",
                 )
         probabilities: dict[str, Expression] = {}
+        lines: dict[str, int] = {}
         for outcome, text in raw.probabilities.items():
-            expr = _expression(ck, text, (*raw.path, "chance", outcome), earlier, "number")
+            where = (*raw.path, "chance", outcome)
+            expr = _early_expression(
+                ck, text, where, earlier, full, "number", "a chance probability"
+            )
             if expr is not None:
                 probabilities[outcome] = expr
+                lines[outcome] = ck.source.key_line(where) or 0
         moves.append(
             Move(
                 id=raw.id,
@@ -498,6 +638,7 @@ def _finish_moves(
                 when=when,
                 description=raw.description,
                 line=ck.source.key_line(raw.path),
+                probability_lines=MappingProxyType(lines),
             )
         )
     return tuple(moves)
@@ -522,7 +663,7 @@ def _terms(
             ck.add(path, f"{len(spec)} terms; at most {MAX_TERMS} are allowed")
         for tid, entry in spec.items():
             where: PathKey = (*path, tid)
-            if not ck.ident(tid, where, "term"):
+            if not ck.ident(tid, where, "term", reserved=()):
                 continue
             description = ""
             text = entry
@@ -540,7 +681,7 @@ def _terms(
 
 
 def _derived(
-    ck: _Checker, raw: Any, base: ExpressionContext
+    ck: _Checker, raw: Any, base: ExpressionContext, declared: Collection[str] = ()
 ) -> tuple[list[Derived], ExpressionContext]:
     """The ``derived`` section, in order; each may use the ones before it."""
     out: list[Derived] = []
@@ -550,7 +691,7 @@ def _derived(
     if raw is None:
         return out, context
     table = ck.mapping(raw, ("derived",), what="a mapping of names to expressions")
-    taken = set(base.parameters) | set(base.actors)
+    taken = set(base.parameters) | set(base.actors) | set(declared)
     for did, entry in (table or {}).items():
         path: PathKey = ("derived", did)
         if not ck.ident(did, path, "derived"):
@@ -588,7 +729,7 @@ def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]
     table = ck.mapping(raw, ("metrics",), what="a mapping of metric names to expressions")
     for mid, entry in (table or {}).items():
         path: PathKey = ("metrics", mid)
-        if not ck.ident(mid, path, "metric"):
+        if not ck.ident(mid, path, "metric", reserved=()):
             continue
         unit = description = ""
         text = entry
@@ -609,6 +750,95 @@ def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]
     return out
 
 
+def _correlations(
+    ck: _Checker, raw: Any, parameters: Mapping[str, Parameter]
+) -> tuple[Correlation, ...]:
+    """The optional ``correlations`` section: a list of ``[parameter, parameter,
+    coefficient]`` (or ``{between: [parameter, parameter], rho: coefficient}``)
+    entries; the matrix they make must be positive semi-definite."""
+    from realpolitik.uncertainty.sampling import correlation_matrix, validate_correlation
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        ck.add(
+            ("correlations",),
+            f"expected a list of [parameter, parameter, coefficient] entries, got {_kind(raw)}",
+        )
+        return ()
+    out: list[Correlation] = []
+    seen: dict[tuple[str, str], int] = {}
+    names = ", ".join(parameters)
+    for k, entry in enumerate(raw):
+        path: PathKey = ("correlations", k)
+        if isinstance(entry, dict):
+            ck.mapping(entry, path, allowed=("between", "rho"), required=("between", "rho"))
+            pair, rho = entry.get("between"), entry.get("rho")
+            items = [*pair, rho] if isinstance(pair, list) and len(pair) == 2 else None
+        else:
+            items = entry if isinstance(entry, list) and len(entry) == 3 else None
+        if items is None:
+            if not isinstance(entry, dict):
+                ck.add(
+                    path,
+                    f"a correlation is [parameter, parameter, coefficient], e.g. "
+                    f"[{', '.join(list(parameters)[:2]) or 'a, b'}, 0.5]; got {_kind(entry)}",
+                    key=False,
+                )
+            continue
+        a, b, rho = items
+        ok = True
+        for name in (a, b):
+            if not isinstance(name, str) or name not in parameters:
+                ck.add(
+                    path,
+                    f"unknown parameter {name!r}{_suggest(name, parameters)}; parameters: {names}",
+                    key=False,
+                )
+                ok = False
+        if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
+            ck.add(
+                path, f"the coefficient must be a number in [-1, 1], got {_kind(rho)}", key=False
+            )
+            ok = False
+        if not ok:
+            continue
+        if a == b:
+            ck.add(
+                path, f"'{a}' is correlated with itself (always 1); pair two parameters", key=False
+            )
+            continue
+        for name in (a, b):
+            if parameters[name].distribution.is_fixed:
+                ck.add(
+                    path,
+                    f"'{name}' is fixed, so it cannot be correlated; give it a distribution "
+                    "or drop this entry",
+                    key=False,
+                )
+                ok = False
+        pair_key = (min(a, b), max(a, b))
+        if pair_key in seen:
+            ck.add(
+                path,
+                f"the correlation of '{a}' and '{b}' is already given in entry {seen[pair_key]}; "
+                "keep one",
+                key=False,
+            )
+            ok = False
+        seen[pair_key] = k
+        if ok:
+            out.append(Correlation(a, b, float(rho), ck.source.line(path)))
+    if out and len(out) == len(raw):
+        ids = tuple(parameters)
+        matrix = correlation_matrix(ids, {(c.a, c.b): c.rho for c in out})
+        try:
+            validate_correlation(matrix, ids)
+        except InputError as error:
+            ck.add(("correlations",), error.problems[0].message)
+    return tuple(out)
+
+
 def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
     if raw is None:
         return SolveDefaults()
@@ -620,8 +850,8 @@ def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
         ck.add(("solve", "concept"), f"concept must be 'spe' or 'qre', got {concept!r}")
         concept = "qre"
     lam = spec.get("lambda", 1.0)
-    if isinstance(lam, bool) or not isinstance(lam, int | float) or not lam >= 0:
-        ck.add(("solve", "lambda"), f"lambda must be a number >= 0, got {_kind(lam)}")
+    if isinstance(lam, bool) or not isinstance(lam, int | float) or not 0 <= lam < math.inf:
+        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {_kind(lam)}")
         lam = 1.0
     return SolveDefaults(concept, float(lam))
 
@@ -638,7 +868,8 @@ def check_structure(scenario_moves: tuple[Move, ...], ck: _Checker | None = None
     except InputError as error:
         if ck is None:
             raise
-        ck.problems.extend(error.problems)
+        for problem in error.problems:
+            ck.add(("moves",), problem.message)
         return 0
     if ck is not None:
         for index, move in enumerate(scenario_moves):
@@ -673,15 +904,33 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
             pass
         else:
             ck.add(("id",), f"scenario id {sid!r} must be a short name (letters, digits, - _ .)")
+    if "format" in top and (
+        isinstance(top["format"], bool) or top["format"] != FORMAT_VERSION
+    ):
+        ck.add(
+            ("format",),
+            f"format must be {FORMAT_VERSION} (the only version so far), "
+            f"got {_kind(top['format'])}",
+        )
+    # a missing section is reported once above, not again as an empty one
     sources = _sources(ck, top.get("sources"))
-    actors = _actors(ck, top.get("actors", {}))
+    actors = _actors(ck, top["actors"]) if "actors" in top else {}
     parameters = _parameters(ck, top.get("parameters"), sources)
-    raw_moves = _moves(ck, top.get("moves", []), actors)
+    raw_moves = _moves(ck, top["moves"], actors) if "moves" in top else []
+    parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
+    ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
     moves = _finish_moves(ck, raw_moves, parameters)
-    derived, context = _derived(ck, top.get("derived"), _context(parameters, raw_moves))
-    terms = _terms(ck, top.get("payoffs", {}), actors, context)
+    derived, context = _derived(
+        ck,
+        top.get("derived"),
+        _context(parameters, raw_moves),
+        set(actors) | {m.id for m in raw_moves},
+    )
+    terms = _terms(ck, top["payoffs"], actors, context) if "payoffs" in top else []
     metrics = _metrics(ck, top.get("metrics"), context)
     solve = _solve_defaults(ck, top.get("solve"))
+    correlations = _correlations(ck, top.get("correlations"), parameters)
+    as_of = _as_of(ck, top.get("as_of"))
     if not ck.problems and moves:
         check_structure(moves, ck)
     if not ck.problems:
@@ -695,7 +944,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         id=str(sid),
         title=ck.text(top.get("title"), ("title",)) or str(sid),
         description=ck.text(top.get("description"), ("description",)),
-        as_of=str(top.get("as_of", "")),
+        as_of=as_of,
         actors=MappingProxyType(actors),
         parameters=MappingProxyType(parameters),
         moves=moves,
@@ -706,6 +955,8 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         solve=solve,
         file=source.file,
         content_hash=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
+        correlations=correlations,
+        source_text=raw_text,
     )
 
 

@@ -80,6 +80,10 @@ class Move:
     when: Expression | None = None
     description: str = ""
     line: int | None = None
+    #: line of each chance outcome's probability (for errors found on draws)
+    probability_lines: MappingProxyType[str, int] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def action_ids(self, actor: str) -> tuple[str, ...]:
         return tuple(a.id for a in self.actions[actor])
@@ -133,6 +137,17 @@ class SolveDefaults:
     lam: float = 1.0
 
 
+@dataclass(frozen=True)
+class Correlation:
+    """A declared correlation between two parameters' draws (Gaussian copula,
+    see :mod:`realpolitik.uncertainty.sampling`)."""
+
+    a: str
+    b: str
+    rho: float
+    line: int | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """A validated scenario (see :func:`realpolitik.scenario.load.load`)."""
@@ -151,6 +166,10 @@ class Scenario:
     solve: SolveDefaults
     file: str = ""
     content_hash: str = ""
+    #: declared correlations between parameters (``correlations:`` section)
+    correlations: tuple[Correlation, ...] = ()
+    #: the file's text (workers of an ensemble re-load the scenario from it)
+    source_text: str = field(default="", repr=False)
 
     @property
     def actor_ids(self) -> tuple[str, ...]:

@@ -27,6 +27,9 @@ MAX_NODES = 200_000
 
 PathKey = tuple[str | int, ...]
 
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
 
 @dataclass
 class SourceMap:
@@ -83,6 +86,13 @@ class _Converter:
                 node, "YAML anchors and aliases are not allowed in scenario files", path
             )
         self.source.lines[path] = node.start_mark.line + 1
+        plain = _MAP if isinstance(node, yaml.MappingNode) else None
+        plain = _SEQ if isinstance(node, yaml.SequenceNode) else plain
+        if plain is not None and node.tag != plain:
+            # PyYAML's safe constructors would refuse it; composing by hand must too
+            raise self.error(
+                node, f"unsupported value: YAML tag '{node.tag}' is not allowed here", path
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -90,10 +100,11 @@ class _Converter:
                     raise self.error(key_node, "mapping keys must be plain names", path)
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise self.error(key_node, "YAML merge keys (<<) are not allowed", path)
-                key = self.scalar(key_node, path)
-                if not isinstance(key, str | int | float | bool) or key is None:
+                value = self.scalar(key_node, path)
+                if not isinstance(value, str | int | float | bool) or value is None:
                     raise self.error(key_node, "mapping keys must be plain names", path)
-                key = str(key)
+                # a key is a name: keep it as written (`no:` is "no", not False)
+                key = str(key_node.value)
                 if key in out:
                     raise self.error(key_node, f"duplicate key {key!r}", path)
                 self.source.key_lines[(*path, key)] = key_node.start_mark.line + 1
@@ -115,15 +126,28 @@ class _Converter:
             raise self.error(node, f"unsupported value: {problem}", path) from None
 
 
-def _reject_aliases(text: str, file: str) -> None:
+def _scan_events(text: str, file: str) -> None:
+    """Refuse aliases, too deep nesting and too many nodes before composing
+    (PyYAML's composer recurses once per level, so depth is bounded first)."""
+    depth = 0
+    count = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark
+        mark = event.start_mark
+        line = None if mark is None else mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise InputError(
-                "YAML anchors and aliases are not allowed in scenario files",
-                file=file,
-                line=None if mark is None else mark.line + 1,
+                "YAML anchors and aliases are not allowed in scenario files", file=file, line=line
             )
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_NODES:
+                raise InputError(f"file has more than {MAX_NODES} YAML nodes", file=file, line=line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load_yaml(
@@ -163,12 +187,17 @@ def load_yaml(
         raise InputError(f"text longer than {MAX_FILE_BYTES} bytes", file=file)
     source = SourceMap(file)
     try:
-        _reject_aliases(text, file)
+        _scan_events(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
+        opened = error.context_mark
+        if error.problem and error.context and opened is not None and opened.line + 1 != line:
+            # say where the unfinished construct began ("while parsing a flow
+            # sequence" on an earlier line): that is usually the mistake
+            problem += f" ({error.context} that starts on line {opened.line + 1})"
         raise InputError(f"YAML syntax error: {problem}", file=file, line=line) from None
     except yaml.YAMLError as error:
         raise InputError(f"YAML error: {error}", file=file) from None
@@ -180,4 +209,6 @@ def load_yaml(
         data = _Converter(source).convert(node, (), 0)
     except RecursionError:
         raise InputError(f"nesting deeper than {MAX_DEPTH} levels", file=file) from None
+    if data is None:  # "---" alone, or "~"
+        raise InputError("file is empty; a scenario needs actors, moves and payoffs", file=file)
     return data, source

@@ -18,20 +18,22 @@ scaling: the QRE of payoffs ``u`` at ``lam`` is the QRE of ``lam * u`` at 1.
 
 Method
 ------
-The branch is followed with :mod:`realpolitik.solve.homotopy` in
-log-probability coordinates ``x = log p`` (Turocy 2005), on the system
+The branch is followed with :mod:`realpolitik.solve.homotopy` in log-odds
+coordinates against each player's first strategy, ``z_i(s) = log(p_i(s) /
+p_i(1))`` for ``s >= 2`` (the log-probability coordinates of Turocy 2005 with
+the normalisation eliminated, so ``m = sum(n_i - 1)`` unknowns), on the system
 
-    H_i(x, lam) = x_i - lam * u_i(p) + logsumexp(lam * u_i(p)) = 0,  p = exp(x),
+    H_i(z, lam) = z_i - lam * (u_i(s, p_-i) - u_i(1, p_-i))_{s >= 2} = 0,
 
-one block per player, with the analytic Jacobian: ``dH_i/dx_i = I`` and for
-``k != i``, ``dH_i/dx_k = -lam (I - 1 sigma_i^T) D_ik diag(p_k)`` where
-``D_ik = d u_i / d p_k`` is player ``i``'s payoff table contracted with every
-player but ``i`` and ``k`` and ``sigma_i = softmax(lam u_i)``;
-``dH_i/dlam = -(u_i - sigma_i . u_i)``. (Gambit writes the same solution set
-with a sum-to-one equation and log-ratio equations per player; the branch and
-its arc-length parametrisation are the same, only Newton's iterates differ.)
-Cost per Newton iteration and draw: ``O(P^2 prod(n))`` for the contractions
-plus one ``(n+1)``-square LU solve, ``n = sum(n_i)``.
+with ``p_i = softmax(0, z_i)``: exactly Gambit's log-ratio equations with its
+sum-to-one equations solved in closed form. The Jacobian is analytic:
+``dH_i/dz_i = I`` and, for ``k != i``, entry ``(s, r)`` of ``dH_i/dz_k`` is
+``-lam (D_ik[s, r] - D_ik[1, r] - g_i(s)) p_k(r)``, where ``D_ik = d u_i /
+d p_k`` is player ``i``'s payoff table contracted with every player but ``i``
+and ``k``, and ``g_i(s) = u_i(s) - u_i(1)``; ``dH_i/dlam = -g_i``. The arc
+length of the branch differs from Gambit's (other coordinates), its points do
+not. Cost per Newton iteration and draw: ``O(P^2 prod(n))`` for the
+contractions plus one ``(m+1)``-square LU solve.
 
 :func:`logit_qre` returns, for each requested lambda, the first point of the
 principal branch where lambda reaches it (Gambit's ``logit_solve_lambda``).
@@ -115,17 +117,33 @@ BoolArray = NDArray[np.bool_]
 Profile = tuple[FloatArray, ...]
 
 #: Draws solved together; bounds the working memory (Jacobians, contractions).
-DEFAULT_CHUNK = 65_536
+DEFAULT_CHUNK = 16_384
 
 
 # ---------------------------------------------------------------------------
-# The logit system H(x, lam) = 0 in log-probability coordinates
+# The logit system H(z, lam) = 0 in log-odds coordinates
 # ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Evaluation:
+    """Quantities at one point, batch axis LAST (``(..., b)``)."""
+
+    p: list[FloatArray]  # per player (n_i, b)
+    d: list[list[FloatArray | None]]  # d[i][k]: (n_i, n_k, b) = d u_i / d p_k
+    gaps: list[FloatArray]  # per player (n_i - 1, b): u_i(s) - u_i(first strategy)
 
 
 class LogitSystem:
     """Residual and Jacobian of the logit QRE equations of a batch of games,
     for :mod:`realpolitik.solve.homotopy` (``pass_rows=True`` convention).
+
+    Coordinates are log-odds against each player's first strategy,
+    ``z_i(s) = log(p_i(s) / p_i(1))`` for ``s = 2..n_i``, so that the system
+    has ``m = sum(n_i - 1)`` unknowns:
+    ``H_i(z, lam) = z_i - lam * (u_i(s) - u_i(1))_{s >= 2}``. Internally the
+    draws axis is kept last, so that the contractions over the small strategy
+    axes run over long contiguous vectors.
 
     Parameters
     ----------
@@ -136,134 +154,159 @@ class LogitSystem:
         self.payoffs = payoffs
         self.dims = tuple(int(n) for n in payoffs.shape[2:])
         self.n_players = len(self.dims)
-        self.offsets = np.concatenate([[0], np.cumsum(self.dims)]).astype(int)
+        self.offsets = np.concatenate([[0], np.cumsum([n - 1 for n in self.dims])]).astype(int)
         self.n = int(self.offsets[-1])
+        self._tables = [
+            np.ascontiguousarray(np.moveaxis(payoffs[:, i], 0, -1)) for i in range(self.n_players)
+        ]
         self._rows_key: IntArray | None = None
-        self._rows_payoffs: FloatArray = payoffs
+        self._rows_tables: list[FloatArray] = self._tables
         self._cache_key: tuple[FloatArray, FloatArray, IntArray] | None = None
-        self._cache: tuple[Profile, list[list[FloatArray | None]], Profile, Profile] | None = None
+        self._cache: _Evaluation | None = None
+        letters = "abcdefghijklmnopqrstuvwxy"[: self.n_players]
+        # einsum specs: d u_i / d p_k contracts every player but i and k.
+        self._specs: dict[tuple[int, int], tuple[str, list[int]]] = {}
+        for i in range(self.n_players):
+            for k in range(self.n_players):
+                if k == i:
+                    continue
+                others = [m for m in range(self.n_players) if m not in (i, k)]
+                terms = [letters + "z"] + [letters[m] + "z" for m in others]
+                spec = ",".join(terms) + "->" + letters[i] + letters[k] + "z"
+                self._specs[(i, k)] = (spec, others)
 
     # -- helpers ------------------------------------------------------------
 
     def start(self) -> FloatArray:
-        """``(B, n)`` log-probabilities of the centroid (the QRE at lam = 0)."""
-        b = self.payoffs.shape[0]
-        return np.concatenate([np.full((b, m), -np.log(m)) for m in self.dims], axis=1)
+        """``(B, m)`` coordinates of the centroid (the QRE at lam = 0): zeros."""
+        return np.zeros((self.payoffs.shape[0], self.n))
 
-    def split(self, x: FloatArray) -> Profile:
-        """Per-player blocks of a ``(b, n)`` array."""
-        return tuple(x[:, self.offsets[i] : self.offsets[i + 1]] for i in range(self.n_players))
-
-    def probabilities(self, x: FloatArray) -> Profile:
-        """Per player ``(b, n_i)`` probabilities from log-probabilities,
-        renormalised to sum to one."""
+    def probabilities(self, z: FloatArray) -> Profile:
+        """Per player ``(b, n_i)`` probabilities from log-odds ``(b, m)``."""
         out = []
-        for block in self.split(x):
-            z = np.exp(block - block.max(axis=1, keepdims=True))
-            out.append(z / z.sum(axis=1, keepdims=True))
+        for i in range(self.n_players):
+            block = np.concatenate(
+                [np.zeros((z.shape[0], 1)), z[:, self.offsets[i] : self.offsets[i + 1]]], axis=1
+            )
+            e = np.exp(block - block.max(axis=1, keepdims=True))
+            out.append(e / e.sum(axis=1, keepdims=True))
         return tuple(out)
 
-    def _payoffs_of(self, rows: IntArray) -> FloatArray:
+    def _probabilities_t(self, z: FloatArray) -> list[FloatArray]:
+        """Per player ``(n_i, b)`` probabilities (draws last)."""
+        zt = z.T
+        out = []
+        for i in range(self.n_players):
+            block = np.empty((self.dims[i], z.shape[0]))
+            block[0] = 0.0
+            block[1:] = zt[self.offsets[i] : self.offsets[i + 1]]
+            block -= block.max(axis=0)
+            np.exp(block, out=block)
+            block /= block.sum(axis=0)
+            out.append(block)
+        return out
+
+    def _tables_of(self, rows: IntArray) -> list[FloatArray]:
         if rows.size == self.payoffs.shape[0]:
-            return self.payoffs
+            return self._tables
         key = self._rows_key
         if key is None or key.shape != rows.shape or not np.array_equal(key, rows):
             self._rows_key = rows.copy()
-            self._rows_payoffs = self.payoffs[rows]
-        return self._rows_payoffs
+            self._rows_tables = [np.take(t, rows, axis=-1) for t in self._tables]
+        return self._rows_tables
 
-    def _evaluate(
-        self, x: FloatArray, lam: FloatArray, rows: IntArray
-    ) -> tuple[Profile, list[list[FloatArray | None]], Profile, Profile]:
-        """Probabilities, cross derivatives ``D[i][k]``, strategy values and
-        logit responses ``sigma`` at ``x`` (cached for the Jacobian call)."""
+    def _evaluate(self, z: FloatArray, lam: FloatArray, rows: IntArray) -> _Evaluation:
+        """Probabilities, cross derivatives and payoff gaps at ``z`` (cached:
+        the tracer asks for the residual and the Jacobian at the same point)."""
         key = self._cache_key
         if (
             key is not None
             and self._cache is not None
-            and key[0].shape == x.shape
-            and np.array_equal(key[0], x)
+            and key[0].shape == z.shape
+            and np.array_equal(key[0], z)
             and np.array_equal(key[1], lam)
             and np.array_equal(key[2], rows)
         ):
             return self._cache
-        table = self._payoffs_of(rows)
+        tables = self._tables_of(rows)
         with np.errstate(over="ignore", invalid="ignore"):
-            p = tuple(np.exp(block) for block in self.split(x))
-        P = self.n_players
-        d: list[list[FloatArray | None]] = [[None] * P for _ in range(P)]
-        values: list[FloatArray] = []
-        for i in range(P):
-            if P == 1:
-                values.append(table[:, 0])
-                continue
-            for k in range(P):
-                if k == i:
-                    continue
-                if P == 2:
-                    d[i][k] = table[:, 0] if i == 0 else np.swapaxes(table[:, 1], 1, 2)
-                else:
-                    d[i][k] = cross_derivatives(table, p, i, k)
-            k_any = 1 if i == 0 else 0
-            dik = d[i][k_any]
-            assert dik is not None
-            values.append(np.einsum("bst,bt->bs", dik, p[k_any]))
-        sigma = []
-        for i in range(P):
-            z = lam[:, None] * values[i]
-            z = z - z.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            sigma.append(e / e.sum(axis=1, keepdims=True))
-        result = (p, d, tuple(values), tuple(sigma))
-        self._cache_key = (x.copy(), lam.copy(), rows.copy())
+            p = self._probabilities_t(z)
+        n_players = self.n_players
+        d: list[list[FloatArray | None]] = [[None] * n_players for _ in range(n_players)]
+        gaps: list[FloatArray] = []
+        for i in range(n_players):
+            if n_players == 1:
+                u = tables[0]
+            else:
+                for k in range(n_players):
+                    if k != i:
+                        spec, others = self._specs[(i, k)]
+                        d[i][k] = np.einsum(spec, tables[i], *(p[m] for m in others))
+                k_any = 1 if i == 0 else 0
+                dik = d[i][k_any]
+                assert dik is not None
+                u = np.einsum("stz,tz->sz", dik, p[k_any])
+            gaps.append(u[1:] - u[0])
+        result = _Evaluation(p, d, gaps)
+        self._cache_key = (z.copy(), lam.copy(), rows.copy())
         self._cache = result
         return result
 
     # -- homotopy callbacks -------------------------------------------------
 
-    def residual(self, x: FloatArray, lam: FloatArray, rows: IntArray) -> FloatArray:
-        """``(b, n)``: ``x_i - log softmax(lam u_i(exp x))`` per player."""
-        _, _, values, _ = self._evaluate(x, lam, rows)
-        out = np.empty_like(x)
-        for i, block in enumerate(self.split(x)):
-            z = lam[:, None] * values[i]
-            m = z.max(axis=1, keepdims=True)
-            lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-            out[:, self.offsets[i] : self.offsets[i + 1]] = block - z + lse
+    def residual(self, z: FloatArray, lam: FloatArray, rows: IntArray) -> FloatArray:
+        """``(b, m)``: ``z_i - lam * (u_i(s) - u_i(1))`` per player."""
+        ev = self._evaluate(z, lam, rows)
+        gaps = np.concatenate(ev.gaps, axis=0) if ev.gaps else np.zeros((0, z.shape[0]))
+        out: FloatArray = z - (lam * gaps).T
         return out
 
     def jacobian(
-        self, x: FloatArray, lam: FloatArray, rows: IntArray
+        self, z: FloatArray, lam: FloatArray, rows: IntArray
     ) -> tuple[FloatArray, FloatArray]:
-        """``dH/dx`` ``(b, n, n)`` and ``dH/dlam`` ``(b, n)``."""
-        p, d, values, sigma = self._evaluate(x, lam, rows)
-        b = x.shape[0]
-        jx = np.zeros((b, self.n, self.n))
-        idx = np.arange(self.n)
-        jx[:, idx, idx] = 1.0
-        jl = np.empty((b, self.n))
-        for i in range(self.n_players):
-            ri = slice(self.offsets[i], self.offsets[i + 1])
-            s_i = sigma[i]
-            for k in range(self.n_players):
-                dik = d[i][k]
-                if k == i or dik is None:
-                    continue
-                c = dik * p[k][:, None, :]
-                c = c - np.einsum("bs,bst->bt", s_i, c)[:, None, :]
-                jx[:, ri, self.offsets[k] : self.offsets[k + 1]] = -lam[:, None, None] * c
-            u = values[i]
-            jl[:, ri] = -(u - np.einsum("bs,bs->b", s_i, u)[:, None])
-        return jx, jl
+        """``dH/dz`` ``(b, m, m)`` and ``dH/dlam`` ``(b, m)``.
 
-    def max_regret(self, x: FloatArray, rows: IntArray) -> FloatArray:
-        """``(b,)`` max regret of the renormalised profile at ``x``."""
-        probs = self.probabilities(x)
-        values = strategy_values(self._payoffs_of(rows), probs)
-        gaps = [
-            v.max(axis=1) - np.einsum("bs,bs->b", v, q) for v, q in zip(values, probs, strict=True)
-        ]
-        worst: FloatArray = np.max(np.stack(gaps, axis=1), axis=1)
+        ``dH/dz`` is returned as the leading block of a ``(b, m+1, m+1)``
+        array, which the tracer then borders in place (no copy)."""
+        ev = self._evaluate(z, lam, rows)
+        b = z.shape[0]
+        m = self.n
+        off = self.offsets
+        work = np.zeros((m + 1, m + 1, b))
+        for i in range(self.n_players):
+            if self.dims[i] == 1:
+                continue
+            g = ev.gaps[i]
+            for k in range(self.n_players):
+                dik = ev.d[i][k]
+                if dik is None or self.dims[k] == 1:
+                    continue
+                # d/dz_k of lam * (D_ik[s] - D_ik[1]) . p_k, with
+                # dp_k(t)/dz_k(r) = p_k(t) (delta_tr - p_k(r)):
+                # lam * (D_ik[s, r] - D_ik[1, r] - g_i(s)) p_k(r)
+                a = dik[1:, 1:] - dik[0, 1:]
+                a -= g[:, None]
+                a *= ev.p[k][1:]
+                a *= -lam
+                work[off[i] : off[i + 1], off[k] : off[k + 1]] = a
+        diag = np.arange(m)
+        work[diag, diag] = 1.0
+        buffer = np.ascontiguousarray(work.transpose(2, 0, 1))
+        jl = -np.concatenate(ev.gaps, axis=0).T if ev.gaps else np.zeros((b, 0))
+        return buffer[:, :m, :m], np.ascontiguousarray(jl)
+
+    def max_regret(self, z: FloatArray, rows: IntArray) -> FloatArray:
+        """``(b,)`` max regret of the profile at ``z``."""
+        tables = self._tables_of(rows)
+        probs = self._probabilities_t(z)
+        letters = "abcdefghijklmnopqrstuvwxy"[: self.n_players]
+        worst = np.zeros(z.shape[0])
+        for i in range(self.n_players):
+            others = [m for m in range(self.n_players) if m != i]
+            spec = ",".join([letters + "z"] + [letters[m] + "z" for m in others])
+            u = np.einsum(spec + "->" + letters[i] + "z", tables[i], *(probs[m] for m in others))
+            gap = u.max(axis=0) - np.einsum("sz,sz->z", u, probs[i])
+            worst = np.maximum(worst, gap)
         return worst
 
 
@@ -410,7 +453,7 @@ def logit_qre(
     lam : a precision or an ascending list of them, on the raw payoff scale
         (``p ∝ exp(lam * u)``, Gambit's convention).
     options : path-following settings (:class:`~realpolitik.solve.homotopy.TraceOptions`).
-    chunk_size : draws solved together (bounds memory); default 65536, or
+    chunk_size : draws solved together (bounds memory); default 16384, or
         fewer so that every worker gets a chunk.
     workers : threads solving chunks in parallel; default the number of CPUs
         (at most 8). Results do not depend on it.
@@ -424,14 +467,18 @@ def logit_qre(
     Notes
     -----
     The first point of the branch where lambda reaches each target is
-    returned, as Gambit's ``logit_solve_lambda`` does. In generic games the
-    branch is monotone in lambda and this is simply "the" QRE; where the
-    branch bends back (e.g. Gambit's ``loopback.nfg``) it is the first
-    crossing. Cost: ``O(steps * B * (P^2 prod(n) + (sum n)^3))``.
+    returned, as Gambit's ``logit_solve_lambda`` does. Where the branch is
+    monotone in lambda this is simply the QRE on the principal branch; where
+    it bends back (Gambit's ``loopback.nfg``) it is the first crossing. A QRE
+    at a per-draw precision ``lam_d`` is the QRE of ``lam_d * payoffs[d]`` at
+    lambda = 1. Cost: ``O(steps * B * (P^2 prod(n) + m^3))``, ``m =
+    sum(n_i - 1)``; about six steps reach lambda = 1 in 3x3x3 games with
+    payoffs on [0, 10].
 
     Examples
     --------
-    The Prisoner's Dilemma at lambda = 1 (pygambit 16.7 gives P(C) = 0.2268):
+    The Prisoner's Dilemma (Gambit's ``pd.nfg``): defecting earns 1 more
+    whatever the other does, so at lambda = 1, P(C) = 1 / (1 + e) = 0.2689.
 
     >>> import numpy as np
     >>> a = np.array([[9.0, 0.0], [10.0, 1.0]])
@@ -631,7 +678,7 @@ def logit_limit(
     tol : accepted max regret relative to each draw's payoff range (plus a
         rounding allowance of 64 ulp of the largest payoff).
     options : path-following settings.
-    chunk_size : draws solved together (default 65536, or fewer so that every
+    chunk_size : draws solved together (default 16384, or fewer so that every
         worker gets a chunk).
     workers : threads solving chunks in parallel (default: CPUs, at most 8).
 
@@ -734,6 +781,7 @@ def _limit_chunk(
     status = np.full(b, LimitStatus.FAILED, dtype=np.int8)
     state: BranchState | FloatArray = system.start()
     last: BranchState | None = None
+    moving = np.ones(b, dtype=bool)  # not yet polished, branch still going
     for level in _STAGES:
         target = np.maximum(level * scale, accept)
 
@@ -747,12 +795,12 @@ def _limit_chunk(
             system.jacobian,
             state,
             stop,
-            members=~done,
+            members=moving,
             options=opts,
             pass_rows=True,
         )
         state = last
-        reached = ~done & np.isin(
+        reached = moving & np.isin(
             last.status, (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
         )
         rows = np.flatnonzero(reached)
@@ -777,7 +825,8 @@ def _limit_chunk(
             status[won] = np.where(
                 last.bifurcations[won] > 0, LimitStatus.NASH_AFTER_BIFURCATION, LimitStatus.NASH
             )
-        if done.all() or not (reached & ~done).any():
+        moving = reached & ~done
+        if not moving.any():
             break
     assert last is not None
     rest = np.flatnonzero(~done)

@@ -145,19 +145,21 @@ def _vertices(
             cols_idx = supports[pairs_s]  # (n_pairs, k)
             system = sub[:, rows_idx[:, :, None], cols_idx[:, None, :]]  # (b', n_pairs, k, k)
             flat = system.reshape(-1, k, k)
-            sv = np.linalg.svd(flat, compute_uv=False)
-            good = sv[:, -1] > MIN_RCOND * sv[:, 0]
-            if not good.any():
-                continue
-            idx = np.flatnonzero(good)
-            sol, singular = solve_batched(flat[idx], np.ones((idx.size, k, 1)))
-            keep = ~singular
-            idx, sol = idx[keep], sol[keep, :, 0]
+            sol, singular = solve_batched(flat, np.ones((flat.shape[0], k, 1)))
+            idx = np.flatnonzero(~singular)
+            sol = sol[idx, :, 0]
             draw_local, pair = np.divmod(idx, n_pairs)
             v = np.zeros((idx.size, dim))
             np.put_along_axis(v, cols_idx[pair], sol, axis=1)
             slack = np.einsum("bcd,bd->bc", sub[draw_local], v)
             feasible = (v >= -LABEL_TOL).all(axis=1) & (slack <= 1.0 + LABEL_TOL).all(axis=1)
+            # A nearly singular system does not define a vertex reliably: drop
+            # it (checked on the few feasible candidates only; a vertex of a
+            # degenerate polytope is also found from a well-conditioned set).
+            cand = np.flatnonzero(feasible)
+            if cand.size:
+                sv = np.linalg.svd(flat[idx[cand]], compute_uv=False)
+                feasible[cand] = sv[:, -1] > MIN_RCOND * sv[:, 0]
             v, slack, draw_local = v[feasible], slack[feasible], draw_local[feasible]
             v = np.clip(v, 0.0, None)
             mask = (np.where(v <= LABEL_TOL, zero_bit, 0).sum(axis=1)) + np.where(

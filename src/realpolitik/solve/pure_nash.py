@@ -28,6 +28,9 @@ Gambit 16.7.0, ``enumpure_solve``; QuantEcon.py, ``game_theory/pure_nash.py``
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -68,6 +71,7 @@ def pure_nash_mask(
     *,
     tol: float = 1e-12,
     chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> BoolArray:
     """Which pure profiles are Nash equilibria, per draw.
 
@@ -79,6 +83,8 @@ def pure_nash_mask(
     tol : a deviation counts as profitable only if it gains more than ``tol``
         times the draw's largest absolute payoff.
     chunk_size : draws per chunk; default keeps each chunk near 32 MB.
+    workers : threads working on chunks in parallel (default: CPUs, at most 8;
+        the working memory is about ``workers`` times a chunk).
 
     Returns
     -------
@@ -113,7 +119,8 @@ def pure_nash_mask(
         raise InputError(f"chunk_size must be at least 1, got {chunk_size}", field="chunk_size")
     out = np.empty((b, *shape), dtype=bool)
     exact = np.issubdtype(table.dtype, np.integer) or table.dtype == np.bool_
-    for lo in range(0, b, size):
+
+    def solve_chunk(lo: int) -> None:
         hi = min(lo + size, b)
         chunk = np.asarray(table[lo:hi], dtype=np.float64)
         if not exact:
@@ -131,12 +138,24 @@ def pure_nash_mask(
         else:
             biggest = np.abs(chunk.reshape(hi - lo, -1)).max(axis=1)
             slack = (tol * biggest).reshape((hi - lo,) + (1,) * n_players)
-        mask = np.ones((hi - lo, *shape), dtype=bool)
+        mask = out[lo:hi]
+        mask[...] = True
         for i in range(n_players):
             u = chunk[:, i]
             best = u.max(axis=1 + i, keepdims=True)
             mask &= u >= best - slack
-        out[lo:hi] = mask
+
+    starts = list(range(0, b, size))
+    n_workers = max(1, min(os.cpu_count() or 1, 8)) if workers is None else int(workers)
+    if n_workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}", field="workers")
+    if n_workers == 1 or len(starts) == 1:
+        for lo in starts:
+            solve_chunk(lo)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            for future in [pool.submit(solve_chunk, lo) for lo in starts]:
+                future.result()
     return out
 
 

@@ -146,6 +146,146 @@ def _beta_ppf(a: float, b: float, q: FloatArray) -> FloatArray:
     return out
 
 
+# ---------------------------------------------------------------------------
+# Fast inverse of the regularised incomplete beta function.
+#
+# scipy's ``betaincinv`` costs 1-3 us per value; the flagship scenario has 33
+# PERT parameters, so 10^6 draws spent ~60 s in it. ``_BetaTable`` replaces it
+# by a table of quintic Hermite pieces built once per shape pair, evaluated in
+# ~20 ns per value, and falls back to the exact routine wherever the table is
+# not provably accurate.
+
+_TABLE_MANTISSA_BITS = 6
+"""Cells per binade of the table (2**6 = 64): cell width is 1/64 of its position."""
+_TABLE_LOWEST_BINADE = -17
+"""The table covers ``r`` in ``[2**-17, 1/2]``; smaller ``r`` (a share 1.5e-5 of
+uniform draws) use the exact routine."""
+_TABLE_TOLERANCE = 1e-14
+"""Largest relative error accepted at a cell's midpoint (else the cell falls back)."""
+_TABLE_SHIFT = 52 - _TABLE_MANTISSA_BITS
+_TABLE_CELLS = (-1 - _TABLE_LOWEST_BINADE) << _TABLE_MANTISSA_BITS
+_TABLE_BASE = int(np.float64(2.0**_TABLE_LOWEST_BINADE).view(np.int64)) >> _TABLE_SHIFT
+_TABLE_LOW_MASK = (1 << _TABLE_SHIFT) - 1
+
+
+def _half_table(a: float, b: float) -> FloatArray:
+    """Coefficients ``(cells + 2, 6)`` of ``y(r) = I^-1_r(a, b)`` for ``r`` in
+    ``[2**-17, 1/2]``: row 0 is all NaN (``r`` below the table: exact routine),
+    rows ``1 .. cells`` are the quintic pieces in the local coordinate ``t``,
+    the last row holds ``y(1/2)`` exactly."""
+    j = np.arange(_TABLE_CELLS + 1, dtype=np.int64)
+    r = ((_TABLE_BASE + j) << _TABLE_SHIFT).view(np.float64)  # the nodes, exact
+    h = np.diff(r)
+    mid = r[:-1] + 0.5 * h  # exact too
+    with np.errstate(all="ignore"):
+        y = sc.betaincinv(a, b, r)
+        log_pdf = (a - 1.0) * np.log(y) + (b - 1.0) * np.log1p(-y) - sc.betaln(a, b)
+        pdf = np.exp(log_pdf)
+        dy = 1.0 / pdf  # dy/dr
+        d2y = -((a - 1.0) / y - (b - 1.0) / (1.0 - y)) / (pdf * pdf)  # d2y/dr2 = -f'/f^3
+        p0, p1 = y[:-1], y[1:]
+        d0, d1 = dy[:-1] * h, dy[1:] * h
+        s0, s1 = d2y[:-1] * h * h, d2y[1:] * h * h
+        step = p1 - p0
+        coef = np.empty((_TABLE_CELLS + 2, 6))
+        piece = coef[1:-1]
+        piece[:, 0] = p0
+        piece[:, 1] = d0
+        piece[:, 2] = 0.5 * s0
+        piece[:, 3] = 10.0 * step - 6.0 * d0 - 4.0 * d1 - 0.5 * (3.0 * s0 - s1)
+        piece[:, 4] = -15.0 * step + 8.0 * d0 + 7.0 * d1 + 0.5 * (3.0 * s0 - 2.0 * s1)
+        piece[:, 5] = 6.0 * step - 3.0 * (d0 + d1) - 0.5 * (s0 - s1)
+        at_mid = piece[:, 5]
+        for k in (4, 3, 2, 1, 0):
+            at_mid = at_mid * 0.5 + piece[:, k]
+        exact = sc.betaincinv(a, b, mid)
+        good = np.abs(at_mid - exact) <= _TABLE_TOLERANCE * exact
+    piece[~good] = np.nan
+    coef[0] = np.nan
+    coef[-1] = (y[-1], 0.0, 0.0, 0.0, 0.0, 0.0)
+    return coef
+
+
+class _BetaTable:
+    """``I^-1_q(a, b)`` (the beta quantile), fast and elementwise.
+
+    Method: ``q <= 1/2`` is looked up as ``y(q)`` for Beta(a, b) and
+    ``q > 1/2`` as ``1 - y(1 - q)`` for Beta(b, a) (``1 - q`` is exact there),
+    so each half only ever sees ``r = min(q, 1 - q)`` in (0, 1/2]. The range
+    ``[2**-17, 1/2]`` is cut at ``2**e (1 + k/64)``: 64 cells per binade, so a
+    cell's width is at most 1/64 of its distance from the singular end and the
+    power-law tail ``y ~ (a B(a, b) r)**(1/a)`` is as smooth per cell deep in
+    the tail as in the middle. The cell and the position ``t`` in it come from
+    the bits of ``r`` (exponent and top 6 mantissa bits; the rest is ``t``).
+    On each cell ``y`` is the quintic Hermite interpolant of ``y, y', y''`` at
+    both ends (``y' = 1/f(y)``, ``y'' = -f'(y)/f(y)**3`` with the beta density
+    ``f``), exact at the nodes (so ``ppf(1/2)`` is exactly scipy's median).
+    Every cell is checked at its midpoint, where the interpolation error
+    ``~ t**3 (1 - t)**3 y(xi) / 6!`` peaks, against ``betaincinv``: a
+    cell off by more than 1e-14 relative, and ``r < 2**-17``, give NaN and are
+    recomputed with :func:`_beta_ppf` (on average fewer than 2 in 10^5 draws).
+    So the lower half is accurate to about 1e-14 relative, deep into the
+    tail; the upper half, computed as ``1 - y``, to about 1e-14 absolute on
+    [0, 1] (checked against ``betaincinv`` on 200 000 draws per shape in the
+    tests; typical errors are 2-4e-15).
+
+    Building costs ~4000 ``betaincinv`` calls (5-15 ms); tables are cached per
+    shape pair for the life of the process. Evaluation is elementwise, so a
+    value never depends on the other entries of the array.
+
+    References
+    ----------
+    Hoermann, W., & Leydold, J. (2003). Continuous random variate generation by
+    fast numerical inversion. *ACM TOMACS* 13(4), 347-362 (tables of Hermite
+    interpolants of the inverse CDF with a guaranteed u-error).
+    """
+
+    _cache: ClassVar[dict[tuple[float, float], _BetaTable]] = {}
+
+    def __init__(self, a: float, b: float) -> None:
+        self.a = a
+        self.b = b
+        lower = _half_table(a, b)
+        upper = _half_table(b, a)
+        self.stride = lower.shape[0]
+        self.coef = np.ascontiguousarray(np.vstack([lower, upper]))
+
+    @classmethod
+    def of(cls, a: float, b: float) -> _BetaTable:
+        """The (cached) table for shapes ``(a, b)``."""
+        key = (float(a), float(b))
+        table = cls._cache.get(key)
+        if table is None:
+            table = cls._cache[key] = cls(*key)
+        return table
+
+    def ppf(self, q: FloatArray) -> FloatArray:
+        """The quantile at each ``q`` in [0, 1]."""
+        q = np.asarray(q, dtype=np.float64)
+        shape = q.shape
+        q = q.reshape(-1)
+        lower = q <= 0.5
+        r = np.where(lower, q, 1.0 - q)
+        bits = r.view(np.int64)
+        cell = (bits >> _TABLE_SHIFT) - _TABLE_BASE
+        np.clip(cell, -1, _TABLE_CELLS, out=cell)
+        cell += 1
+        cell += np.where(lower, 0, self.stride)
+        t = (bits & _TABLE_LOW_MASK).astype(np.float64)
+        t *= 2.0**-_TABLE_SHIFT
+        c = np.take(self.coef, cell, axis=0)
+        y = c[:, 5] * t
+        for k in (4, 3, 2, 1):
+            y += c[:, k]
+            y *= t
+        y += c[:, 0]
+        out: FloatArray = np.where(lower, y, 1.0 - y)
+        missing = np.isnan(out)
+        if missing.any():
+            out[missing] = _beta_ppf(self.a, self.b, q[missing])
+        return out.reshape(shape)
+
+
 class Distribution(ABC):
     """One uncertain parameter's distribution.
 
@@ -423,8 +563,14 @@ class PERT(Distribution):
 
     def _ppf(self, q: FloatArray) -> FloatArray:
         a, b = self.shapes
-        out: FloatArray = self.low + (self.high - self.low) * _beta_ppf(a, b, q)
+        out: FloatArray = self.low + (self.high - self.low) * _BetaTable.of(a, b).ppf(q)
         return out
+
+    def central(self) -> float:
+        # the median straight from betaincinv: the table's value at 1/2 is
+        # this same number, but a single value is not worth building a table
+        a, b = self.shapes
+        return float(self.low + (self.high - self.low) * _beta_ppf(a, b, np.asarray(0.5)))
 
     def _cdf(self, x: FloatArray) -> FloatArray:
         a, b = self.shapes
@@ -570,8 +716,13 @@ class Beta(Distribution):
         _check_range(self.family, self.low, self.high)
 
     def _ppf(self, q: FloatArray) -> FloatArray:
-        out: FloatArray = self.low + (self.high - self.low) * _beta_ppf(self.a, self.b, q)
+        table = _BetaTable.of(self.a, self.b)
+        out: FloatArray = self.low + (self.high - self.low) * table.ppf(q)
         return out
+
+    def central(self) -> float:
+        # betaincinv's median, equal to the table's value at 1/2 (see PERT.central)
+        return float(self.low + (self.high - self.low) * _beta_ppf(self.a, self.b, np.asarray(0.5)))
 
     def _cdf(self, x: FloatArray) -> FloatArray:
         z = np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)

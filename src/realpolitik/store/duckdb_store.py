@@ -1,0 +1,786 @@
+"""The results store: every ensemble run, its draws and outcomes, in one DuckDB file.
+
+Why this module exists: a forecast over 10^6 draws is worth keeping, both to
+look at again (which draws made China help Russia?) and to finish a run that
+was interrupted. DuckDB (Raasveldt & Muehleisen 2019) is an embedded columnar
+database: one file, no server, fast appends of whole arrays and Parquet
+export built in.
+
+Layout (schema version 1; :data:`SCHEMA_VERSION`):
+
+``realpolitik_store(key, value)``
+    The marker: ``format = realpolitik-results-store``, the schema version and
+    the writer. A file without it is not opened (nor modified).
+``runs``
+    One row per run: id, scenario id, title, content hash and full text (a
+    resumed run solves exactly the same scenario even if the file has since
+    changed), settings (JSON: concept, lambda, method, the sampler's record),
+    seed, draws requested and done, the names of the per-draw columns, the
+    reduction block size, package versions, status (``running``,
+    ``interrupted``, ``complete``, ``failed``), a message, timestamps.
+``chunks``
+    One row per chunk written: its draw range, the sums over each aligned
+    block of its draws and histogram counts (what the forecast summaries
+    fold; see :mod:`realpolitik.analysis.forecast`), the counts stored
+    sparsely as ``[index, count, index, count, ...]``.
+``draws_<id>``
+    Per run, one row per draw: ``draw`` and one column per parameter.
+``outcomes_<id>``
+    Per run, one row per draw: ``draw``, ``modal_path`` (index into the run's
+    ``paths``), each action's probability (columns named ``actor:action``)
+    and each metric's expected value.
+
+Per-run tables (rather than one long table) keep a draw's values in named
+columns, which is what an analyst queries (``SELECT * FROM draws_3 WHERE
+partnership_value > 2``) and what Parquet export writes, and let appends go
+at DuckDB's full speed.
+
+Writing: one writer (DuckDB locks the file against other processes); each
+chunk's draws, outcomes, chunk row and the run's progress are written in one
+transaction, so a run killed at any moment (even SIGKILL) leaves the file
+consistent: whole chunks only, ``draws_done`` equal to the rows present.
+Chunks of 122 880 draws (DuckDB's row-group size) are written straight to the
+file as whole row groups.
+
+References
+----------
+Raasveldt, M., & Muehleisen, H. (2019). DuckDB: an embeddable analytical
+    database. *SIGMOD 2019*, 1981-1984.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from realpolitik.errors import InputError
+
+FloatArray = NDArray[np.float64]
+
+__all__ = [
+    "DEFAULT_STORE",
+    "FORMAT",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "RunInterrupted",
+    "RunRecord",
+    "Store",
+    "StoredChunk",
+    "package_versions",
+]
+
+DEFAULT_STORE = Path("realpolitik.duckdb")
+"""Where the store is when no ``--store`` is given."""
+
+FORMAT = "realpolitik-results-store"
+"""Value of the marker row ``format`` (a realpolitik store has it; nothing else does)."""
+
+SCHEMA_VERSION = 1
+"""Version of the layout above; a file with a larger one is refused."""
+
+STATUSES = ("running", "interrupted", "complete", "failed")
+"""A run's status. A killed process leaves ``running``; a resume accepts it."""
+
+MEMORY_LIMIT = "1GB"
+"""DuckDB's buffer pool for a store. Written chunks are on disk already; a
+larger pool would keep them in memory as well (by default DuckDB may use 80%
+of the machine's memory), which is what bounded an ensemble of 10^7 draws
+to well under 4 GB."""
+
+_MAGIC = b"DUCK"
+_MAGIC_OFFSET = 8
+
+_SCHEMA = """
+CREATE TABLE realpolitik_store (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE SEQUENCE run_ids START 1;
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    scenario VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    scenario_hash VARCHAR NOT NULL,
+    scenario_file VARCHAR NOT NULL,
+    scenario_text VARCHAR NOT NULL,
+    settings VARCHAR NOT NULL,
+    seed BIGINT,
+    draws BIGINT NOT NULL,
+    draws_done BIGINT NOT NULL,
+    parameters VARCHAR[] NOT NULL,
+    actions VARCHAR[] NOT NULL,
+    paths VARCHAR[] NOT NULL,
+    metrics VARCHAR[] NOT NULL,
+    block INTEGER NOT NULL,
+    versions VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    message VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP
+);
+CREATE TABLE chunks (
+    run_id INTEGER NOT NULL,
+    start BIGINT NOT NULL,
+    stop BIGINT NOT NULL,
+    block_sums DOUBLE[] NOT NULL,
+    counts BIGINT[] NOT NULL,
+    written_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (run_id, start)
+);
+"""
+
+
+def package_versions() -> dict[str, str]:
+    """Versions that can change results in the last bits (recorded with each run)."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in ("realpolitik", "numpy", "scipy", "pandas", "duckdb"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are installed
+            out[name] = "unknown"
+    return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        raise InputError("the results store needs duckdb: pip install duckdb") from None
+    return duckdb
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a stored run between or during chunks: the chunk in
+    progress was rolled back, the run marked ``interrupted``; it can be
+    resumed. A ``KeyboardInterrupt``, so code that catches those still does."""
+
+    def __init__(self, run_id: int, done: int, total: int, path: Path) -> None:
+        self.run_id = run_id
+        self.done = done
+        self.total = total
+        self.path = path
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """One line: what was kept and how to go on."""
+        return (
+            f"run {self.run_id} interrupted after {self.done} of {self.total} draws (kept in "
+            f"{self.path}); resume with: realpolitik run --resume {self.run_id} --store {self.path}"
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as the store describes it (everything but the scenario text)."""
+
+    id: int
+    scenario: str
+    title: str
+    scenario_hash: str
+    scenario_file: str
+    settings: Mapping[str, Any]
+    seed: int | None
+    draws: int
+    draws_done: int
+    parameters: tuple[str, ...]
+    actions: tuple[str, ...]
+    paths: tuple[str, ...]
+    metrics: tuple[str, ...]
+    block: int
+    versions: Mapping[str, str]
+    status: str
+    message: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def resumable(self) -> bool:
+        """True when draws remain and nothing is known to be wrong."""
+        return self.status in ("running", "interrupted") and self.draws_done < self.draws
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready description (``realpolitik runs show --format json``)."""
+        return {
+            "id": self.id,
+            "scenario": self.scenario,
+            "title": self.title,
+            "scenario_hash": self.scenario_hash,
+            "scenario_file": self.scenario_file,
+            "status": self.status,
+            "message": self.message,
+            "draws": self.draws,
+            "draws_done": self.draws_done,
+            "seed": self.seed,
+            "settings": dict(self.settings),
+            "parameters": list(self.parameters),
+            "actions": list(self.actions),
+            "paths": list(self.paths),
+            "metrics": list(self.metrics),
+            "block": self.block,
+            "versions": dict(self.versions),
+            "created_at": self.created_at.isoformat(timespec="seconds") + "Z",
+            "updated_at": self.updated_at.isoformat(timespec="seconds") + "Z",
+            "finished_at": (
+                None
+                if self.finished_at is None
+                else self.finished_at.isoformat(timespec="seconds") + "Z"
+            ),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class StoredChunk:
+    """A chunk read back: per-draw arrays (draws first) and the block sums."""
+
+    start: int
+    stop: int
+    action_probability: FloatArray  # (D, actions)
+    modal_path: NDArray[np.int64]  # (D,)
+    metrics: FloatArray  # (D, metrics)
+    block_sums: FloatArray  # (blocks x width,) as written, flattened
+    counts: NDArray[np.int64]  # (k, 2) the nonzero counts: (flat index, count)
+    parameters: FloatArray | None = field(default=None)  # (D, k) when asked for
+
+
+_RUN_COLUMNS = (
+    "id, scenario, title, scenario_hash, scenario_file, settings, seed, draws, draws_done, "
+    "parameters, actions, paths, metrics, block, versions, status, message, created_at, "
+    "updated_at, finished_at"
+)
+
+
+class Store:
+    """A realpolitik results store (see the module docstring).
+
+    Open with :meth:`open`; use as a context manager, or :meth:`close`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.duckdb"
+    >>> with Store.open(path) as store:
+    ...     store.runs()
+    []
+    """
+
+    def __init__(self, path: Path, connection: Any, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._con: Any = connection
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls, path: str | Path = DEFAULT_STORE, *, create: bool = True, read_only: bool = False
+    ) -> Store:
+        """Open a store, creating it when the file does not exist and ``create``.
+
+        Raises
+        ------
+        InputError
+            If the file is not a realpolitik store (it is left untouched), was
+            written by a newer schema, is locked by another process, or does
+            not exist and ``create`` is false.
+        """
+        path = Path(path)
+        duckdb = _duckdb()
+        if path.is_dir():
+            raise InputError(
+                f"--store {path} is a directory; give a file such as {path}/runs.duckdb"
+            )
+        if not path.exists():
+            if not create or read_only:
+                raise InputError(
+                    f"no results store at {path}; run `realpolitik forecast SCENARIO --draws N "
+                    f"--store {path}` to create one"
+                )
+            cls._create(path)
+        else:
+            cls._check(path)
+        try:
+            connection = duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT}
+            )
+        except duckdb.Error as error:
+            raise cls._open_error(path, error) from None
+        return cls(path, connection, read_only)
+
+    @staticmethod
+    def _open_error(path: Path, error: Exception) -> InputError:
+        text = " ".join(str(error).split())
+        if "lock" in text.lower():
+            pid = text.split("PID")[-1].strip(" )") if "PID" in text else ""
+            who = f" (process {pid.split()[0]})" if pid else ""
+            return InputError(
+                f"results store {path} is in use by another process{who}; wait for it to "
+                "finish, or give another --store"
+            )
+        return InputError(f"cannot open results store {path}: {text}")
+
+    @classmethod
+    def _check(cls, path: Path) -> None:
+        """Refuse, without writing, a file that is not a realpolitik store."""
+        duckdb = _duckdb()
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(_MAGIC_OFFSET + len(_MAGIC))
+        except OSError as error:
+            raise InputError(f"cannot read results store {path}: {error.strerror}") from None
+        not_store = (
+            f"{path} is not a realpolitik results store; it was left untouched. Give a new "
+            "file name to --store, or an existing store"
+        )
+        if head[_MAGIC_OFFSET:] != _MAGIC:
+            raise InputError(not_store + " (the file is not a DuckDB database)")
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as error:
+            raise cls._open_error(path, error) from None
+        try:
+            found = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                "'realpolitik_store'"
+            ).fetchall()
+            marker: dict[str, str] = {}
+            if found[0][0]:
+                marker = dict(con.execute("SELECT key, value FROM realpolitik_store").fetchall())
+        finally:
+            con.close()
+        if marker.get("format") != FORMAT:
+            raise InputError(not_store + " (a DuckDB database without realpolitik's tables)")
+        version = marker.get("schema_version", "?")
+        if version != str(SCHEMA_VERSION):
+            raise InputError(
+                f"results store {path} has schema version {version}; this realpolitik reads "
+                f"version {SCHEMA_VERSION}; use the realpolitik that wrote it"
+            )
+
+    @staticmethod
+    def _create(path: Path) -> None:
+        """Write an empty store beside ``path`` and move it into place (atomic)."""
+        duckdb = _duckdb()
+        if not path.parent.exists():
+            raise InputError(f"cannot create results store {path}: folder {path.parent} is missing")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute(_SCHEMA)
+                con.executemany(
+                    "INSERT INTO realpolitik_store VALUES (?, ?)",
+                    [
+                        ("format", FORMAT),
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("created_by", f"realpolitik {package_versions()['realpolitik']}"),
+                        ("created_at", _now().isoformat(timespec="seconds") + "Z"),
+                    ],
+                )
+            finally:
+                con.close()
+            if path.exists():
+                raise InputError(f"results store {path} appeared while being created; try again")
+            os.replace(tmp, path)
+        except OSError as error:
+            raise InputError(f"cannot create results store {path}: {error.strerror}") from None
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Close the file (committed chunks are durable already)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> Any:
+        """The DuckDB connection, for queries of your own (do not write through it)."""
+        if self._con is None:
+            raise ValueError("the store is closed")
+        return self._con
+
+    # ------------------------------------------------------------------ writing
+    def _writable(self) -> Any:
+        if self.read_only:
+            raise InputError(f"results store {self.path} was opened read-only")
+        return self.connection
+
+    def create_run(
+        self,
+        *,
+        scenario: str,
+        title: str,
+        scenario_hash: str,
+        scenario_file: str,
+        scenario_text: str,
+        settings: Mapping[str, Any],
+        seed: int | None,
+        draws: int,
+        parameters: Sequence[str],
+        actions: Sequence[str],
+        paths: Sequence[str],
+        metrics: Sequence[str],
+        block: int,
+    ) -> int:
+        """Record a new run (status ``running``) and create its tables; return its id."""
+        con = self._writable()
+        now = _now()
+        outcome_columns = ["draw", "modal_path", *actions, *metrics]
+        for names in (["draw", *parameters], outcome_columns):
+            if len(set(names)) != len(names):
+                raise ValueError(f"column names must be unique: {names}")
+        con.begin()
+        try:
+            run_id = int(con.execute("SELECT nextval('run_ids')").fetchall()[0][0])
+            con.execute(
+                f"INSERT INTO runs ({_RUN_COLUMNS}, scenario_text) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 'running', '', ?, ?, NULL, ?)",
+                [
+                    run_id,
+                    scenario,
+                    title,
+                    scenario_hash,
+                    scenario_file,
+                    json.dumps(settings, sort_keys=True),
+                    seed,
+                    draws,
+                    list(parameters),
+                    list(actions),
+                    list(paths),
+                    list(metrics),
+                    block,
+                    json.dumps(package_versions(), sort_keys=True),
+                    now,
+                    now,
+                    scenario_text,
+                ],
+            )
+            columns = ", ".join(f"{_quote(p)} DOUBLE NOT NULL" for p in parameters)
+            con.execute(
+                f"CREATE TABLE draws_{run_id} (draw BIGINT NOT NULL"
+                + (f", {columns}" if columns else "")
+                + ")"
+            )
+            values = ", ".join(f"{_quote(c)} DOUBLE NOT NULL" for c in (*actions, *metrics))
+            con.execute(
+                f"CREATE TABLE outcomes_{run_id} (draw BIGINT NOT NULL, modal_path INTEGER NOT "
+                "NULL" + (f", {values}" if values else "") + ")"
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return run_id
+
+    def write_chunk(
+        self,
+        run_id: int,
+        start: int,
+        stop: int,
+        *,
+        parameters: FloatArray,
+        action_probability: FloatArray,
+        modal_path: NDArray[np.integer[Any]],
+        metrics: FloatArray,
+        block_sums: FloatArray,
+        counts: NDArray[np.integer[Any]] | None = None,
+    ) -> None:
+        """Append draws ``start .. stop - 1`` of a run in one transaction.
+
+        ``counts`` (any shape, integers) is kept sparsely: only its nonzero
+        entries, by flat index.
+
+        Chunks must come in order (``start`` equal to the run's ``draws_done``);
+        on any error or interruption the transaction is rolled back and the
+        store is as before the call.
+        """
+        con = self._writable()
+        m = stop - start
+        for name, array in (
+            ("parameters", parameters),
+            ("action_probability", action_probability),
+            ("modal_path", modal_path),
+            ("metrics", metrics),
+        ):
+            if array.shape[0] != m:
+                raise ValueError(f"{name} has {array.shape[0]} rows for draws [{start}, {stop})")
+        draw = np.arange(start, stop, dtype=np.int64)
+        draws_frame: dict[str, Any] = {"draw": draw}
+        draws_frame.update({f"c{j}": parameters[:, j] for j in range(parameters.shape[1])})
+        out_frame: dict[str, Any] = {"draw": draw, "modal_path": modal_path.astype(np.int32)}
+        out_frame.update(
+            {f"a{j}": action_probability[:, j] for j in range(action_probability.shape[1])}
+        )
+        out_frame.update({f"m{j}": metrics[:, j] for j in range(metrics.shape[1])})
+        flat = np.zeros(0, dtype=np.int64) if counts is None else np.ravel(counts)
+        nonzero = np.flatnonzero(flat)
+        sparse = np.column_stack([nonzero, flat[nonzero]]).astype(np.int64).ravel().tolist()
+        con.begin()
+        try:
+            rows = con.execute("SELECT draws_done FROM runs WHERE id = ?", [run_id]).fetchall()
+            row = rows[0] if rows else None
+            if row is None:
+                raise InputError(f"no run {run_id} in {self.path}")
+            if int(row[0]) != start:
+                raise ValueError(f"run {run_id} has {row[0]} draws done; cannot append at {start}")
+            con.append(f"draws_{run_id}", pd.DataFrame(draws_frame, copy=False))
+            con.append(f"outcomes_{run_id}", pd.DataFrame(out_frame, copy=False))
+            now = _now()
+            con.execute(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    start,
+                    stop,
+                    np.ascontiguousarray(block_sums).ravel().tolist(),
+                    sparse,
+                    now,
+                ],
+            )
+            con.execute(
+                "UPDATE runs SET draws_done = ?, updated_at = ? WHERE id = ?",
+                [stop, now, run_id],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    def set_status(self, run_id: int, status: str, message: str = "") -> None:
+        """Mark a run ``running``, ``interrupted``, ``complete`` or ``failed``."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        con = self._writable()
+        now = _now()
+        con.execute(
+            "UPDATE runs SET status = ?, message = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+            [status, message, now, now if status == "complete" else None, run_id],
+        )
+
+    def delete(self, run_id: int) -> None:
+        """Remove a run and its tables."""
+        self.run(run_id)
+        con = self._writable()
+        con.begin()
+        try:
+            con.execute(f"DROP TABLE IF EXISTS draws_{int(run_id)}")
+            con.execute(f"DROP TABLE IF EXISTS outcomes_{int(run_id)}")
+            con.execute("DELETE FROM chunks WHERE run_id = ?", [run_id])
+            con.execute("DELETE FROM runs WHERE id = ?", [run_id])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    # ------------------------------------------------------------------ reading
+    @staticmethod
+    def _record(row: Sequence[Any]) -> RunRecord:
+        (
+            run_id,
+            scenario,
+            title,
+            scenario_hash,
+            scenario_file,
+            settings,
+            seed,
+            draws,
+            draws_done,
+            parameters,
+            actions,
+            paths,
+            metrics,
+            block,
+            versions,
+            status,
+            message,
+            created_at,
+            updated_at,
+            finished_at,
+        ) = row
+        return RunRecord(
+            id=int(run_id),
+            scenario=scenario,
+            title=title,
+            scenario_hash=scenario_hash,
+            scenario_file=scenario_file,
+            settings=json.loads(settings),
+            seed=None if seed is None else int(seed),
+            draws=int(draws),
+            draws_done=int(draws_done),
+            parameters=tuple(parameters),
+            actions=tuple(actions),
+            paths=tuple(paths),
+            metrics=tuple(metrics),
+            block=int(block),
+            versions=json.loads(versions),
+            status=status,
+            message=message,
+            created_at=created_at,
+            updated_at=updated_at,
+            finished_at=finished_at,
+        )
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first."""
+        rows = self.connection.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id").fetchall()
+        return [self._record(r) for r in rows]
+
+    def run(self, run_id: int) -> RunRecord:
+        """One run.
+
+        Raises
+        ------
+        InputError
+            If there is no such run (the message lists the runs there are).
+        """
+        rows = self.connection.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", [int(run_id)]
+        ).fetchall()
+        if not rows:
+            found = self.connection.execute("SELECT id FROM runs ORDER BY id").fetchall()
+            ids = [str(r[0]) for r in found]
+            known = f"runs there: {', '.join(ids)}" if ids else "the store has no runs yet"
+            raise InputError(f"no run {run_id} in results store {self.path}; {known}")
+        return self._record(rows[0])
+
+    def scenario_text(self, run_id: int) -> str:
+        """The scenario file's text as it was when the run started."""
+        self.run(run_id)
+        rows = self.connection.execute(
+            "SELECT scenario_text FROM runs WHERE id = ?", [int(run_id)]
+        ).fetchall()
+        return str(rows[0][0])
+
+    def chunks(self, run_id: int, *, parameters: bool = False) -> Iterator[StoredChunk]:
+        """The run's chunks in draw order, with their per-draw arrays."""
+        record = self.run(run_id)
+        con = self.connection
+        ranges = con.execute(
+            "SELECT start, stop, block_sums, counts FROM chunks WHERE run_id = ? ORDER BY start",
+            [record.id],
+        ).fetchall()
+        n_actions, n_metrics = len(record.actions), len(record.metrics)
+        for start, stop, sums, counts in ranges:
+            start, stop = int(start), int(stop)
+            got = con.execute(
+                f"SELECT * FROM outcomes_{record.id} WHERE draw >= ? AND draw < ? ORDER BY draw",
+                [start, stop],
+            ).fetchnumpy()
+            columns = list(got)
+            values = [np.asarray(got[c]) for c in columns]
+            if len(values[0]) != stop - start:
+                raise InputError(
+                    f"results store {self.path} is inconsistent: run {record.id} chunk "
+                    f"[{start}, {stop}) has {len(values[0])} outcome rows"
+                )
+            actions = np.column_stack(values[2 : 2 + n_actions]) if n_actions else None
+            metric_values = (
+                np.column_stack(values[2 + n_actions : 2 + n_actions + n_metrics])
+                if n_metrics
+                else None
+            )
+            m = stop - start
+            params = None
+            if parameters:
+                frame = con.execute(
+                    f"SELECT * EXCLUDE (draw) FROM draws_{record.id} WHERE draw >= ? AND draw < ? "
+                    "ORDER BY draw",
+                    [start, stop],
+                ).fetchnumpy()
+                params = np.column_stack([np.asarray(v, dtype=np.float64) for v in frame.values()])
+            sums_array = np.asarray(sums, dtype=np.float64)
+            yield StoredChunk(
+                start=start,
+                stop=stop,
+                action_probability=(
+                    np.asarray(actions, dtype=np.float64)
+                    if actions is not None
+                    else np.zeros((m, 0))
+                ),
+                modal_path=np.asarray(values[1], dtype=np.int64),
+                metrics=(
+                    np.asarray(metric_values, dtype=np.float64)
+                    if metric_values is not None
+                    else np.zeros((m, 0))
+                ),
+                block_sums=sums_array,
+                counts=np.asarray(counts, dtype=np.int64).reshape(-1, 2),
+                parameters=params,
+            )
+
+    def draws(self, run_id: int) -> pd.DataFrame:
+        """The run's parameter draws, one row per draw, in draw order."""
+        record = self.run(run_id)
+        frame: pd.DataFrame = self.connection.execute(
+            f"SELECT * FROM draws_{record.id} ORDER BY draw"
+        ).df()
+        return frame
+
+    def outcomes(self, run_id: int) -> pd.DataFrame:
+        """The run's per-draw outcomes (with ``modal_path_label``), in draw order."""
+        record = self.run(run_id)
+        frame: pd.DataFrame = self.connection.execute(
+            f"SELECT o.*, (SELECT paths FROM runs WHERE id = {record.id})[o.modal_path + 1] "
+            f"AS modal_path_label FROM outcomes_{record.id} AS o ORDER BY draw"
+        ).df()
+        return frame
+
+    def export_parquet(self, run_id: int, directory: str | Path) -> list[Path]:
+        """Write ``run-<id>.json``, ``run-<id>-draws.parquet`` and
+        ``run-<id>-outcomes.parquet`` into ``directory`` (created if missing)."""
+        record = self.run(run_id)
+        folder = Path(directory)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"cannot create folder {folder}: {error.strerror}") from None
+        meta = folder / f"run-{record.id}.json"
+        draws = folder / f"run-{record.id}-draws.parquet"
+        outcomes = folder / f"run-{record.id}-outcomes.parquet"
+        con = self.connection
+        con.execute(
+            f"COPY (SELECT * FROM draws_{record.id} ORDER BY draw) TO "
+            f"'{_sql_path(draws)}' (FORMAT parquet)"
+        )
+        con.execute(
+            f"COPY (SELECT o.*, (SELECT paths FROM runs WHERE id = {record.id})[o.modal_path + 1] "
+            f"AS modal_path_label FROM outcomes_{record.id} AS o ORDER BY draw) TO "
+            f"'{_sql_path(outcomes)}' (FORMAT parquet)"
+        )
+        meta.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
+        return [meta, draws, outcomes]
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
