@@ -173,6 +173,10 @@ class ExecutorName(StrEnum):
 
 
 TopOpt = Annotated[int, typer.Option("--top", help="Pathways to show in the table.")]
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Also write plots (PNG and SVG) into this directory."),
+]
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
@@ -215,6 +219,7 @@ def forecast(
     executor: ExecutorOpt = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
+    plot: PlotOpt = None,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
     from realpolitik.analysis import forecast as forecast_mod
@@ -251,6 +256,15 @@ def forecast(
         say("interrupted (nothing was stored; add --store PATH to keep a run and resume it)")
         raise typer.Exit(130) from None
     show_forecast(result, fmt, top)
+    if plot is not None:
+        _write_plots(result, plot)
+
+
+def _write_plots(result: Any, directory: Path) -> None:
+    from realpolitik.report.forecast_plots import write_forecast_plots
+
+    files = write_forecast_plots(result, directory)
+    say(f"plots: {', '.join(str(f) for f in files)}")
 
 
 def show_forecast(result: Any, fmt: Format, top: int) -> None:
@@ -337,6 +351,7 @@ def explain(
     seed: SeedOpt = None,
     method: MethodOpt = Method.mc,
     fmt: FormatOpt = Format.table,
+    plot: PlotOpt = None,
 ) -> None:
     """Why: each decision on the equilibrium path against its alternatives, term by term."""
     from realpolitik.analysis.explain import explain as run_explain
@@ -351,6 +366,11 @@ def explain(
         seed=seed,
         method=method.value,
     )
+    if plot is not None:
+        from realpolitik.report.explain_plots import write_explanation_plot
+
+        files = write_explanation_plot(result, plot)
+        say(f"plots: {', '.join(str(f) for f in files)}")
     if fmt == Format.json:
         _print_json(result.to_json())
         return
@@ -388,6 +408,7 @@ def pathways(
     seed: SeedOpt = None,
     method: MethodOpt = Method.mc,
     fmt: FormatOpt = Format.table,
+    plot: PlotOpt = None,
 ) -> None:
     """Every escalation pathway with its probability and metrics, most likely first."""
     from realpolitik.analysis import forecast as forecast_mod
@@ -404,6 +425,8 @@ def pathways(
             method=method.value,
             progress=advance,
         )
+    if plot is not None:
+        _write_plots(result, plot)
     if fmt == Format.json:
         _print_json(result.to_json()["pathways"])
         return
