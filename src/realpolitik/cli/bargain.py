@@ -188,8 +188,25 @@ def _smp_run(
     return run_smp(problem, **options)
 
 
+def _scenario_or_none(file: Path) -> Any:
+    """The scenario named by FILE (a .yaml path or a built-in name), or None."""
+    from realpolitik.scenario.load import builtin_names, resolve
+
+    if file.suffix.lower() in (".yaml", ".yml") or (
+        not file.exists() and str(file) in builtin_names()
+    ):
+        return resolve(str(file))
+    return None
+
+
 def run_command(
-    file: Annotated[Path, typer.Argument(help="BDM CSV, KTAB CSV/XML or DEU III-style file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="BDM CSV, KTAB CSV/XML or DEU III-style file, or a scenario with an issues: "
+            "section (a .yaml path or a built-in name)."
+        ),
+    ],
     model: Annotated[str, typer.Option(help="eum or smp.")] = "eum",
     variant: Annotated[
         str | None,
@@ -205,8 +222,16 @@ def run_command(
         float | None, typer.Option(help="EUM: stop once no actor moves more than this.")
     ] = None,
     issue: Annotated[
-        str | None, typer.Option(help="DEU III files: the issue (isnr) to run.")
+        str | None,
+        typer.Option(help="DEU III files: the issue (isnr); scenarios: the issue id."),
     ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            help="Scenarios: forecast over this many parameter draws (0: central).", min=0
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Scenarios: the sampling seed for --draws.")] = 0,
     salience_scale: Annotated[
         str, typer.Option(help="BDM files: salience scale auto, 1 or 100.")
     ] = "auto",
@@ -224,6 +249,14 @@ def run_command(
     if tol is not None and tol < 0:
         raise InputError(f"--tol must be >= 0, got {tol}", field="tol")
     salience: SalienceScale = "auto" if scale == "auto" else ("1" if scale == "1" else "100")
+    scenario = _scenario_or_none(file)
+    if scenario is not None:
+        _run_scenario_issue(
+            scenario, issue, model, variant, rounds, draws, seed, plot, output_format
+        )
+        return
+    if draws:
+        raise InputError("--draws applies to scenarios with an issues: section", field="draws")
     problem = read_problem(file, issue=issue, salience_scale=salience)
     if model == "eum":
         run = run_eum(
@@ -236,6 +269,50 @@ def run_command(
         if tol is not None:
             raise InputError("--tol applies to the EUM only", field="tol")
         run = _smp_run(file, problem, variant, rounds)
+    if plot is not None:
+        from realpolitik.bargaining.plots import save_trajectory_plot
+
+        save_trajectory_plot(run, plot)
+    if output_format == "json":
+        typer.echo(json.dumps(run_to_json(run), indent=1))
+    else:
+        _print_run(run, Console())
+
+
+def _run_scenario_issue(
+    scenario: Any,
+    issue: str | None,
+    model: str,
+    variant: str | None,
+    rounds: int | None,
+    draws: int,
+    seed: int,
+    plot: Path | None,
+    output_format: str,
+) -> None:
+    """``bargain run SCENARIO --issue ID [--draws N]``."""
+    from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
+
+    if draws:
+        ensemble = run_issue_draws(
+            scenario, issue, draws=draws, seed=seed, model=model, variant=variant, rounds=rounds
+        )
+        summary = ensemble.summary()
+        if output_format == "json":
+            typer.echo(json.dumps(summary, indent=1))
+            return
+        table = Table(
+            title=f"{scenario.title}: {summary['issue']} ({model}, {draws} draws, seed {seed})",
+            title_justify="left",
+        )
+        for column in ("", "mean", "5%", "median", "95%"):
+            table.add_column(column, justify="right" if column else "left")
+        rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
+        for name, stats in rows:
+            table.add_row(name, *(f"{stats[k]:.3g}" for k in ("mean", "p05", "p50", "p95")))
+        Console().print(table)
+        return
+    run = run_issue(scenario, issue, model=model, variant=variant, rounds=rounds)
     if plot is not None:
         from realpolitik.bargaining.plots import save_trajectory_plot
 

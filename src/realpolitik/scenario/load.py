@@ -40,6 +40,8 @@ from realpolitik.scenario.model import (
     Actor,
     Correlation,
     Derived,
+    Issue,
+    IssueActor,
     Metric,
     Move,
     MoveKind,
@@ -81,6 +83,7 @@ TOP_KEYS = (
     "derived",
     "payoffs",
     "metrics",
+    "issues",
     "solve",
     "correlations",
 )
@@ -131,7 +134,8 @@ class _Checker:
                 if key not in allowed:
                     self.add(
                         (*path, key),
-                        f"unknown key '{key}'{_suggest(key, allowed)}; allowed: {', '.join(allowed)}",
+                        f"unknown key '{key}'{_suggest(key, allowed)}; "
+                        f"allowed: {', '.join(allowed)}",
                     )
         for key in required:
             if key not in value:
@@ -519,9 +523,7 @@ def _expression(
         if named in ck.hints:
             column = "" if error.column is None else f" (column {error.column})"
             message = ck.hints[str(named)] + column
-        ck.problems.append(
-            Problem(message, ck.source.file, ck.source.line(path), field_name(path))
-        )
+        ck.problems.append(Problem(message, ck.source.file, ck.source.line(path), field_name(path)))
         return None
 
 
@@ -540,9 +542,7 @@ def _name_hints(
     for actor in actors:
         made = moves_of.get(actor, [])
         if not made:
-            hints[actor] = (
-                f"`{actor}` is an actor that makes no move, so it has no action to test"
-            )
+            hints[actor] = f"`{actor}` is an actor that makes no move, so it has no action to test"
         elif len(made) > 1:
             ids = ", ".join(m.id for m in made)
             decided = [m for m in made if m.kind == "decision"]
@@ -750,6 +750,75 @@ def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]
     return out
 
 
+ISSUE_ACTOR_KEYS = ("position", "capability", "salience")
+
+
+def _issues(
+    ck: _Checker, raw: Any, actors: Mapping[str, Actor], parameters: Mapping[str, Parameter]
+) -> list[Issue]:
+    """The ``issues`` section: bargaining issues whose stances are expressions
+    of parameters only (no actions: bargaining happens outside the tree)."""
+    out: list[Issue] = []
+    if raw is None:
+        return out
+    table = ck.mapping(raw, ("issues",), what="a mapping of issue ids to issues")
+    context = ExpressionContext(parameters=frozenset(parameters))
+    for iid, entry in (table or {}).items():
+        path: PathKey = ("issues", iid)
+        if not ck.ident(iid, path, "issue", reserved=()):
+            continue
+        spec = ck.mapping(
+            entry, path, allowed=("description", "scale", "actors"), required=("actors",)
+        )
+        if spec is None:
+            continue
+        scale = spec.get("scale", [0, 100])
+        if (
+            not isinstance(scale, list)
+            or len(scale) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in scale)
+            or not scale[0] < scale[1]
+        ):
+            ck.add((*path, "scale"), f"scale must be [low, high] with low < high, got {scale!r}")
+            scale = [0, 100]
+        stances = ck.mapping(
+            spec.get("actors"), (*path, "actors"), what="a mapping of actors to their stances"
+        )
+        members: list[IssueActor] = []
+        for actor, stance in (stances or {}).items():
+            where: PathKey = (*path, "actors", actor)
+            if actor not in actors:
+                ck.add(where, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+                continue
+            body = ck.mapping(stance, where, allowed=ISSUE_ACTOR_KEYS, required=ISSUE_ACTOR_KEYS)
+            if body is None or not all(k in body for k in ISSUE_ACTOR_KEYS):
+                continue
+            parsed = [
+                _expression(ck, body[k], (*where, k), context, "number") for k in ISSUE_ACTOR_KEYS
+            ]
+            if any(p is None for p in parsed):
+                continue
+            position, capability, salience = parsed
+            assert position is not None and capability is not None and salience is not None
+            members.append(
+                IssueActor(actor, position, capability, salience, ck.source.key_line(where))
+            )
+        if stances is not None and len(stances) < 3:
+            ck.add(
+                (*path, "actors"), f"a bargaining issue needs at least 3 actors, got {len(stances)}"
+            )
+        out.append(
+            Issue(
+                id=iid,
+                description=ck.text(spec.get("description"), (*path, "description")),
+                scale=(float(scale[0]), float(scale[1])),
+                actors=tuple(members),
+                line=ck.source.key_line(path),
+            )
+        )
+    return out
+
+
 def _correlations(
     ck: _Checker, raw: Any, parameters: Mapping[str, Parameter]
 ) -> tuple[Correlation, ...]:
@@ -904,9 +973,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
             pass
         else:
             ck.add(("id",), f"scenario id {sid!r} must be a short name (letters, digits, - _ .)")
-    if "format" in top and (
-        isinstance(top["format"], bool) or top["format"] != FORMAT_VERSION
-    ):
+    if "format" in top and (isinstance(top["format"], bool) or top["format"] != FORMAT_VERSION):
         ck.add(
             ("format",),
             f"format must be {FORMAT_VERSION} (the only version so far), "
@@ -930,6 +997,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     metrics = _metrics(ck, top.get("metrics"), context)
     solve = _solve_defaults(ck, top.get("solve"))
     correlations = _correlations(ck, top.get("correlations"), parameters)
+    issues = _issues(ck, top.get("issues"), actors, parameters)
     as_of = _as_of(ck, top.get("as_of"))
     if not ck.problems and moves:
         check_structure(moves, ck)
@@ -956,6 +1024,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         file=source.file,
         content_hash=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
         correlations=correlations,
+        issues=tuple(issues),
         source_text=raw_text,
     )
 

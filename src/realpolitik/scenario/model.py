@@ -130,6 +130,32 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class IssueActor:
+    """One actor's stance on a bargaining issue: position on the issue's
+    scale, capability (> 0) and salience (in [0, 1]), each an expression of
+    the scenario's parameters, so uncertain stances run through the same
+    draws as the crisis model."""
+
+    actor: str
+    position: Expression
+    capability: Expression
+    salience: Expression
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A bargaining issue (one dimension) among the scenario's actors, for
+    the expected-utility and spatial bargaining models."""
+
+    id: str
+    description: str
+    scale: tuple[float, float]
+    actors: tuple[IssueActor, ...]
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class SolveDefaults:
     """How the scenario is solved when the user does not say."""
 
@@ -168,6 +194,8 @@ class Scenario:
     content_hash: str = ""
     #: declared correlations between parameters (``correlations:`` section)
     correlations: tuple[Correlation, ...] = ()
+    #: bargaining issues among the actors (``issues:`` section)
+    issues: tuple[Issue, ...] = ()
     #: the file's text (workers of an ensemble re-load the scenario from it)
     source_text: str = field(default="", repr=False)
 

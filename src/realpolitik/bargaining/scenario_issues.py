@@ -1,0 +1,244 @@
+"""Bargaining issues declared in a crisis scenario, under its uncertainty.
+
+A scenario's ``issues:`` section gives, for each actor, a position on the
+issue's scale, a capability and a salience as expressions of the scenario's
+parameters (see ``docs/scenario-format.md``). Evaluated on the scenario's
+parameter draws, they give one bargaining problem per draw, so uncertain
+stances run through exactly the same draws as the crisis model.
+
+The expected-utility model runs all draws at once (its rounds are vectorised
+over a leading batch axis). KTAB's spatial model is not vectorised over
+problems, so it runs draw by draw; that loop is the cost of reproducing
+KTAB exactly, and the command line caps its draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.bargaining.baselines import weighted_mean, weighted_median
+from realpolitik.bargaining.eum import DEFAULT_VARIANT, eum_rounds, run_eum
+from realpolitik.bargaining.types import BargainingProblem, BargainingRun
+from realpolitik.errors import InputError
+from realpolitik.scenario.model import Issue, Scenario
+
+FloatArray = NDArray[np.float64]
+
+#: Most draws the spatial model (run draw by draw) is asked for.
+MAX_SMP_DRAWS = 2000
+
+
+def find_issue(scenario: Scenario, issue_id: str | None) -> Issue:
+    """The issue named ``issue_id`` (or the only one), with a clear error."""
+    names = [i.id for i in scenario.issues]
+    if not names:
+        raise InputError(f"scenario {scenario.id} declares no bargaining issues (no 'issues:')")
+    if issue_id is None:
+        if len(names) == 1:
+            return scenario.issues[0]
+        raise InputError(
+            f"scenario {scenario.id} has several issues; pick one with --issue: {', '.join(names)}"
+        )
+    for issue in scenario.issues:
+        if issue.id == issue_id:
+            return issue
+    raise InputError(f"unknown issue '{issue_id}' in {scenario.id}; issues: {', '.join(names)}")
+
+
+@dataclass(frozen=True, eq=False)
+class IssueDraws:
+    """An issue's stances for ``D`` draws: ``(D, N)`` arrays, actors in the
+    issue's order."""
+
+    issue: Issue
+    actors: tuple[str, ...]
+    position: FloatArray
+    capability: FloatArray
+    salience: FloatArray
+
+    def problem(self, draw: int, name: str = "") -> BargainingProblem:
+        """One draw as a :class:`BargainingProblem` on the issue's scale."""
+        return BargainingProblem(
+            actors=self.actors,
+            capability=self.capability[draw].copy(),
+            position=self.position[draw][:, None].copy(),
+            salience=self.salience[draw][:, None].copy(),
+            dimensions=(self.issue.id,),
+            scale=self.issue.scale,
+            name=name or self.issue.id,
+            description=self.issue.description,
+        )
+
+
+def issue_draws(
+    scenario: Scenario, issue: Issue, parameters: Mapping[str, FloatArray], *, file: str = ""
+) -> IssueDraws:
+    """Evaluate an issue's stances on parameter values ``name -> (D, 1)``,
+    checking capabilities > 0, saliences in [0, 1] and positions within the
+    scale at every draw (errors name the field, line and draw)."""
+    n = max((int(np.shape(v)[0]) for v in parameters.values()), default=1)
+    columns: dict[str, list[FloatArray]] = {"position": [], "capability": [], "salience": []}
+    lo, hi = issue.scale
+    for member in issue.actors:
+        for field_name in columns:
+            expr = getattr(member, field_name)
+            value = np.broadcast_to(
+                np.asarray(expr.evaluate(parameters, {}), dtype=np.float64).reshape(-1), (n,)
+            )
+            where = f"issues.{issue.id}.actors.{member.actor}.{field_name}"
+            bad = ~np.isfinite(value)
+            if field_name == "capability":
+                bad |= value <= 0
+                rule = "must be a positive number"
+            elif field_name == "salience":
+                bad |= (value < 0) | (value > 1)
+                rule = "must lie in [0, 1]"
+            else:
+                bad |= (value < lo) | (value > hi)
+                rule = f"must lie on the issue's scale [{lo:g}, {hi:g}]"
+            if bad.any():
+                draw = int(np.argmax(bad))
+                raise InputError(
+                    f"{field_name} {value[draw]:.6g} {rule} (draw {draw})",
+                    file=file or scenario.file,
+                    line=member.line,
+                    field=where,
+                )
+            columns[field_name].append(np.array(value))
+    stack = {k: np.stack(v, axis=1) for k, v in columns.items()}
+    return IssueDraws(
+        issue,
+        tuple(m.actor for m in issue.actors),
+        stack["position"],
+        stack["capability"],
+        stack["salience"],
+    )
+
+
+def central_parameters(scenario: Scenario) -> dict[str, FloatArray]:
+    return {pid: np.array([[p.central]]) for pid, p in scenario.parameters.items()}
+
+
+def run_issue(
+    scenario: Scenario,
+    issue_id: str | None = None,
+    *,
+    model: str = "eum",
+    variant: str | None = None,
+    rounds: int | None = None,
+) -> BargainingRun:
+    """Run a model on an issue at the parameters' central values."""
+    issue = find_issue(scenario, issue_id)
+    problem = issue_draws(scenario, issue, central_parameters(scenario)).problem(0, scenario.id)
+    if model == "eum":
+        return run_eum(
+            problem, variant=variant or DEFAULT_VARIANT, rounds=10 if rounds is None else rounds
+        )
+    from realpolitik.bargaining.smp import run_smp
+
+    return run_smp(problem, max_turns=100 if rounds is None else rounds)
+
+
+@dataclass(frozen=True, eq=False)
+class IssueEnsemble:
+    """A model's forecast of an issue over parameter draws."""
+
+    scenario: Scenario
+    issue: Issue
+    model: str
+    n_draws: int
+    seed: int
+    forecast: FloatArray  # (D,)
+    weighted_mean: FloatArray  # (D,)
+    weighted_median: FloatArray  # (D,)
+
+    def summary(self) -> dict[str, Any]:
+        """Mean and 90% interval of the forecast and the baselines."""
+
+        def describe(x: FloatArray) -> dict[str, float]:
+            return {
+                "mean": float(x.mean()),
+                "p05": float(np.percentile(x, 5)),
+                "p50": float(np.percentile(x, 50)),
+                "p95": float(np.percentile(x, 95)),
+            }
+
+        return {
+            "scenario": self.scenario.id,
+            "issue": self.issue.id,
+            "model": self.model,
+            "draws": self.n_draws,
+            "seed": self.seed,
+            "forecast": describe(self.forecast),
+            "baselines": {
+                "weighted_mean": describe(self.weighted_mean),
+                "weighted_median": describe(self.weighted_median),
+            },
+        }
+
+
+def run_issue_draws(
+    scenario: Scenario,
+    issue_id: str | None = None,
+    *,
+    draws: int,
+    seed: int,
+    model: str = "eum",
+    variant: str | None = None,
+    rounds: int | None = None,
+    method: str = "mc",
+) -> IssueEnsemble:
+    """Forecast an issue over ``draws`` parameter draws (the scenario's sampler,
+    correlations included). The EUM runs every draw at once; the SMP runs
+    draw by draw (at most :data:`MAX_SMP_DRAWS`)."""
+    issue = find_issue(scenario, issue_id)
+    if model == "smp" and draws > MAX_SMP_DRAWS:
+        raise InputError(
+            f"the spatial model runs draw by draw; use at most {MAX_SMP_DRAWS} draws "
+            f"(got {draws}) or the expected-utility model (--model eum)"
+        )
+    from realpolitik.analysis.forecast import Settings, sampler_for
+
+    names = scenario.parameter_ids
+    settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method)
+    values = sampler_for(scenario, settings).draws(0, draws)
+    params = {n: values[:, k : k + 1] for k, n in enumerate(names)}
+    stances = issue_draws(scenario, issue, params)
+    weight = stances.capability * stances.salience
+    if model == "eum":
+        trace = eum_rounds(
+            stances.capability,
+            stances.position,
+            stances.salience,
+            variant=variant or DEFAULT_VARIANT,
+            rounds=10 if rounds is None else rounds,
+        )
+        forecast = np.asarray(trace.median[:, -1], dtype=np.float64)
+    else:
+        from realpolitik.bargaining.smp import run_smp
+
+        forecast = np.array(
+            [
+                float(
+                    run_smp(
+                        stances.problem(d), max_turns=100 if rounds is None else rounds
+                    ).forecast[0]
+                )
+                for d in range(draws)
+            ]
+        )
+    return IssueEnsemble(
+        scenario,
+        issue,
+        model,
+        draws,
+        seed,
+        forecast,
+        weighted_mean(stances.position, weight),
+        weighted_median(stances.position, weight),
+    )
