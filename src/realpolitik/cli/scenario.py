@@ -295,7 +295,7 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
             cells += [f"{_pct(float(row.p05))}-{_pct(float(row.p95))}", _pct(float(row.most_likely_share))]
         table.add_row(*cells)
     out.print(table)
-    _pathway_table(result, top)
+    _pathway_table(result, top, max_metrics=2)
     if len(result.metrics):
         mt = Table(title="Expected metrics", title_justify="left")
         mt.add_column("metric")
@@ -323,9 +323,12 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
         out.print("  - " + decision.sentence(sc.actors[decision.actor].name))
 
 
-def _pathway_table(result: Any, top: int) -> None:
-    metric_ids = [m.id for m in result.scenario.metrics]
-    table = Table(title="Most likely pathways", title_justify="left")
+def _pathway_table(result: Any, top: int, max_metrics: int | None = None) -> None:
+    metric_ids = [m.id for m in result.scenario.metrics][:max_metrics]
+    title = "Most likely pathways"
+    if max_metrics is not None and len(result.scenario.metrics) > max_metrics:
+        title += " (every path and metric: realpolitik pathways)"
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("path (actions in order)", overflow="fold", min_width=30)
     table.add_column("probability", justify="right")
