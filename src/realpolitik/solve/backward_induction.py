@@ -169,8 +169,10 @@ def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
     value = np.empty((tree.n_nodes, *pay_t.shape[1:]))
     total = np.empty((tree.n_nodes, tree.n_players, draws)) if terms else value
     spe = concept == "spe"
-    choice = np.full((tree.n_infosets, draws), -1, dtype=np.int16)
-    tie = np.zeros((tree.n_infosets, draws), dtype=bool)
+    # without stages every information set is one decision node, whose row the
+    # kernel writes for every draw: no need to initialise these
+    choice = np.empty((tree.n_infosets, draws if spe else 0), dtype=np.int16)
+    tie = np.empty((tree.n_infosets, draws if spe else 0), dtype=bool)
     mixed = np.empty((tree.n_actions if not spe else 0, draws))
     chance = np.ascontiguousarray(game.edge_chance_probs().T)  # (chance edges, 1|D)
     backward_all(
