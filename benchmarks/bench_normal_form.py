@@ -7,7 +7,9 @@ only; building the pygambit game is timed separately and not counted):
 
 1. logit QRE of 3x3x3 games at lambda = 1 (``logit_qre`` vs
    ``pygambit.qre.logit_solve_lambda``), 10^5 draws; the sample is also
-   checked for agreement.
+   checked for agreement. Ours with the compiled path follower (the default
+   for games this small) and with the NumPy one (``method="numpy"``); the
+   compiled kernels are loaded (numba's on-disk cache) before timing.
 2. all pure Nash equilibria of 3x3x3 games (``pure_nash_mask`` vs
    ``pygambit.nash.enumpure_solve``), 10^6 draws.
 3. all extreme equilibria of 4x4 bimatrix games (``extreme_equilibria`` vs
@@ -55,11 +57,13 @@ def ours(task: str, draws: int, workers: int) -> dict[str, Any]:
     from realpolitik.solve.mixed_nash import extreme_equilibria
     from realpolitik.solve.pure_nash import pure_nash_mask
 
-    if task == "qre":
+    if task in ("qre", "qre-numpy"):
+        method = "numpy" if task == "qre-numpy" else "auto"
         pay = games(1, draws, (3, 3, 3))
+        logit_qre(pay[:8], 1.0, workers=workers, method=method)  # load the kernels
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         t0, c0 = time.perf_counter(), time.process_time()
-        q = logit_qre(pay, 1.0, workers=workers)
+        q = logit_qre(pay, 1.0, workers=workers, method=method)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         extra = {
             "steps_mean": float(q.steps.mean()),
@@ -68,6 +72,7 @@ def ours(task: str, draws: int, workers: int) -> dict[str, Any]:
         }
     elif task == "pure":
         pay = games(2, draws, (3, 3, 3))
+        pure_nash_mask(pay[:8], workers=workers)  # load the kernels
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         t0, c0 = time.perf_counter(), time.process_time()
         mask = pure_nash_mask(pay, workers=workers)
@@ -158,7 +163,7 @@ def main() -> None:
     parser.add_argument("--mixed-draws", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--ours", choices=["qre", "pure", "mixed"])
+    parser.add_argument("--ours", choices=["qre", "qre-numpy", "pure", "mixed"])
     parser.add_argument("--draws", type=int, default=0)
     args = parser.parse_args()
     if args.ours:
@@ -173,6 +178,7 @@ def main() -> None:
     # 1. logit QRE
     mine = run_ours("qre", args.qre_draws, args.workers)
     mine_1 = run_ours("qre", args.qre_draws, 1)
+    mine_numpy = run_ours("qre-numpy", args.qre_draws, args.workers)
     theirs = peer("qre", args.sample)
     from realpolitik.solve.logit import logit_qre
 
@@ -182,6 +188,7 @@ def main() -> None:
     rows["logit_qre_3x3x3_lam1"] = {
         "ours": mine,
         "ours_one_worker": mine_1,
+        "ours_numpy_tracer": mine_numpy,
         "pygambit": theirs,
         "max_abs_difference_on_sample": agree,
         "per_game_ratio": theirs["s_per_game"] / (mine["wall_s"] / mine["draws"]),
@@ -229,6 +236,11 @@ def main() -> None:
     print(
         f"| (same, one worker) | {q['ours_one_worker']['wall_s']:.2f} s | | "
         f"{q['pygambit']['s_per_game'] / (q['ours_one_worker']['wall_s'] / q['ours_one_worker']['draws']):,.0f}x |"  # noqa: E501
+    )
+    qn = q["ours_numpy_tracer"]
+    print(
+        f"| (same, NumPy path follower) | {qn['wall_s']:.2f} s | | "
+        f"{q['pygambit']['s_per_game'] / (qn['wall_s'] / qn['draws']):,.0f}x |"
     )
     print(fmt(rows["pure_nash_3x3x3"], "all pure NE, 3x3x3", "enumpure_solve"))
     m = rows["extreme_equilibria_4x4"]

@@ -112,7 +112,7 @@ def test_bad_stances_are_located(small: rp.Scenario) -> None:
     with pytest.raises(InputError, match="at least 3 actors"):
         load(text=two, name="talks.yaml")
     action = SMALL.replace("position: pa", 'position: "pa * (a == x)"')
-    with pytest.raises(InputError, match="issues.border.actors.a.position"):
+    with pytest.raises(InputError, match=r"issues\.border\.actors\.a\.position"):
         load(text=action, name="talks.yaml")
 
 

@@ -238,9 +238,8 @@ def explain(
         )
         kid = int(kids[best])
         staged = [*pending, (actor, ids[best])]
-        if (
-            tree.node_kind[kid] == NodeKind.DECISION
-            and int(compiled.node_move[kid]) == int(compiled.node_move[node])
+        if tree.node_kind[kid] == NodeKind.DECISION and int(compiled.node_move[kid]) == int(
+            compiled.node_move[node]
         ):  # the next mover of the same simultaneous move
             stack.append((kid, history, staged))
         else:

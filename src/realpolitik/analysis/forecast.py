@@ -275,21 +275,22 @@ class Forecast:
         # several moves is keyed "move:action" (one entry per move)
         repeats = self.actions.groupby(["actor", "action"])["move"].transform("size")
         actions: dict[str, dict[str, float]] = {}
-        for row, count in zip(self.actions.itertuples(), repeats, strict=True):
-            key = str(row.action) if count == 1 else f"{row.move}:{row.action}"
-            actions.setdefault(str(row.actor), {})[key] = float(row.probability)
+        records = self.actions.to_dict("records")
+        for row, count in zip(records, repeats, strict=True):
+            key = str(row["action"]) if count == 1 else f"{row['move']}:{row['action']}"
+            actions.setdefault(str(row["actor"]), {})[key] = float(row["probability"])
         detail = [
             {
-                "actor": str(r.actor),
-                "move": str(r.move),
-                "action": str(r.action),
-                "label": str(r.label),
-                "probability": float(r.probability),
-                "p05": float(r.p05),
-                "p95": float(r.p95),
-                "most_likely_share": float(r.most_likely_share),
+                "actor": str(r["actor"]),
+                "move": str(r["move"]),
+                "action": str(r["action"]),
+                "label": str(r["label"]),
+                "probability": float(r["probability"]),
+                "p05": float(r["p05"]),
+                "p95": float(r["p95"]),
+                "most_likely_share": float(r["most_likely_share"]),
             }
-            for r in self.actions.itertuples()
+            for r in records
         ]
         metric_names = [m.id for m in self.scenario.metrics]
         pathways = [

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,38 +34,45 @@ out = Console(highlight=False, soft_wrap=False, width=120)
 err = Console(stderr=True, highlight=False)
 
 
-class Concept(str, Enum):
+class Concept(StrEnum):
     spe = "spe"
     qre = "qre"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     mc = "mc"
     lhs = "lhs"
     sobol = "sobol"
 
 
 ScenarioArg = Annotated[
-    str, typer.Argument(help="A built-in scenario name (see `realpolitik scenarios`) or a .yaml path.")
+    str,
+    typer.Argument(help="A built-in scenario name (see `realpolitik scenarios`) or a .yaml path."),
 ]
 ConceptOpt = Annotated[
     Concept | None,
-    typer.Option("--concept", help="spe (subgame-perfect) or qre (agent logit QRE). Default: the scenario's."),
+    typer.Option(
+        "--concept", help="spe (subgame-perfect) or qre (agent logit QRE). Default: the scenario's."
+    ),
 ]
 LambdaOpt = Annotated[
     float | None,
-    typer.Option("--lambda", help="Logit precision for qre, on the payoff scale. Default: the scenario's."),
+    typer.Option(
+        "--lambda", help="Logit precision for qre, on the payoff scale. Default: the scenario's."
+    ),
 ]
 DrawsOpt = Annotated[
     int, typer.Option("--draws", help="Parameter draws (0: central values only).", min=0)
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Sampling seed (recorded; drawn if omitted).")]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Sampling seed (recorded; drawn if omitted).")
+]
 MethodOpt = Annotated[Method, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
 
@@ -191,9 +198,7 @@ ChunkOpt = Annotated[
 ]
 ExecutorOpt = Annotated[
     ExecutorName | None,
-    typer.Option(
-        "--executor", help="local (this process, default), threads, processes, or dask."
-    ),
+    typer.Option("--executor", help="local (this process, default), threads, processes, or dask."),
 ]
 WorkersOpt = Annotated[
     int | None,
@@ -292,7 +297,10 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
     for row in result.actions.itertuples():
         cells = [str(row.actor), str(row.action), _pct(float(row.probability))]
         if s.draws:
-            cells += [f"{_pct(float(row.p05))}-{_pct(float(row.p95))}", _pct(float(row.most_likely_share))]
+            cells += [
+                f"{_pct(float(row.p05))}-{_pct(float(row.p95))}",
+                _pct(float(row.most_likely_share)),
+            ]
         table.add_row(*cells)
     out.print(table)
     _pathway_table(result, top, max_metrics=2)
@@ -338,7 +346,11 @@ def _pathway_table(result: Any, top: int, max_metrics: int | None = None) -> Non
     for m in metric_ids:
         table.add_column(m, justify="right")
     for k, (_, row) in enumerate(result.pathways.head(top).iterrows()):
-        cells = [str(k + 1), " > ".join(b for _, b in row["steps"]), _pct(float(row["probability"]))]
+        cells = [
+            str(k + 1),
+            " > ".join(b for _, b in row["steps"]),
+            _pct(float(row["probability"])),
+        ]
         if interval:
             cells.append(f"{_pct(float(row['p05']))}-{_pct(float(row['p95']))}")
         cells += [f"{float(row[m]):.3g}" if row[m] == row[m] else "-" for m in metric_ids]
@@ -469,7 +481,9 @@ def export_gambit(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {output}: {error.strerror}") from None
-    err.print(f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)")
+    err.print(
+        f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -397,7 +397,6 @@ class CompiledScenario:
             source=self.scenario.file,
         )
 
-
     def check(self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0) -> None:
         """Evaluate every expression (chance probabilities, derived values,
         payoff terms, metrics) on these draws, raising the first

@@ -253,8 +253,25 @@ def backward_all(  # pragma: no cover - compiled
                 continue
             infoset = unit_infoset[u]
             _decide(
-                total, value, same, kids, node, unit_mover[u], lo, hi, spe, lam, rtol,
-                choice[infoset], tie[infoset], mixed, slots, best, work, index, count,
+                total,
+                value,
+                same,
+                kids,
+                node,
+                unit_mover[u],
+                lo,
+                hi,
+                spe,
+                lam,
+                rtol,
+                choice[infoset],
+                tie[infoset],
+                mixed,
+                slots,
+                best,
+                work,
+                index,
+                count,
             )
 
 
@@ -291,6 +308,23 @@ def decision_group(  # pragma: no cover - compiled
         for j in range(nodes.shape[0]):
             infoset = infosets[j]
             _decide(
-                total, value, same, kids[j], nodes[j], mover, lo, hi, spe, lam, rtol,
-                choice[infoset], tie[infoset], mixed, slots[j], best, work, index, count,
+                total,
+                value,
+                same,
+                kids[j],
+                nodes[j],
+                mover,
+                lo,
+                hi,
+                spe,
+                lam,
+                rtol,
+                choice[infoset],
+                tie[infoset],
+                mixed,
+                slots[j],
+                best,
+                work,
+                index,
+                count,
             )

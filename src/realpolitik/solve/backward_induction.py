@@ -56,6 +56,7 @@ from realpolitik.solve._tree_kernels import backward_all, decision_group
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 #: Relative tolerance within which two action values count as tied.
@@ -143,7 +144,9 @@ _EMPTY_MIXED = np.zeros((0, 0))
 
 
 @lru_cache(maxsize=32)
-def _whole_tree_plan(tree: GameTree) -> tuple[NDArray[np.int64], ...]:
+def _whole_tree_plan(
+    tree: GameTree,
+) -> tuple[IntArray, IntArray, NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Index arrays for :func:`_tree_kernels.backward_all` (trees without stages)."""
     units = np.flatnonzero(tree.node_kind != NodeKind.TERMINAL)[::-1].astype(np.int64)
     slot = tree.edge_action.astype(np.int64).copy()
@@ -175,9 +178,10 @@ def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
     tie = np.empty((tree.n_infosets, draws if spe else 0), dtype=bool)
     mixed = np.empty((tree.n_actions if not spe else 0, draws))
     chance = np.ascontiguousarray(game.edge_chance_probs().T)  # (chance edges, 1|D)
+    plan = _whole_tree_plan(tree)
     backward_all(
         pay_t.reshape(tree.n_terminals, -1, draws),
-        *_whole_tree_plan(tree),
+        *plan,
         chance,
         spe,
         0.0 if lam is None else float(lam),

@@ -90,6 +90,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -103,6 +104,7 @@ from realpolitik.games.normal_form import (
     strategy_values,
 )
 from realpolitik.limits import require_bytes
+from realpolitik.solve import _logit_kernels
 from realpolitik.solve.homotopy import (
     BranchState,
     TraceOptions,
@@ -118,6 +120,42 @@ Profile = tuple[FloatArray, ...]
 
 #: Draws solved together; bounds the working memory (Jacobians, contractions).
 DEFAULT_CHUNK = 16_384
+
+#: Which path follower runs: ``"auto"`` (the compiled one of
+#: :mod:`realpolitik.solve._logit_kernels` for games it supports, else the
+#: NumPy one), ``"compiled"`` or ``"numpy"``. Both follow the same branch with
+#: the same steps; they differ in rounding only.
+Method = Literal["auto", "compiled", "numpy"]
+
+
+def _compiled(method: Method, dims: tuple[int, ...]) -> bool:
+    if method not in ("auto", "compiled", "numpy"):
+        raise InputError(
+            f"method must be 'auto', 'compiled' or 'numpy', got {method!r}", field="method"
+        )
+    if method == "numpy":
+        return False
+    if method == "compiled" and not _logit_kernels.supports(dims):
+        raise InputError(
+            f"games of shape {dims} are too large for the compiled tracer "
+            f"(at most {_logit_kernels.MAX_PLAYERS} players and "
+            f"{_logit_kernels.MAX_STRATEGIES} strategies in all); use method='numpy'",
+            field="method",
+        )
+    return _logit_kernels.supports(dims)
+
+
+def probabilities_from_log_odds(z: FloatArray, dims: tuple[int, ...]) -> Profile:
+    """Per player ``(b, n_i)`` probabilities from log-odds ``(b, m)`` against
+    each player's first strategy (the tracers' coordinates)."""
+    out = []
+    lo = 0
+    for n in dims:
+        block = np.concatenate([np.zeros((z.shape[0], 1)), z[:, lo : lo + n - 1]], axis=1)
+        e = np.exp(block - block.max(axis=1, keepdims=True))
+        out.append(e / e.sum(axis=1, keepdims=True))
+        lo += n - 1
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------
@@ -183,14 +221,7 @@ class LogitSystem:
 
     def probabilities(self, z: FloatArray) -> Profile:
         """Per player ``(b, n_i)`` probabilities from log-odds ``(b, m)``."""
-        out = []
-        for i in range(self.n_players):
-            block = np.concatenate(
-                [np.zeros((z.shape[0], 1)), z[:, self.offsets[i] : self.offsets[i + 1]]], axis=1
-            )
-            e = np.exp(block - block.max(axis=1, keepdims=True))
-            out.append(e / e.sum(axis=1, keepdims=True))
-        return tuple(out)
+        return probabilities_from_log_odds(z, self.dims)
 
     def _probabilities_t(self, z: FloatArray) -> list[FloatArray]:
         """Per player ``(n_i, b)`` probabilities (draws last)."""
@@ -444,6 +475,7 @@ def logit_qre(
     options: TraceOptions | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
+    method: Method = "auto",
 ) -> LogitQRE:
     """Logit QRE on the principal branch at each requested lambda.
 
@@ -457,6 +489,7 @@ def logit_qre(
         fewer so that every worker gets a chunk.
     workers : threads solving chunks in parallel; default the number of CPUs
         (at most 8). Results do not depend on it.
+    method : which path follower (:data:`Method`); results agree to rounding.
 
     Returns
     -------
@@ -504,25 +537,33 @@ def logit_qre(
     status = np.empty((b, k), dtype=np.int8)
     steps = np.empty(b, dtype=np.int64)
     n_workers = _workers(workers)
+    compiled = _compiled(method, dims)
 
     def solve_part(part: slice) -> None:
-        system = LogitSystem(table[part])
-        pts = follow_to_lambdas(
-            system.residual,
-            system.jacobian,
-            system.start(),
-            targets,
-            options=options,
-            pass_rows=True,
-        )
+        if compiled:
+            pts = _logit_kernels.follow_logit_to_lambdas(
+                table[part], targets, options=options, workers=n_workers
+            )
+        else:
+            system = LogitSystem(table[part])
+            pts = follow_to_lambdas(
+                system.residual,
+                system.jacobian,
+                system.start(),
+                targets,
+                options=options,
+                pass_rows=True,
+            )
         for kk in range(k):
-            for i, q in enumerate(system.probabilities(pts.x[:, kk])):
+            for i, q in enumerate(probabilities_from_log_odds(pts.x[:, kk], dims)):
                 probs[i][part, kk] = q
         lam_out[part] = pts.lam
         status[part] = pts.status
         steps[part] = pts.steps
 
-    _run_chunks(solve_part, _chunks(b, chunk_size, n_workers), n_workers)
+    # The compiled tracer spreads each chunk over the cores itself.
+    pool = 1 if compiled else n_workers
+    _run_chunks(solve_part, _chunks(b, chunk_size, pool), pool)
     fpr = np.empty((b, k))
     regret = np.empty((b, k))
     for kk in range(k):
@@ -658,6 +699,7 @@ def logit_limit(
     options: TraceOptions | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
+    method: Method = "auto",
 ) -> NashProfile:
     """The Nash equilibrium at the end of the principal logit branch.
 
@@ -681,6 +723,7 @@ def logit_limit(
     chunk_size : draws solved together (default 16384, or fewer so that every
         worker gets a chunk).
     workers : threads solving chunks in parallel (default: CPUs, at most 8).
+    method : which path follower (:data:`Method`).
 
     Returns
     -------
@@ -750,14 +793,16 @@ def logit_limit(
     status = np.empty(b, dtype=np.int8)
     bifurcations = np.empty(b, dtype=np.int64)
     n_workers = _workers(workers)
+    compiled = _compiled(method, dims)
 
     def solve_part(part: slice) -> None:
-        out = _limit_chunk(table[part], tol, options)
+        out = _limit_chunk(table[part], tol, options, n_workers if compiled else None)
         for i in range(len(dims)):
             probs[i][part] = out[0][i]
         lam[part], status[part], bifurcations[part] = out[1], out[2], out[3]
 
-    _run_chunks(solve_part, _chunks(b, chunk_size, n_workers), n_workers)
+    pool = 1 if compiled else n_workers
+    _run_chunks(solve_part, _chunks(b, chunk_size, pool), pool)
     prof = tuple(probs)
     values = strategy_values(table, prof)
     pay = np.stack([np.einsum("bs,bs->b", v, q) for v, q in zip(values, prof, strict=True)], axis=1)
@@ -766,8 +811,10 @@ def logit_limit(
 
 
 def _limit_chunk(
-    table: FloatArray, tol: float, options: TraceOptions | None
+    table: FloatArray, tol: float, options: TraceOptions | None, compiled_workers: int | None
 ) -> tuple[Profile, FloatArray, NDArray[np.int8], IntArray]:
+    """One chunk of :func:`logit_limit`; ``compiled_workers`` set means the
+    compiled tracer on that many threads, ``None`` the NumPy one."""
     system = LogitSystem(table)
     b = table.shape[0]
     scale = payoff_range(table)
@@ -790,15 +837,25 @@ def _limit_chunk(
         ) -> BoolArray:
             return np.asarray(system.max_regret(x, rows) <= target[rows])
 
-        last = follow_until(
-            system.residual,
-            system.jacobian,
-            state,
-            stop,
-            members=moving,
-            options=opts,
-            pass_rows=True,
-        )
+        if compiled_workers is not None:
+            last = _logit_kernels.follow_logit_until_regret(
+                table,
+                last,
+                target,
+                members=moving,
+                options=opts,
+                workers=compiled_workers,
+            )
+        else:
+            last = follow_until(
+                system.residual,
+                system.jacobian,
+                state,
+                stop,
+                members=moving,
+                options=opts,
+                pass_rows=True,
+            )
         state = last
         reached = moving & np.isin(
             last.status, (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
