@@ -137,9 +137,18 @@ def main() -> None:
         return
     # our run in a fresh process, so its peak memory is its own
     result = subprocess.run(
-        [sys.executable, __file__, "--ours-only", "--draws", str(args.draws),
-         "--chunk", str(args.chunk)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            __file__,
+            "--ours-only",
+            "--draws",
+            str(args.draws),
+            "--chunk",
+            str(args.chunk),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     mine = json.loads(result.stdout.strip().splitlines()[-1])
     per_draw_ours = mine["solve_s"] / mine["draws"]

@@ -459,8 +459,11 @@ def _run_chunks(fn: Callable[[slice], None], parts: list[slice], workers: int) -
 
 def fixed_point_residual(payoffs: FloatArray, probs: Profile, lam: FloatArray) -> FloatArray:
     """``(B,)`` ``max_i,s |p_i(s) - logit_i(s; lam * u_i(p))|`` for per-draw ``lam``."""
-    values = strategy_values(payoffs, probs)
-    worst = np.zeros(payoffs.shape[0])
+    return _fixed_point_residual(strategy_values(payoffs, probs), probs, lam)
+
+
+def _fixed_point_residual(values: Profile, probs: Profile, lam: FloatArray) -> FloatArray:
+    worst = np.zeros(lam.shape[0])
     for v, q in zip(values, probs, strict=True):
         z = lam[:, None] * v
         e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -568,8 +571,8 @@ def logit_qre(
     regret = np.empty((b, k))
     for kk in range(k):
         prof = tuple(p[:, kk] for p in probs)
-        fpr[:, kk] = fixed_point_residual(table, prof, lam_out[:, kk])
         values = strategy_values(table, prof)
+        fpr[:, kk] = _fixed_point_residual(values, prof, lam_out[:, kk])
         regret[:, kk] = np.max(
             np.stack(
                 [
