@@ -142,7 +142,7 @@ def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
                 values = compiled.metric_values(params, first_draw=lo)
                 spent["metrics"] += time.perf_counter() - t
                 t = time.perf_counter()
-                probability, path = fc._action_and_path_probability(layout, solution)
+                probability, path = fc.action_and_path_probability(layout, solution)
                 at = [np.asarray(values[m.id]) for m in scenario.metrics]
                 reduced = fc._reduce(probability, path, at)
                 counts = fc._histogram(path, fc._Accumulator.BINS)
@@ -206,7 +206,7 @@ def ema(experiments: int, model_kind: str, seed: int = 2022) -> dict[str, Any]:
         params = compiled.parameter_values(row)
         solution = solve(compiled.game(params, terms=False), settings.concept, settings.lam)
         metric = compiled.metric_values(params)
-        probability, paths = fc._action_and_path_probability(layout, solution)
+        probability, paths = fc.action_and_path_probability(layout, solution)
         out = dict(zip(action_names, probability[0].tolist(), strict=True))
         path = paths[0]
         for m in metric_ids:

@@ -615,12 +615,8 @@ def test_documented_snippets_parse_as_yaml() -> None:
 
 
 # ---------------------------------------------------------------------------
-# a known solver bug, found by the fuzzer (solve/logit.py, not this layer)
-@pytest.mark.xfail(
-    strict=True,
-    reason="logit_limit (solve/logit.py) loses the equilibrium when one stage payoff is "
-    "~1e8 times the others: reported to the solver's owner",
-)
+# found by the fuzzer: a stage whose payoffs span eight orders of magnitude
+# (solved since logit_limit falls back to a better-conditioned game)
 def test_stage_spe_with_badly_scaled_payoffs() -> None:
     # Row's `up` is strictly dominant (1e8 or 1 against 0), and against `up`
     # Column's `right` pays 1 and `left` 0: the only equilibrium is (up, right)

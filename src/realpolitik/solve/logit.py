@@ -105,6 +105,7 @@ from realpolitik.games.normal_form import (
 )
 from realpolitik.limits import require_bytes
 from realpolitik.solve import _logit_kernels
+from realpolitik.solve.dominance import push_down_dominated, surviving_strategies
 from realpolitik.solve.homotopy import (
     BranchState,
     TraceOptions,
@@ -393,6 +394,13 @@ class LimitStatus(IntEnum):
     #: The branch ended (step size underflow, step limit) before the profile
     #: came near an equilibrium: the last point is returned.
     FAILED = 3
+    #: The raw-scale branch could not be followed to an equilibrium (payoff
+    #: scales many orders of magnitude apart make it turn too sharply for the
+    #: tracer), so the limit was taken on a game with the same equilibria:
+    #: strictly dominated strategies pushed down, each player's payoffs
+    #: divided by their range. An exact Nash equilibrium of the game, selected
+    #: by the branch of the better-conditioned game.
+    NASH_RESCALED = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -598,8 +606,13 @@ _SUPPORT_THRESHOLDS = (1e-2, 1e-3, 1e-5, 1e-8)
 
 
 def _regret_tolerance(table: FloatArray, tol: float) -> FloatArray:
-    flat = np.abs(table.reshape(table.shape[0], -1)).max(axis=1)
-    out: FloatArray = tol * payoff_range(table) + 64.0 * np.finfo(np.float64).eps * flat
+    """``(B, P)`` accepted regret per player: ``tol`` times the player's own
+    payoff range plus 64 ulp of the player's largest payoff (rounding). Per
+    player, so that a player whose stakes are small next to another's is
+    still required to best-respond on their own scale."""
+    flat = table.reshape(table.shape[0], table.shape[1], -1)
+    spread = flat.max(axis=2) - flat.min(axis=2)
+    out: FloatArray = tol * spread + 64.0 * np.finfo(np.float64).eps * np.abs(flat).max(axis=2)
     return out
 
 
@@ -715,13 +728,17 @@ def logit_limit(
     accept if the result is a probability profile within ``tol`` x range of
     regret and close to the traced point. Draws that fail continue along the
     branch to regret ``1e-5``, ``1e-7``, ... and retry. Draws that never
-    polish return the traced profile (``APPROXIMATE``).
+    polish are solved again on a game with the same equilibria, strictly
+    dominated strategies pushed down and each player's payoffs divided by
+    their range (``NASH_RESCALED`` where that polishes); the rest return the traced
+    profile (``APPROXIMATE``, or ``FAILED`` where the branch ended early).
 
     Parameters
     ----------
     payoffs : ``(B, P, n_1, ..., n_P)`` payoffs or a :class:`NormalFormGame`.
-    tol : accepted max regret relative to each draw's payoff range (plus a
-        rounding allowance of 64 ulp of the largest payoff).
+    tol : accepted regret of each player relative to that player's payoff
+        range in the draw (plus a rounding allowance of 64 ulp of the
+        player's largest payoff).
     options : path-following settings.
     chunk_size : draws solved together (default 16384, or fewer so that every
         worker gets a chunk).
@@ -806,11 +823,48 @@ def logit_limit(
 
     pool = 1 if compiled else n_workers
     _run_chunks(solve_part, _chunks(b, chunk_size, pool), pool)
+    _retry_rescaled(table, tol, options, n_workers if compiled else None, probs, status)
     prof = tuple(probs)
     values = strategy_values(table, prof)
     pay = np.stack([np.einsum("bs,bs->b", v, q) for v, q in zip(values, prof, strict=True)], axis=1)
     regret = np.max(np.stack([v.max(axis=1) for v in values], axis=1) - pay, axis=1)
     return NashProfile(prof, pay, regret, lam, status, bifurcations)
+
+
+def _retry_rescaled(
+    table: FloatArray,
+    tol: float,
+    options: TraceOptions | None,
+    compiled_workers: int | None,
+    probs: list[FloatArray],
+    status: NDArray[np.int8],
+) -> None:
+    """Solve the draws that did not polish again on a better-conditioned game
+    with the same Nash equilibria: iteratively strictly dominated strategies
+    pushed one payoff range below the rest (:mod:`realpolitik.solve.dominance`),
+    then each player's payoffs divided by their range. Keep the exact
+    equilibria found (``probs`` and ``status`` updated in place).
+
+    Why: the logit branch is followed in log-odds, where a player whose
+    payoffs are ``1e8`` times another's moves ``1e8`` times faster, and where
+    a strategy is dominated by ``1e6`` against one reply and by ``1`` against
+    another its log-odds fold back sharply as the other player's choice
+    settles: the branch turns through a radius of curvature below the
+    tracer's smallest step and ends. Neither change alters the equilibria,
+    so the new game's limit is an equilibrium of the game itself."""
+    redo = np.flatnonzero(status >= LimitStatus.APPROXIMATE)
+    if redo.size == 0:
+        return
+    sub = push_down_dominated(table[redo], surviving_strategies(table[redo]))
+    flat = sub.reshape(sub.shape[0], sub.shape[1], -1)
+    spread = flat.max(axis=2) - flat.min(axis=2)
+    scale = np.where(spread > 0, spread, 1.0)
+    scaled = sub / scale.reshape(scale.shape + (1,) * (sub.ndim - 2))
+    out = _limit_chunk(scaled, tol, options, compiled_workers)
+    won = np.isin(out[2], (LimitStatus.NASH, LimitStatus.NASH_AFTER_BIFURCATION))
+    for i, q in enumerate(out[0]):
+        probs[i][redo[won]] = q[won]
+    status[redo[won]] = LimitStatus.NASH_RESCALED
 
 
 def _limit_chunk(
@@ -833,7 +887,7 @@ def _limit_chunk(
     last: BranchState | None = None
     moving = np.ones(b, dtype=bool)  # not yet polished, branch still going
     for level in _STAGES:
-        target = np.maximum(level * scale, accept)
+        target = np.maximum(level * scale, accept.min(axis=1))
 
         def stop(
             x: FloatArray, lam: FloatArray, rows: IntArray, target: FloatArray = target
@@ -914,16 +968,10 @@ def _acceptable(
     clean = tuple(np.clip(np.nan_to_num(q), 0.0, None) for q in cand)
     clean = tuple(q / np.maximum(q.sum(axis=1, keepdims=True), 1e-300) for q in clean)
     values = strategy_values(table, clean)
-    regret = np.max(
-        np.stack(
-            [
-                v.max(axis=1) - np.einsum("bs,bs->b", v, q)
-                for v, q in zip(values, clean, strict=True)
-            ],
-            axis=1,
-        ),
+    regret = np.stack(
+        [v.max(axis=1) - np.einsum("bs,bs->b", v, q) for v, q in zip(values, clean, strict=True)],
         axis=1,
     )
-    ok &= regret <= accept
+    ok &= (regret <= accept).all(axis=1)
     ok &= dist <= 10.0 * np.sqrt(level)
     return ok
