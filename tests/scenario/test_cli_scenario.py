@@ -274,3 +274,15 @@ def test_user_errors_exit_2(
     assert (code, out) == (2, "")
     (line,) = err.splitlines()
     assert line.startswith(message)
+
+
+def test_warnings_are_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, "forecast", "china-russia-2022", "--draws", "100", "--method", "sobol",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    json.loads(out)
+    lines = [line for line in err.splitlines() if "sobol with n = 100" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: sobol with n = 100 draws")
+    assert "UserWarning" not in err

@@ -633,3 +633,34 @@ payoffs:
     data = forecast(load(text=text), concept="spe").to_json()
     assert data["actions"]["a"]["u"] == pytest.approx(1.0, abs=1e-9)
     assert data["actions"]["b"]["r"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_stage_without_an_exact_equilibrium_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Force the solver to report its profile as approximate: the forecast
+    # must say so rather than pass the profile off as an equilibrium.
+    from dataclasses import replace
+
+    from realpolitik.solve import logit
+
+    real = logit.logit_limit
+
+    def approximate(*args: object, **kwargs: object) -> logit.NashProfile:
+        out = real(*args, **kwargs)  # type: ignore[arg-type]
+        status = np.full_like(out.status, logit.LimitStatus.APPROXIMATE)
+        return replace(out, status=status)
+
+    monkeypatch.setattr(logit, "logit_limit", approximate)
+    text = """\
+id: pennies
+actors: {a: Row, b: Column}
+moves:
+  - id: s
+    actors: {a: [h, t], b: [h, t]}
+payoffs:
+  a: {g: "(a == h) == (b == h)"}
+  b: {g: "(a == h) != (b == h)"}
+"""
+    with pytest.warns(UserWarning, match=r"no exact equilibrium found in 1 of 1 draws"):
+        forecast(load(text=text), concept="spe")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 
@@ -49,9 +50,24 @@ def report_error(error: RealpolitikError) -> None:
         print(f"error: {line}", file=sys.stderr)
 
 
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one ``warning: ...`` line on stderr (the command
+    line's counterpart of Python's file-and-line format, meant for users)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0, 1 or 2)."""
     app = build_app()
+    previous = warnings.showwarning
+    warnings.showwarning = show_warning
     try:
         app(args=argv, standalone_mode=True)
     except SystemExit as stop:
@@ -63,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous
     return 0
 
 

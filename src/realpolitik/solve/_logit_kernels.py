@@ -7,9 +7,10 @@ there each step is a dozen NumPy calls on ``(m+1)``-square matrices with
 ``m`` below ten, and the time goes to call overhead, not arithmetic (about
 60 us per 3x3x3 game). Here the whole trace of one game (residual, Jacobian,
 LU factorisation, step control, crossings of the target lambdas) runs as one
-compiled loop, and the games of a batch are spread over the cores with
-``numba.prange`` over blocks of games. Every game is traced on its own, so
-results do not depend on the batch, its chunking or the number of threads.
+compiled loop, and the games of a batch are spread over the cores in blocks
+of games by Python threads (:mod:`realpolitik.solve._threads`). Every game is
+traced on its own, so results do not depend on the batch, its chunking or the
+number of threads.
 
 It mirrors :mod:`realpolitik.solve.homotopy` (read its docstring for the
 algorithm and :class:`~realpolitik.solve.homotopy.TraceOptions` for the
@@ -60,6 +61,7 @@ from numpy.typing import NDArray
 
 from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
+from realpolitik.solve._threads import run_blocks
 from realpolitik.solve.homotopy import BranchState, LambdaPoints, TraceOptions, TraceStatus
 
 FloatArray = NDArray[np.float64]
@@ -159,9 +161,6 @@ _I_SIZE = 7
 # error_model="numpy": division by zero gives inf/nan as in NumPy (the
 # tracer's tests rely on it) instead of raising.
 _jit = numba.njit(cache=True, boundscheck=False, nogil=True, error_model="numpy")
-_jit_parallel = numba.njit(
-    parallel=True, cache=True, boundscheck=False, nogil=True, error_model="numpy"
-)
 
 
 def supports(dims: tuple[int, ...]) -> bool:
@@ -987,8 +986,10 @@ def _trace_to_lambdas_one(  # pragma: no cover - compiled
             out_status[k] = ist[_I_STATUS]
 
 
-@_jit_parallel
+@_jit
 def _trace_to_lambdas(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
     tables: FloatArray,
     strat: UIntArray,
     lay: UIntArray,
@@ -1003,10 +1004,10 @@ def _trace_to_lambdas(  # pragma: no cover - compiled
     out_steps: IntArray,
     out_bifurcations: IntArray,
 ) -> None:
-    """``follow_to_lambdas`` for every game of ``tables`` ``(B, P * S)``."""
+    """``follow_to_lambdas`` for the games of ``tables`` ``(B, P * S)`` in
+    blocks ``[first_block, last_block)``."""
     n_games = tables.shape[0]
-    blocks = (n_games + BLOCK - 1) // BLOCK
-    for blk in numba.prange(blocks):
+    for blk in range(first_block, last_block):
         ws = np.zeros(lay[_L_WS])
         ist = np.zeros(_I_SIZE, dtype=np.int64)
         for game in range(blk * BLOCK, min(n_games, (blk + 1) * BLOCK)):
@@ -1099,8 +1100,10 @@ def _trace_until_one(  # pragma: no cover - compiled
     ints_io[3] = ist[_I_BIF]
 
 
-@_jit_parallel
+@_jit
 def _trace_until(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
     tables: FloatArray,
     strat: UIntArray,
     lay: UIntArray,
@@ -1118,8 +1121,7 @@ def _trace_until(  # pragma: no cover - compiled
     """``follow_until`` (stop at ``max_regret <= target``) for every game;
     the state arrays are updated in place."""
     n_games = tables.shape[0]
-    blocks = (n_games + BLOCK - 1) // BLOCK
-    for blk in numba.prange(blocks):
+    for blk in range(first_block, last_block):
         ws = np.zeros(lay[_L_WS])
         ist = np.zeros(_I_SIZE, dtype=np.int64)
         for game in range(blk * BLOCK, min(n_games, (blk + 1) * BLOCK)):
@@ -1184,26 +1186,6 @@ def _options(opts: TraceOptions) -> tuple[FloatArray, IntArray]:
     return fopt, iopt
 
 
-#: The most threads numba's parallel loops may use (its pool's size).
-_POOL_SIZE = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-
-
-class _Threads:
-    """Context manager: run numba's parallel loops on at most ``n`` threads."""
-
-    def __init__(self, n: int | None) -> None:
-        self._n = n
-        self._before = 0
-
-    def __enter__(self) -> None:
-        self._before = numba.get_num_threads()
-        if self._n is not None:
-            numba.set_num_threads(max(1, min(int(self._n), _POOL_SIZE)))
-
-    def __exit__(self, *exc: object) -> None:
-        numba.set_num_threads(self._before)
-
-
 def follow_logit_to_lambdas(
     payoffs: FloatArray,
     lams: FloatArray,
@@ -1223,7 +1205,7 @@ def follow_logit_to_lambdas(
         caller, :func:`realpolitik.solve.logit.logit_qre`).
     lam0 : lambda of the start point (the centroid is the QRE only at 0).
     options : the tracer's settings (default :class:`TraceOptions`).
-    workers : threads (default: numba's default, all cores).
+    workers : threads (default: numba's thread count, all cores, at most 8).
 
     Returns
     -------
@@ -1245,11 +1227,16 @@ def follow_logit_to_lambdas(
     steps = np.zeros(b, dtype=np.int64)
     bifurcations = np.zeros(b, dtype=np.int64)
     fopt, iopt = _options(opts)
-    with _Threads(workers):
-        _trace_to_lambdas(
+    run_blocks(
+        _trace_to_lambdas,
+        b,
+        BLOCK,
+        (
             tables, strat, lay, targets, float(lam0), fopt, iopt,
             out_x, out_lam, out_res, out_status, steps, bifurcations,
-        )  # fmt: skip
+        ),
+        workers,
+    )  # fmt: skip
     return LambdaPoints(out_x, out_lam, out_res, out_status, steps, bifurcations)
 
 
@@ -1273,7 +1260,7 @@ def follow_logit_until_regret(
     regret_target : ``(B,)`` max regret (payoff units) at which a game stops.
     members : ``(B,)`` which games to move (default all).
     options : the tracer's settings.
-    workers : threads (default: numba's default, all cores).
+    workers : threads (default: numba's thread count, all cores, at most 8).
 
     Returns
     -------
@@ -1307,11 +1294,16 @@ def follow_logit_until_regret(
         ints[:, 2] = start.steps
         ints[:, 3] = start.bifurcations
     fopt, iopt = _options(opts)
-    with _Threads(workers):
-        _trace_until(
+    run_blocks(
+        _trace_until,
+        b,
+        BLOCK,
+        (
             tables, strat, lay, start is None, target, move, fopt, iopt,
             x, tangent, curvature, scalars, ints,
-        )  # fmt: skip
+        ),
+        workers,
+    )  # fmt: skip
     return BranchState(
         x,
         scalars[:, 0].copy(),

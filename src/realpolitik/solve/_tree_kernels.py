@@ -4,10 +4,14 @@ Why compiled code here: a decision node's step is "compare the mover's value
 of each child, pick one (or mix), copy or average the children's values", a
 handful of operations per draw. In NumPy each is a separate pass over memory
 with temporaries; fused in one loop the step reads each child value once.
-Draws are processed in blocks, in parallel on all cores (``prange``); within
-a block each step runs over contiguous slices of draws with loop-invariant
-row views, which the compiler vectorises. Every draw is computed on its own,
-so results do not depend on how draws are chunked or split across threads.
+Draws are processed in blocks; within a block each step runs over contiguous
+slices of draws with loop-invariant row views, which the compiler vectorises.
+The blocks are spread over the cores by Python threads
+(:mod:`realpolitik.solve._threads`), not numba's ``prange``: the kernels are
+then ordinary compiled functions, which compile in about 2 s instead of 10 s
+on a new installation, so the first forecast a newcomer runs stays fast. Every draw is computed on
+its own, so results do not depend on how draws are chunked or split across
+threads.
 
 Arrays are draws-last: ``total[node, player, draw]`` and ``value[node, row,
 draw]`` (rows are players, or players x payoff terms). ``same`` says that
@@ -19,6 +23,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numpy.typing import NDArray
+
+from realpolitik.solve._threads import run_blocks
 
 #: Draws per block: a block's slice of every node's values stays in cache.
 BLOCK = 512
@@ -182,8 +188,10 @@ def _average(  # pragma: no cover - compiled
                     dst[d] += wrow[d] * src[d]
 
 
-@numba.njit(parallel=True, cache=True, boundscheck=False, nogil=True)
-def backward_all(  # pragma: no cover - compiled
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _backward_blocks(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
     pay: NDArray[np.float64],
     terminal_node: NDArray[np.int64],
     unit_node: NDArray[np.int64],
@@ -217,8 +225,7 @@ def backward_all(  # pragma: no cover - compiled
     n_rows = value.shape[1]
     terms = n_rows // n_players
     constant_chance = chance.shape[1] == 1
-    blocks = (n_draws + BLOCK - 1) // BLOCK
-    for b in numba.prange(blocks):
+    for b in range(first_block, last_block):
         lo = b * BLOCK
         hi = min(n_draws, lo + BLOCK)
         n = hi - lo
@@ -275,8 +282,10 @@ def backward_all(  # pragma: no cover - compiled
             )
 
 
-@numba.njit(parallel=True, cache=True, boundscheck=False, nogil=True)
-def decision_group(  # pragma: no cover - compiled
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _decision_group_blocks(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
     total: NDArray[np.float64],
     value: NDArray[np.float64],
     same: bool,
@@ -296,8 +305,7 @@ def decision_group(  # pragma: no cover - compiled
     trees with simultaneous stages, whose stage groups are solved between
     calls. ``kids`` and ``slots`` are ``(g, a)``."""
     n_draws = total.shape[2]
-    blocks = (n_draws + BLOCK - 1) // BLOCK
-    for b in numba.prange(blocks):
+    for b in range(first_block, last_block):
         lo = b * BLOCK
         hi = min(n_draws, lo + BLOCK)
         n = hi - lo
@@ -328,3 +336,79 @@ def decision_group(  # pragma: no cover - compiled
                 index,
                 count,
             )
+
+
+def backward_all(
+    pay: NDArray[np.float64],
+    terminal_node: NDArray[np.int64],
+    unit_node: NDArray[np.int64],
+    unit_kind: NDArray[np.int8],
+    unit_mover: NDArray[np.int64],
+    unit_infoset: NDArray[np.int64],
+    child_offset: NDArray[np.int64],
+    child_index: NDArray[np.int64],
+    edge_slot: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    spe: bool,
+    lam: float,
+    rtol: float,
+    total: NDArray[np.float64],
+    value: NDArray[np.float64],
+    same: bool,
+    choice: NDArray[np.int16],
+    tie: NDArray[np.bool_],
+    mixed: NDArray[np.float64],
+) -> None:
+    """The whole backward pass of a tree without simultaneous stages, on all
+    cores (arguments as :func:`_backward_blocks`)."""
+    run_blocks(
+        _backward_blocks,
+        pay.shape[2],
+        BLOCK,
+        (
+            pay, terminal_node, unit_node, unit_kind, unit_mover, unit_infoset,
+            child_offset, child_index, edge_slot, chance, spe, lam, rtol, total,
+            value, same, choice, tie, mixed,
+        ),
+    )  # fmt: skip
+
+
+def decision_group(
+    total: NDArray[np.float64],
+    value: NDArray[np.float64],
+    same: bool,
+    kids: NDArray[np.int64],
+    nodes: NDArray[np.int64],
+    infosets: NDArray[np.int64],
+    mover: int,
+    spe: bool,
+    lam: float,
+    rtol: float,
+    slots: NDArray[np.int64],
+    choice: NDArray[np.int16],
+    tie: NDArray[np.bool_],
+    mixed: NDArray[np.float64],
+) -> None:
+    """A group of decision nodes on all cores (arguments as
+    :func:`_decision_group_blocks`)."""
+    run_blocks(
+        _decision_group_blocks,
+        total.shape[2],
+        BLOCK,
+        (
+            total,
+            value,
+            same,
+            kids,
+            nodes,
+            infosets,
+            mover,
+            spe,
+            lam,
+            rtol,
+            slots,
+            choice,
+            tie,
+            mixed,
+        ),
+    )

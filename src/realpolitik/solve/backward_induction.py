@@ -42,6 +42,7 @@ each stored lambda.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,7 @@ from numpy.typing import DTypeLike, NDArray
 from realpolitik.errors import GameClassError
 from realpolitik.games.tree import GameTree, NodeKind, Stage, TreeClass, TreeGame, UnitGroup
 from realpolitik.solve._tree_kernels import backward_all, decision_group
+from realpolitik.solve.homotopy import TraceStatus
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -115,14 +117,37 @@ def _stage_solver(concept: str, lam: float | None) -> StageSolver:
     if concept == "spe":
 
         def solve(payoffs: FloatArray) -> list[FloatArray]:
-            return list(logit.logit_limit(payoffs).probs)
+            limit = logit.logit_limit(payoffs)
+            inexact = limit.status >= logit.LimitStatus.APPROXIMATE
+            inexact &= limit.status != logit.LimitStatus.NASH_RESCALED
+            if inexact.any():
+                warnings.warn(
+                    f"a simultaneous stage: no exact equilibrium found in {int(inexact.sum())} "
+                    f"of {inexact.size} draws (largest regret "
+                    f"{float(limit.max_regret[inexact].max()):.3g}); the last point of the "
+                    "logit branch is used there",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return list(limit.probs)
 
         return solve
 
     assert lam is not None
 
     def solve_qre(payoffs: FloatArray) -> list[FloatArray]:
-        return list(logit.logit_qre(payoffs, float(lam)).at(0))
+        qre = logit.logit_qre(payoffs, float(lam))
+        short = ~np.isin(
+            qre.status[:, 0], (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
+        )
+        if short.any():
+            warnings.warn(
+                f"a simultaneous stage: the logit branch ended before lambda = {lam:g} in "
+                f"{int(short.sum())} of {short.size} draws; the last point reached is used there",
+                UserWarning,
+                stacklevel=2,
+            )
+        return list(qre.at(0))
 
     return solve_qre
 

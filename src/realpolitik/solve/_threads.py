@@ -1,0 +1,66 @@
+"""Spread a compiled kernel's blocks over the cores with Python threads.
+
+Why not numba's ``prange``: a ``parallel=True`` function takes several times
+longer to compile (its loops are turned into a generated multi-threaded
+function), which a newcomer pays on their first forecast; and numba's
+thread pools are not all safe for calls from several Python threads at once
+(its ``workqueue`` layer aborts). Here the kernels are plain compiled
+functions over a range of blocks that release the GIL (``nogil=True``), and a
+shared pool of Python threads runs the ranges. Each block is computed on its
+own, so results do not depend on how the blocks are split.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+
+#: The most threads one kernel call uses.
+MAX_THREADS = 8
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def default_threads() -> int:
+    """numba's thread count (``NUMBA_NUM_THREADS``, by default the number of
+    cores), at most :data:`MAX_THREADS`."""
+    return max(1, min(int(numba.get_num_threads()), MAX_THREADS))
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(
+                max_workers=max(1, min(os.cpu_count() or 1, MAX_THREADS)),
+                thread_name_prefix="realpolitik-kernel",
+            )
+        return _POOL
+
+
+def run_blocks(
+    kernel: Callable[..., None],
+    n_items: int,
+    block: int,
+    args: tuple[object, ...],
+    threads: int | None = None,
+) -> None:
+    """Run ``kernel(first_block, last_block, *args)`` over the blocks of
+    ``block`` items covering ``n_items``, as contiguous ranges, one per thread
+    (the caller's thread takes the first)."""
+    blocks = (n_items + block - 1) // block
+    wanted = default_threads() if threads is None else max(1, min(int(threads), MAX_THREADS))
+    parts = min(wanted, blocks)
+    if parts <= 1:
+        kernel(0, blocks, *args)
+        return
+    edges = [blocks * k // parts for k in range(parts + 1)]
+    futures = [_pool().submit(kernel, edges[k], edges[k + 1], *args) for k in range(1, parts)]
+    kernel(edges[0], edges[1], *args)
+    for future in futures:
+        future.result()
