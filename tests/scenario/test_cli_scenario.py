@@ -286,3 +286,40 @@ def test_warnings_are_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None
     lines = [line for line in err.splitlines() if "sobol with n = 100" in line]
     assert len(lines) == 1 and lines[0].startswith("warning: sobol with n = 100 draws")
     assert "UserWarning" not in err
+
+
+def test_set_replaces_a_central_value(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--format", "json")
+    central = json.loads(out)
+    code, out, _ = run(
+        capsys, "forecast", "china-russia-2022", "--set", "partnership_value=3", "--format", "json"
+    )
+    assert code == 0
+    moved = json.loads(out)
+    assert moved["values"] == {"partnership_value": 3.0} and central["values"] == {}
+    # the partnership's value scales what helping Russia brings (covert_boost,
+    # overt_boost) and what neutrality strains: helping becomes likelier
+
+    def helping(doc: dict) -> float:
+        return doc["actions"]["china"]["covert_assist"] + doc["actions"]["china"]["overt_support"]
+
+    assert helping(moved) > helping(central)
+    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--set", "partnership_value=3")
+    assert "except partnership_value = 3" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--set", "partnership_value"], "write NAME=VALUE"),
+        (["--set", "partnership_value=high"], "'high' is not a number"),
+        (["--set", "partnership_valu=2"], "did you mean 'partnership_value'"),
+        (["--set", "partnership_value=30"], "outside its distribution's support [0.5, 3]"),
+        (["--set", "partnership_value=2", "--draws", "10"], "use them without --draws"),
+    ],
+)
+def test_set_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, _, err = run(capsys, "forecast", "china-russia-2022", *argv)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

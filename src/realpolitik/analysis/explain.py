@@ -21,6 +21,7 @@ reached, and its values average over the others' choices (Bayes' rule).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,6 +110,7 @@ class Explanation:
             "lambda": self.settings.lam,
             "draws": self.settings.draws,
             "seed": self.settings.seed,
+            "values": dict(self.settings.values),
             "decisions": [
                 {
                     "actor": d.actor,
@@ -143,9 +145,12 @@ def explain(
     draws: int = 0,
     seed: int | None = None,
     method: str = "mc",
+    values: Mapping[str, float] | None = None,
 ) -> Explanation:
-    """Explain every decision on the equilibrium path (module docstring)."""
-    settings = Settings.resolve(scenario, concept, lam, draws, seed, method)
+    """Explain every decision on the equilibrium path (module docstring);
+    ``values`` replace parameters' central values as in
+    :func:`realpolitik.analysis.forecast.forecast`."""
+    settings = Settings.resolve(scenario, concept, lam, draws, seed, method, values)
     compiled = compile_scenario(scenario)
     tree = compiled.tree
     n = 0
@@ -163,7 +168,7 @@ def explain(
         reach_sum = r if reach_sum is None else reach_sum + r
         n += sol.n_draws
     assert value_sum is not None and behaviour_sum is not None and reach_sum is not None
-    values = value_sum / n  # (nodes, players, terms)
+    node_values = value_sum / n  # (nodes, players, terms)
     behaviour = behaviour_sum / n
     reach = reach_sum / n
     term_ids = scenario.term_ids
@@ -205,7 +210,9 @@ def explain(
             weight / weight.sum() if weight.sum() > 0 else np.full(len(members), 1 / len(members))
         )
         member_kids = np.stack([tree.children(int(m)) for m in members])  # (m, a)
-        action_terms = np.einsum("m,mak->ak", weight, values[member_kids][:, :, player, columns])
+        action_terms = np.einsum(
+            "m,mak->ak", weight, node_values[member_kids][:, :, player, columns]
+        )
         chosen_terms = action_terms[best]
         alternatives = []
         for k in range(len(kids)):

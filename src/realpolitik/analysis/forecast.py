@@ -26,10 +26,11 @@ histograms.
 
 from __future__ import annotations
 
+import difflib
 import queue
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ class Settings:
     draws: int
     seed: int | None
     method: str = "mc"
+    #: parameter values that replace the central values (``draws == 0`` only):
+    #: the "what if" of the dashboard's sliders and ``forecast --set``
+    values: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def resolve(
@@ -81,6 +85,7 @@ class Settings:
         draws: int = 0,
         seed: int | None = None,
         method: str = "mc",
+        values: Mapping[str, float] | None = None,
     ) -> Settings:
         concept = concept or scenario.solve.concept
         if concept not in ("spe", "qre"):
@@ -95,7 +100,47 @@ class Settings:
             raise InputError(f"--draws must be >= 0, got {draws}")
         if draws and seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
-        return cls(concept, lam, draws, seed if draws else None, method)
+        chosen = check_values(scenario, values or {})
+        if chosen and draws:
+            raise InputError(
+                "parameter values set by hand replace the central values; "
+                "use them without --draws (or change the distributions in the scenario file)"
+            )
+        return cls(concept, lam, draws, seed if draws else None, method, chosen)
+
+    def central_row(self, scenario: Scenario) -> FloatArray:
+        """``(1, k)`` the parameters' central values, with :attr:`values` in
+        their place (columns in the scenario's parameter order)."""
+        chosen = dict(self.values)
+        return np.array(
+            [[chosen.get(n, scenario.parameters[n].central) for n in scenario.parameter_ids]]
+        )
+
+
+def check_values(scenario: Scenario, values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """Validate hand-set parameter values: known names, finite numbers inside
+    each distribution's support. Returns them in the scenario's order."""
+    problems = []
+    for name, value in values.items():
+        if name not in scenario.parameters:
+            close = difflib.get_close_matches(name, scenario.parameter_ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(
+                f"unknown parameter '{name}'{hint}; parameters: {', '.join(scenario.parameter_ids)}"
+            )
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(f"parameter '{name}': {value!r} is not a number")
+            continue
+        low, high = scenario.parameters[name].distribution.support()
+        if not np.isfinite(value) or not low <= value <= high:
+            problems.append(
+                f"parameter '{name}' = {value:g} is outside its distribution's support "
+                f"[{low:g}, {high:g}]"
+            )
+    if problems:
+        raise InputError("; ".join(problems), field="values")
+    return tuple((n, float(values[n])) for n in scenario.parameter_ids if n in values)
 
 
 def sampler_for(scenario: Scenario, settings: Settings) -> Sampler:
@@ -148,9 +193,8 @@ def solve_chunks(
         params = compiled.parameter_values(draws)
         first = None if draws is None else lo  # numbers draws in error messages
         if draws is None:
-            draws = np.array(
-                [[compiled.scenario.parameters[n].central for n in compiled.scenario.parameter_ids]]
-            )
+            draws = settings.central_row(compiled.scenario)
+            params = compiled.parameter_values(draws)
         game = compiled.game(params, terms=terms, first_draw=first)
         solution = solve(game, settings.concept, settings.lam)
         metrics = compiled.metric_values(params, first_draw=first)
@@ -324,6 +368,7 @@ class Forecast:
             "draws": s.draws,
             "seed": s.seed,
             "method": s.method if s.draws else None,
+            "values": dict(s.values),
             "actions": actions,
             "action_detail": detail,
             "pathways": pathways,
@@ -864,6 +909,7 @@ def forecast(
     workers: int | None = None,
     cluster: str | None = None,
     on_run: Callable[[int, Store], None] | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> Forecast:
     """Forecast a scenario (see the module docstring).
 
@@ -886,6 +932,9 @@ def forecast(
     workers : processes for ``"processes"``.
     cluster : a Dask scheduler address (``tcp://host:8786``).
     on_run : called with the run id and the store once the run is recorded.
+    values : parameter values to use instead of the central values
+        (``draws=0`` only), e.g. ``{"p_detect": 0.6}``: a "what if" at one
+        point; each must lie in its distribution's support.
 
     Raises
     ------
@@ -893,7 +942,7 @@ def forecast(
         (a ``KeyboardInterrupt``) on Ctrl-C during a stored run, after the
         run is marked interrupted; it says how to resume.
     """
-    settings = Settings.resolve(scenario, concept, lam, draws, seed, method)
+    settings = Settings.resolve(scenario, concept, lam, draws, seed, method, values)
     if chunk < 1:
         raise InputError(f"--chunk must be >= 1 draw, got {chunk}")
     if settings.draws == 0:
@@ -902,7 +951,7 @@ def forecast(
         compiled = compile_scenario(scenario)
         layout = OutcomeLayout.of(compiled)
         accumulator = _BlockAccumulator(layout)
-        central = np.array([[p.central for p in scenario.parameters.values()]])
+        central = settings.central_row(scenario)
         accumulator.add_chunk(0, *_solve_draws(compiled, layout, settings, central, None))
         return summarize(compiled, settings, accumulator)
     # the executor and the store first: an unreachable cluster or a file that

@@ -208,6 +208,29 @@ ClusterOpt = Annotated[
     str | None,
     typer.Option("--cluster", help="Run the draws on a Dask scheduler, e.g. tcp://host:8786."),
 ]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="NAME=VALUE: use this value for a parameter instead of its central value "
+        "(repeatable; without --draws).",
+    ),
+]
+
+
+def parse_set(items: list[str] | None) -> dict[str, float]:
+    """``["a=0.5", "b=2"]`` -> ``{"a": 0.5, "b": 2.0}``; names and ranges are
+    checked against the scenario by the forecast."""
+    values: dict[str, float] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--set {item!r}: write NAME=VALUE, e.g. --set p_detect_targeted=0.5")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            raise InputError(f"--set {item!r}: {text.strip()!r} is not a number") from None
+    return values
 
 
 def forecast(
@@ -225,6 +248,7 @@ def forecast(
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
     plot: PlotOpt = None,
+    set_values: SetOpt = None,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
     from realpolitik.analysis import forecast as forecast_mod
@@ -252,6 +276,7 @@ def forecast(
                 seed=seed,
                 method=method.value,
                 progress=advance,
+                values=parse_set(set_values),
                 **ensemble,
             )
     except RunInterrupted as stop:
@@ -286,6 +311,8 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
     s = result.settings
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
+    if s.values:
+        how += " except " + ", ".join(f"{name} = {value:g}" for name, value in s.values)
     out.print(f"[bold]{sc.title}[/bold]  (as of {sc.as_of}; {how})")
     table = Table(title="Who does what", title_justify="left")
     table.add_column("actor")
@@ -367,6 +394,7 @@ def explain(
     method: MethodOpt = Method.mc,
     fmt: FormatOpt = Format.table,
     plot: PlotOpt = None,
+    set_values: SetOpt = None,
 ) -> None:
     """Why: each decision on the equilibrium path against its alternatives, term by term."""
     from realpolitik.analysis.explain import explain as run_explain
@@ -380,6 +408,7 @@ def explain(
         draws=draws,
         seed=seed,
         method=method.value,
+        values=parse_set(set_values),
     )
     if plot is not None:
         from realpolitik.report.explain_plots import write_explanation_plot

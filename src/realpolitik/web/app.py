@@ -1,0 +1,164 @@
+"""The JSON API and the dashboard page (FastAPI).
+
+Why a web layer: analysts and teachers want to move a parameter and see the
+forecast, the pathways and the reasons change at once, without writing code.
+The API is a thin layer over the Python API (:func:`realpolitik.forecast`,
+:func:`realpolitik.explain` with ``values``): the same numbers as the command
+line and the notebooks, with the scenario's sources beside every parameter.
+FastAPI serves its OpenAPI description at ``/openapi.json`` (and the
+interactive docs at ``/docs``).
+
+Only the scenarios given when the app is made are served, by id: a request
+never names a file. Parameter values outside a distribution's support,
+unknown names and bad settings are answered with status 422 and a one-line
+``detail`` saying what is wrong, as on the command line.
+
+The page (``static/index.html``) is plain HTML, CSS and JavaScript with no
+external resources, so it works on a machine without internet access.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any, Literal
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from realpolitik import __version__
+from realpolitik.analysis.explain import explain
+from realpolitik.analysis.forecast import forecast
+from realpolitik.errors import RealpolitikError
+from realpolitik.scenario.load import builtin_names, resolve
+from realpolitik.scenario.model import Parameter, Scenario
+
+#: Slider positions between a parameter's ends.
+SLIDER_STEPS = 200
+#: Quantiles that bound a slider where the support is unbounded.
+TAIL = 0.001
+
+
+class ForecastRequest(BaseModel):
+    """A "what if": parameter values replacing the central values, and the
+    solution concept (both optional: the scenario's defaults)."""
+
+    values: dict[str, float] = Field(
+        default_factory=dict,
+        description="parameter id -> value, each inside its distribution's support",
+    )
+    concept: Literal["spe", "qre"] | None = Field(
+        default=None, description="solution concept (default: the scenario's)"
+    )
+    lam: float | None = Field(
+        default=None,
+        alias="lambda",
+        description="logit precision for qre (default: the scenario's)",
+    )
+
+
+def _slider(parameter: Parameter) -> dict[str, float]:
+    dist = parameter.distribution
+    low, high = dist.support()
+    if not math.isfinite(low):
+        low = float(dist.ppf(TAIL))
+    if not math.isfinite(high):
+        high = float(dist.ppf(1.0 - TAIL))
+    step = (high - low) / SLIDER_STEPS if high > low else 1.0
+    return {"min": low, "max": high, "step": step}
+
+
+def describe_scenario(scenario: Scenario) -> dict[str, Any]:
+    """What the page needs to draw a scenario's controls: actors, parameters
+    (distribution, central value, slider range, unit, sources), metrics and
+    the default solution concept."""
+    return {
+        "id": scenario.id,
+        "title": scenario.title,
+        "as_of": scenario.as_of,
+        "description": scenario.description,
+        "actors": [{"id": a.id, "name": a.name} for a in scenario.actors.values()],
+        "parameters": [
+            {
+                "id": p.id,
+                "description": p.description,
+                "unit": p.unit,
+                "distribution": p.distribution.describe(),
+                "central": p.central,
+                "fixed": p.distribution.is_fixed,
+                "slider": _slider(p),
+                "sources": [
+                    {
+                        "id": s,
+                        "cite": scenario.sources[s].cite if s in scenario.sources else s,
+                        "url": scenario.sources[s].url if s in scenario.sources else "",
+                    }
+                    for s in p.sources
+                ],
+                "note": p.note,
+            }
+            for p in scenario.parameters.values()
+        ],
+        "metrics": [
+            {"id": m.id, "unit": m.unit, "description": m.description} for m in scenario.metrics
+        ],
+        "solve": {"concept": scenario.solve.concept, "lambda": scenario.solve.lam},
+    }
+
+
+def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
+    """The application serving ``scenarios`` (built-in names or paths to
+    scenario files, loaded now; default: every built-in scenario)."""
+    loaded: dict[str, Scenario] = {}
+    for name in scenarios if scenarios is not None else builtin_names():
+        scenario = resolve(name)
+        loaded[scenario.id] = scenario
+
+    app = FastAPI(
+        title="realpolitik",
+        version=__version__,
+        description="Forecasts of crisis scenarios: who does what, along which pathways, "
+        "and why, at any parameter values.",
+    )
+
+    def get(scenario_id: str) -> Scenario:
+        if scenario_id not in loaded:
+            raise HTTPException(
+                404, f"unknown scenario '{scenario_id}'; served: {', '.join(loaded)}"
+            )
+        return loaded[scenario_id]
+
+    @app.get("/api/scenarios", summary="The scenarios served")
+    def list_scenarios() -> list[dict[str, str]]:
+        return [{"id": s.id, "title": s.title, "as_of": s.as_of} for s in loaded.values()]
+
+    @app.get("/api/scenarios/{scenario_id}", summary="A scenario's actors, parameters, metrics")
+    def scenario_detail(scenario_id: str) -> dict[str, Any]:
+        return describe_scenario(get(scenario_id))
+
+    @app.post(
+        "/api/scenarios/{scenario_id}/forecast",
+        summary="Forecast and explanation at the given parameter values",
+    )
+    def scenario_forecast(scenario_id: str, request: ForecastRequest) -> dict[str, Any]:
+        scenario = get(scenario_id)
+        try:
+            result = forecast(
+                scenario, concept=request.concept, lam=request.lam, values=request.values
+            )
+            why = explain(scenario, concept=request.concept, lam=request.lam, values=request.values)
+        except RealpolitikError as error:
+            raise HTTPException(422, error.one_line()) from None
+        return {"forecast": result.to_json(), "explanation": why.to_json()}
+
+    static = resources.files("realpolitik.web") / "static"
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return (static / "index.html").read_text(encoding="utf-8")
+
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

@@ -1,0 +1,192 @@
+// realpolitik dashboard: sliders over a scenario's parameters, re-solved live
+// through the JSON API (POST /api/scenarios/{id}/forecast). No external
+// resources: plain DOM and fetch.
+"use strict";
+
+const state = { scenario: null, values: {}, request: 0, timer: null };
+
+const $ = (id) => document.getElementById(id);
+const pct = (p) => (100 * p).toFixed(1) + "%";
+const num = (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : Number(x.toPrecision(4)).toString());
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function setStatus(text, error = false) {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("error", error);
+}
+
+async function api(path, body) {
+  const init = body === undefined ? {} : {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  };
+  const response = await fetch(path, init);
+  const data = await response.json();
+  if (!response.ok) {
+    const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail);
+    throw new Error(detail);
+  }
+  return data;
+}
+
+function drawParameters(scenario) {
+  const box = $("parameters");
+  box.replaceChildren();
+  for (const p of scenario.parameters) {
+    if (p.fixed) continue;
+    const sources = p.sources.map((s) => s.cite).join("\n");
+    const value = el("span", { class: "value", id: `value-${p.id}`, text: num(p.central) + (p.unit ? " " + p.unit : "") });
+    const name = el("div", { class: "name" },
+      el("span", { class: "id", title: `${p.description}\n${p.distribution}\n\nSources:\n${sources}`, text: p.id }),
+      value);
+    const slider = el("input", {
+      type: "range", id: `slider-${p.id}`, "data-parameter": p.id, "aria-label": p.id,
+      min: p.slider.min, max: p.slider.max, step: p.slider.step, value: p.central,
+      list: `ticks-${p.id}`,
+    });
+    const ticks = el("datalist", { id: `ticks-${p.id}` }, el("option", { value: p.central }));
+    const range = el("div", { class: "range" },
+      el("span", { text: num(p.slider.min) }), el("span", { text: p.distribution }), el("span", { text: num(p.slider.max) }));
+    const row = el("div", { class: "param", id: `param-${p.id}` }, name, slider, ticks, range);
+    slider.addEventListener("input", () => {
+      const x = Number(slider.value);
+      value.textContent = num(x) + (p.unit ? " " + p.unit : "");
+      if (Math.abs(x - p.central) <= p.slider.step / 2) delete state.values[p.id];
+      else state.values[p.id] = x;
+      row.classList.toggle("changed", p.id in state.values);
+      schedule();
+    });
+    box.append(row);
+  }
+}
+
+function drawActions(forecast) {
+  const box = $("actions");
+  box.replaceChildren();
+  const actors = new Map(state.scenario.actors.map((a) => [a.id, a.name]));
+  const groups = new Map();
+  for (const row of forecast.action_detail) {
+    const key = `${row.actor}/${row.move}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(row);
+  }
+  for (const [key, rows] of groups) {
+    const [actor, move] = key.split("/");
+    const group = el("div", { class: "actor", id: `actions-${actor}-${move}` },
+      el("h3", { text: `${actors.get(actor) || actor}: ${move}` }));
+    for (const r of rows) {
+      const fill = el("div", { class: "fill" });
+      fill.style.width = pct(r.probability);
+      group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
+        el("span", { text: r.label || r.action, title: r.action }),
+        el("div", { class: "track" }, fill),
+        el("span", { class: "pct", text: pct(r.probability) })));
+    }
+    box.append(group);
+  }
+}
+
+function drawPathways(forecast) {
+  const names = state.scenario.metrics.map((m) => m.id).slice(0, 3);
+  const head = $("pathways").tHead;
+  head.replaceChildren(el("tr", {}, el("th", { text: "pathway" }), el("th", { class: "num", text: "probability" }),
+    ...names.map((n) => el("th", { class: "num", text: n }))));
+  const body = $("pathways").tBodies[0];
+  body.replaceChildren();
+  for (const p of forecast.pathways.slice(0, 8)) {
+    body.append(el("tr", {},
+      el("td", { text: p.path.map(([a, b]) => `${a}: ${b}`).join(" → ") }),
+      el("td", { class: "num", text: pct(p.probability) }),
+      ...names.map((n) => el("td", { class: "num", text: num(p.metrics[n]) }))));
+  }
+}
+
+function drawMetrics(forecast) {
+  const body = $("metrics").tBodies[0];
+  body.replaceChildren();
+  for (const m of state.scenario.metrics) {
+    body.append(el("tr", { id: `metric-${m.id}` },
+      el("td", { text: m.id, title: m.description }),
+      el("td", { class: "num", text: num(forecast.metrics[m.id]) }),
+      el("td", { text: m.unit })));
+  }
+}
+
+function drawExplanation(explanation) {
+  const list = $("explanation");
+  list.replaceChildren();
+  for (const d of explanation.decisions) list.append(el("li", { text: d.text }));
+}
+
+function schedule() {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(solve, 120);
+}
+
+async function solve() {
+  const id = ++state.request;
+  const concept = $("concept").value;
+  const body = { values: state.values, concept };
+  if (concept === "qre" && $("lambda").value !== "") body.lambda = Number($("lambda").value);
+  setStatus("solving…");
+  const t0 = performance.now();
+  try {
+    const data = await api(`/api/scenarios/${state.scenario.id}/forecast`, body);
+    if (id !== state.request) return; // a newer request is on its way
+    drawActions(data.forecast);
+    drawPathways(data.forecast);
+    drawMetrics(data.forecast);
+    drawExplanation(data.explanation);
+    const changed = Object.entries(state.values).map(([k, v]) => `${k} = ${num(v)}`);
+    $("whatif").textContent = changed.length ? "What if: " + changed.join(", ") : "";
+    setStatus(`solved in ${Math.round(performance.now() - t0)} ms`);
+    document.body.dataset.solved = String(id);
+  } catch (error) {
+    if (id === state.request) setStatus(error.message, true);
+  }
+}
+
+async function loadScenario(id) {
+  state.scenario = await api(`/api/scenarios/${id}`);
+  state.values = {};
+  $("title").textContent = `${state.scenario.title} (as of ${state.scenario.as_of})`;
+  $("concept").value = state.scenario.solve.concept;
+  $("lambda").value = state.scenario.solve.lambda ?? "";
+  $("lambda-label").hidden = $("concept").value !== "qre";
+  drawParameters(state.scenario);
+  await solve();
+}
+
+async function main() {
+  try {
+    const scenarios = await api("/api/scenarios");
+    const select = $("scenario");
+    for (const s of scenarios) select.append(el("option", { value: s.id, text: s.title }));
+    const wanted = new URLSearchParams(location.search).get("scenario");
+    if (wanted && scenarios.some((s) => s.id === wanted)) select.value = wanted;
+    select.addEventListener("change", () => loadScenario(select.value));
+    $("concept").addEventListener("change", () => {
+      $("lambda-label").hidden = $("concept").value !== "qre";
+      schedule();
+    });
+    $("lambda").addEventListener("input", schedule);
+    $("reset").addEventListener("click", () => loadScenario(select.value));
+    await loadScenario(select.value);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
+main();

@@ -1,0 +1,98 @@
+"""The JSON API against the Python API it wraps (same numbers), its errors,
+and its OpenAPI description."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from realpolitik.analysis.explain import explain
+from realpolitik.analysis.forecast import forecast
+from realpolitik.scenario.load import resolve
+from realpolitik.web import create_app
+
+FLAGSHIP = "china-russia-2022"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def test_lists_and_describes_the_flagship(client: TestClient) -> None:
+    listed = client.get("/api/scenarios").json()
+    assert FLAGSHIP in [s["id"] for s in listed]
+    detail = client.get(f"/api/scenarios/{FLAGSHIP}").json()
+    scenario = resolve(FLAGSHIP)
+    assert [p["id"] for p in detail["parameters"]] == list(scenario.parameter_ids)
+    for p in detail["parameters"]:
+        param = scenario.parameters[p["id"]]
+        low, high = param.distribution.support()
+        assert p["slider"]["min"] <= p["central"] <= p["slider"]["max"]
+        assert low <= p["slider"]["min"] and p["slider"]["max"] <= high
+        # every parameter shows where its number came from
+        assert p["sources"] and all(s["cite"] for s in p["sources"])
+    assert detail["solve"] == {"concept": scenario.solve.concept, "lambda": scenario.solve.lam}
+
+
+def test_forecast_equals_the_python_api(client: TestClient) -> None:
+    scenario = resolve(FLAGSHIP)
+    values = {"p_detect_targeted": 0.5, "partnership_value": scenario.parameters[
+        "partnership_value"
+    ].distribution.support()[1]}  # fmt: skip
+    response = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"values": values})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["forecast"] == forecast(scenario, values=values).to_json()
+    assert body["explanation"] == explain(scenario, values=values).to_json()
+    assert body["forecast"]["values"] == values
+    # and the values matter
+    central = forecast(scenario).to_json()
+    assert body["forecast"]["actions"]["china"] != central["actions"]["china"]
+
+
+def test_concept_and_lambda(client: TestClient) -> None:
+    spe = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"concept": "spe"}).json()
+    assert spe["forecast"]["concept"] == "spe"
+    assert spe["forecast"]["actions"]["china"]["neutral"] == pytest.approx(1.0)
+    qre = client.post(
+        f"/api/scenarios/{FLAGSHIP}/forecast", json={"concept": "qre", "lambda": 0.0}
+    ).json()
+    # at lambda = 0 every action is equally likely
+    assert qre["forecast"]["actions"]["china"]["neutral"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"values": {"p_detect_targeted": 5}}, "outside its distribution's support [0.15, 0.6]"),
+        ({"values": {"p_detect": 0.3}}, "unknown parameter 'p_detect' (did you mean"),
+        ({"lambda": -1}, "--lambda must be a number >= 0"),
+    ],
+)
+def test_bad_requests_say_what_is_wrong(client: TestClient, body: dict, message: str) -> None:
+    response = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_unknown_scenarios_and_malformed_bodies(client: TestClient) -> None:
+    response = client.get("/api/scenarios/nowhere")
+    assert response.status_code == 404
+    assert "served: china-russia-2022" in response.json()["detail"]
+    # a request never names a file
+    assert client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    bad = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"values": {"x": "high"}})
+    assert bad.status_code == 422
+    assert (
+        client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"concept": "nash"}).status_code
+        == 422
+    )
+
+
+def test_openapi_and_page(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/scenarios/{scenario_id}/forecast" in spec["paths"]
+    page = client.get("/")
+    assert page.status_code == 200 and "dashboard.js" in page.text
+    assert client.get("/static/dashboard.js").status_code == 200
