@@ -889,6 +889,28 @@ def _start(  # pragma: no cover - compiled
 
 
 @_jit
+def _stop_if_ended(  # pragma: no cover - compiled
+    lay: UIntArray, ws: FloatArray, ist: IntArray, fopt: FloatArray, iopt: IntArray
+) -> None:
+    """After an accepted step that did not finish the trace: stop where the
+    branch has fallen below ``lam_min`` or used its steps."""
+    if ws[lay[_L_ST]] < fopt[_LAM_MIN]:
+        ist[_I_STATUS] = _ENDED
+        ist[_I_ACTIVE] = 0
+    elif ist[_I_STEPS] >= iopt[_MAX_STEPS_OPT]:
+        ist[_I_STATUS] = _MAX_STEPS
+        ist[_I_ACTIVE] = 0
+
+
+@_jit
+def _stop_at_step_limit(ist: IntArray) -> None:  # pragma: no cover - compiled
+    """A trace still active after its attempts (accepted or not) ran out."""
+    if ist[_I_ACTIVE] != 0:
+        ist[_I_STATUS] = _MAX_STEPS
+        ist[_I_ACTIVE] = 0
+
+
+@_jit
 def _trace_to_lambdas_one(  # pragma: no cover - compiled
     tab: FloatArray,
     strat: UIntArray,
@@ -965,15 +987,9 @@ def _trace_to_lambdas_one(  # pragma: no cover - compiled
             _rollback(lay, ws, ist, fopt)
         elif pointer >= n_targets:
             ist[_I_ACTIVE] = 0
-        elif ws[st] < fopt[_LAM_MIN]:
-            ist[_I_STATUS] = _ENDED
-            ist[_I_ACTIVE] = 0
-        elif ist[_I_STEPS] >= iopt[_MAX_STEPS_OPT]:
-            ist[_I_STATUS] = _MAX_STEPS
-            ist[_I_ACTIVE] = 0
-    if ist[_I_ACTIVE] != 0:
-        ist[_I_STATUS] = _MAX_STEPS
-        ist[_I_ACTIVE] = 0
+        else:
+            _stop_if_ended(lay, ws, ist, fopt, iopt)
+    _stop_at_step_limit(ist)
     if pointer < n_targets:
         # The branch ended first: its last point for the remaining targets.
         _evaluate(tab, strat, lay, ws, x, ws[st], False)
@@ -1076,15 +1092,9 @@ def _trace_until_one(  # pragma: no cover - compiled
         if _max_regret(tab, strat, lay, ws, x) <= target:
             ist[_I_STATUS] = _AFTER_BIF if ist[_I_BIF] > 0 else _REACHED
             ist[_I_ACTIVE] = 0
-        elif ws[st] < fopt[_LAM_MIN]:
-            ist[_I_STATUS] = _ENDED
-            ist[_I_ACTIVE] = 0
-        elif ist[_I_STEPS] >= iopt[_MAX_STEPS_OPT]:
-            ist[_I_STATUS] = _MAX_STEPS
-            ist[_I_ACTIVE] = 0
-    if ist[_I_ACTIVE] != 0:
-        ist[_I_STATUS] = _MAX_STEPS
-        ist[_I_ACTIVE] = 0
+        else:
+            _stop_if_ended(lay, ws, ist, fopt, iopt)
+    _stop_at_step_limit(ist)
     _evaluate(tab, strat, lay, ws, x, ws[st], False)
     scalars_io[2] = _max_abs(ws, lay[_L_F], m)
     for r in range(m):
