@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
 from realpolitik.cli.scenario import say
+from realpolitik.errors import InputError
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, with one line, an address the server could not listen on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise InputError(f"cannot resolve --host {host}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise InputError(
+                f"cannot listen on {host}:{port}: {error.strerror}; choose another --port"
+            ) from None
 
 
 def serve(
@@ -25,6 +44,7 @@ def serve(
     from realpolitik.web import create_app
 
     app = create_app(scenarios or None)  # loads and checks every scenario first
+    check_address(host, port)
     say(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
