@@ -315,7 +315,6 @@ def test_set_replaces_a_central_value(capsys: pytest.CaptureFixture[str]) -> Non
         (["--set", "partnership_value=high"], "'high' is not a number"),
         (["--set", "partnership_valu=2"], "did you mean 'partnership_value'"),
         (["--set", "partnership_value=30"], "outside its distribution's support [0.5, 3]"),
-        (["--set", "partnership_value=2", "--draws", "10"], "use them without --draws"),
     ],
 )
 def test_set_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:

@@ -664,3 +664,48 @@ payoffs:
 """
     with pytest.warns(UserWarning, match=r"no exact equilibrium found in 1 of 1 draws"):
         forecast(load(text=text), concept="spe")
+
+
+# ---------------------------------------------------------------------------
+# parameters held by hand ("what if") over draws: the same as writing the
+# parameter as fixed in the scenario file
+def test_held_values_over_draws_equal_a_fixed_parameter_in_the_file(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from realpolitik.scenario.load import LIBRARY_PACKAGE
+
+    text = (resources.files(LIBRARY_PACKAGE) / "china-russia-2022.yaml").read_text("utf-8")
+    original = "    dist: pert\n    low: 0.5\n    mode: 1.5\n    high: 3.0\n"
+    start = text.index("  partnership_value:\n")
+    assert text[start:].index(original) == len("  partnership_value:\n")
+    edited = text[:start] + text[start:].replace(original, "    dist: fixed\n    value: 2.5\n", 1)
+    fixed = load(text=edited, name="fixed.yaml")
+    held = forecast(
+        resolve("china-russia-2022"), draws=3000, seed=11, values={"partnership_value": 2.5}
+    )
+    by_file = forecast(fixed, draws=3000, seed=11)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(held.actions, by_file.actions)
+    pd.testing.assert_frame_equal(held.pathways, by_file.pathways)
+    assert held.to_json()["values"] == {"partnership_value": 2.5}
+    # and it is a different experiment from the free one
+    free = forecast(resolve("china-russia-2022"), draws=3000, seed=11)
+    assert not free.actions["probability"].equals(held.actions["probability"])
+
+
+def test_held_values_are_stored_and_resumed_with_the_run(tmp_path: Path) -> None:
+    from realpolitik.analysis.forecast import from_store
+    from realpolitik.store import Store
+
+    path = tmp_path / "runs.duckdb"
+    sc = resolve("china-russia-2022")
+    ran = forecast(sc, draws=2000, seed=5, values={"p_detect_targeted": 0.5}, store=path)
+    again = from_store(path, int(ran.extra["run_id"]))
+    assert again.to_json() == ran.to_json()
+    with Store.open(path, create=False, read_only=True) as store:
+        table = f"draws_{ran.extra['run_id']}"
+        column = store.connection.execute(
+            f"select min(p_detect_targeted), max(p_detect_targeted) from {table}"
+        ).fetchone()
+    assert column == (0.5, 0.5)

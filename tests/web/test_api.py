@@ -96,3 +96,16 @@ def test_openapi_and_page(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "dashboard.js" in page.text
     assert client.get("/static/dashboard.js").status_code == 200
+
+
+def test_forecast_over_draws_holding_the_values(client: TestClient) -> None:
+    scenario = resolve(FLAGSHIP)
+    body = {"values": {"p_detect_targeted": 0.5}, "draws": 500, "seed": 4}
+    answer = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json=body).json()
+    settings = {"values": body["values"], "draws": 500, "seed": 4}
+    assert answer["forecast"] == forecast(scenario, **settings).to_json()
+    assert answer["explanation"] == explain(scenario, **settings).to_json()
+    detail = answer["forecast"]["action_detail"]
+    assert any(r["p95"] > r["p05"] for r in detail)  # the other parameters vary
+    too_many = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"draws": 10**6})
+    assert too_many.status_code == 422

@@ -119,3 +119,35 @@ def test_a_bad_lambda_is_shown_not_thrown(browser: Any, live_server: str) -> Non
     page.wait_for_selector("#status.error")
     assert "--lambda must be a number >= 0" in page.locator("#status").inner_text()
     page.close()
+
+
+def test_uncertainty_mode_shows_the_intervals_of_the_api(browser: Any, live_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server}/?scenario={FLAGSHIP}")
+    page.wait_for_selector("body[data-solved]")
+    page.fill("#draws", "1000")
+    solved = page.get_attribute("body", "data-solved")
+    page.check("#uncertain")
+    page.wait_for_function(f"document.body.dataset.solved !== '{solved}'")
+    page.wait_for_selector(".bar .interval")
+    answer = httpx.post(
+        f"{live_server}/api/scenarios/{FLAGSHIP}/forecast", json={"draws": 1000, "seed": 1}
+    ).json()
+    row = next(
+        r
+        for r in answer["forecast"]["action_detail"]
+        if r["actor"] == "china" and r["action"] == "neutral"
+    )
+    shown = page.locator('.bar[data-actor="china"][data-action="neutral"] .interval').inner_text()
+    assert shown == f"{100 * row['p05']:.1f}%–{100 * row['p95']:.1f}%"
+    assert _china_neutral_mean(page) == pytest.approx(row["probability"], abs=0.0006)
+    assert "Over 1000 parameter draws" in page.locator("#whatif").inner_text()
+    if os.environ.get("REALPOLITIK_SCREENSHOT"):
+        page.screenshot(path=os.environ["REALPOLITIK_SCREENSHOT"], full_page=True)
+    page.close()
+
+
+def _china_neutral_mean(page: Any) -> float:
+    # the value cell holds the mean and, below it, the interval
+    cell = page.locator('.bar[data-actor="china"][data-action="neutral"] .pct')
+    return float(cell.evaluate("c => c.firstChild.textContent").rstrip("%")) / 100

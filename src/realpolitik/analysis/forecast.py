@@ -31,7 +31,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from realpolitik.scenario.model import Scenario
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.tree_solution import TreeSolution
 from realpolitik.store.duckdb_store import RunInterrupted, RunRecord, Store
+from realpolitik.uncertainty.distributions import Fixed
 from realpolitik.uncertainty.ensemble import DEFAULT_CHUNK as DEFAULT_ENSEMBLE_CHUNK
 from realpolitik.uncertainty.ensemble import Executor, make_executor, run_chunks
 from realpolitik.uncertainty.sampling import Sampler, correlation_matrix
@@ -72,8 +73,9 @@ class Settings:
     draws: int
     seed: int | None
     method: str = "mc"
-    #: parameter values that replace the central values (``draws == 0`` only):
-    #: the "what if" of the dashboard's sliders and ``forecast --set``
+    #: parameters set by hand (the "what if" of ``forecast --set`` and the
+    #: dashboard's sliders): at the central values they replace the central
+    #: values; over draws they are held at these values while the others vary
     values: tuple[tuple[str, float], ...] = ()
 
     @classmethod
@@ -101,11 +103,6 @@ class Settings:
         if draws and seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
         chosen = check_values(scenario, values or {})
-        if chosen and draws:
-            raise InputError(
-                "parameter values set by hand replace the central values; "
-                "use them without --draws (or change the distributions in the scenario file)"
-            )
         return cls(concept, lam, draws, seed if draws else None, method, chosen)
 
     def central_row(self, scenario: Scenario) -> FloatArray:
@@ -146,13 +143,23 @@ def check_values(scenario: Scenario, values: Mapping[str, float]) -> tuple[tuple
 def sampler_for(scenario: Scenario, settings: Settings) -> Sampler:
     """The parameter sampler of a forecast over draws."""
     names = scenario.parameter_ids
+    chosen = dict(settings.values)
     correlation = None
-    if scenario.correlations:
-        pairs = {(c.a, c.b): c.rho for c in scenario.correlations}
+    # a parameter set by hand is a point mass: it takes no dimension of the
+    # sampler and leaves its correlations (the others keep theirs)
+    pairs = {
+        (c.a, c.b): c.rho
+        for c in scenario.correlations
+        if c.a not in chosen and c.b not in chosen
+    }
+    if pairs:
         correlation = correlation_matrix(names, pairs)
     return Sampler(
         names,
-        tuple(scenario.parameters[n].distribution for n in names),
+        tuple(
+            Fixed(chosen[n]) if n in chosen else scenario.parameters[n].distribution
+            for n in names
+        ),
         n=settings.draws,
         method=settings.method,
         seed=settings.seed if settings.seed is not None else 0,
@@ -769,6 +776,7 @@ def _run_settings(
         "draws": settings.draws,
         "seed": settings.seed,
         "method": settings.method,
+        "values": dict(settings.values),
         "block": BLOCK,
         "chunk": chunk,
         "executor": executor,
@@ -932,9 +940,10 @@ def forecast(
     workers : processes for ``"processes"``.
     cluster : a Dask scheduler address (``tcp://host:8786``).
     on_run : called with the run id and the store once the run is recorded.
-    values : parameter values to use instead of the central values
-        (``draws=0`` only), e.g. ``{"p_detect": 0.6}``: a "what if" at one
-        point; each must lie in its distribution's support.
+    values : parameters set by hand, e.g. ``{"p_detect_targeted": 0.5}``,
+        each inside its distribution's support: a "what if". At the central
+        values they replace the central values; over draws they are held
+        fixed while the other parameters vary (a conditional forecast).
 
     Raises
     ------
@@ -1014,6 +1023,7 @@ def _settings_of(record: RunRecord) -> Settings:
         int(s["draws"]),
         None if s["seed"] is None else int(s["seed"]),
         str(s["method"]),
+        tuple((str(k), float(v)) for k, v in s.get("values", {}).items()),
     )
 
 
@@ -1156,9 +1166,7 @@ def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False)
         if opened is not store:
             opened.close()
     if accumulator.n != settings.draws:
-        settings = Settings(
-            settings.concept, settings.lam, accumulator.n, settings.seed, settings.method
-        )
+        settings = replace(settings, draws=accumulator.n)
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
     return result

@@ -212,8 +212,8 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
-        help="NAME=VALUE: use this value for a parameter instead of its central value "
-        "(repeatable; without --draws).",
+        help="NAME=VALUE: hold a parameter at this value (repeatable): instead of its "
+        "central value, and with --draws while the others vary.",
     ),
 ]
 
@@ -312,7 +312,8 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
     if s.values:
-        how += " except " + ", ".join(f"{name} = {value:g}" for name, value in s.values)
+        held = ", ".join(f"{name} = {value:g}" for name, value in s.values)
+        how += f" except {held}" if not s.draws else f", holding {held}"
     out.print(f"[bold]{sc.title}[/bold]  (as of {sc.as_of}; {how})")
     table = Table(title="Who does what", title_justify="left")
     table.add_column("actor")

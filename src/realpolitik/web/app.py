@@ -40,6 +40,8 @@ from realpolitik.scenario.model import Parameter, Scenario
 SLIDER_STEPS = 200
 #: Quantiles that bound a slider where the support is unbounded.
 TAIL = 0.001
+#: Most draws one request may ask for (a request must answer in about a second).
+MAX_DRAWS = 20_000
 
 
 class ForecastRequest(BaseModel):
@@ -57,6 +59,18 @@ class ForecastRequest(BaseModel):
         default=None,
         alias="lambda",
         description="logit precision for qre (default: the scenario's)",
+    )
+    draws: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_DRAWS,
+        description="0: at the central values; else parameter draws, the parameters in "
+        "`values` held fixed while the others vary (intervals across draws)",
+    )
+    seed: int = Field(
+        default=1,
+        ge=0,
+        description="sampling seed; keep it fixed to compare what-ifs on the same draws",
     )
 
 
@@ -145,11 +159,16 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
     )
     def scenario_forecast(scenario_id: str, request: ForecastRequest) -> dict[str, Any]:
         scenario = get(scenario_id)
+        settings: dict[str, Any] = {
+            "concept": request.concept,
+            "lam": request.lam,
+            "values": request.values,
+            "draws": request.draws,
+            "seed": request.seed if request.draws else None,
+        }
         try:
-            result = forecast(
-                scenario, concept=request.concept, lam=request.lam, values=request.values
-            )
-            why = explain(scenario, concept=request.concept, lam=request.lam, values=request.values)
+            result = forecast(scenario, **settings)
+            why = explain(scenario, **settings)
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
         return {"forecast": result.to_json(), "explanation": why.to_json()}

@@ -89,10 +89,19 @@ function drawActions(forecast) {
     for (const r of rows) {
       const fill = el("div", { class: "fill" });
       fill.style.width = pct(r.probability);
+      const track = el("div", { class: "track" }, fill);
+      const value = el("span", { class: "pct", text: pct(r.probability) });
+      if (forecast.draws > 0) {
+        // the 90% interval of the probability across draws, and how often
+        // this action is the actor's most likely one
+        const band = el("div", { class: "band", title: `90% of draws: ${pct(r.p05)} to ${pct(r.p95)}` });
+        band.style.left = pct(r.p05);
+        band.style.width = pct(Math.max(r.p95 - r.p05, 0.002));
+        track.append(band);
+        value.append(el("small", { class: "interval", text: `${pct(r.p05)}–${pct(r.p95)}` }));
+      }
       group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
-        el("span", { text: r.label || r.action, title: r.action }),
-        el("div", { class: "track" }, fill),
-        el("span", { class: "pct", text: pct(r.probability) })));
+        el("span", { text: r.label || r.action, title: r.action }), track, value));
     }
     box.append(group);
   }
@@ -140,6 +149,10 @@ async function solve() {
   const concept = $("concept").value;
   const body = { values: state.values, concept };
   if (concept === "qre" && $("lambda").value !== "") body.lambda = Number($("lambda").value);
+  if ($("uncertain").checked) {
+    body.draws = Number($("draws").value);
+    body.seed = 1; // the same draws for every what-if: differences come from the sliders
+  }
   setStatus("solving…");
   const t0 = performance.now();
   try {
@@ -150,7 +163,8 @@ async function solve() {
     drawMetrics(data.forecast);
     drawExplanation(data.explanation);
     const changed = Object.entries(state.values).map(([k, v]) => `${k} = ${num(v)}`);
-    $("whatif").textContent = changed.length ? "What if: " + changed.join(", ") : "";
+    const over = data.forecast.draws > 0 ? `over ${data.forecast.draws} draws of the other parameters` : "at the central values";
+    $("whatif").textContent = changed.length ? `What if: ${changed.join(", ")} (${over})` : (data.forecast.draws > 0 ? `Over ${data.forecast.draws} parameter draws; bars show the mean, the dark band 90% of draws` : "");
     setStatus(`solved in ${Math.round(performance.now() - t0)} ms`);
     document.body.dataset.solved = String(id);
   } catch (error) {
@@ -182,6 +196,8 @@ async function main() {
       schedule();
     });
     $("lambda").addEventListener("input", schedule);
+    $("uncertain").addEventListener("change", schedule);
+    $("draws").addEventListener("change", schedule);
     $("reset").addEventListener("click", () => loadScenario(select.value));
     await loadScenario(select.value);
   } catch (error) {
