@@ -148,17 +148,14 @@ def sampler_for(scenario: Scenario, settings: Settings) -> Sampler:
     # a parameter set by hand is a point mass: it takes no dimension of the
     # sampler and leaves its correlations (the others keep theirs)
     pairs = {
-        (c.a, c.b): c.rho
-        for c in scenario.correlations
-        if c.a not in chosen and c.b not in chosen
+        (c.a, c.b): c.rho for c in scenario.correlations if c.a not in chosen and c.b not in chosen
     }
     if pairs:
         correlation = correlation_matrix(names, pairs)
     return Sampler(
         names,
         tuple(
-            Fixed(chosen[n]) if n in chosen else scenario.parameters[n].distribution
-            for n in names
+            Fixed(chosen[n]) if n in chosen else scenario.parameters[n].distribution for n in names
         ),
         n=settings.draws,
         method=settings.method,
