@@ -516,8 +516,43 @@ def export_gambit(
     )
 
 
+def report(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Argument(help="The HTML file to write.")],
+    concept: ConceptOpt = None,
+    lam: LambdaOpt = None,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    set_values: SetOpt = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Add a tornado of what moves this target, e.g. china:covert_assist.",
+        ),
+    ] = None,
+) -> None:
+    """Write the forecast, pathways, reasons, parameters and sources as one HTML file."""
+    from realpolitik.report.html_report import build_report, write_report
+    from realpolitik.scenario.load import resolve
+
+    sc = resolve(scenario)
+    html = build_report(
+        sc,
+        concept=concept.value if concept else None,
+        lam=lam,
+        draws=draws,
+        seed=seed,
+        values=parse_set(set_values),
+        target=target,
+    )
+    written = write_report(html, output)
+    say(f"wrote {written} ({len(html) / 1024:.0f} KiB)")
+
+
 def register(app: typer.Typer) -> None:
     app.command("scenarios")(scenarios)
+    app.command("report")(report)
     app.command("validate")(validate)
     app.command("forecast")(forecast)
     app.command("explain")(explain)
