@@ -13,11 +13,18 @@ voters, as in KTAB's C++), in the same process, and checks that both give the
 same positions and win probabilities. Optionally also times KTAB's own C++
 ``smpc`` binary (built outside the repository) on the same file.
 
+A second table times ensembles of problems (one per parameter draw):
+``run_smp_batch`` on all draws at once against ``run_smp`` draw by draw in a
+Python loop (what ``scenario_issues`` did before), on 2000 random 10-actor,
+1-dimension problems and on 2000 draws of the flagship scenario's issue
+(4 actors), and checks that the forecasts are bit for bit the same.
+
 Usage::
 
     python benchmarks/bench_smp.py [--ktab-smpc /tmp/ktab/smpc [--ktab-a160]] [--skip-pairwise-a160]
+    python benchmarks/bench_smp.py --batch-only   # the ensemble table only, nothing written
 
-Prints a markdown table and writes ``benchmarks/results/smp.json``.
+Prints markdown tables and writes ``benchmarks/results/smp.json``.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from realpolitik.bargaining.ktab_io import read_ktab_csv
-from realpolitik.bargaining.smp import run_smp
+from realpolitik.bargaining.smp import run_smp, run_smp_batch
 from realpolitik.bargaining.types import BargainingProblem
 
 HERE = Path(__file__).resolve().parent
@@ -323,6 +330,80 @@ def bench_case(
     return row
 
 
+def _loop(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, scale: tuple[float, float]) -> Any:
+    """run_smp draw by draw, as scenario_issues ran the SMP before batching."""
+    names = tuple(f"a{k}" for k in range(cap.shape[1]))
+    return np.array(
+        [
+            run_smp(
+                BargainingProblem(
+                    actors=names,
+                    capability=cap[d],
+                    position=pos[d],
+                    salience=sal[d],
+                    scale=scale,
+                )
+            ).forecast
+            for d in range(cap.shape[0])
+        ]
+    )
+
+
+def bench_batch(case: str, draws: int, repeats: int) -> dict[str, Any]:
+    """Time ``draws`` problems batched and in a per-draw loop; check equality."""
+    if case == "flagship":
+        import realpolitik as rp
+        from realpolitik.analysis.forecast import Settings, sampler_for
+        from realpolitik.bargaining.scenario_issues import find_issue, issue_draws
+
+        scenario = rp.load("china-russia-2022")
+        settings = Settings.resolve(scenario, draws=draws, seed=1)
+        values = sampler_for(scenario, settings).draws(0, draws)
+        params = {n: values[:, k : k + 1] for k, n in enumerate(scenario.parameter_ids)}
+        issue = find_issue(scenario, None)
+        stances = issue_draws(scenario, issue, params)
+        cap = stances.capability
+        pos, sal = stances.position[:, :, None], stances.salience[:, :, None]
+        scale = issue.scale
+    else:  # random 10 x 1 problems
+        rng = np.random.default_rng(2024)
+        cap = rng.uniform(0.5, 5.0, size=(draws, 10))
+        pos = rng.uniform(0.0, 100.0, size=(draws, 10, 1))
+        sal = rng.uniform(0.05, 1.0, size=(draws, 10, 1))
+        scale = (0.0, 100.0)
+    run_smp_batch(cap[:10], pos[:10], sal[:10], scale=scale)  # warm-up
+    batch_s, batch = _best(lambda: run_smp_batch(cap, pos, sal, scale=scale), repeats)
+    t0 = time.perf_counter()
+    loop = _loop(cap, pos, sal, scale)
+    loop_s = time.perf_counter() - t0
+    return {
+        "case": case,
+        "draws": draws,
+        "actors": int(cap.shape[1]),
+        "dimensions": int(pos.shape[2]),
+        "mean_states": float(batch.states.mean()),
+        "batch_s": batch_s,
+        "batch_repeats": repeats,
+        "loop_s": loop_s,
+        "ratio_loop": loop_s / batch_s,
+        "bit_for_bit": bool(np.array_equal(batch.forecast, loop)),
+    }
+
+
+def _print_batch(rows: list[dict[str, Any]]) -> None:
+    print(
+        "\n| ensemble | draws | N x D | mean states | batched (s) | per-draw loop (s) "
+        "| ratio | same |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['case']} | {r['draws']} | {r['actors']} x {r['dimensions']} | "
+            f"{r['mean_states']:.1f} | {r['batch_s']:.3f} | {r['loop_s']:.2f} | "
+            f"{r['ratio_loop']:.0f}x | {r['bit_for_bit']} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ktab-smpc", type=Path, default=None, help="KTAB's smpc binary")
@@ -336,7 +417,16 @@ def main() -> None:
         action="store_true",
         help="also time KTAB's C++ on dummyData-a160 (O(N^4): most of an hour)",
     )
+    parser.add_argument(
+        "--batch-only",
+        action="store_true",
+        help="only the ensemble table (batched vs per-draw loop); writes nothing",
+    )
     args = parser.parse_args()
+    batch_rows = [bench_batch("random", 2000, 3), bench_batch("flagship", 2000, 3)]
+    if args.batch_only:
+        _print_batch(batch_rows)
+        return
     ktab = args.ktab_smpc
     if ktab is not None and not ktab.exists():
         sys.exit(f"{ktab}: not found")
@@ -373,6 +463,7 @@ def main() -> None:
         f"\nKTAB's official log reports {reported:.2f} s for SOE-Pol-Comp "
         f"(ratio to ours: {reported / rows[0]['ours_s']:.0f}x)."
     )
+    _print_batch(batch_rows)
 
     out = {
         "benchmark": "smp",
@@ -385,6 +476,7 @@ def main() -> None:
         },
         "ktab_official_log_seconds_soe_pol_comp": reported,
         "cases": rows,
+        "batches": batch_rows,
     }
     results = HERE / "results"
     results.mkdir(exist_ok=True)

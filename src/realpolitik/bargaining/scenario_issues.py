@@ -6,10 +6,11 @@ parameters (see ``docs/scenario-format.md``). Evaluated on the scenario's
 parameter draws, they give one bargaining problem per draw, so uncertain
 stances run through exactly the same draws as the crisis model.
 
-The expected-utility model runs all draws at once (its rounds are vectorised
-over a leading batch axis). KTAB's spatial model is not vectorised over
-problems, so it runs draw by draw; that loop is the cost of reproducing
-KTAB exactly, and the command line caps its draws.
+Both models run all draws at once: the expected-utility model's rounds and
+KTAB's spatial model (:func:`~realpolitik.bargaining.smp.run_smp_batch`, the
+same forecasts as running each draw alone) are vectorised over a leading
+batch axis, the latter in chunks of draws so that memory stays bounded
+whatever the number of draws.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ from realpolitik.errors import InputError
 from realpolitik.scenario.model import Issue, Scenario
 
 FloatArray = NDArray[np.float64]
-
-#: Most draws the spatial model (run draw by draw) is asked for.
-MAX_SMP_DRAWS = 2000
 
 
 def find_issue(scenario: Scenario, issue_id: str | None) -> Issue:
@@ -194,14 +192,10 @@ def run_issue_draws(
     method: str = "mc",
 ) -> IssueEnsemble:
     """Forecast an issue over ``draws`` parameter draws (the scenario's sampler,
-    correlations included). The EUM runs every draw at once; the SMP runs
-    draw by draw (at most :data:`MAX_SMP_DRAWS`)."""
+    correlations included). Both models run every draw at once; the SMP in
+    chunks of draws (memory bounded, no cap on ``draws``), each draw's
+    forecast equal to ``run_smp`` on that draw alone."""
     issue = find_issue(scenario, issue_id)
-    if model == "smp" and draws > MAX_SMP_DRAWS:
-        raise InputError(
-            f"the spatial model runs draw by draw; use at most {MAX_SMP_DRAWS} draws "
-            f"(got {draws}) or the expected-utility model (--model eum)"
-        )
     from realpolitik.analysis.forecast import Settings, sampler_for
 
     names = scenario.parameter_ids
@@ -220,18 +214,16 @@ def run_issue_draws(
         )
         forecast = np.asarray(trace.median[:, -1], dtype=np.float64)
     else:
-        from realpolitik.bargaining.smp import run_smp
+        from realpolitik.bargaining.smp import run_smp_batch
 
-        forecast = np.array(
-            [
-                float(
-                    run_smp(
-                        stances.problem(d), max_turns=100 if rounds is None else rounds
-                    ).forecast[0]
-                )
-                for d in range(draws)
-            ]
+        batch = run_smp_batch(
+            stances.capability,
+            stances.position[:, :, None],
+            stances.salience[:, :, None],
+            scale=issue.scale,
+            max_turns=100 if rounds is None else rounds,
         )
+        forecast = np.asarray(batch.forecast[:, 0], dtype=np.float64)
     return IssueEnsemble(
         scenario,
         issue,
