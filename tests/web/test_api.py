@@ -109,3 +109,26 @@ def test_forecast_over_draws_holding_the_values(client: TestClient) -> None:
     assert any(r["p95"] > r["p05"] for r in detail)  # the other parameters vary
     too_many = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"draws": 10**6})
     assert too_many.status_code == 422
+
+
+def test_bargaining_equals_the_python_api(client: TestClient) -> None:
+    from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
+
+    scenario = resolve(FLAGSHIP)
+    detail = client.get(f"/api/scenarios/{FLAGSHIP}").json()
+    issue = detail["issues"][0]
+    assert issue["id"] == scenario.issues[0].id and issue["scale"] == [0.0, 100.0]
+    values = {"stance_china": 60.0}
+    for model in ("smp", "eum"):
+        body = {"model": model, "values": values}
+        answer = client.post(f"/api/scenarios/{FLAGSHIP}/bargain", json=body).json()
+        assert answer["run"] == run_issue(scenario, model=model, values=values).to_json()
+    # the held stance moves the spatial model's forecast
+    moved = client.post(f"/api/scenarios/{FLAGSHIP}/bargain", json={"values": values}).json()
+    assert moved["run"]["forecast"] != run_issue(scenario, model="smp").to_json()["forecast"]
+    body = {"model": "smp", "values": values, "draws": 300, "seed": 3}
+    answer = client.post(f"/api/scenarios/{FLAGSHIP}/bargain", json=body).json()
+    expected = run_issue_draws(scenario, draws=300, seed=3, model="smp", values=values)
+    assert answer["draws"] == expected.summary()
+    bad = client.post(f"/api/scenarios/{FLAGSHIP}/bargain", json={"issue": "taiwan"})
+    assert bad.status_code == 422 and "ukraine_alignment" in bad.json()["detail"]

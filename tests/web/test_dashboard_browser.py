@@ -151,3 +151,28 @@ def _china_neutral_mean(page: Any) -> float:
     # the value cell holds the mean and, below it, the interval
     cell = page.locator('.bar[data-actor="china"][data-action="neutral"] .pct')
     return float(cell.evaluate("c => c.firstChild.textContent").rstrip("%")) / 100
+
+
+def test_the_bargaining_panel_draws_the_models_run(browser: Any, live_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server}/?scenario={FLAGSHIP}")
+    page.wait_for_selector("body[data-solved]")
+    assert page.locator("#bargaining").is_visible()
+    run = httpx.post(
+        f"{live_server}/api/scenarios/{FLAGSHIP}/bargain", json={"model": "smp"}
+    ).json()["run"]
+    actors = list(run["turns"][0]["positions"])
+    assert page.locator("#bargain-chart polyline").count() == len(actors)
+    summary = page.locator("#bargain-summary").inner_text()
+    assert summary.startswith(
+        f"forecast {run['forecast'][0]:.4g} after {len(run['turns']) - 1} turns"
+    )
+    solved = page.get_attribute("body", "data-solved")
+    page.select_option("#bargain-model", "eum")
+    page.wait_for_function(f"document.body.dataset.solved !== '{solved}'")
+    eum = httpx.post(
+        f"{live_server}/api/scenarios/{FLAGSHIP}/bargain", json={"model": "eum"}
+    ).json()["run"]
+    assert page.locator("#bargain-summary").get_attribute("data-model") == "eum"
+    assert f"forecast {eum['forecast'][0]:.4g}" in page.locator("#bargain-summary").inner_text()
+    page.close()

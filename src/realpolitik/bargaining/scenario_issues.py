@@ -118,8 +118,15 @@ def issue_draws(
     )
 
 
-def central_parameters(scenario: Scenario) -> dict[str, FloatArray]:
-    return {pid: np.array([[p.central]]) for pid, p in scenario.parameters.items()}
+def central_parameters(
+    scenario: Scenario, values: Mapping[str, float] | None = None
+) -> dict[str, FloatArray]:
+    """``name -> (1, 1)`` the central values, with ``values`` (checked as in
+    :func:`realpolitik.forecast`) in their place."""
+    from realpolitik.analysis.forecast import check_values
+
+    chosen = dict(check_values(scenario, values or {}))
+    return {pid: np.array([[chosen.get(pid, p.central)]]) for pid, p in scenario.parameters.items()}
 
 
 def run_issue(
@@ -129,10 +136,13 @@ def run_issue(
     model: str = "eum",
     variant: str | None = None,
     rounds: int | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> BargainingRun:
-    """Run a model on an issue at the parameters' central values."""
+    """Run a model on an issue at the parameters' central values (with
+    ``values`` held by hand instead, as in :func:`realpolitik.forecast`)."""
     issue = find_issue(scenario, issue_id)
-    problem = issue_draws(scenario, issue, central_parameters(scenario)).problem(0, scenario.id)
+    params = central_parameters(scenario, values)
+    problem = issue_draws(scenario, issue, params).problem(0, scenario.id)
     if model == "eum":
         return run_eum(
             problem, variant=variant or DEFAULT_VARIANT, rounds=10 if rounds is None else rounds
@@ -190,6 +200,7 @@ def run_issue_draws(
     variant: str | None = None,
     rounds: int | None = None,
     method: str = "mc",
+    values: Mapping[str, float] | None = None,
 ) -> IssueEnsemble:
     """Forecast an issue over ``draws`` parameter draws (the scenario's sampler,
     correlations included). Both models run every draw at once; the SMP in
@@ -199,9 +210,9 @@ def run_issue_draws(
     from realpolitik.analysis.forecast import Settings, sampler_for
 
     names = scenario.parameter_ids
-    settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method)
-    values = sampler_for(scenario, settings).draws(0, draws)
-    params = {n: values[:, k : k + 1] for k, n in enumerate(names)}
+    settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method, values=values)
+    sample = sampler_for(scenario, settings).draws(0, draws)
+    params = {n: sample[:, k : k + 1] for k, n in enumerate(names)}
     stances = issue_draws(scenario, issue, params)
     weight = stances.capability * stances.salience
     if model == "eum":

@@ -9,6 +9,7 @@ and the plots treat them alike. Positions are kept on the input's own scale
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,3 +93,39 @@ class BargainingRun:
     @property
     def n_turns(self) -> int:
         return int(self.positions.shape[0]) - 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``bargain run --format json`` document: per turn every actor's
+        position and who moved and why, the forecast and the baselines."""
+        problem = self.problem
+        by_turn: dict[int, list[dict[str, Any]]] = {}
+        for move in self.moves:
+            by_turn.setdefault(move.turn, []).append(
+                {
+                    "actor": move.actor,
+                    "kind": move.kind,
+                    "with": move.counterpart,
+                    "old": list(move.old),
+                    "new": list(move.new),
+                    "detail": move.detail,
+                }
+            )
+        turns = [
+            {
+                "turn": t,
+                "positions": {
+                    actor: [float(v) for v in self.positions[t, a]]
+                    for a, actor in enumerate(problem.actors)
+                },
+                "moves": by_turn.get(t, []),
+            }
+            for t in range(self.positions.shape[0])
+        ]
+        return {
+            "model": self.model,
+            "turns": turns,
+            "forecast": [float(v) for v in self.forecast],
+            "baselines": {
+                name: [float(v) for v in value] for name, value in self.baselines.items()
+            },
+        }

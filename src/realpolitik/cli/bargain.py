@@ -52,36 +52,7 @@ def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 def run_to_json(run: BargainingRun) -> dict[str, Any]:
     """The ``bargain run`` JSON document for a run (see the module docstring)."""
-    problem = run.problem
-    by_turn: dict[int, list[dict[str, Any]]] = {}
-    for move in run.moves:
-        by_turn.setdefault(move.turn, []).append(
-            {
-                "actor": move.actor,
-                "kind": move.kind,
-                "with": move.counterpart,
-                "old": list(move.old),
-                "new": list(move.new),
-                "detail": move.detail,
-            }
-        )
-    turns = [
-        {
-            "turn": t,
-            "positions": {
-                actor: [float(v) for v in run.positions[t, a]]
-                for a, actor in enumerate(problem.actors)
-            },
-            "moves": by_turn.get(t, []),
-        }
-        for t in range(run.positions.shape[0])
-    ]
-    return {
-        "model": run.model,
-        "turns": turns,
-        "forecast": [float(v) for v in run.forecast],
-        "baselines": {name: [float(v) for v in value] for name, value in run.baselines.items()},
-    }
+    return run.to_json()
 
 
 def _fmt(value: float) -> str:

@@ -74,6 +74,19 @@ class ForecastRequest(BaseModel):
     )
 
 
+class BargainRequest(BaseModel):
+    """A bargaining forecast of one of the scenario's issues, at the same
+    "what if" values as the crisis forecast."""
+
+    issue: str | None = Field(default=None, description="issue id (default: the only one)")
+    model: Literal["eum", "smp"] = Field(
+        default="smp", description="eum: expected-utility model; smp: KTAB's spatial model"
+    )
+    values: dict[str, float] = Field(default_factory=dict)
+    draws: int = Field(default=0, ge=0, le=MAX_DRAWS)
+    seed: int = Field(default=1, ge=0)
+
+
 def _slider(parameter: Parameter) -> dict[str, float]:
     dist = parameter.distribution
     low, high = dist.support()
@@ -120,6 +133,15 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
             {"id": m.id, "unit": m.unit, "description": m.description} for m in scenario.metrics
         ],
         "solve": {"concept": scenario.solve.concept, "lambda": scenario.solve.lam},
+        "issues": [
+            {
+                "id": i.id,
+                "description": i.description,
+                "scale": list(i.scale),
+                "actors": [a.actor for a in i.actors],
+            }
+            for i in scenario.issues
+        ],
     }
 
 
@@ -172,6 +194,30 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
         return {"forecast": result.to_json(), "explanation": why.to_json()}
+
+    @app.post(
+        "/api/scenarios/{scenario_id}/bargain",
+        summary="Bargaining forecast of an issue at the given parameter values",
+    )
+    def scenario_bargain(scenario_id: str, request: BargainRequest) -> dict[str, Any]:
+        from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
+
+        scenario = get(scenario_id)
+        try:
+            if request.draws:
+                summary: dict[str, Any] = run_issue_draws(
+                    scenario,
+                    request.issue,
+                    draws=request.draws,
+                    seed=request.seed,
+                    model=request.model,
+                    values=request.values,
+                ).summary()
+                return {"draws": summary}
+            run = run_issue(scenario, request.issue, model=request.model, values=request.values)
+        except RealpolitikError as error:
+            raise HTTPException(422, error.one_line()) from None
+        return {"run": run.to_json()}
 
     static = resources.files("realpolitik.web") / "static"
 

@@ -139,6 +139,71 @@ function drawExplanation(explanation) {
   for (const d of explanation.decisions) list.append(el("li", { text: d.text }));
 }
 
+const COLOURS = ["#3b6ea8", "#c0392b", "#2e8b57", "#b8860b", "#6a5acd", "#8b4513", "#008b8b", "#708090"];
+
+function svg(tag, attrs = {}, text = "") {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function drawTrajectories(run, issue) {
+  // positions per turn, one line per actor; the forecast dashed
+  const chart = $("bargain-chart");
+  chart.replaceChildren();
+  const W = 640, H = 260, L = 40, R = 110, T = 10, B = 30;
+  chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const [lo, hi] = issue.scale;
+  const turns = run.turns.length - 1;
+  const x = (t) => L + (W - L - R) * (turns ? t / turns : 0);
+  const y = (v) => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
+  chart.append(svg("line", { x1: L, y1: y(lo), x2: W - R, y2: y(lo), stroke: "#aab3bd" }));
+  chart.append(svg("line", { x1: L, y1: y(lo), x2: L, y2: y(hi), stroke: "#aab3bd" }));
+  for (const v of [lo, (lo + hi) / 2, hi]) chart.append(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", fill: "#45505c" }, num(v)));
+  chart.append(svg("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle", fill: "#45505c" }, `turn (0 to ${turns})`));
+  const actors = Object.keys(run.turns[0].positions);
+  actors.forEach((a, k) => {
+    const points = run.turns.map((turn, t) => `${x(t)},${y(turn.positions[a][0])}`).join(" ");
+    const colour = COLOURS[k % COLOURS.length];
+    chart.append(svg("polyline", { points, fill: "none", stroke: colour, "stroke-width": 2, "data-actor": a }));
+  });
+  // labels at the final positions, pushed apart where actors end together
+  const f = run.forecast[0];
+  const labels = actors.map((a, k) => ({ text: a, colour: COLOURS[k % COLOURS.length], y: y(run.turns[turns].positions[a][0]) + 4 }));
+  labels.push({ text: "forecast", colour: "#1d2733", y: y(f) + 4 });
+  labels.sort((p, q) => p.y - q.y);
+  for (let k = 1; k < labels.length; k++) labels[k].y = Math.max(labels[k].y, labels[k - 1].y + 12);
+  for (const l of labels) chart.append(svg("text", { x: W - R + 6, y: l.y, fill: l.colour }, l.text));
+  chart.append(svg("line", { x1: L, y1: y(f), x2: W - R, y2: y(f), stroke: "#1d2733", "stroke-dasharray": "5 4" }));
+}
+
+async function bargain(id, values, draws) {
+  const issue = state.scenario.issues[0];
+  if (!issue) return;
+  const model = $("bargain-model").value;
+  const body = { issue: issue.id, model, values };
+  if (draws) { body.draws = draws; body.seed = 1; }
+  const data = await api(`/api/scenarios/${state.scenario.id}/bargain`, body);
+  if (id !== state.request) return;
+  const summary = $("bargain-summary");
+  if (data.draws) {
+    const s = data.draws;
+    const line = (name, d) => `${name} ${num(d.mean)} (90% of draws ${num(d.p05)} to ${num(d.p95)})`;
+    summary.textContent = [line("forecast", s.forecast),
+      ...Object.entries(s.baselines).map(([k, d]) => line(k.replace("_", " "), d))].join("; ");
+    $("bargain-chart").replaceChildren();
+    $("bargain-chart").style.display = "none"; // trajectories are per draw: none to show
+  } else {
+    const run = data.run;
+    summary.textContent = `forecast ${num(run.forecast[0])} after ${run.turns.length - 1} turns; ` +
+      `weighted mean ${num(run.baselines.weighted_mean[0])}, weighted median ${num(run.baselines.weighted_median[0])}`;
+    $("bargain-chart").style.display = "";
+    drawTrajectories(run, issue);
+  }
+  summary.dataset.model = model;
+}
+
 function schedule() {
   clearTimeout(state.timer);
   state.timer = setTimeout(solve, 120);
@@ -162,6 +227,7 @@ async function solve() {
     drawPathways(data.forecast);
     drawMetrics(data.forecast);
     drawExplanation(data.explanation);
+    await bargain(id, state.values, body.draws || 0);
     const changed = Object.entries(state.values).map(([k, v]) => `${k} = ${num(v)}`);
     const over = data.forecast.draws > 0 ? `over ${data.forecast.draws} draws of the other parameters` : "at the central values";
     $("whatif").textContent = changed.length ? `What if: ${changed.join(", ")} (${over})` : (data.forecast.draws > 0 ? `Over ${data.forecast.draws} parameter draws; bars show the mean, the dark band 90% of draws` : "");
@@ -180,6 +246,12 @@ async function loadScenario(id) {
   $("lambda").value = state.scenario.solve.lambda ?? "";
   $("lambda-label").hidden = $("concept").value !== "qre";
   drawParameters(state.scenario);
+  const issue = state.scenario.issues[0];
+  $("bargaining").hidden = !issue;
+  if (issue) {
+    $("issue-title").textContent = issue.id;
+    $("issue-description").textContent = `${issue.description} (actors: ${issue.actors.join(", ")})`;
+  }
   await solve();
 }
 
@@ -197,6 +269,7 @@ async function main() {
     });
     $("lambda").addEventListener("input", schedule);
     $("uncertain").addEventListener("change", schedule);
+    $("bargain-model").addEventListener("change", schedule);
     $("draws").addEventListener("change", schedule);
     $("reset").addEventListener("click", () => loadScenario(select.value));
     await loadScenario(select.value);
