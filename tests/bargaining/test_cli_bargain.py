@@ -205,3 +205,26 @@ def test_missing_file_and_wrong_file_for_evaluate(
     assert code == 2 and "needs a DEU III-style" in err and len(err.strip().splitlines()) == 1
     code, _, err = cli(capsys, "run", reference_dir / DEU)
     assert code == 2 and "choose one with --issue" in err
+
+
+def test_set_holds_a_stance_in_a_scenario_issue(
+    capsys: pytest.CaptureFixture[str], reference_dir: Path
+) -> None:
+    from realpolitik.bargaining.scenario_issues import run_issue
+    from realpolitik.scenario.load import resolve
+
+    code, out, _ = cli(
+        capsys, "run", "china-russia-2022", "--model", "smp", "--set", "stance_china=60",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    scenario = resolve("china-russia-2022")
+    held = run_issue(scenario, model="smp", values={"stance_china": 60.0})
+    assert json.loads(out)["forecast"] == [float(v) for v in held.forecast]
+    # the held stance is China's position at turn 0
+    assert json.loads(out)["turns"][0]["positions"]["china"] == [60.0]
+    code, _, err = cli(capsys, "run", "china-russia-2022", "--set", "stance_china=600")
+    assert code == 2 and "outside its distribution's support [55, 90]" in err
+    csv = reference_dir / EC / "ExampleActors_sal100_dmasad.csv"
+    code, _, err = cli(capsys, "run", str(csv), "--set", "stance_china=60")
+    assert code == 2 and "--set applies to scenarios" in err

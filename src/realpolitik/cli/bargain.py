@@ -36,6 +36,7 @@ from rich.table import Table
 from realpolitik.bargaining.data import SalienceScale, detect_format, read_problem
 from realpolitik.bargaining.eum import DEFAULT_VARIANT, VARIANTS, run_eum
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
+from realpolitik.cli.scenario import SetOpt, parse_set
 from realpolitik.errors import InputError
 
 __all__ = ["register", "run_to_json"]
@@ -210,6 +211,7 @@ def run_command(
         Path | None, typer.Option(help="Write a position-trajectory plot (.png or .svg).")
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    set_values: SetOpt = None,
 ) -> None:
     """Run a bargaining model on FILE and print positions per turn, moves and forecast."""
     _check_choice(model, _MODELS, "model")
@@ -221,13 +223,16 @@ def run_command(
         raise InputError(f"--tol must be >= 0, got {tol}", field="tol")
     salience: SalienceScale = "auto" if scale == "auto" else ("1" if scale == "1" else "100")
     scenario = _scenario_or_none(file)
+    values = parse_set(set_values)
     if scenario is not None:
         _run_scenario_issue(
-            scenario, issue, model, variant, rounds, draws, seed, plot, output_format
+            scenario, issue, model, variant, rounds, draws, seed, plot, output_format, values
         )
         return
     if draws:
         raise InputError("--draws applies to scenarios with an issues: section", field="draws")
+    if values:
+        raise InputError("--set applies to scenarios with an issues: section", field="set")
     problem = read_problem(file, issue=issue, salience_scale=salience)
     if model == "eum":
         run = run_eum(
@@ -260,13 +265,21 @@ def _run_scenario_issue(
     seed: int,
     plot: Path | None,
     output_format: str,
+    values: dict[str, float],
 ) -> None:
-    """``bargain run SCENARIO --issue ID [--draws N]``."""
+    """``bargain run SCENARIO --issue ID [--draws N] [--set NAME=VALUE]``."""
     from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
 
     if draws:
         ensemble = run_issue_draws(
-            scenario, issue, draws=draws, seed=seed, model=model, variant=variant, rounds=rounds
+            scenario,
+            issue,
+            draws=draws,
+            seed=seed,
+            model=model,
+            variant=variant,
+            rounds=rounds,
+            values=values,
         )
         summary = ensemble.summary()
         if output_format == "json":
@@ -283,7 +296,7 @@ def _run_scenario_issue(
             table.add_row(name, *(f"{stats[k]:.3g}" for k in ("mean", "p05", "p50", "p95")))
         Console().print(table)
         return
-    run = run_issue(scenario, issue, model=model, variant=variant, rounds=rounds)
+    run = run_issue(scenario, issue, model=model, variant=variant, rounds=rounds, values=values)
     if plot is not None:
         from realpolitik.bargaining.plots import save_trajectory_plot
 
