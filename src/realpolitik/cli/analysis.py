@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,6 +30,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from realpolitik.cli.scenario import (
+    ConceptOpt,
+    Format,
+    FormatOpt,
+    LambdaOpt,
+    PlotOpt,
+    ScenarioArg,
+    err,
+    out,
+)
+from realpolitik.cli.scenario import Method as Sampling
 from realpolitik.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,21 +48,8 @@ if TYPE_CHECKING:
 
     from realpolitik.analysis.targets import DiscoveryResult, SensitivityResult
 
-out = Console(highlight=False, soft_wrap=False, width=120)
 #: Parameters shown in the Sobol' and tornado plots (the largest first).
 PLOT_TOP = 15
-err = Console(stderr=True, highlight=False)
-
-
-class Concept(StrEnum):
-    spe = "spe"
-    qre = "qre"
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class Analysis(StrEnum):
@@ -62,16 +59,6 @@ class Analysis(StrEnum):
     tornado = "tornado"
 
 
-class Sampling(StrEnum):
-    mc = "mc"
-    lhs = "lhs"
-    sobol = "sobol"
-
-
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(help="A built-in scenario name (see `realpolitik scenarios`) or a .yaml path."),
-]
 TargetOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -88,23 +75,8 @@ ParametersOpt = Annotated[
         "their central values. Default: all.",
     ),
 ]
-ConceptOpt = Annotated[
-    Concept | None,
-    typer.Option(
-        "--concept", help="spe (subgame-perfect) or qre (agent logit QRE). Default: the scenario's."
-    ),
-]
-LambdaOpt = Annotated[
-    float | None,
-    typer.Option("--lambda", help="Logit precision for qre. Default: the scenario's."),
-]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Seed of the designs (recorded; drawn if omitted).")
-]
-FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
-PlotOpt = Annotated[
-    Path | None,
-    typer.Option("--plot", help="Write plots (PNG and SVG) into this directory."),
 ]
 TopOpt = Annotated[int, typer.Option("--top", help="Rows per table (0: all).", min=0)]
 
