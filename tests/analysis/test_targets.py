@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from flip_scenario import FLIP
 
 import realpolitik as rp
 from realpolitik.analysis.forecast import forecast
@@ -39,36 +40,6 @@ from realpolitik.analysis.targets import (
 from realpolitik.errors import InputError
 from realpolitik.scenario.compile import compile_scenario
 from realpolitik.scenario.load import load
-
-FLIP = """\
-id: flip
-actors:
-  a: {name: Alpha}
-  b: {name: Beta}
-sources:
-  s: {cite: Hand calculation}
-parameters:
-  x: {dist: uniform, low: 0, high: 1, source: s}
-  z: {dist: uniform, low: 0, high: 1, source: s}
-  c: {dist: fixed, value: 0.3, source: s}
-moves:
-  - id: pick
-    actor: a
-    actions: {left: Left, right: Right}
-  - id: reply
-    actor: b
-    when: "a == left"
-    actions: {accept: Accept, refuse: Refuse}
-payoffs:
-  a:
-    gain: "x * (a == left) + c * (a == right)"
-  b:
-    gain: "0.5 * (b == accept)"
-metrics:
-  score:
-    expr: "2 * (a == left)"
-solve: {concept: spe}
-"""
 
 RACE = """\
 id: race
