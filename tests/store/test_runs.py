@@ -126,6 +126,30 @@ def test_ctrl_c_marks_the_run_interrupted_and_resume_completes_it(
     assert same_forecast(fc.resume(path, 1), resumed)
 
 
+def test_held_values_survive_an_interruption_and_resume(
+    flagship: rp.Scenario, tmp_path: Path
+) -> None:
+    path = tmp_path / "runs.duckdb"
+    held = {"partnership_value": 2.75}
+    done: list[int] = []
+
+    def progress(k: int) -> None:
+        done.append(k)
+        if len(done) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        fc.forecast(
+            flagship, draws=5000, seed=8, chunk=1024, store=path, progress=progress, values=held
+        )
+    resumed = fc.resume(path, 1, chunk=2048)
+    uninterrupted = fc.forecast(flagship, draws=5000, seed=8, values=held)
+    assert same_forecast(resumed, uninterrupted)
+    assert resumed.to_json()["values"] == held
+    # and it is not the free run
+    assert not same_forecast(resumed, fc.forecast(flagship, draws=5000, seed=8))
+
+
 def test_an_interrupt_during_a_write_stops_the_run_cleanly(
     flagship: rp.Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
