@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 
 from realpolitik.bargaining.ktab_io import read_ktab_csv
-from realpolitik.bargaining.smp import run_smp, run_smp_batch
+from realpolitik.bargaining.smp import run_smp
+from realpolitik.bargaining.smp_batch import run_smp_batch
 from realpolitik.bargaining.types import BargainingProblem
 
 HERE = Path(__file__).resolve().parent

@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realpolitik as rp
-from realpolitik.bargaining import smp
 from realpolitik.bargaining.ktab_io import read_ktab_csv
 from realpolitik.bargaining.scenario_issues import find_issue, issue_draws, run_issue_draws
-from realpolitik.bargaining.smp import SMPBatchRun, SMPConfig, run_smp, run_smp_batch
+from realpolitik.bargaining.smp import SMPConfig, _seqsum, run_smp
+from realpolitik.bargaining.smp_batch import SMPBatchRun, _movement, _ordered, run_smp_batch
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.errors import InputError
 
@@ -195,16 +195,16 @@ def test_sums_in_run_smps_order() -> None:
     for n in (3, 8, 9, 20, 40):
         old = rng.random((5, n, 2))
         new = rng.random((5, n, 2))
-        moved = smp._movement(old, new)
+        moved = _movement(old, new)
         for b in range(5):
-            delta = np.sqrt(smp._seqsum(((new[b] - old[b]) ** 2).T))
-            assert moved[b] == float(smp._seqsum(delta))
+            delta = np.sqrt(_seqsum(((new[b] - old[b]) ** 2).T))
+            assert moved[b] == float(_seqsum(delta))
     # a single column still sums in index order
     x = rng.random((12, 1)) * 10.0 ** rng.uniform(-8, 0, (12, 1))
     running = x[0, 0]
     for v in x[1:, 0]:
         running = running + v
-    assert smp._ordered(np.add, x)[0] == running
+    assert _ordered(np.add, x)[0] == running
 
 
 def test_other_model_options_are_refused() -> None:

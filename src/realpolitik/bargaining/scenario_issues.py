@@ -7,7 +7,7 @@ parameter draws, they give one bargaining problem per draw, so uncertain
 stances run through exactly the same draws as the crisis model.
 
 Both models run all draws at once: the expected-utility model's rounds and
-KTAB's spatial model (:func:`~realpolitik.bargaining.smp.run_smp_batch`, the
+KTAB's spatial model (:func:`~realpolitik.bargaining.smp_batch.run_smp_batch`, the
 same forecasts as running each draw alone) are vectorised over a leading
 batch axis, the latter in chunks of draws so that memory stays bounded
 whatever the number of draws.
@@ -225,7 +225,7 @@ def run_issue_draws(
         )
         forecast = np.asarray(trace.median[:, -1], dtype=np.float64)
     else:
-        from realpolitik.bargaining.smp import run_smp_batch
+        from realpolitik.bargaining.smp_batch import run_smp_batch
 
         batch = run_smp_batch(
             stances.capability,
