@@ -365,3 +365,21 @@ def test_ctrl_c_on_the_command_line_exits_130_with_how_to_resume(tmp_path: Path)
     with Store.open(store, read_only=True) as opened:
         record = opened.run(1)
     assert record.status == "interrupted" and record.draws_done % 1024 == 0
+
+
+def test_run_command_holds_set_values_and_resume_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "runs.duckdb"
+    argv = ["run", "china-russia-2022", "--store", str(path), "--draws", "2000", "--seed", "4"]
+    assert cli_main.main([*argv, "--set", "partnership_value=2.75", "--format", "json"]) == 0
+    stored = json.loads(capsys.readouterr().out)
+    assert stored["values"] == {"partnership_value": 2.75}
+    # the same numbers as the Python API with the same held value
+    direct = fc.forecast(
+        rp.load("china-russia-2022"), draws=2000, seed=4, values={"partnership_value": 2.75}
+    )
+    assert stored == json.loads(json.dumps(direct.to_json()))
+    code = cli_main.main(["run", "--resume", "1", "--store", str(path), "--set", "c=1"])
+    assert code == 2
+    assert "a resumed run keeps the values" in capsys.readouterr().err

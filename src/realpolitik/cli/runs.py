@@ -29,9 +29,12 @@ from realpolitik.cli.scenario import (
     Method,
     MethodOpt,
     SeedOpt,
+    SetOpt,
     TopOpt,
     WorkersOpt,
+    ensemble_options,
     out,
+    parse_set,
     progress_bar,
     say,
     show_forecast,
@@ -52,19 +55,6 @@ StoreArg = Annotated[
 ]
 RunIdArg = Annotated[int, typer.Argument(help="The run's id (see `realpolitik runs list`).")]
 ListFormatOpt = Annotated[ListFormat, typer.Option("--format", help="table or json.")]
-
-
-def _ensemble(
-    chunk: int | None, executor: Any, workers: int | None, cluster: str | None
-) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "executor": executor.value if executor else None,
-        "workers": workers,
-        "cluster": cluster,
-    }
-    if chunk is not None:
-        options["chunk"] = chunk
-    return options
 
 
 def run(
@@ -91,14 +81,19 @@ def run(
     executor: ExecutorOpt = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
+    set_values: SetOpt = None,
 ) -> None:
     """Run a scenario over draws into a results store, or --resume a stored run."""
     from realpolitik.analysis import forecast as forecast_mod
     from realpolitik.store import RunInterrupted, Store
 
-    ensemble = _ensemble(chunk, executor, workers, cluster)
+    ensemble = ensemble_options(chunk, executor, workers, cluster)
     if (scenario is None) == (resume is None):
         raise InputError("give a SCENARIO to start a run, or --resume RUN_ID to complete one")
+    if resume is not None and set_values:
+        raise InputError(
+            "--set applies to a new run; a resumed run keeps the values it was started with"
+        )
     try:
         if resume is not None:
             with Store.open(store, create=False) as opened:
@@ -124,6 +119,7 @@ def run(
                     progress=advance,
                     store=store,
                     on_run=lambda run_id, st: say(f"run {run_id} in {st.path}"),
+                    values=parse_set(set_values),
                     **ensemble,
                 )
     except RunInterrupted as stop:

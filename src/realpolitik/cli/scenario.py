@@ -218,6 +218,20 @@ SetOpt = Annotated[
 ]
 
 
+def ensemble_options(
+    chunk: int | None, executor: Any, workers: int | None, cluster: str | None
+) -> dict[str, Any]:
+    """The ensemble keywords of :func:`realpolitik.forecast` from the options."""
+    options: dict[str, Any] = {
+        "executor": executor.value if executor else None,
+        "workers": workers,
+        "cluster": cluster,
+    }
+    if chunk is not None:
+        options["chunk"] = chunk
+    return options
+
+
 def parse_set(items: list[str] | None) -> dict[str, float]:
     """``["a=0.5", "b=2"]`` -> ``{"a": 0.5, "b": 2.0}``; names and ranges are
     checked against the scenario by the forecast."""
@@ -256,13 +270,7 @@ def forecast(
     from realpolitik.store import RunInterrupted
 
     sc = resolve(scenario)
-    ensemble: dict[str, Any] = {
-        "executor": executor.value if executor else None,
-        "workers": workers,
-        "cluster": cluster,
-    }
-    if chunk is not None:
-        ensemble["chunk"] = chunk
+    ensemble = ensemble_options(chunk, executor, workers, cluster)
     if store is not None:
         ensemble["store"] = store
         ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
