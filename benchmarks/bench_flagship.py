@@ -93,20 +93,29 @@ def ours(draws: int, executor: str, seed: int = 2022) -> dict[str, Any]:
 def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
     """Seconds per 10^6 draws of each stage, one thread, chunks of 8192."""
     import realpolitik as rp
-    from realpolitik.analysis import forecast as fc
+    from realpolitik.analysis import forecast_runs as runs
+    from realpolitik.analysis.forecast_summary import (
+        BLOCK,
+        ForecastAccumulator,
+        join_chunks,
+        reduce_chunk,
+        summarize,
+    )
+    from realpolitik.run.outcomes import draw_outcomes
+    from realpolitik.run.settings import Settings
     from realpolitik.solve.dispatch import solve
     from realpolitik.store import Store
 
     scenario = rp.load(SCENARIO)
-    settings = fc.Settings.resolve(scenario, draws=draws, seed=seed)
-    state = fc.ForecastTask.of(scenario, settings).state()
+    settings = Settings.resolve(scenario, draws=draws, seed=seed)
+    state = runs.ForecastTask.of(scenario, settings).state()
     compiled, layout, sampler = state.compiled, state.layout, state.sampler
     spent = dict.fromkeys(
         ["sampling", "payoffs", "solving", "metrics", "outcomes", "summaries", "store"], 0.0
     )
-    accumulator = fc._BlockAccumulator(layout)
+    accumulator = ForecastAccumulator(layout)
     folder = Path(tempfile.mkdtemp())
-    actions, metrics, paths = fc.output_columns(layout)
+    actions, metrics, paths = runs.output_columns(layout)
     with Store.open(folder / "stages.duckdb") as store:
         run_id = store.create_run(
             scenario=scenario.id,
@@ -121,13 +130,13 @@ def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
             actions=actions,
             paths=paths,
             metrics=metrics,
-            block=fc.BLOCK,
+            block=BLOCK,
         )
-        for start in range(0, draws, fc.ENSEMBLE_CHUNK):
-            stop = min(start + fc.ENSEMBLE_CHUNK, draws)
+        for start in range(0, draws, runs.ENSEMBLE_CHUNK):
+            stop = min(start + runs.ENSEMBLE_CHUNK, draws)
             parts = []
-            for lo in range(start, stop, fc.SLICE):
-                hi = min(lo + fc.SLICE, stop)
+            for lo in range(start, stop, runs.SLICE):
+                hi = min(lo + runs.SLICE, stop)
                 t = time.perf_counter()
                 sample = sampler.draws(lo, hi)
                 spent["sampling"] += time.perf_counter() - t
@@ -142,33 +151,28 @@ def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
                 values = compiled.metric_values(params, first_draw=lo)
                 spent["metrics"] += time.perf_counter() - t
                 t = time.perf_counter()
-                probability, path = fc.action_and_path_probability(layout, solution)
-                at = [np.asarray(values[m.id]) for m in scenario.metrics]
-                reduced = fc._reduce(probability, path, at)
-                counts = fc._histogram(path, fc._Accumulator.BINS)
-                probability = np.ascontiguousarray(probability)
+                outcomes = draw_outcomes(layout, solution, values)
+                parts.append(reduce_chunk(lo, sample, outcomes))
                 spent["outcomes"] += time.perf_counter() - t
-                parts.append((sample, probability, *reduced, counts))
             t = time.perf_counter()
-            columns = [np.concatenate([p[k] for p in parts]) for k in range(5)]
-            counts = np.sum([p[5] for p in parts], axis=0)
-            accumulator.add_chunk(start, *columns[1:], counts)
+            out = join_chunks(parts)
+            accumulator.add(out)
             spent["summaries"] += time.perf_counter() - t
             t = time.perf_counter()
             store.write_chunk(
                 run_id,
                 start,
                 stop,
-                parameters=columns[0],
-                action_probability=columns[1],
-                modal_path=columns[2],
-                metrics=columns[3],
-                block_sums=columns[4],
-                counts=counts,
+                parameters=out.parameters,
+                action_probability=out.action_probability,
+                modal_path=out.modal_path,
+                metrics=out.metric_expectation,
+                block_sums=out.block_sums,
+                counts=out.path_histogram,
             )
             spent["store"] += time.perf_counter() - t
         t = time.perf_counter()
-        fc.summarize(compiled, settings, accumulator)
+        summarize(compiled, settings, accumulator)
         spent["summaries"] += time.perf_counter() - t
     for leftover in folder.iterdir():
         leftover.unlink()
@@ -187,17 +191,18 @@ def ema(experiments: int, model_kind: str, seed: int = 2022) -> dict[str, Any]:
     from scipy import stats
 
     import realpolitik as rp
-    from realpolitik.analysis import forecast as fc
-    from realpolitik.scenario.compile import compile_scenario
+    from realpolitik.compiler.scenario_tree import compile_scenario
+    from realpolitik.run.outcomes import OutcomeLayout, action_and_path_probability
+    from realpolitik.run.settings import Settings
     from realpolitik.solve.dispatch import solve
     from realpolitik.uncertainty.distributions import PERT, Triangular
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     scenario = rp.load(SCENARIO)
     compiled = compile_scenario(scenario)
-    layout = fc.OutcomeLayout.of(compiled)
+    layout = OutcomeLayout.of(compiled)
     names = list(scenario.parameter_ids)
-    settings = fc.Settings.resolve(scenario, draws=1, seed=seed)
+    settings = Settings.resolve(scenario, draws=1, seed=seed)
     action_names = [f"p{k}" for k in range(len(layout.keys))]
     metric_ids = [m.id for m in scenario.metrics]
 
@@ -206,7 +211,7 @@ def ema(experiments: int, model_kind: str, seed: int = 2022) -> dict[str, Any]:
         params = compiled.parameter_values(row)
         solution = solve(compiled.game(params, terms=False), settings.concept, settings.lam)
         metric = compiled.metric_values(params)
-        probability, paths = fc.action_and_path_probability(layout, solution)
+        probability, paths = action_and_path_probability(layout, solution)
         out = dict(zip(action_names, probability[0].tolist(), strict=True))
         path = paths[0]
         for m in metric_ids:

@@ -354,8 +354,9 @@ def bench_batch(case: str, draws: int, repeats: int) -> dict[str, Any]:
     """Time ``draws`` problems batched and in a per-draw loop; check equality."""
     if case == "flagship":
         import realpolitik as rp
-        from realpolitik.analysis.forecast import Settings, sampler_for
         from realpolitik.bargaining.scenario_issues import find_issue, issue_draws
+        from realpolitik.run.sampling import settings_sampler as sampler_for
+        from realpolitik.run.settings import Settings
 
         scenario = rp.load("china-russia-2022")
         settings = Settings.resolve(scenario, draws=draws, seed=1)

@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 import realpolitik as rp
-from realpolitik.analysis.forecast import Forecast
-from realpolitik.analysis.targets import scenario_sensitivity
+from realpolitik.analysis.forecast_summary import Forecast
+from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
 from realpolitik.report.html_report import build_report, write_report
 
 

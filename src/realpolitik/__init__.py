@@ -1,6 +1,6 @@
 """realpolitik: model how states choose sides in an international crisis.
 
-The data flow (see docs/ and DESIGN.md): a scenario file is compiled into a
+The data flow (see docs/architecture.md): a scenario file is compiled into a
 game tree; parameter draws give payoffs as arrays with a leading draws axis;
 solvers return per-draw strategies and outcome probabilities; analysis turns
 them into forecasts, explanations, sensitivities and discoveries.
@@ -10,42 +10,105 @@ them into forecasts, explanations, sensitivities and discoveries.
 >>> result = rp.forecast(scenario, concept="spe")
 >>> result.actions.set_index("action").loc["neutral", "probability"]
 np.float64(1.0)
+
+Every public function takes a loaded scenario, a built-in name or a path.
+The names below are loaded on first use (PEP 562), so that ``import
+realpolitik`` and the command line start without importing the engine.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
+#: public name -> (module, attribute)
+_EXPORTS: dict[str, tuple[str, str]] = {
+    # scenarios
+    "load": ("realpolitik.scenario.load", "resolve"),
+    "scenarios": ("realpolitik.scenario.load", "builtin_names"),
+    "Scenario": ("realpolitik.scenario.model", "Scenario"),
+    # crisis analyses
+    "forecast": ("realpolitik.analysis.forecast", "forecast"),
+    "Forecast": ("realpolitik.analysis.forecast_summary", "Forecast"),
+    "explain": ("realpolitik.analysis.explain", "explain"),
+    "Explanation": ("realpolitik.analysis.explain", "Explanation"),
+    "sensitivity": ("realpolitik.analysis.scenario_sensitivity", "scenario_sensitivity"),
+    "discover": ("realpolitik.analysis.scenario_discovery", "scenario_discovery"),
+    "report": ("realpolitik.report.html_report", "report"),
+    # stored runs
+    "Store": ("realpolitik.store.duckdb_store", "Store"),
+    "resume": ("realpolitik.analysis.forecast_runs", "resume"),
+    "from_store": ("realpolitik.analysis.forecast_runs", "from_store"),
+    # games in Gambit's formats
+    "read_game": ("realpolitik.games.gambit_io", "read_game"),
+    "solve_game": ("realpolitik.solve.equilibria", "solve_game"),
+    "CONCEPTS": ("realpolitik.concepts", "CONCEPTS"),
+    # bargaining
+    "bargain": ("realpolitik.bargaining.bargain", "bargain"),
+    "evaluate_bargaining": ("realpolitik.bargaining.evaluate", "evaluate_file"),
+    "BARGAINING_MODELS": ("realpolitik.bargaining.models", "BARGAINING_MODELS"),
+    # errors a user can cause
+    "RealpolitikError": ("realpolitik.errors", "RealpolitikError"),
+    "InputError": ("realpolitik.errors", "InputError"),
+}
+
+__all__ = [
+    "BARGAINING_MODELS",
+    "CONCEPTS",
+    "Explanation",
+    "Forecast",
+    "InputError",
+    "RealpolitikError",
+    "Scenario",
+    "Store",
+    "__version__",
+    "bargain",
+    "discover",
+    "evaluate_bargaining",
+    "explain",
+    "forecast",
+    "from_store",
+    "load",
+    "read_game",
+    "report",
+    "resume",
+    "scenarios",
+    "sensitivity",
+    "solve_game",
+]
+
 if TYPE_CHECKING:
-    from realpolitik.analysis.explain import Explanation
-    from realpolitik.analysis.forecast import Forecast
+    from realpolitik.analysis.explain import Explanation, explain
+    from realpolitik.analysis.forecast import forecast
+    from realpolitik.analysis.forecast_runs import from_store, resume
+    from realpolitik.analysis.forecast_summary import Forecast
+    from realpolitik.analysis.scenario_discovery import scenario_discovery as discover
+    from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity as sensitivity
+    from realpolitik.bargaining.bargain import bargain
+    from realpolitik.bargaining.evaluate import evaluate_file as evaluate_bargaining
+    from realpolitik.bargaining.models import BARGAINING_MODELS
+    from realpolitik.concepts import CONCEPTS
+    from realpolitik.errors import InputError, RealpolitikError
+    from realpolitik.games.gambit_io import read_game
+    from realpolitik.report.html_report import report
+    from realpolitik.scenario.load import builtin_names as scenarios
+    from realpolitik.scenario.load import resolve as load
     from realpolitik.scenario.model import Scenario
+    from realpolitik.solve.equilibria import solve_game
+    from realpolitik.store.duckdb_store import Store
 
 
-def load(name_or_path: str | Path) -> Scenario:
-    """Load a built-in scenario by name, or a scenario file by path."""
-    from realpolitik.scenario.load import resolve
-
-    return resolve(name_or_path)
-
-
-def forecast(scenario: Scenario | str | Path, **options: Any) -> Forecast:
-    """Forecast a scenario; see :func:`realpolitik.analysis.forecast.forecast`."""
-    from realpolitik.analysis.forecast import forecast as run
-    from realpolitik.scenario.model import Scenario
-
-    return run(scenario if isinstance(scenario, Scenario) else load(scenario), **options)
+def __getattr__(name: str) -> object:
+    """Load a public name on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'realpolitik' has no attribute '{name}'")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
 
-def explain(scenario: Scenario | str | Path, **options: Any) -> Explanation:
-    """Explain a scenario's decisions; see :func:`realpolitik.analysis.explain.explain`."""
-    from realpolitik.analysis.explain import explain as run
-    from realpolitik.scenario.model import Scenario
-
-    return run(scenario if isinstance(scenario, Scenario) else load(scenario), **options)
-
-
-__all__ = ["__version__", "explain", "forecast", "load"]
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -8,6 +8,7 @@ code 2 and no traceback. Anything else escaping is a bug in realpolitik.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,3 +97,9 @@ class ResourceError(RealpolitikError):
             f"above the limit of {self.limit_bytes / gib:.2f} GiB"
         )
         return f"{msg}; {self.hint}" if self.hint else msg
+
+
+def listing(names: Sequence[str], *, quote: bool = False) -> str:
+    """``a, b or c`` (``'a', 'b' or 'c'`` with ``quote``)."""
+    shown = [f"'{n}'" if quote else n for n in names]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"

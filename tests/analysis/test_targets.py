@@ -27,18 +27,13 @@ from flip_scenario import FLIP
 
 import realpolitik as rp
 from realpolitik.analysis.forecast import forecast
-from realpolitik.analysis.outcomes import OutcomeLayout
-from realpolitik.analysis.targets import (
-    NOT_REACHED,
-    parse_target,
-    scenario_discovery,
-    scenario_model,
-    scenario_sensitivity,
-    select_parameters,
-    valid_targets,
-)
+from realpolitik.analysis.scenario_discovery import scenario_discovery
+from realpolitik.analysis.scenario_model import NOT_REACHED, scenario_model
+from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
+from realpolitik.analysis.targets import parse_target, select_parameters, valid_targets
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.scenario.compile import compile_scenario
+from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.scenario.load import load
 
 RACE = """\

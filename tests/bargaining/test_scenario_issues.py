@@ -73,7 +73,8 @@ def test_stances_are_the_declared_values(small: rp.Scenario) -> None:
 
 def test_batched_eum_equals_each_draw_alone(small: rp.Scenario) -> None:
     ensemble = run_issue_draws(small, draws=40, seed=3)
-    from realpolitik.analysis.forecast import Settings, sampler_for
+    from realpolitik.run.sampling import settings_sampler as sampler_for
+    from realpolitik.run.settings import Settings
 
     values = sampler_for(small, Settings.resolve(small, draws=40, seed=3)).draws(0, 40)
     params = {n: values[:, k : k + 1] for k, n in enumerate(small.parameter_ids)}

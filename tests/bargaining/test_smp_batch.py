@@ -178,7 +178,8 @@ def test_flagship_issue_draws_equal_the_per_draw_runs() -> None:
     the batched ensemble against run_smp on each draw's problem alone."""
     scenario = rp.load("china-russia-2022")
     ensemble = run_issue_draws(scenario, draws=200, seed=1, model="smp")
-    from realpolitik.analysis.forecast import Settings, sampler_for
+    from realpolitik.run.sampling import settings_sampler as sampler_for
+    from realpolitik.run.settings import Settings
 
     values = sampler_for(scenario, Settings.resolve(scenario, draws=200, seed=1)).draws(0, 200)
     params = {name: values[:, k : k + 1] for k, name in enumerate(scenario.parameter_ids)}

@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 import realpolitik as rp
-from realpolitik.analysis.forecast import Forecast, forecast
+from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.errors import InputError
 from realpolitik.report.forecast_plots import (
     MAX_WIDTH,

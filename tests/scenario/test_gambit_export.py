@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 
 from realpolitik.cli.main import main
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.gambit_io import write_efg
-from realpolitik.scenario.compile import compile_scenario
 from realpolitik.scenario.load import load, resolve
 from realpolitik.scenario.model import Scenario
 from realpolitik.solve.dispatch import solve

@@ -9,7 +9,7 @@ spurious extra errors. The line numbers are counted by hand in the text.
 
 Errors found only when expressions are evaluated on parameter draws (a chance
 probability outside [0, 1] or outcome probabilities not summing to 1) come
-from :mod:`realpolitik.scenario.compile`; their messages must name the draw,
+from :mod:`realpolitik.compiler.scenario_tree`; their messages must name the draw,
 the parameter values there, and the file and line of the offending formula.
 The command line must print these as ``error: ...`` lines only, with exit
 code 2 and no traceback.
@@ -27,10 +27,10 @@ import pytest
 
 from realpolitik.analysis.forecast import forecast
 from realpolitik.cli.main import main
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.scenario import load as load_module
 from realpolitik.scenario import yaml_source
-from realpolitik.scenario.compile import compile_scenario
 from realpolitik.scenario.load import load, resolve
 
 #  1 id: base
@@ -609,7 +609,8 @@ def test_probabilities_not_summing_to_one() -> None:
 
 
 def test_forecast_over_draws_reports_the_offending_draw() -> None:
-    from realpolitik.analysis.forecast import Settings, sampler_for
+    from realpolitik.run.sampling import settings_sampler as sampler_for
+    from realpolitik.run.settings import Settings
 
     scenario = load(text=CHANCE, name="s.yaml")
     with pytest.raises(InputError) as caught:

@@ -38,13 +38,16 @@ import pytest
 from scipy.optimize import brentq
 
 from realpolitik.analysis.explain import Explanation, explain
-from realpolitik.analysis.forecast import Forecast, Settings, forecast, sampler_for
+from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.forecast_summary import Forecast
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.scenario.compile import compile_scenario
+from realpolitik.run.sampling import settings_sampler as sampler_for
+from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load, resolve
 from realpolitik.scenario.model import Scenario
 from realpolitik.solve.dispatch import solve
-from realpolitik.solve.tree_solution import edge_probabilities
+from realpolitik.solve.reach import edge_probabilities
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
 
@@ -695,7 +698,7 @@ def test_held_values_over_draws_equal_a_fixed_parameter_in_the_file(tmp_path: Pa
 
 
 def test_held_values_are_stored_and_resumed_with_the_run(tmp_path: Path) -> None:
-    from realpolitik.analysis.forecast import from_store
+    from realpolitik.analysis.forecast_runs import from_store
     from realpolitik.store import Store
 
     path = tmp_path / "runs.duckdb"

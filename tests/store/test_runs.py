@@ -25,10 +25,17 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
-from realpolitik.analysis import forecast as fc
+from realpolitik.analysis import forecast_runs as runs
+from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.forecast_summary import (
+    Forecast,
+)
 from realpolitik.cli import main as cli_main
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.scenario.compile import compile_scenario
+from realpolitik.run.evaluate import evaluate_settings
+from realpolitik.run.outcomes import OutcomeLayout
+from realpolitik.run.sampling import settings_sampler
 from realpolitik.scenario.load import load
 from realpolitik.store import RunInterrupted, Store
 
@@ -40,7 +47,7 @@ def flagship() -> rp.Scenario:
     return rp.load(FLAGSHIP)
 
 
-def same_forecast(a: fc.Forecast, b: fc.Forecast) -> bool:
+def same_forecast(a: Forecast, b: Forecast) -> bool:
     return (
         a.to_json() == b.to_json()
         and a.actions.equals(b.actions)
@@ -54,7 +61,7 @@ def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
 ) -> None:
     path = tmp_path / "runs.duckdb"
     seen: list[int] = []
-    result = fc.forecast(
+    result = forecast(
         flagship, draws=5000, seed=31, chunk=2048, store=path, on_run=lambda i, s: seen.append(i)
     )
     assert seen == [1] and result.extra["run_id"] == 1
@@ -73,12 +80,12 @@ def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
         draws = store.draws(1)
         outcomes = store.outcomes(1)
     # the draws are the sampler's
-    sampler = fc.sampler_for(flagship, result.settings)
+    sampler = settings_sampler(flagship, result.settings)
     assert np.array_equal(draws[list(flagship.parameter_ids)].to_numpy(), sampler.draws(0, 5000))
     # the outcomes agree with the independent code path
-    chunks = list(fc.solve_chunks(compile_scenario(flagship), result.settings, chunk=5000))
+    chunks = list(evaluate_settings(compile_scenario(flagship), result.settings, block=5000))
     reference = chunks[0].outcomes
-    names = fc.output_columns(fc.OutcomeLayout.of(compile_scenario(flagship)))[0]
+    names = runs.output_columns(OutcomeLayout.of(compile_scenario(flagship)))[0]
     np.testing.assert_allclose(
         outcomes[names].to_numpy(), reference.action_probability, rtol=0, atol=1e-15
     )
@@ -88,8 +95,8 @@ def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
         outcomes[metric_ids].to_numpy(), reference.metric_expectation, rtol=1e-13, atol=1e-13
     )
     # summaries from the store are the in-memory ones, bit for bit
-    assert same_forecast(fc.from_store(path, 1), result)
-    assert same_forecast(fc.forecast(flagship, draws=5000, seed=31), result)
+    assert same_forecast(runs.from_store(path, 1), result)
+    assert same_forecast(forecast(flagship, draws=5000, seed=31), result)
 
 
 def test_ctrl_c_marks_the_run_interrupted_and_resume_completes_it(
@@ -104,7 +111,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_resume_completes_it(
             raise KeyboardInterrupt
 
     with pytest.raises(RunInterrupted) as caught:
-        fc.forecast(flagship, draws=6000, seed=5, chunk=1024, store=path, progress=progress)
+        forecast(flagship, draws=6000, seed=5, chunk=1024, store=path, progress=progress)
     stop = caught.value
     assert isinstance(stop, KeyboardInterrupt)
     assert stop.run_id == 1 and stop.total == 6000 and 1024 <= stop.done <= 6000
@@ -115,15 +122,15 @@ def test_ctrl_c_marks_the_run_interrupted_and_resume_completes_it(
         assert record.status == "interrupted" and record.draws_done == stop.done
         assert f"interrupted after {stop.done} of 6000 draws" == record.message
         with pytest.raises(InputError, match=r"has \d+ of 6000 draws; complete it"):
-            fc.from_store(store, 1)
+            runs.from_store(store, 1)
     resumed_progress: list[int] = []
-    resumed = fc.resume(path, 1, chunk=3000, progress=resumed_progress.append)
+    resumed = runs.resume(path, 1, chunk=3000, progress=resumed_progress.append)
     assert resumed_progress[0] == stop.done and sum(resumed_progress) == 6000
-    assert same_forecast(resumed, fc.forecast(flagship, draws=6000, seed=5))
+    assert same_forecast(resumed, forecast(flagship, draws=6000, seed=5))
     with Store.open(path, read_only=True) as store:
         assert store.run(1).status == "complete"
     # resuming a complete run recomputes nothing and says the same
-    assert same_forecast(fc.resume(path, 1), resumed)
+    assert same_forecast(runs.resume(path, 1), resumed)
 
 
 def test_held_values_survive_an_interruption_and_resume(
@@ -139,15 +146,15 @@ def test_held_values_survive_an_interruption_and_resume(
             raise KeyboardInterrupt
 
     with pytest.raises(RunInterrupted):
-        fc.forecast(
+        forecast(
             flagship, draws=5000, seed=8, chunk=1024, store=path, progress=progress, values=held
         )
-    resumed = fc.resume(path, 1, chunk=2048)
-    uninterrupted = fc.forecast(flagship, draws=5000, seed=8, values=held)
+    resumed = runs.resume(path, 1, chunk=2048)
+    uninterrupted = forecast(flagship, draws=5000, seed=8, values=held)
     assert same_forecast(resumed, uninterrupted)
     assert resumed.to_json()["values"] == held
     # and it is not the free run
-    assert not same_forecast(resumed, fc.forecast(flagship, draws=5000, seed=8))
+    assert not same_forecast(resumed, forecast(flagship, draws=5000, seed=8))
 
 
 def test_an_interrupt_during_a_write_stops_the_run_cleanly(
@@ -167,11 +174,11 @@ def test_an_interrupt_during_a_write_stops_the_run_cleanly(
 
     monkeypatch.setattr(Store, "write_chunk", write_chunk)
     with pytest.raises(RunInterrupted) as caught:
-        fc.forecast(flagship, draws=8000, seed=2, chunk=1024, store=path)
+        forecast(flagship, draws=8000, seed=2, chunk=1024, store=path)
     monkeypatch.setattr(Store, "write_chunk", real)
     assert caught.value.done == 2048
     assert calls == [0, 1024, 2048]  # nothing written after the interrupt
-    assert same_forecast(fc.resume(path, 1), fc.forecast(flagship, draws=8000, seed=2))
+    assert same_forecast(runs.resume(path, 1), forecast(flagship, draws=8000, seed=2))
 
 
 FAILING = """\
@@ -196,18 +203,18 @@ def test_a_failing_run_is_marked_failed_and_not_resumed(tmp_path: Path) -> None:
     scenario = load(text=FAILING, name="failing.yaml")
     path = tmp_path / "runs.duckdb"
     with pytest.raises(InputError, match=r"failing\.yaml:14"):
-        fc.forecast(scenario, draws=3000, seed=1, store=path)
+        forecast(scenario, draws=3000, seed=1, store=path)
     with Store.open(path, read_only=True) as store:
         record = store.run(1)
     assert record.status == "failed" and "failing.yaml:14" in record.message
     assert not record.resumable
     with pytest.raises(InputError, match=r"run 1 failed .*start a new run"):
-        fc.resume(path, 1)
+        runs.resume(path, 1)
 
 
 def test_store_needs_draws(flagship: rp.Scenario, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--store records parameter draws; add --draws N"):
-        fc.forecast(flagship, store=tmp_path / "x.duckdb")
+        forecast(flagship, store=tmp_path / "x.duckdb")
     assert not (tmp_path / "x.duckdb").exists()
 
 
@@ -253,8 +260,8 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(
         chunks = [(c.start, c.stop) for c in store.chunks(1)]
         assert chunks == [(a, a + 1024) for a in range(0, done, 1024)]  # no gap, no partial chunk
         assert len(store.draws(1)) == done and len(store.outcomes(1)) == done
-    resumed = fc.resume(path, 1, chunk=8192)
-    assert same_forecast(resumed, fc.forecast(flagship, draws=n, seed=77))
+    resumed = runs.resume(path, 1, chunk=8192)
+    assert same_forecast(resumed, forecast(flagship, draws=n, seed=77))
 
 
 # --------------------------------------------------------------------------
@@ -376,7 +383,7 @@ def test_run_command_holds_set_values_and_resume_keeps_them(
     stored = json.loads(capsys.readouterr().out)
     assert stored["values"] == {"partnership_value": 2.75}
     # the same numbers as the Python API with the same held value
-    direct = fc.forecast(
+    direct = forecast(
         rp.load("china-russia-2022"), draws=2000, seed=4, values={"partnership_value": 2.75}
     )
     assert stored == json.loads(json.dumps(direct.to_json()))

@@ -31,10 +31,18 @@ import pytest
 from scipy import stats
 
 import realpolitik as rp
-from realpolitik.analysis import forecast as fc
-from realpolitik.analysis.outcomes import OutcomeLayout
+from realpolitik.analysis import forecast_runs as runs
+from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.forecast_summary import (
+    Forecast,
+    reduce_chunk,
+)
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.scenario.compile import compile_scenario
+from realpolitik.run.evaluate import evaluate_draws, evaluate_settings
+from realpolitik.run.outcomes import OutcomeLayout, action_and_path_probability
+from realpolitik.run.sampling import settings_sampler
+from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.uncertainty.ensemble import (
     DaskExecutor,
@@ -80,7 +88,7 @@ def flagship() -> rp.Scenario:
     return rp.load("china-russia-2022")
 
 
-def same_forecast(a: fc.Forecast, b: fc.Forecast) -> bool:
+def same_forecast(a: Forecast, b: Forecast) -> bool:
     """Exact equality of every number of two forecasts."""
     return (
         a.to_json() == b.to_json()
@@ -158,8 +166,8 @@ def test_unreachable_cluster_is_a_clear_error() -> None:
 
 
 def test_task_outputs_do_not_depend_on_the_partition(flagship: rp.Scenario) -> None:
-    settings = fc.Settings.resolve(flagship, draws=5000, seed=21)
-    task = fc.ForecastTask.of(flagship, settings)
+    settings = Settings.resolve(flagship, draws=5000, seed=21)
+    task = runs.ForecastTask.of(flagship, settings)
     whole = task(0, 5000)
     # uneven partitions at block boundaries, down to single-block chunks
     for cuts in ([0, 1024, 2048, 5000], [0, 4096, 5000], [0, 3072, 4096, 5000]):
@@ -177,30 +185,38 @@ def test_task_outputs_do_not_depend_on_the_partition(flagship: rp.Scenario) -> N
 
 def test_a_single_draw_solved_alone_equals_it_in_a_batch(flagship: rp.Scenario) -> None:
     # per-draw values must not depend on which other draws share the arrays
-    settings = fc.Settings.resolve(flagship, draws=3000, seed=4)
-    state = fc.ForecastTask.of(flagship, settings).state()
+    settings = Settings.resolve(flagship, draws=3000, seed=4)
+    state = runs.ForecastTask.of(flagship, settings).state()
     draws = state.sampler.draws(0, 3000)
-    batch = fc._solve_draws(state.compiled, state.layout, settings, draws, 0)
+
+    def reduced(rows: np.ndarray, first: int) -> Any:
+        solved = evaluate_draws(
+            state.compiled, state.layout, settings.concept, settings.lam, rows, first_draw=first
+        )
+        return reduce_chunk(first, rows, solved.outcomes)
+
+    batch = reduced(draws, 0)
     for i in (0, 1, 1234, 2999):
-        alone = fc._solve_draws(state.compiled, state.layout, settings, draws[i : i + 1], i)
-        for k in range(3):  # action probabilities, modal path, expected metrics
-            assert np.array_equal(alone[k][0], batch[k][i])
+        alone = reduced(draws[i : i + 1], i)
+        assert np.array_equal(alone.action_probability[0], batch.action_probability[i])
+        assert np.array_equal(alone.modal_path[0], batch.modal_path[i])
+        assert np.array_equal(alone.metric_expectation[0], batch.metric_expectation[i])
 
 
 def test_forecast_is_identical_for_any_chunk_size_and_executor(flagship: rp.Scenario) -> None:
-    base = fc.forecast(flagship, draws=6000, seed=8, chunk=1)
+    base = forecast(flagship, draws=6000, seed=8, chunk=1)
     for chunk in (1024, 5000, 6000, 10**6):
-        assert same_forecast(base, fc.forecast(flagship, draws=6000, seed=8, chunk=chunk))
+        assert same_forecast(base, forecast(flagship, draws=6000, seed=8, chunk=chunk))
     with ThreadPool(2) as threads:
         assert same_forecast(
-            base, fc.forecast(flagship, draws=6000, seed=8, chunk=2048, executor=threads)
+            base, forecast(flagship, draws=6000, seed=8, chunk=2048, executor=threads)
         )
 
 
 def test_process_pool_equals_in_process(flagship: rp.Scenario) -> None:
-    base = fc.forecast(flagship, draws=4096, seed=3)
+    base = forecast(flagship, draws=4096, seed=3)
     with ProcessPool(2) as pool:
-        other = fc.forecast(flagship, draws=4096, seed=3, chunk=1024, executor=pool)
+        other = forecast(flagship, draws=4096, seed=3, chunk=1024, executor=pool)
     assert same_forecast(base, other)
 
 
@@ -217,12 +233,12 @@ def dask_client() -> Iterator[Any]:
 
 
 def test_dask_local_cluster_equals_in_process(flagship: rp.Scenario, dask_client: Any) -> None:
-    base = fc.forecast(flagship, draws=5000, seed=17, method="lhs")
-    on_cluster = fc.forecast(
+    base = forecast(flagship, draws=5000, seed=17, method="lhs")
+    on_cluster = forecast(
         flagship, draws=5000, seed=17, method="lhs", chunk=2048, executor=dask_client
     )
     assert same_forecast(base, on_cluster)
-    by_address = fc.forecast(
+    by_address = forecast(
         flagship, draws=5000, seed=17, method="lhs", cluster=dask_client.scheduler.address
     )
     assert same_forecast(base, by_address)
@@ -236,8 +252,8 @@ def test_dask_local_cluster_equals_in_process(flagship: rp.Scenario, dask_client
 
 def test_spe_summaries_by_hand(choice: rp.Scenario) -> None:
     n = 5000
-    result = fc.forecast(choice, draws=n, seed=99, chunk=2048)
-    draws = fc.sampler_for(choice, result.settings).draws(0, n)
+    result = forecast(choice, draws=n, seed=99, chunk=2048)
+    draws = settings_sampler(choice, result.settings).draws(0, n)
     x, w = draws[:, 0], draws[:, 1]
     left = x > w  # SPE: the larger payoff
     actions = result.actions.set_index("action")
@@ -262,8 +278,8 @@ def test_spe_summaries_by_hand(choice: rp.Scenario) -> None:
 
 def test_qre_means_match_the_logistic_formula(choice: rp.Scenario) -> None:
     n = 4096
-    result = fc.forecast(choice, concept="qre", lam=3.0, draws=n, seed=5, method="sobol")
-    draws = fc.sampler_for(choice, result.settings).draws(0, n)
+    result = forecast(choice, concept="qre", lam=3.0, draws=n, seed=5, method="sobol")
+    draws = settings_sampler(choice, result.settings).draws(0, n)
     p_left = 1.0 / (1.0 + np.exp(-3.0 * (draws[:, 0] - draws[:, 1])))
     actions = result.actions.set_index("action")
     assert actions.loc["left", "probability"] == pytest.approx(p_left.mean(), rel=1e-12)
@@ -278,9 +294,9 @@ def test_qre_means_match_the_logistic_formula(choice: rp.Scenario) -> None:
 
 def test_flagship_summaries_match_the_independent_reduction(flagship: rp.Scenario) -> None:
     n = 4000
-    result = fc.forecast(flagship, draws=n, seed=12)
+    result = forecast(flagship, draws=n, seed=12)
     compiled = compile_scenario(flagship)
-    chunks = list(fc.solve_chunks(compiled, result.settings, chunk=1500))
+    chunks = list(evaluate_settings(compiled, result.settings, block=1500))
     p = np.concatenate([c.outcomes.action_probability for c in chunks])
     path = np.concatenate([c.outcomes.path_probability for c in chunks])
     metric = np.concatenate([c.outcomes.metric_expectation for c in chunks])
@@ -300,7 +316,7 @@ def test_flagship_summaries_match_the_independent_reduction(flagship: rp.Scenari
 
 
 def test_central_values_forecast_is_unchanged_in_form(flagship: rp.Scenario) -> None:
-    result = fc.forecast(flagship)
+    result = forecast(flagship)
     assert result.settings.draws == 0
     sums = result.actions.groupby(["actor", "move"])["probability"].sum()
     assert sums.loc[("china", "alignment")] == pytest.approx(1.0, abs=1e-12)
@@ -319,8 +335,8 @@ def with_correlations(block: str) -> str:
 def test_declared_correlation_reaches_the_sampler(choice: rp.Scenario) -> None:
     scenario = load(text=with_correlations("correlations:\n  - [x, w, 0.6]\n"), name="c.yaml")
     assert [(c.a, c.b, c.rho) for c in scenario.correlations] == [("x", "w", 0.6)]
-    settings = fc.Settings.resolve(scenario, draws=8192, seed=1)
-    sampler = fc.sampler_for(scenario, settings)
+    settings = Settings.resolve(scenario, draws=8192, seed=1)
+    sampler = settings_sampler(scenario, settings)
     assert sampler.correlation is not None and sampler.correlation[0, 1] == 0.6
     draws = sampler.draws(0, 8192)
     rho = stats.spearmanr(draws[:, 0], draws[:, 1]).statistic
@@ -330,9 +346,11 @@ def test_declared_correlation_reaches_the_sampler(choice: rp.Scenario) -> None:
     other = load(
         text=with_correlations("correlations:\n  - {between: [w, x], rho: 0.6}\n"), name="c.yaml"
     )
-    assert np.array_equal(fc.sampler_for(other, settings).draws(0, 100), sampler.draws(0, 100))
+    assert np.array_equal(settings_sampler(other, settings).draws(0, 100), sampler.draws(0, 100))
     # and the uncorrelated scenario differs
-    assert not np.array_equal(fc.sampler_for(choice, settings).draws(0, 100), sampler.draws(0, 100))
+    assert not np.array_equal(
+        settings_sampler(choice, settings).draws(0, 100), sampler.draws(0, 100)
+    )
 
 
 @pytest.mark.parametrize(
@@ -375,12 +393,11 @@ def test_path_and_action_probabilities_are_path_products(flagship: rp.Scenario) 
     probabilities along it (computed here draw by draw, root to leaf, the
     same products in the same order, so exactly equal); each action's
     probability is the sum over its nodes of reach x choice probability."""
-    from realpolitik.analysis.outcomes import action_and_path_probability
     from realpolitik.games.tree import NodeKind
     from realpolitik.solve.dispatch import solve
 
-    settings = fc.Settings.resolve(flagship, draws=300, seed=6)
-    state = fc.ForecastTask.of(flagship, settings).state()
+    settings = Settings.resolve(flagship, draws=300, seed=6)
+    state = runs.ForecastTask.of(flagship, settings).state()
     params = state.compiled.parameter_values(state.sampler.draws(0, 300))
     game = state.compiled.game(params, terms=False)
     solution = solve(game, settings.concept, settings.lam)

@@ -1,5 +1,6 @@
-"""Analysis of solved ensembles: which parameters drive a forecast (Sobol
-indices, Morris screening, tornado), the conditions under which a choice flips
-(PRIM scenario discovery, one-at-a-time thresholds). The functions here are
-model-agnostic: they take vectorised callables and plain arrays, and return
-pandas DataFrames."""
+"""Analyses of a scenario: the forecast (its summaries, stored runs and
+resume), the explanation, and the sensitivity and discovery runs; beside them
+the model-agnostic methods they use (Sobol' indices, Morris screening,
+tornado, PRIM, flip thresholds), which take vectorised callables and plain
+arrays and return pandas DataFrames. Everything here reads solutions through
+the run layer (:mod:`realpolitik.run`), never a scenario's internals."""

@@ -27,10 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from realpolitik.analysis.forecast import Settings, solve_chunks
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.scenario.compile import CHANCE, compile_scenario
+from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_settings
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.paths import CHANCE
 
 #: Chance branches below this probability are not explained.
 MIN_BRANCH_PROBABILITY = 1e-9
@@ -138,7 +141,7 @@ class Explanation:
 
 
 def explain(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     *,
     concept: str | None = None,
     lam: float | None = None,
@@ -150,6 +153,7 @@ def explain(
     """Explain every decision on the equilibrium path (module docstring);
     ``values`` replace parameters' central values as in
     :func:`realpolitik.analysis.forecast.forecast`."""
+    scenario = as_scenario(scenario)
     settings = Settings.resolve(scenario, concept, lam, draws, seed, method, values)
     compiled = compile_scenario(scenario)
     tree = compiled.tree
@@ -157,8 +161,8 @@ def explain(
     value_sum = None
     behaviour_sum = None
     reach_sum = None
-    for result in solve_chunks(compiled, settings, terms=True):
-        sol = result.solution
+    for block in evaluate_settings(compiled, settings, block=DEFAULT_BLOCK, terms=True):
+        sol = block.solution
         terms = sol.node_value_terms
         assert terms is not None
         value_sum = terms.sum(axis=0) if value_sum is None else value_sum + terms.sum(axis=0)

@@ -43,6 +43,7 @@ from typing import Literal
 
 import numpy as np
 
+from realpolitik.bargaining.ktab_io import read_ktab_csv, read_ktab_xml
 from realpolitik.bargaining.types import BargainingProblem
 from realpolitik.errors import InputError
 
@@ -525,11 +526,9 @@ def read_problem(
     if kind == "bdm":
         return read_bdm_csv(path, salience_scale=salience_scale)
     if kind in ("ktab", "ktab-xml"):
-        from realpolitik.bargaining import ktab_io  # lazy: the SMP helper's module
-
         if kind == "ktab":
-            return ktab_io.read_ktab_csv(path)
-        return ktab_io.read_ktab_xml(path)[0]
+            return read_ktab_csv(path)
+        return read_ktab_xml(path)[0]
     issues = read_deu3(path)
     if not issues:
         raise InputError("no issues after the capability line", file=file, line=3)

@@ -27,8 +27,7 @@ benchmark that bargaining models rarely beat).
 from __future__ import annotations
 
 import dataclasses
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ import numpy as np
 
 from realpolitik.bargaining.baselines import baselines
 from realpolitik.bargaining.data import MIN_ACTORS, ObservedIssue, read_deu3
-from realpolitik.bargaining.eum import DEFAULT_VARIANT, EUMVariant, get_variant, run_eum
+from realpolitik.bargaining.models import BARGAINING_MODELS, ModelOptions
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun, FloatArray
 from realpolitik.errors import InputError
 
@@ -53,7 +52,7 @@ __all__ = [
 ]
 
 #: Models that can be scored, in report order.
-MODELS: tuple[str, ...] = ("eum", "smp")
+MODELS: tuple[str, ...] = tuple(BARGAINING_MODELS)
 #: Baselines always scored beside them.
 BASELINES: tuple[str, ...] = ("weighted_mean", "weighted_median")
 
@@ -125,20 +124,12 @@ class Evaluation:
         }
 
 
-def _smp_runner(rounds: int | None) -> Runner:
-    """KTAB's SMP with its default configuration (imported lazily)."""
-    try:
-        smp = importlib.import_module("realpolitik.bargaining.smp")
-    except ModuleNotFoundError as err:  # pragma: no cover - only before the SMP lands
-        if err.name != "realpolitik.bargaining.smp":
-            raise
-        raise InputError(
-            "the SMP model is not available in this installation", field="models"
-        ) from None
-    run_smp: Callable[..., BargainingRun] = smp.run_smp
+def _runner(name: str, options: ModelOptions) -> Runner:
+    """Model ``name`` of the registry with ``options``, as a function of a problem."""
+    model = BARGAINING_MODELS[name]
 
     def run(problem: BargainingProblem) -> BargainingRun:
-        return run_smp(problem) if rounds is None else run_smp(problem, max_turns=rounds)
+        return model.run(problem, options)
 
     return run
 
@@ -169,9 +160,7 @@ def evaluate_issues(
     issues: Sequence[ObservedIssue],
     *,
     models: Sequence[str] = MODELS,
-    eum_variant: str | EUMVariant = DEFAULT_VARIANT,
-    eum_rounds: int = 10,
-    smp_rounds: int | None = None,
+    options: Mapping[str, ModelOptions] | None = None,
     runners: dict[str, Runner] | None = None,
 ) -> Evaluation:
     """Forecast every usable issue with each model and baseline, and score them.
@@ -180,8 +169,8 @@ def evaluate_issues(
     ----------
     issues : from :func:`~realpolitik.bargaining.data.read_deu3`.
     models : which of :data:`MODELS` to run (baselines are always scored).
-    eum_variant, eum_rounds : passed to :func:`~realpolitik.bargaining.eum.run_eum`.
-    smp_rounds : the SMP's maximum number of turns (None: its default).
+    options : per model name, its :class:`~realpolitik.bargaining.models.ModelOptions`
+        (default: the model's defaults).
     runners : override or add a model, name -> function of a problem
         returning a :class:`BargainingRun` (its ``forecast[0]`` is scored).
 
@@ -194,18 +183,15 @@ def evaluate_issues(
     InputError
         An unknown model name, or no issue left to score.
     """
-    spec = get_variant(eum_variant)
-    table: dict[str, Runner] = {
-        "eum": lambda p: run_eum(p, variant=spec, rounds=eum_rounds),
-    }
+    table: dict[str, Runner] = dict(runners or {})
     for name in models:
-        if name not in MODELS and name not in (runners or {}):
+        if name in table:
+            continue
+        if name not in BARGAINING_MODELS:
             raise InputError(
                 f"unknown model {name!r}; choose from {', '.join(MODELS)}", field="models"
             )
-    if "smp" in models and "smp" not in (runners or {}):
-        table["smp"] = _smp_runner(smp_rounds)
-    table.update(runners or {})
+        table[name] = _runner(name, (options or {}).get(name, ModelOptions()))
 
     kept: list[tuple[ObservedIssue, BargainingProblem]] = []
     skipped: list[tuple[str, str]] = []
@@ -243,9 +229,7 @@ def evaluate_file(
     path: str | Path,
     *,
     models: Sequence[str] = MODELS,
-    eum_variant: str | EUMVariant = DEFAULT_VARIANT,
-    eum_rounds: int = 10,
-    smp_rounds: int | None = None,
+    options: Mapping[str, ModelOptions] | None = None,
 ) -> Evaluation:
     """Read a DEU III-style file and score every model and baseline on it.
 
@@ -257,10 +241,4 @@ def evaluate_file(
     ``{"n_issues": ..., "scores": {"eum": {...}, "smp": {...},
     "weighted_mean": {...}, "weighted_median": {...}}}``.
     """
-    return evaluate_issues(
-        read_deu3(path),
-        models=models,
-        eum_variant=eum_variant,
-        eum_rounds=eum_rounds,
-        smp_rounds=smp_rounds,
-    )
+    return evaluate_issues(read_deu3(path), models=models, options=options)

@@ -6,11 +6,13 @@ parameters (see ``docs/scenario-format.md``). Evaluated on the scenario's
 parameter draws, they give one bargaining problem per draw, so uncertain
 stances run through exactly the same draws as the crisis model.
 
-Both models run all draws at once: the expected-utility model's rounds and
-KTAB's spatial model (:func:`~realpolitik.bargaining.smp_batch.run_smp_batch`, the
-same forecasts as running each draw alone) are vectorised over a leading
-batch axis, the latter in chunks of draws so that memory stays bounded
-whatever the number of draws.
+Every model of :data:`~realpolitik.bargaining.models.BARGAINING_MODELS` runs
+all draws at once: the expected-utility model's rounds and KTAB's spatial
+model (:func:`~realpolitik.bargaining.smp_batch.run_smp_batch`, the same
+forecasts as running each draw alone) are vectorised over a leading batch
+axis, the latter in chunks of draws so that memory stays bounded whatever the
+number of draws. The draws come from the run layer's sampler, so they are
+the draws of a forecast with the same seed and held values.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.bargaining.baselines import weighted_mean, weighted_median
-from realpolitik.bargaining.eum import DEFAULT_VARIANT, eum_rounds, run_eum
+from realpolitik.bargaining.models import ModelOptions, bargaining_model
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.errors import InputError
+from realpolitik.run.sampling import settings_sampler
+from realpolitik.run.settings import Settings, check_values
+from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Issue, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -123,14 +128,12 @@ def central_parameters(
 ) -> dict[str, FloatArray]:
     """``name -> (1, 1)`` the central values, with ``values`` (checked as in
     :func:`realpolitik.forecast`) in their place."""
-    from realpolitik.analysis.forecast import check_values
-
     chosen = dict(check_values(scenario, values or {}))
     return {pid: np.array([[chosen.get(pid, p.central)]]) for pid, p in scenario.parameters.items()}
 
 
 def run_issue(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     issue_id: str | None = None,
     *,
     model: str = "eum",
@@ -138,18 +141,15 @@ def run_issue(
     rounds: int | None = None,
     values: Mapping[str, float] | None = None,
 ) -> BargainingRun:
-    """Run a model on an issue at the parameters' central values (with
-    ``values`` held by hand instead, as in :func:`realpolitik.forecast`)."""
+    """Run a model of :data:`~realpolitik.bargaining.models.BARGAINING_MODELS`
+    on an issue at the parameters' central values (with ``values`` held by
+    hand instead, as in :func:`realpolitik.forecast`)."""
+    scenario = as_scenario(scenario)
+    found = bargaining_model(model)
     issue = find_issue(scenario, issue_id)
     params = central_parameters(scenario, values)
     problem = issue_draws(scenario, issue, params).problem(0, scenario.id)
-    if model == "eum":
-        return run_eum(
-            problem, variant=variant or DEFAULT_VARIANT, rounds=10 if rounds is None else rounds
-        )
-    from realpolitik.bargaining.smp import run_smp
-
-    return run_smp(problem, max_turns=100 if rounds is None else rounds)
+    return found.run(problem, ModelOptions(variant=variant, rounds=rounds))
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,7 +191,7 @@ class IssueEnsemble:
 
 
 def run_issue_draws(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     issue_id: str | None = None,
     *,
     draws: int,
@@ -203,42 +203,28 @@ def run_issue_draws(
     values: Mapping[str, float] | None = None,
 ) -> IssueEnsemble:
     """Forecast an issue over ``draws`` parameter draws (the scenario's sampler,
-    correlations included). Both models run every draw at once; the SMP in
-    chunks of draws (memory bounded, no cap on ``draws``), each draw's
-    forecast equal to ``run_smp`` on that draw alone."""
+    correlations included, the same draws as a forecast with this seed). Every
+    model runs every draw at once (the SMP in chunks of draws, memory
+    bounded, each draw's forecast equal to ``run_smp`` on that draw alone)."""
+    scenario = as_scenario(scenario)
+    found = bargaining_model(model)
     issue = find_issue(scenario, issue_id)
-    from realpolitik.analysis.forecast import Settings, sampler_for
-
-    names = scenario.parameter_ids
     settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method, values=values)
-    sample = sampler_for(scenario, settings).draws(0, draws)
-    params = {n: sample[:, k : k + 1] for k, n in enumerate(names)}
+    sample = settings_sampler(scenario, settings).draws(0, draws)
+    params = {n: sample[:, k : k + 1] for k, n in enumerate(scenario.parameter_ids)}
     stances = issue_draws(scenario, issue, params)
     weight = stances.capability * stances.salience
-    if model == "eum":
-        trace = eum_rounds(
-            stances.capability,
-            stances.position,
-            stances.salience,
-            variant=variant or DEFAULT_VARIANT,
-            rounds=10 if rounds is None else rounds,
-        )
-        forecast = np.asarray(trace.median[:, -1], dtype=np.float64)
-    else:
-        from realpolitik.bargaining.smp_batch import run_smp_batch
-
-        batch = run_smp_batch(
-            stances.capability,
-            stances.position[:, :, None],
-            stances.salience[:, :, None],
-            scale=issue.scale,
-            max_turns=100 if rounds is None else rounds,
-        )
-        forecast = np.asarray(batch.forecast[:, 0], dtype=np.float64)
+    forecast = found.run_batch(
+        stances.capability,
+        stances.position,
+        stances.salience,
+        issue.scale,
+        ModelOptions(variant=variant, rounds=rounds),
+    )
     return IssueEnsemble(
         scenario,
         issue,
-        model,
+        found.name,
         draws,
         seed,
         forecast,

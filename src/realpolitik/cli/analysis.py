@@ -2,8 +2,8 @@
 indices, Morris screening, tornado) and ``realpolitik discover`` (PRIM box,
 its stability, single-parameter tipping points) on a scenario's target.
 
-The computations are :func:`realpolitik.analysis.targets.scenario_sensitivity`
-and :func:`~realpolitik.analysis.targets.scenario_discovery`; this module
+The computations are :func:`realpolitik.analysis.scenario_sensitivity.scenario_sensitivity`
+and :func:`~realpolitik.analysis.scenario_discovery.scenario_discovery`; this module
 parses options, shows a progress bar on stderr, prints tables, JSON or CSV on
 stdout, and writes plots (PNG and SVG) with ``--plot DIR``.
 """
@@ -46,7 +46,8 @@ from realpolitik.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from realpolitik.analysis.targets import DiscoveryResult, SensitivityResult
+    from realpolitik.analysis.scenario_discovery import DiscoveryResult
+    from realpolitik.analysis.scenario_sensitivity import SensitivityResult
 
 #: Parameters shown in the Sobol' and tornado plots (the largest first).
 PLOT_TOP = 15
@@ -196,7 +197,7 @@ def sensitivity(
     top: TopOpt = 10,
 ) -> None:
     """Which parameters drive a target: Sobol' indices, Morris screening, tornado."""
-    from realpolitik.analysis.targets import SENSITIVITY_METHODS, scenario_sensitivity
+    from realpolitik.analysis.scenario_sensitivity import SENSITIVITY_METHODS, scenario_sensitivity
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
@@ -214,7 +215,7 @@ def sensitivity(
             samples=samples,
             trajectories=trajectories,
             parameters=parameters,
-            concept=concept.value if concept else None,
+            concept=concept,
             lam=lam,
             seed=seed,
             progress=report,
@@ -371,7 +372,7 @@ def discover(
     top: TopOpt = 10,
 ) -> None:
     """Under which conditions a choice holds (PRIM box) and where it flips (tipping points)."""
-    from realpolitik.analysis.targets import scenario_discovery
+    from realpolitik.analysis.scenario_discovery import scenario_discovery
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
@@ -385,7 +386,7 @@ def discover(
             draws=draws,
             threshold=threshold,
             parameters=parameters,
-            concept=concept.value if concept else None,
+            concept=concept,
             lam=lam,
             seed=seed,
             method=sampling.value,
@@ -427,7 +428,7 @@ def _discovery_csv(result: DiscoveryResult) -> pd.DataFrame:
     """The box limits and the tipping points in one table, ``section`` first."""
     import pandas as pd
 
-    from realpolitik.analysis.targets import box_table
+    from realpolitik.analysis.scenario_discovery import box_table
 
     box = box_table(result).assign(section="box")
     flips = result.thresholds.assign(section="threshold")
@@ -449,7 +450,7 @@ def _limit_text(lower: float, upper: float) -> str:
 
 
 def _discovery_tables(result: DiscoveryResult, top: int) -> None:
-    from realpolitik.analysis.targets import box_table
+    from realpolitik.analysis.scenario_discovery import box_table
 
     sc = result.scenario
     target = result.target

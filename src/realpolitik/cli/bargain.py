@@ -22,10 +22,7 @@ input's scale. ``evaluate``: ``{"n_issues": n, "scores": {name: {"mae",
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,16 +30,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from realpolitik.bargaining.data import SalienceScale, detect_format, read_problem
-from realpolitik.bargaining.eum import DEFAULT_VARIANT, VARIANTS, run_eum
-from realpolitik.bargaining.types import BargainingProblem, BargainingRun
+from realpolitik.bargaining.bargain import bargain, is_scenario
+from realpolitik.bargaining.data import SalienceScale, detect_format
+from realpolitik.bargaining.eum import DEFAULT_VARIANT
+from realpolitik.bargaining.evaluate import evaluate_file
+from realpolitik.bargaining.models import BARGAINING_MODELS, ModelOptions, bargaining_model
+from realpolitik.bargaining.plots import save_trajectory_plot
+from realpolitik.bargaining.scenario_issues import IssueEnsemble
+from realpolitik.bargaining.types import BargainingRun
 from realpolitik.cli.scenario import SetOpt, parse_set
 from realpolitik.errors import InputError
 
 __all__ = ["register", "run_to_json"]
 
 _FORMATS = ("table", "json")
-_MODELS = ("eum", "smp")
+MODEL_NAMES = " or ".join(BARGAINING_MODELS)
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -103,74 +105,6 @@ def _print_run(run: BargainingRun, console: Console) -> None:
         console.print("no actor moved")
 
 
-def _smp_config(variant: str | None, base: Any) -> Any:
-    """An SMPConfig from ``ktab-default`` or ``ktab:field=value,...`` (on ``base``)."""
-    smp = _smp_module()
-    if variant is None:
-        return base
-    name, _, overrides = variant.partition(":")
-    if name.strip() not in ("ktab", "ktab-default"):
-        raise InputError(
-            f"unknown SMP variant {variant!r}; write ktab-default or ktab:field=value,...",
-            field="variant",
-        )
-    known = {f.name: f for f in dataclasses.fields(smp.SMPConfig)}
-    changes: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in overrides.split(","))):
-        key, eq, value = (part.strip() for part in item.partition("="))
-        if not eq or key not in known:
-            raise InputError(
-                f"bad SMP variant override {item!r}; fields: {', '.join(known)}", field="variant"
-            )
-        default = getattr(smp.SMPConfig(), key)
-        try:
-            changes[key] = type(default)(value) if isinstance(default, int | float) else value
-        except ValueError:
-            raise InputError(f"{key}={value!r} is not a number", field="variant") from None
-    return dataclasses.replace(base, **changes)
-
-
-def _smp_module() -> Any:
-    try:
-        return importlib.import_module("realpolitik.bargaining.smp")
-    except ModuleNotFoundError as err:  # pragma: no cover - only before the SMP lands
-        if err.name != "realpolitik.bargaining.smp":
-            raise
-        raise InputError(
-            "the SMP model is not available in this installation", field="model"
-        ) from None
-
-
-def _smp_run(
-    path: Path, problem: BargainingProblem, variant: str | None, rounds: int | None
-) -> BargainingRun:
-    """KTAB's SMP; an XML scenario's own options, seed and accommodation are kept."""
-    smp = _smp_module()
-    options: dict[str, Any] = {}
-    config = smp.SMPConfig()
-    if detect_format(path) == "ktab-xml":
-        from realpolitik.bargaining.ktab_io import read_ktab_xml
-
-        problem, config, seed, accommodation = read_ktab_xml(path)
-        options = {"seed": seed, "accommodation": accommodation}
-    options["config"] = _smp_config(variant, config)
-    if rounds is not None:
-        options["max_turns"] = rounds
-    run_smp: Callable[..., BargainingRun] = smp.run_smp
-    return run_smp(problem, **options)
-
-
-def _scenario_or_none(file: Path) -> Any:
-    """The scenario named by FILE (a .yaml path or a built-in name), or None."""
-    from realpolitik.scenario.load import builtin_names, resolve
-
-    if file.suffix.lower() in (".yaml", ".yml") or (
-        not file.exists() and str(file) in builtin_names()
-    ):
-        return resolve(str(file))
-    return None
-
-
 def run_command(
     file: Annotated[
         Path,
@@ -179,16 +113,22 @@ def run_command(
             "section (a .yaml path or a built-in name)."
         ),
     ],
-    model: Annotated[str, typer.Option(help="eum or smp.")] = "eum",
+    model: Annotated[str, typer.Option(help=f"{MODEL_NAMES}.")] = "eum",
     variant: Annotated[
         str | None,
         typer.Option(
-            help=f"EUM: {', '.join(VARIANTS)} (default {DEFAULT_VARIANT}); SMP: "
-            "ktab-default; overrides as name:field=value,..."
+            help="; ".join(f"{m.name.upper()}: {m.variants}" for m in BARGAINING_MODELS.values())
         ),
     ] = None,
     rounds: Annotated[
-        int | None, typer.Option(help="Maximum rounds (EUM default 10; SMP its own).")
+        int | None,
+        typer.Option(
+            help="Maximum rounds ("
+            + ", ".join(
+                f"{m.name.upper()} default {m.default_rounds}" for m in BARGAINING_MODELS.values()
+            )
+            + ")."
+        ),
     ] = None,
     tol: Annotated[
         float | None, typer.Option(help="EUM: stop once no actor moves more than this.")
@@ -214,113 +154,66 @@ def run_command(
     set_values: SetOpt = None,
 ) -> None:
     """Run a bargaining model on FILE and print positions per turn, moves and forecast."""
-    _check_choice(model, _MODELS, "model")
     _check_choice(output_format, _FORMATS, "format")
     scale = _check_choice(salience_scale, ("auto", "1", "100"), "salience-scale")
-    if rounds is not None and rounds < 0:
-        raise InputError(f"--rounds must be >= 0, got {rounds}", field="rounds")
-    if tol is not None and tol < 0:
-        raise InputError(f"--tol must be >= 0, got {tol}", field="tol")
     salience: SalienceScale = "auto" if scale == "auto" else ("1" if scale == "1" else "100")
-    scenario = _scenario_or_none(file)
-    values = parse_set(set_values)
-    if scenario is not None:
-        _run_scenario_issue(
-            scenario, issue, model, variant, rounds, draws, seed, plot, output_format, values
-        )
+    result = bargain(
+        str(file) if is_scenario(str(file)) else file,
+        model=model,
+        variant=variant,
+        rounds=rounds,
+        tol=tol,
+        issue=issue,
+        draws=draws,
+        seed=seed,
+        values=parse_set(set_values),
+        salience_scale=salience,
+    )
+    if isinstance(result, IssueEnsemble):
+        _print_ensemble(result, output_format)
         return
-    if draws:
-        raise InputError("--draws applies to scenarios with an issues: section", field="draws")
-    if values:
-        raise InputError("--set applies to scenarios with an issues: section", field="set")
-    problem = read_problem(file, issue=issue, salience_scale=salience)
-    if model == "eum":
-        run = run_eum(
-            problem,
-            variant=variant or DEFAULT_VARIANT,
-            rounds=10 if rounds is None else rounds,
-            tol=tol,
-        )
-    else:
-        if tol is not None:
-            raise InputError("--tol applies to the EUM only", field="tol")
-        run = _smp_run(file, problem, variant, rounds)
     if plot is not None:
-        from realpolitik.bargaining.plots import save_trajectory_plot
-
-        save_trajectory_plot(run, plot)
+        save_trajectory_plot(result, plot)
     if output_format == "json":
-        typer.echo(json.dumps(run_to_json(run), indent=1))
+        typer.echo(json.dumps(run_to_json(result), indent=1))
     else:
-        _print_run(run, Console())
+        _print_run(result, Console())
 
 
-def _run_scenario_issue(
-    scenario: Any,
-    issue: str | None,
-    model: str,
-    variant: str | None,
-    rounds: int | None,
-    draws: int,
-    seed: int,
-    plot: Path | None,
-    output_format: str,
-    values: dict[str, float],
-) -> None:
-    """``bargain run SCENARIO --issue ID [--draws N] [--set NAME=VALUE]``."""
-    from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
-
-    if draws:
-        ensemble = run_issue_draws(
-            scenario,
-            issue,
-            draws=draws,
-            seed=seed,
-            model=model,
-            variant=variant,
-            rounds=rounds,
-            values=values,
-        )
-        summary = ensemble.summary()
-        if output_format == "json":
-            typer.echo(json.dumps(summary, indent=1))
-            return
-        table = Table(
-            title=f"{scenario.title}: {summary['issue']} ({model}, {draws} draws, seed {seed})",
-            title_justify="left",
-        )
-        for column in ("", "mean", "5%", "median", "95%"):
-            table.add_column(column, justify="right" if column else "left")
-        rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
-        for name, stats in rows:
-            table.add_row(name, *(f"{stats[k]:.3g}" for k in ("mean", "p05", "p50", "p95")))
-        Console().print(table)
+def _print_ensemble(ensemble: IssueEnsemble, output_format: str) -> None:
+    """``bargain run SCENARIO --draws N``: the forecast and baselines over draws."""
+    summary = ensemble.summary()
+    if output_format == "json":
+        typer.echo(json.dumps(summary, indent=1))
         return
-    run = run_issue(scenario, issue, model=model, variant=variant, rounds=rounds, values=values)
-    if plot is not None:
-        from realpolitik.bargaining.plots import save_trajectory_plot
-
-        save_trajectory_plot(run, plot)
-    if output_format == "json":
-        typer.echo(json.dumps(run_to_json(run), indent=1))
-    else:
-        _print_run(run, Console())
+    table = Table(
+        title=f"{ensemble.scenario.title}: {summary['issue']} ({ensemble.model}, "
+        f"{ensemble.n_draws} draws, seed {ensemble.seed})",
+        title_justify="left",
+    )
+    for column in ("", "mean", "5%", "median", "95%"):
+        table.add_column(column, justify="right" if column else "left")
+    rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
+    for name, stats in rows:
+        table.add_row(name, *(f"{stats[k]:.3g}" for k in ("mean", "p05", "p50", "p95")))
+    Console().print(table)
 
 
 def evaluate_command(
     file: Annotated[Path, typer.Argument(help="DEU III-style tab-separated file.")],
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    models: Annotated[str, typer.Option(help="Comma-separated models to score.")] = "eum,smp",
+    models: Annotated[str, typer.Option(help="Comma-separated models to score.")] = ",".join(
+        BARGAINING_MODELS
+    ),
     variant: Annotated[str, typer.Option(help="EUM variant.")] = DEFAULT_VARIANT,
     rounds: Annotated[int, typer.Option(help="EUM rounds.")] = 10,
 ) -> None:
     """Score the models and the weighted mean and median baselines on real outcomes."""
-    from realpolitik.bargaining.evaluate import evaluate_file
 
     _check_choice(output_format, _FORMATS, "format")
     chosen = tuple(m.strip() for m in models.split(",") if m.strip())
     for name in chosen:
-        _check_choice(name, _MODELS, "models")
+        bargaining_model(name)
     if rounds < 0:
         raise InputError(f"--rounds must be >= 0, got {rounds}", field="rounds")
     if detect_format(file) != "deu3":
@@ -329,7 +222,9 @@ def evaluate_command(
             file=str(file),
             line=1,
         )
-    result = evaluate_file(file, models=chosen, eum_variant=variant, eum_rounds=rounds)
+    result = evaluate_file(
+        file, models=chosen, options={"eum": ModelOptions(variant=variant, rounds=rounds)}
+    )
     if output_format == "json":
         typer.echo(json.dumps(result.to_json(), indent=1))
         return

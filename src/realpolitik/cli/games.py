@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from realpolitik.concepts import CONCEPTS
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame
-from realpolitik.solve.equilibria import GameConcept, solve_game
+from realpolitik.solve.equilibria import solve_game
 
 out = Console(highlight=False, width=120)
 
@@ -28,8 +29,12 @@ class GameFormat(StrEnum):
 def solve_command(
     file: Annotated[Path, typer.Argument(help="A Gambit .efg or .nfg file.")],
     concept: Annotated[
-        GameConcept, typer.Option("--concept", help="pure-nash, mixed-nash, spe or qre.")
-    ] = GameConcept.pure_nash,
+        str,
+        typer.Option(
+            "--concept",
+            help="; ".join(f"{c.name}: {c.title}" for c in CONCEPTS.values()) + ".",
+        ),
+    ] = "pure-nash",
     lam: Annotated[float, typer.Option("--lambda", help="Logit precision for qre.", min=0.0)] = 1.0,
     fmt: Annotated[GameFormat, typer.Option("--format", help="table or json.")] = GameFormat.table,
 ) -> None:
@@ -44,7 +49,7 @@ def solve_command(
         sys.stdout.write(json.dumps(profiles, indent=2) + "\n")
         return
     title = game.title if isinstance(game, NormalFormGame) else game.tree.title
-    out.print(f"[bold]{title or file.name}[/bold]: {len(profiles)} profile(s), {concept.value}")
+    out.print(f"[bold]{title or file.name}[/bold]: {len(profiles)} profile(s), {concept}")
     for k, profile in enumerate(profiles):
         table = Table(
             title=f"#{k + 1}  max regret {profile['max_regret']:.3g}"

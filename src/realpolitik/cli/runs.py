@@ -84,7 +84,8 @@ def run(
     set_values: SetOpt = None,
 ) -> None:
     """Run a scenario over draws into a results store, or --resume a stored run."""
-    from realpolitik.analysis import forecast as forecast_mod
+    from realpolitik.analysis.forecast import forecast as run_forecast
+    from realpolitik.analysis.forecast_runs import resume as resume_run
     from realpolitik.store import RunInterrupted, Store
 
     ensemble = ensemble_options(chunk, executor, workers, cluster)
@@ -103,15 +104,15 @@ def run(
                     f"draws done ({record.status})"
                 )
                 with progress_bar(record.draws, "solving") as advance:
-                    result = forecast_mod.resume(opened, resume, progress=advance, **ensemble)
+                    result = resume_run(opened, resume, progress=advance, **ensemble)
         else:
             from realpolitik.scenario.load import resolve
 
             sc = resolve(str(scenario))
             with progress_bar(draws, "solving") as advance:
-                result = forecast_mod.forecast(
+                result = run_forecast(
                     sc,
-                    concept=concept.value if concept else None,
+                    concept=concept,
                     lam=lam,
                     draws=draws,
                     seed=seed,

@@ -28,15 +28,11 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from realpolitik.concepts import CONCEPTS
 from realpolitik.errors import InputError
 
 out = Console(highlight=False, soft_wrap=False, width=120)
 err = Console(stderr=True, highlight=False)
-
-
-class Concept(StrEnum):
-    spe = "spe"
-    qre = "qre"
 
 
 class Format(StrEnum):
@@ -56,9 +52,11 @@ ScenarioArg = Annotated[
     typer.Argument(help="A built-in scenario name (see `realpolitik scenarios`) or a .yaml path."),
 ]
 ConceptOpt = Annotated[
-    Concept | None,
+    str | None,
     typer.Option(
-        "--concept", help="spe (subgame-perfect) or qre (agent logit QRE). Default: the scenario's."
+        "--concept",
+        help="; ".join(f"{c.name}: {c.title}" for c in CONCEPTS.values() if c.forecasts)
+        + ". Default: the scenario's.",
     ),
 ]
 LambdaOpt = Annotated[
@@ -154,16 +152,15 @@ def validate(scenario: ScenarioArg) -> None:
     a chance probability outside [0, 1] or a value that is not finite there is
     reported with the parameter values that cause it.
     """
-    from realpolitik.analysis.forecast import Settings, sampler_for
-    from realpolitik.scenario.compile import compile_scenario
+    from realpolitik.compiler.scenario_tree import compile_scenario
+    from realpolitik.run.sampling import scenario_sampler
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
     compiled = compile_scenario(sc)
     compiled.check(compiled.parameter_values(), first_draw=None)
     if sc.parameters:
-        settings = Settings.resolve(sc, draws=VALIDATE_DRAWS, seed=0, method="lhs")
-        draws = sampler_for(sc, settings).draws(0, VALIDATE_DRAWS)
+        draws = scenario_sampler(sc, VALIDATE_DRAWS, method="lhs", seed=0).draws(0, VALIDATE_DRAWS)
         compiled.check(compiled.parameter_values(draws))
     out.print(
         f"ok: {sc.id}: {len(sc.actors)} actors, {len(sc.parameters)} parameters, "
@@ -265,7 +262,7 @@ def forecast(
     set_values: SetOpt = None,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
-    from realpolitik.analysis import forecast as forecast_mod
+    from realpolitik.analysis.forecast import forecast as run_forecast
     from realpolitik.scenario.load import resolve
     from realpolitik.store import RunInterrupted
 
@@ -276,9 +273,9 @@ def forecast(
         ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
     try:
         with progress_bar(draws, "solving") as advance:
-            result = forecast_mod.forecast(
+            result = run_forecast(
                 sc,
-                concept=concept.value if concept else None,
+                concept=concept,
                 lam=lam,
                 draws=draws,
                 seed=seed,
@@ -307,7 +304,7 @@ def _write_plots(result: Any, directory: Path) -> None:
 
 def show_forecast(result: Any, fmt: Format, top: int) -> None:
     """Print a forecast as ``realpolitik forecast`` does (also used by ``run``)."""
-    from realpolitik.analysis import explain as explain_mod
+    from realpolitik.analysis.explain import explain as run_explain
 
     sc = result.scenario
     if fmt == Format.json:
@@ -354,7 +351,7 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
             cells.append(str(row.unit))
             mt.add_row(*cells)
         out.print(mt)
-    why = explain_mod.explain(
+    why = run_explain(
         sc,
         concept=s.concept,
         lam=s.lam,
@@ -412,7 +409,7 @@ def explain(
     sc = resolve(scenario)
     result = run_explain(
         sc,
-        concept=concept.value if concept else None,
+        concept=concept,
         lam=lam,
         draws=draws,
         seed=seed,
@@ -464,14 +461,14 @@ def pathways(
     plot: PlotOpt = None,
 ) -> None:
     """Every escalation pathway with its probability and metrics, most likely first."""
-    from realpolitik.analysis import forecast as forecast_mod
+    from realpolitik.analysis.forecast import forecast as run_forecast
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
     with progress_bar(draws, "solving") as advance:
-        result = forecast_mod.forecast(
+        result = run_forecast(
             sc,
-            concept=concept.value if concept else None,
+            concept=concept,
             lam=lam,
             draws=draws,
             seed=seed,
@@ -494,8 +491,8 @@ def export_gambit(
     output: Annotated[Path, typer.Argument(help="The .efg file to write.")],
 ) -> None:
     """Write the scenario's game at the central parameter values as a Gambit .efg file."""
+    from realpolitik.compiler.scenario_tree import compile_scenario
     from realpolitik.games.gambit_io import write_efg
-    from realpolitik.scenario.compile import compile_scenario
     from realpolitik.scenario.load import resolve
 
     if output.suffix != ".efg":
@@ -547,7 +544,7 @@ def report(
     sc = resolve(scenario)
     html = build_report(
         sc,
-        concept=concept.value if concept else None,
+        concept=concept,
         lam=lam,
         draws=draws,
         seed=seed,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from realpolitik.analysis.explain import Explanation
@@ -79,8 +80,6 @@ def plot_explanation(
 
 
 def _palette(terms: list[str]) -> dict[str, tuple[float, float, float, float]]:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab20"]
     return {term: cmap(k % 20) for k, term in enumerate(terms)}
 

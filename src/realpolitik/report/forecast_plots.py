@@ -3,7 +3,7 @@ escalation pathways (a tree of moves drawn left to right).
 
 Why this module exists: ``realpolitik forecast --plot DIR`` and ``pathways
 --plot DIR`` need the two standard pictures of a
-:class:`~realpolitik.analysis.forecast.Forecast`, drawn the same way in
+:class:`~realpolitik.analysis.forecast_summary.Forecast`, drawn the same way in
 reports and notebooks, from its ``actions`` and ``pathways`` DataFrames:
 
 - **forecast bars** (:func:`plot_forecast_bars`): one panel per actor, one bar
@@ -42,7 +42,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,11 +49,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.errors import InputError
 from realpolitik.report.sensitivity_plots import save_figure
-
-if TYPE_CHECKING:
-    from realpolitik.analysis.forecast import Forecast
 
 FloatArray = NDArray[np.float64]
 
@@ -376,7 +373,7 @@ def plot_forecast(forecast: Forecast, directory: Path | str | None = None) -> di
 
     Parameters
     ----------
-    forecast : a :class:`~realpolitik.analysis.forecast.Forecast`.
+    forecast : a :class:`~realpolitik.analysis.forecast_summary.Forecast`.
     directory : where to write ``forecast.png/.svg`` and ``pathways.png/.svg``,
         or None.
 

@@ -8,7 +8,7 @@ term-by-term reasons of every decision on the equilibrium path, optionally a
 tornado of the parameters that move one target most, and every parameter
 with its distribution and the sources it cites. Every number in it comes
 from :func:`realpolitik.forecast`, :func:`realpolitik.explain` and
-:func:`realpolitik.analysis.targets.scenario_sensitivity` with the settings
+:func:`realpolitik.sensitivity` with the settings
 printed at its top.
 """
 
@@ -27,8 +27,14 @@ from matplotlib.figure import Figure
 
 from realpolitik import __version__
 from realpolitik.analysis.explain import Explanation, explain
-from realpolitik.analysis.forecast import Forecast, forecast
+from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.forecast_summary import Forecast
+from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
 from realpolitik.errors import InputError
+from realpolitik.report.explain_plots import plot_explanation
+from realpolitik.report.forecast_plots import plot_forecast
+from realpolitik.report.sensitivity_plots import plot_tornado
+from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
 
 #: Pathways listed in the report's table.
@@ -98,7 +104,6 @@ def _settings_line(result: Forecast) -> str:
 
 
 def _forecast_section(result: Forecast) -> str:
-    from realpolitik.report.forecast_plots import plot_forecast
 
     figures = plot_forecast(result)
     draws = result.settings.draws > 0
@@ -148,7 +153,6 @@ def _forecast_section(result: Forecast) -> str:
 
 
 def _explanation_section(why: Explanation) -> str:
-    from realpolitik.report.explain_plots import plot_explanation
 
     items = "".join(
         f"<li>{escape(d.sentence(why.scenario.actors[d.actor].name))}</li>" for d in why.decisions
@@ -165,8 +169,6 @@ def _explanation_section(why: Explanation) -> str:
 def _tornado_section(
     scenario: Scenario, target: str, concept: str | None, lam: float | None, seed: int | None
 ) -> str:
-    from realpolitik.analysis.targets import scenario_sensitivity
-    from realpolitik.report.sensitivity_plots import plot_tornado
 
     result = scenario_sensitivity(
         scenario, target, methods=("tornado",), concept=concept, lam=lam, seed=seed
@@ -209,7 +211,7 @@ def _parameters_section(scenario: Scenario) -> str:
 
 
 def build_report(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     *,
     concept: str | None = None,
     lam: float | None = None,
@@ -222,11 +224,12 @@ def build_report(
 
     Parameters
     ----------
-    scenario : a loaded scenario.
+    scenario : a loaded scenario, a built-in name or a path.
     concept, lam, draws, seed, values : as :func:`realpolitik.forecast`.
     target : a target such as ``"china:covert_assist"`` for a tornado of the
         parameters that move it most (None: no tornado).
     """
+    scenario = as_scenario(scenario)
     result = forecast(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
     seed = result.settings.seed  # drawn when not given: the explanation uses the same draws
     why = explain(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
@@ -249,15 +252,22 @@ def build_report(
     )
 
 
-def write_report(html: str, path: Path | str) -> Path:
-    """Write the report atomically: a temporary file beside ``path``, renamed
-    over it once complete, so a failure never leaves half a report."""
+def check_report_path(path: Path | str) -> Path:
+    """``path`` if a report can be written there, else an :class:`InputError`."""
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{target} is a directory; give a file name such as report.html")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"cannot write {target}: no such directory {folder}")
+    return target
+
+
+def write_report(html: str, path: Path | str) -> Path:
+    """Write the report atomically: a temporary file beside ``path``, renamed
+    over it once complete, so a failure never leaves half a report."""
+    target = check_report_path(path)
+    folder = target.parent if str(target.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -270,3 +280,26 @@ def write_report(html: str, path: Path | str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise InputError(f"cannot write {target}: {error.strerror}") from None
     return target
+
+
+def report(
+    scenario: ScenarioLike,
+    path: Path | str | None = None,
+    *,
+    concept: str | None = None,
+    lam: float | None = None,
+    draws: int = 0,
+    seed: int | None = None,
+    values: Mapping[str, float] | None = None,
+    target: str | None = None,
+) -> str:
+    """The scenario's report as HTML (see :func:`build_report`), also written
+    atomically to ``path`` when given (checked before anything is computed)."""
+    if path is not None:
+        check_report_path(path)
+    html = build_report(
+        scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values, target=target
+    )
+    if path is not None:
+        write_report(html, path)
+    return html

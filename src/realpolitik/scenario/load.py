@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import hashlib
-import math
 import re
 from collections.abc import Collection, Mapping
 from importlib import resources
@@ -26,7 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from realpolitik.errors import InputError, Problem
+from realpolitik.concepts import CONCEPTS, LAMBDA, forecast_concepts
+from realpolitik.errors import InputError, Problem, listing
 from realpolitik.scenario.expressions import (
     FUNCTIONS,
     KEYWORDS,
@@ -51,7 +51,9 @@ from realpolitik.scenario.model import (
     Source,
     Term,
 )
+from realpolitik.scenario.paths import expand_paths
 from realpolitik.scenario.yaml_source import PathKey, SourceMap, field_name, load_yaml
+from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import Fixed, from_spec
 
 #: Limits on what one scenario may declare.
@@ -825,8 +827,6 @@ def _correlations(
     """The optional ``correlations`` section: a list of ``[parameter, parameter,
     coefficient]`` (or ``{between: [parameter, parameter], rho: coefficient}``)
     entries; the matrix they make must be positive semi-definite."""
-    from realpolitik.uncertainty.sampling import correlation_matrix, validate_correlation
-
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -909,19 +909,27 @@ def _correlations(
 
 
 def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
+    """The optional ``solve`` section: a concept that forecasts (see
+    :data:`realpolitik.concepts.CONCEPTS`) and the concepts' parameters."""
     if raw is None:
         return SolveDefaults()
-    spec = ck.mapping(raw, ("solve",), allowed=("concept", "lambda"))
+    names = sorted({p.name for c in CONCEPTS.values() for p in c.parameters})
+    spec = ck.mapping(raw, ("solve",), allowed=("concept", *names))
     if spec is None:
         return SolveDefaults()
-    concept = spec.get("concept", "qre")
-    if concept not in ("spe", "qre"):
-        ck.add(("solve", "concept"), f"concept must be 'spe' or 'qre', got {concept!r}")
-        concept = "qre"
-    lam = spec.get("lambda", 1.0)
-    if isinstance(lam, bool) or not isinstance(lam, int | float) or not 0 <= lam < math.inf:
+    concept = spec.get("concept", SolveDefaults.concept)
+    if concept not in forecast_concepts():
+        ck.add(
+            ("solve", "concept"),
+            f"concept must be {listing(forecast_concepts(), quote=True)}, got {concept!r}",
+        )
+        concept = SolveDefaults.concept
+    lam = spec.get(LAMBDA.name, LAMBDA.default)
+    try:
+        lam = LAMBDA.check(lam)
+    except InputError:
         ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {_kind(lam)}")
-        lam = 1.0
+        lam = LAMBDA.default
     return SolveDefaults(concept, float(lam))
 
 
@@ -929,8 +937,6 @@ def check_structure(scenario_moves: tuple[Move, ...], ck: _Checker | None = None
     """Expand the moves into paths (actions only), checking that every move
     happens on some path and that the tree stays within :data:`MAX_PATHS`.
     Returns the number of paths."""
-    from realpolitik.scenario.compile import expand_paths
-
     happened: set[str] = set()
     try:
         paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add)
@@ -1057,3 +1063,13 @@ def resolve(name_or_path: str | Path) -> Scenario:
         )
     resource = resources.files(LIBRARY_PACKAGE) / f"{text}.yaml"
     return load(text=resource.read_text(encoding="utf-8"), name=f"{text}.yaml")
+
+
+#: What the public functions accept as a scenario: a loaded one, a built-in
+#: name, or a path to a scenario file.
+ScenarioLike = Scenario | str | Path
+
+
+def as_scenario(scenario: ScenarioLike) -> Scenario:
+    """``scenario`` loaded (see :func:`resolve`) unless it already is."""
+    return scenario if isinstance(scenario, Scenario) else resolve(scenario)

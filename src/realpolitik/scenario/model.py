@@ -4,7 +4,7 @@ A scenario is data (see ``docs/scenario-format.md``): actors, uncertain
 parameters with distributions and sources, an ordered list of moves, each
 actor's payoff as named terms, and metrics. It never knows how it will be
 solved (OpenSpiel's lesson: a game is a small declarative object); the
-compiler in :mod:`realpolitik.scenario.compile` turns it into a game tree.
+compiler in :mod:`realpolitik.compiler.scenario_tree` turns it into a game tree.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from realpolitik.concepts import LAMBDA
 from realpolitik.scenario.expressions import Expression
 from realpolitik.uncertainty.distributions import Distribution
 
@@ -157,10 +158,12 @@ class Issue:
 
 @dataclass(frozen=True)
 class SolveDefaults:
-    """How the scenario is solved when the user does not say."""
+    """How the scenario is solved when the user does not say: a concept of
+    :data:`realpolitik.concepts.CONCEPTS` that forecasts, and the logit
+    precision of the concepts that have one."""
 
-    concept: Literal["spe", "qre"] = "qre"
-    lam: float = 1.0
+    concept: str = "qre"
+    lam: float = LAMBDA.default
 
 
 @dataclass(frozen=True)

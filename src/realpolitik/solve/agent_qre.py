@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 from realpolitik.errors import GameClassError
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve.homotopy import TraceOptions, follow_to_lambdas
+from realpolitik.solve.reach import edge_probabilities
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -248,8 +249,6 @@ def agent_qre_path(
 
 def _term_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
     """``(nodes, players, terms, draws)`` node values per payoff term."""
-    from realpolitik.solve.tree_solution import edge_probabilities
-
     tree = game.tree
     edge = edge_probabilities(game, behaviour)
     value = np.zeros((game.n_draws, tree.n_nodes, *game.payoffs.shape[2:]))

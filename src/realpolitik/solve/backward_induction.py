@@ -53,6 +53,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from realpolitik.errors import GameClassError
 from realpolitik.games.tree import GameTree, NodeKind, Stage, TreeClass, TreeGame, UnitGroup
+from realpolitik.solve import logit
 from realpolitik.solve._tree_kernels import backward_all, decision_group
 from realpolitik.solve.homotopy import TraceStatus
 from realpolitik.solve.tree_solution import TreeSolution
@@ -112,8 +113,6 @@ def logit_choice(values: FloatArray, lam: float, axis: int = -1) -> FloatArray:
 
 
 def _stage_solver(concept: str, lam: float | None) -> StageSolver:
-    from realpolitik.solve import logit
-
     if concept == "spe":
 
         def solve(payoffs: FloatArray) -> list[FloatArray]:
@@ -395,3 +394,9 @@ def iter_chunks(n_draws: int, chunk: int) -> Iterator[slice]:
     """Consecutive slices of at most ``chunk`` draws."""
     for start in range(0, n_draws, chunk):
         yield slice(start, min(start + chunk, n_draws))
+
+
+def solve_spe(game: TreeGame) -> TreeSolution:
+    """The subgame-perfect equilibrium of every draw (the ``spe`` entry of
+    :data:`realpolitik.concepts.CONCEPTS`; tie rule in the module docstring)."""
+    return solve_tree(game, "spe")

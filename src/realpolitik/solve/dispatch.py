@@ -1,27 +1,78 @@
-"""Pick the solver for a tree and a solution concept.
+"""Find a concept's solvers and call them: the one place where the names in
+:data:`realpolitik.concepts.CONCEPTS` meet the code that solves.
 
-Backward induction handles perfect-information trees with chance nodes and
-simultaneous stages, for both the SPE and the agent QRE. Trees with other
-information sets are solved for the agent QRE by following the principal
-logit branch of the whole game (:mod:`realpolitik.solve.agent_qre`); their
-SPE is refused with a clear message, since "subgame perfect" needs proper
-subgames the fast path cannot find.
+The registry names solvers by dotted path (``"package.module:function"``), so
+that the scenario layer can list concepts without importing the engine; this
+module imports them on first use and keeps them. Every tree solver takes the
+game and the concept's parameters as keywords and returns a
+:class:`~realpolitik.solve.tree_solution.TreeSolution` for all draws.
 """
 
 from __future__ import annotations
 
-from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.backward_induction import solve_tree
+import importlib
+from collections.abc import Callable
+from functools import cache
+from typing import Any, cast
+
+from realpolitik.concepts import Concept, forecast_concept
+from realpolitik.concepts import concept as find_concept
+from realpolitik.games.normal_form import NormalFormGame
+from realpolitik.games.tree import TreeGame
+from realpolitik.solve.profiles import StrategyProfile
 from realpolitik.solve.tree_solution import TreeSolution
 
-CONCEPTS = ("spe", "qre")
+TreeSolver = Callable[..., TreeSolution]
+NormalFormSolver = Callable[..., list[StrategyProfile]]
+
+
+@cache
+def resolve(path: str) -> Callable[..., Any]:
+    """The function at ``"package.module:function"``."""
+    module, _, name = path.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return found
+
+
+def tree_solver(concept: Concept) -> TreeSolver:
+    """The concept's vectorised tree solver (it must have one)."""
+    if concept.tree_solver is None:
+        raise ValueError(f"concept {concept.name} has no tree solver")
+    return cast(TreeSolver, resolve(concept.tree_solver))
+
+
+def normal_form_solver(concept: Concept) -> NormalFormSolver:
+    """The concept's one-game normal-form solver (it must have one)."""
+    if concept.normal_form_solver is None:
+        raise ValueError(f"concept {concept.name} has no normal-form solver")
+    return cast(NormalFormSolver, resolve(concept.normal_form_solver))
+
+
+def concept_arguments(concept: Concept, lam: float | None) -> dict[str, float]:
+    """The keyword arguments of ``concept``'s solvers: each of its parameters
+    at the value given (``lam``, the only one any concept has today) or its
+    default, checked."""
+    given = {"lam": lam}
+    out = {}
+    for p in concept.parameters:
+        value = given.get(p.keyword)
+        out[p.keyword] = p.default if value is None else p.check(value)
+    return out
 
 
 def solve(game: TreeGame, concept: str = "spe", lam: float | None = None) -> TreeSolution:
-    """Solve a tree game for every draw with the right solver for its class."""
-    if concept == "qre" and game.tree.tree_class == TreeClass.GENERAL:
-        from realpolitik.solve.agent_qre import agent_qre
+    """Solve a tree for every draw with ``concept``'s tree solver.
 
-        assert lam is not None
-        return agent_qre(game, lam)
-    return solve_tree(game, concept, lam)
+    ``lam`` is the logit precision of concepts that have one (ignored by the
+    others).
+    """
+    found = forecast_concept(concept)
+    return tree_solver(found)(game, **concept_arguments(found, lam))
+
+
+def solve_normal_form(
+    game: NormalFormGame, concept: str, lam: float | None = None
+) -> list[StrategyProfile]:
+    """Solve one normal-form game with ``concept``'s normal-form solver."""
+    found = find_concept(concept)
+    return normal_form_solver(found)(game, **concept_arguments(found, lam))

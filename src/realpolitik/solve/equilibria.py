@@ -11,46 +11,42 @@ strategy profiles as ``probs[player][strategy]``, behaviour profiles as
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from realpolitik.errors import GameClassError
+from realpolitik.concepts import CONCEPTS
+from realpolitik.concepts import concept as find_concept
+from realpolitik.errors import GameClassError, listing
 from realpolitik.games.normal_form import NormalFormGame
+from realpolitik.games.reduced_form import reduced_normal_form
 from realpolitik.games.tree import TreeGame
+from realpolitik.solve.dispatch import concept_arguments, normal_form_solver, tree_solver
+from realpolitik.solve.profiles import StrategyProfile
+from realpolitik.solve.regret import max_regret, node_values
+from realpolitik.solve.tree_solution import behaviour_profile
 
 
-class GameConcept(StrEnum):
-    """Solution concepts of ``realpolitik solve``."""
-
-    pure_nash = "pure-nash"
-    mixed_nash = "mixed-nash"
-    spe = "spe"
-    qre = "qre"
-
-
-def strategy_profiles(
-    game: NormalFormGame, probs: list[list[np.ndarray]], extra: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """Profiles (one list of per-player arrays each) as reference-style dicts."""
+def strategy_profiles(game: NormalFormGame, found: list[StrategyProfile]) -> list[dict[str, Any]]:
+    """Solved profiles of a one-draw game as reference-style dicts."""
     result = []
-    for k, profile in enumerate(probs):
-        arrays = [np.asarray(p, dtype=np.float64)[None, :] for p in profile]
+    for profile in found:
+        arrays = [np.asarray(p, dtype=np.float64)[None, :] for p in profile.probs]
         payoffs = game.draw(0).profile_payoffs(arrays)[0]
         regret = float(game.draw(0).max_regret(arrays)[0])
         entry: dict[str, Any] = {
             "kind": "strategy",
             "probs": {
-                player: {s: float(v) for s, v in zip(game.strategies[i], profile[i], strict=True)}
+                player: {
+                    s: float(v) for s, v in zip(game.strategies[i], profile.probs[i], strict=True)
+                }
                 for i, player in enumerate(game.players)
             },
             "payoffs": {player: float(payoffs[i]) for i, player in enumerate(game.players)},
             "max_regret": regret,
         }
-        if extra:
-            entry.update(extra[k])
+        entry.update(profile.extra)
         result.append(entry)
     return result
 
@@ -58,9 +54,7 @@ def strategy_profiles(
 def behaviour_profiles(
     game: TreeGame, behaviour: np.ndarray, extra: dict[str, Any]
 ) -> dict[str, Any]:
-    from realpolitik.solve.regret import max_regret, node_values
-    from realpolitik.solve.tree_solution import behaviour_profile
-
+    """A one-draw behaviour profile as a reference-style dict."""
     tree = game.tree
     values = node_values(game, behaviour[None, :])[0, 0]
     entry: dict[str, Any] = {
@@ -73,77 +67,17 @@ def behaviour_profiles(
     return entry
 
 
-def solve_normal_form(
-    game: NormalFormGame, concept: GameConcept, lam: float
-) -> list[dict[str, Any]]:
-    """Equilibria of a one-draw normal-form game as reference-style profiles."""
-    from realpolitik.solve import logit
-    from realpolitik.solve.pure_nash import pure_nash_mask, pure_nash_profiles
-
-    if concept == GameConcept.spe:
-        raise GameClassError("spe needs a game tree (.efg); use pure-nash, mixed-nash or qre")
-    if concept == GameConcept.pure_nash:
-        mask = pure_nash_mask(game.payoffs)
-        _, indices = pure_nash_profiles(mask)
-        profiles = []
-        for idx in indices:
-            profiles.append([np.eye(n)[int(i)] for n, i in zip(game.shape, idx, strict=True)])
-        return strategy_profiles(game, profiles)
-    if concept == GameConcept.mixed_nash:
-        if game.n_players == 2:
-            from realpolitik.solve.mixed_nash import extreme_equilibria
-
-            eq = extreme_equilibria(game.payoffs)
-            return strategy_profiles(game, [[x, y] for x, y in zip(eq.row, eq.col, strict=True)])
-        limit = logit.logit_limit(game.payoffs)
-        return strategy_profiles(
-            game,
-            [[p[0] for p in limit.probs]],
-            [{"method": "logit-limit", "lambda_left": float(limit.lam[0])}],
-        )
-    qre = logit.logit_qre(game.payoffs, lam)
-    return strategy_profiles(
-        game,
-        [[p[0] for p in qre.at(0)]],
-        [
-            {
-                "lambda": float(qre.lam[0, 0]),
-                "fixed_point_residual": float(qre.fixed_point_residual[0, 0]),
-            }
-        ],
-    )
-
-
-def solve_tree_game(game: TreeGame, concept: GameConcept, lam: float) -> list[dict[str, Any]]:
-    """Equilibria of a one-draw tree as reference-style profiles."""
-    if concept in (GameConcept.pure_nash, GameConcept.mixed_nash):
-        from realpolitik.games.reduced_form import reduced_normal_form
-
-        return solve_normal_form(reduced_normal_form(game), concept, lam)
-    from realpolitik.solve.dispatch import solve
-
-    if concept == GameConcept.spe:
-        sol = solve(game, "spe")
-        extra: dict[str, Any] = {"tie": bool(sol.tie[0]) if sol.tie is not None else False}
-        return [behaviour_profiles(game, sol.behaviour[0], extra)]
-    sol = solve(game, "qre", lam)
-    assert sol.lam is not None
-    extra = {"lambda": float(sol.lam[0])}
-    if sol.residual is not None:
-        extra["fixed_point_residual"] = float(sol.residual[0])
-    return [behaviour_profiles(game, sol.behaviour[0], extra)]
-
-
 def solve_game(
-    game: NormalFormGame | TreeGame, concept: GameConcept | str = "pure-nash", lam: float = 1.0
+    game: NormalFormGame | TreeGame, concept: str = "pure-nash", lam: float = 1.0
 ) -> list[dict[str, Any]]:
     """Equilibria of a one-draw game (a normal form or a tree) as profiles.
 
-    ``pure-nash``: all pure Nash equilibria (trees: of the reduced strategic
-    form, as Gambit's ``enumpure``); ``mixed-nash``: all extreme equilibria of
-    two-player games (``enummixed``), or the limit of the principal logit
-    branch for more players; ``spe``: the subgame-perfect equilibrium of a
-    tree; ``qre``: the logit QRE at ``lam`` (agent QRE for trees).
+    Any concept of :data:`realpolitik.concepts.CONCEPTS`: a tree is solved by
+    the concept's tree solver, or, for concepts of strategic form alone
+    (``pure-nash``, ``mixed-nash``), on its reduced strategic form as
+    Gambit's ``enumpure`` and ``enummixed`` do; a normal-form game by the
+    concept's normal-form solver. ``lam`` is the logit precision of the
+    concepts that have one.
 
     Examples
     --------
@@ -153,10 +87,24 @@ def solve_game(
     >>> [p["probs"]["Row"] for p in solve_game(bos, "pure-nash")]
     [{'1': 1.0, '2': 0.0}, {'1': 0.0, '2': 1.0}]
     """
-    concept = GameConcept(concept)
+    found = find_concept(str(concept))
+    arguments = concept_arguments(found, lam)
     if isinstance(game, NormalFormGame):
-        return solve_normal_form(game, concept, lam)
-    return solve_tree_game(game, concept, lam)
+        if found.normal_form_solver is None:
+            usable = [c.name for c in CONCEPTS.values() if c.normal_form_solver is not None]
+            raise GameClassError(f"{found.name} needs a game tree (.efg); use {listing(usable)}")
+        return strategy_profiles(game, normal_form_solver(found)(game, **arguments))
+    if found.tree_solver is None:
+        return solve_game(reduced_normal_form(game), found.name, lam)
+    solution = tree_solver(found)(game, **arguments)
+    extra: dict[str, Any] = {}
+    if solution.tie is not None:
+        extra["tie"] = bool(solution.tie[0])
+    if solution.lam is not None:
+        extra["lambda"] = float(solution.lam[0])
+    if solution.residual is not None:
+        extra["fixed_point_residual"] = float(solution.residual[0])
+    return [behaviour_profiles(game, solution.behaviour[0], extra)]
 
 
 def profiles_frame(profiles: list[dict[str, Any]]) -> pd.DataFrame:

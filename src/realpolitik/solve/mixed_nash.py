@@ -56,6 +56,8 @@ from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame, check_payoffs
 from realpolitik.limits import require_bytes
 from realpolitik.solve.homotopy import solve_batched
+from realpolitik.solve.logit import logit_limit
+from realpolitik.solve.profiles import StrategyProfile
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -271,3 +273,19 @@ def extreme_equilibria(payoffs: NormalFormGame | ArrayLike) -> ExtremeEquilibria
         axis=1,
     )
     return ExtremeEquilibria(draw.astype(np.int64), x, y, pay, b)
+
+
+def mixed_nash_equilibria(game: NormalFormGame) -> list[StrategyProfile]:
+    """The ``mixed-nash`` entry of :data:`realpolitik.concepts.CONCEPTS` for one
+    game: every extreme equilibrium of a two-player game; for more players,
+    the limit of the principal logit branch (one equilibrium, labelled so)."""
+    if game.n_players == 2:
+        eq = extreme_equilibria(game.payoffs)
+        return [StrategyProfile((x, y)) for x, y in zip(eq.row, eq.col, strict=True)]
+    limit = logit_limit(game.payoffs)
+    return [
+        StrategyProfile(
+            tuple(p[0] for p in limit.probs),
+            {"method": "logit-limit", "lambda_left": float(limit.lam[0])},
+        )
+    ]

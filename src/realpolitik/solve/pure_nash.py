@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.limits import require_bytes
+from realpolitik.solve.profiles import StrategyProfile
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -188,3 +189,10 @@ def pure_nash_profiles(mask: ArrayLike) -> tuple[IntArray, IntArray]:
     draw = found[0].astype(np.int64)
     profile = np.stack(found[1:], axis=1).astype(np.int64)
     return draw, profile
+
+
+def pure_nash_equilibria(game: NormalFormGame) -> list[StrategyProfile]:
+    """Every pure Nash equilibrium of a one-draw game (the ``pure-nash`` entry
+    of :data:`realpolitik.concepts.CONCEPTS`), in lexicographic order."""
+    _, indices = pure_nash_profiles(pure_nash_mask(game.payoffs))
+    return [StrategyProfile.pure(game.shape, tuple(int(i) for i in idx)) for idx in indices]

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
-from realpolitik.solve.tree_solution import edge_probabilities
+from realpolitik.solve.reach import edge_probabilities
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -10,6 +10,7 @@ same bit for bit whatever the chunking. See docs/uncertainty.md.
 
 from __future__ import annotations
 
+from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import (
     FAMILIES,
     PERT,
@@ -24,12 +25,7 @@ from realpolitik.uncertainty.distributions import (
     Uniform,
     from_spec,
 )
-from realpolitik.uncertainty.sampling import (
-    METHODS,
-    Sampler,
-    correlation_matrix,
-    validate_correlation,
-)
+from realpolitik.uncertainty.sampling import METHODS, Sampler
 
 __all__ = [
     "FAMILIES",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
@@ -32,6 +32,9 @@ from pydantic import BaseModel, Field
 from realpolitik import __version__
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
+from realpolitik.bargaining.models import BARGAINING_MODELS
+from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
+from realpolitik.concepts import CONCEPTS, forecast_concepts
 from realpolitik.errors import RealpolitikError
 from realpolitik.scenario.load import builtin_names, resolve
 from realpolitik.scenario.model import Parameter, Scenario
@@ -52,8 +55,10 @@ class ForecastRequest(BaseModel):
         default_factory=dict,
         description="parameter id -> value, each inside its distribution's support",
     )
-    concept: Literal["spe", "qre"] | None = Field(
-        default=None, description="solution concept (default: the scenario's)"
+    concept: str | None = Field(
+        default=None,
+        description="solution concept (default: the scenario's); see GET /api/concepts",
+        json_schema_extra={"enum": list(forecast_concepts())},
     )
     lam: float | None = Field(
         default=None,
@@ -79,8 +84,11 @@ class BargainRequest(BaseModel):
     "what if" values as the crisis forecast."""
 
     issue: str | None = Field(default=None, description="issue id (default: the only one)")
-    model: Literal["eum", "smp"] = Field(
-        default="smp", description="eum: expected-utility model; smp: KTAB's spatial model"
+    model: str = Field(
+        default="smp",
+        description="; ".join(f"{m.name}: {m.title}" for m in BARGAINING_MODELS.values())
+        + "; see GET /api/bargaining-models",
+        json_schema_extra={"enum": list(BARGAINING_MODELS)},
     )
     values: dict[str, float] = Field(default_factory=dict)
     draws: int = Field(default=0, ge=0, le=MAX_DRAWS)
@@ -167,6 +175,14 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
             )
         return loaded[scenario_id]
 
+    @app.get("/api/concepts", summary="The solution concepts, their parameters and meaning")
+    def list_concepts() -> list[dict[str, Any]]:
+        return [c.describe() for c in CONCEPTS.values()]
+
+    @app.get("/api/bargaining-models", summary="The bargaining models and their defaults")
+    def list_bargaining_models() -> list[dict[str, Any]]:
+        return [m.describe() for m in BARGAINING_MODELS.values()]
+
     @app.get("/api/scenarios", summary="The scenarios served")
     def list_scenarios() -> list[dict[str, str]]:
         return [{"id": s.id, "title": s.title, "as_of": s.as_of} for s in loaded.values()]
@@ -200,8 +216,6 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         summary="Bargaining forecast of an issue at the given parameter values",
     )
     def scenario_bargain(scenario_id: str, request: BargainRequest) -> dict[str, Any]:
-        from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
-
         scenario = get(scenario_id)
         try:
             if request.draws:

@@ -3,7 +3,7 @@
 // resources: plain DOM and fetch.
 "use strict";
 
-const state = { scenario: null, values: {}, request: 0, timer: null };
+const state = { scenario: null, values: {}, request: 0, timer: null, concepts: [] };
 
 const $ = (id) => document.getElementById(id);
 const pct = (p) => (100 * p).toFixed(1) + "%";
@@ -213,7 +213,7 @@ async function solve() {
   const id = ++state.request;
   const concept = $("concept").value;
   const body = { values: state.values, concept };
-  if (concept === "qre" && $("lambda").value !== "") body.lambda = Number($("lambda").value);
+  if (hasLambda(concept) && $("lambda").value !== "") body.lambda = Number($("lambda").value);
   if ($("uncertain").checked) {
     body.draws = Number($("draws").value);
     body.seed = 1; // the same draws for every what-if: differences come from the sliders
@@ -244,7 +244,7 @@ async function loadScenario(id) {
   $("title").textContent = `${state.scenario.title} (as of ${state.scenario.as_of})`;
   $("concept").value = state.scenario.solve.concept;
   $("lambda").value = state.scenario.solve.lambda ?? "";
-  $("lambda-label").hidden = $("concept").value !== "qre";
+  $("lambda-label").hidden = !hasLambda($("concept").value);
   drawParameters(state.scenario);
   const issue = state.scenario.issues[0];
   $("bargaining").hidden = !issue;
@@ -255,8 +255,24 @@ async function loadScenario(id) {
   await solve();
 }
 
+// The solution concepts and bargaining models come from the API's registries
+// (GET /api/concepts, /api/bargaining-models), never from a list in this file.
+function hasLambda(name) {
+  const concept = state.concepts.find((c) => c.name === name);
+  return Boolean(concept && concept.parameters.some((p) => p.name === "lambda"));
+}
+
+async function loadChoices() {
+  state.concepts = (await api("/api/concepts")).filter((c) => c.forecasts);
+  for (const c of state.concepts) $("concept").append(el("option", { value: c.name, text: c.name.toUpperCase(), title: c.description }));
+  const models = await api("/api/bargaining-models");
+  for (const m of models) $("bargain-model").append(el("option", { value: m.name, text: m.title, title: m.description }));
+  if (models.some((m) => m.name === "smp")) $("bargain-model").value = "smp";
+}
+
 async function main() {
   try {
+    await loadChoices();
     const scenarios = await api("/api/scenarios");
     const select = $("scenario");
     for (const s of scenarios) select.append(el("option", { value: s.id, text: s.title }));
@@ -264,7 +280,7 @@ async function main() {
     if (wanted && scenarios.some((s) => s.id === wanted)) select.value = wanted;
     select.addEventListener("change", () => loadScenario(select.value));
     $("concept").addEventListener("change", () => {
-      $("lambda-label").hidden = $("concept").value !== "qre";
+      $("lambda-label").hidden = !hasLambda($("concept").value);
       schedule();
     });
     $("lambda").addEventListener("input", schedule);

@@ -26,8 +26,9 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.scenario.compile import CHANCE, CompiledScenario
+from realpolitik.scenario.paths import CHANCE
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -103,16 +104,29 @@ class OutcomeLayout:
 
 @dataclass(frozen=True, eq=False)
 class DrawOutcomes:
-    """Per-draw outcomes (see the module docstring), draws first."""
+    """Per-draw outcomes (see the module docstring), draws first.
+
+    ``metric_columns`` holds each metric at each terminal, one ``(D,
+    terminals)`` array per metric (possibly broadcast views: a metric that
+    depends on the actions alone is one row); :attr:`metric_at_terminal`
+    stacks them when asked.
+    """
 
     layout: OutcomeLayout
     action_probability: FloatArray  # (D, actions)
     path_probability: FloatArray  # (D, terminals)
-    metric_at_terminal: FloatArray  # (D, terminals, metrics)
+    metric_columns: tuple[FloatArray, ...]  # per metric (D, terminals)
 
     @property
     def n_draws(self) -> int:
         return int(self.path_probability.shape[0])
+
+    @cached_property
+    def metric_at_terminal(self) -> FloatArray:
+        """``(D, terminals, metrics)``."""
+        if not self.metric_columns:
+            return np.zeros((*self.path_probability.shape, 0))
+        return np.stack(self.metric_columns, axis=-1)
 
     @cached_property
     def metric_expectation(self) -> FloatArray:
@@ -128,16 +142,21 @@ class DrawOutcomes:
 
     @cached_property
     def most_likely(self) -> NDArray[np.bool_]:
-        """``(D, actions)`` whether each action is its (move, actor)'s most likely
-        choice in the draw (first action on exact ties); all False in draws
-        where the move never happens."""
-        out = np.zeros(self.action_probability.shape, dtype=bool)
-        rows = np.arange(self.n_draws)
-        for columns in self.layout.moves_of_keys.values():
-            block = self.action_probability[:, columns]
-            best = np.argmax(block, axis=1)
-            out[rows, np.asarray(columns)[best]] = block.sum(axis=1) > 0
-        return out
+        """``(D, actions)`` see :func:`most_likely_actions`."""
+        return most_likely_actions(self.layout, self.action_probability)
+
+
+def most_likely_actions(layout: OutcomeLayout, action_probability: FloatArray) -> NDArray[np.bool_]:
+    """``(D, actions)`` whether each action is its (move, actor)'s most likely
+    choice in the draw (first action on exact ties); all False in draws
+    where the move never happens."""
+    out = np.zeros(action_probability.shape, dtype=bool)
+    rows = np.arange(action_probability.shape[0])
+    for columns in layout.moves_of_keys.values():
+        block = action_probability[:, columns]
+        best = np.argmax(block, axis=1)
+        out[rows, np.asarray(columns)[best]] = block.sum(axis=1) > 0
+    return out
 
 
 def action_and_path_probability(
@@ -166,11 +185,6 @@ def draw_outcomes(
 ) -> DrawOutcomes:
     """Compute :class:`DrawOutcomes` from a solution and the metric values
     ``metric -> (D, terminals)`` of the same draws."""
-    tree = layout.compiled.tree
     action_probability, path_probability = action_and_path_probability(layout, solution)
-    names = [m.id for m in layout.compiled.scenario.metrics]
-    if names:
-        metric_at = np.stack([np.asarray(metrics[n]) for n in names], axis=-1)
-    else:
-        metric_at = np.zeros((solution.n_draws, tree.n_terminals, 0))
-    return DrawOutcomes(layout, action_probability, path_probability, metric_at)
+    columns = tuple(np.asarray(metrics[m.id]) for m in layout.compiled.scenario.metrics)
+    return DrawOutcomes(layout, action_probability, path_probability, columns)

@@ -18,7 +18,7 @@ choice), Gambit's encoding.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,31 +29,16 @@ from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
 from realpolitik.scenario.model import Move, Scenario
+from realpolitik.scenario.paths import (
+    CHANCE,
+    History,
+    condition_holds,
+    record_action,
+    subjects_of,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-#: A path's history: subject (move id, or actor id for an actor's only
-#: move) -> index of the action taken.
-History = dict[str, int]
-
-CHANCE = "chance"
-
-
-def _subjects_of(moves: tuple[Move, ...]) -> dict[str, tuple[str, str]]:
-    """Expression subjects: name -> (move id, actor) whose choice it denotes."""
-    count: dict[str, int] = {}
-    for move in moves:
-        for actor in move.actors:
-            count[actor] = count.get(actor, 0) + 1
-    out: dict[str, tuple[str, str]] = {}
-    for move in moves:
-        if move.kind in ("decision", "chance"):
-            out[move.id] = (move.id, move.actors[0])
-        for actor in move.actors:
-            if actor != CHANCE and count[actor] == 1:
-                out[actor] = (move.id, actor)
-    return out
 
 
 def _history_arrays(
@@ -64,64 +49,6 @@ def _history_arrays(
     for subject in subjects:
         out[subject] = np.array([[h.get(subject, -1) for h in histories]], dtype=np.int64)
     return out
-
-
-def _condition_holds(move: Move, history: History, subjects: Mapping[str, tuple[str, str]]) -> bool:
-    if move.when is None:
-        return True
-    actions = {s: np.array(history.get(s, -1)) for s in move.when.actors}
-    return bool(move.when.evaluate({}, actions))
-
-
-def _record(
-    history: History, move: Move, actor: str, index: int, subjects: Mapping[str, tuple[str, str]]
-) -> History:
-    new = dict(history)
-    for name, (move_id, who) in subjects.items():
-        if move_id == move.id and who == actor:
-            new[name] = index
-    return new
-
-
-def expand_paths(
-    moves: tuple[Move, ...], *, limit: int, visit: Callable[[str], None] | None = None
-) -> list[History]:
-    """Every path's history, in depth-first order, without building a tree.
-
-    Raises
-    ------
-    InputError
-        If there would be more than ``limit`` paths.
-    """
-    subjects = _subjects_of(moves)
-    paths: list[History] = []
-
-    def grow(position: int, history: History) -> None:
-        while position < len(moves) and not _condition_holds(moves[position], history, subjects):
-            position += 1
-        if position == len(moves):
-            paths.append(history)
-            if len(paths) > limit:
-                raise InputError(
-                    f"the moves make more than {limit} paths; simplify the scenario "
-                    "(fewer actions, or conditions that end paths sooner)"
-                )
-            return
-        move = moves[position]
-        if visit is not None:
-            visit(move.id)
-        profiles: list[History] = [history]
-        for actor in move.actors:
-            profiles = [
-                _record(h, move, actor, k, subjects)
-                for h in profiles
-                for k in range(len(move.actions[actor]))
-            ]
-        for h in profiles:
-            grow(position + 1, h)
-
-    grow(0, {})
-    return paths
 
 
 def _at_draw(first_draw: int | None, draw: int) -> str:
@@ -411,14 +338,14 @@ class CompiledScenario:
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Build the scenario's game tree (see the module docstring)."""
     moves = scenario.moves
-    subjects = _subjects_of(moves)
+    subjects = subjects_of(moves)
     builder = TreeBuilder(list(scenario.actor_ids), title=scenario.title)
     node_move: dict[int, int] = {}
     node_history: dict[int, History] = {}
     terminals: list[tuple[int, History]] = []
 
     def grow(node: int, position: int, history: History) -> None:
-        while position < len(moves) and not _condition_holds(moves[position], history, subjects):
+        while position < len(moves) and not condition_holds(moves[position], history, subjects):
             position += 1
         if position == len(moves):
             builder.terminal(node, [0.0] * len(scenario.actors))
@@ -433,7 +360,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                 node, outcomes, [1.0 / len(outcomes)] * len(outcomes), label=move.id
             )
             for k, kid in enumerate(kids):
-                grow(kid, position + 1, _record(history, move, CHANCE, k, subjects))
+                grow(kid, position + 1, record_action(history, move, CHANCE, k, subjects))
             return
         # a decision is a one-actor stage; a simultaneous move chains its actors
         # with one information set per later actor for this stage instance (keyed
@@ -450,7 +377,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                     at, actor, move.action_ids(actor), infoset=infoset, label=move.id
                 )
                 for a, kid in enumerate(kids):
-                    nxt.append((kid, _record(h, move, actor, a, subjects)))
+                    nxt.append((kid, record_action(h, move, actor, a, subjects)))
             frontier = nxt
         for kid, h in frontier:
             grow(kid, position + 1, h)

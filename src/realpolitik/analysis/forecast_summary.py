@@ -1,0 +1,394 @@
+"""The summaries of a forecast over draws, and the result object.
+
+Summaries over draws: for each action the mean probability, its 5th and
+95th percentiles across draws (the 90% interval) and the share of draws in
+which it is its actor's most likely choice; for each pathway its mean
+probability and the metrics expected along it (weighted by how likely the
+path is in each draw; for a path taken in no draw, the mean over draws of the
+metric at its end); for each metric its mean and 90% interval.
+
+Reductions are made block by block so that every summary is the same, bit
+for bit, however the draws are chunked, on whichever executor, and across an
+interruption and resume: a chunk of draws is reduced to per-draw arrays (what
+the results store keeps) plus, for each aligned block of :data:`BLOCK`
+draws, the sums the means need (:class:`ChunkOutput`, :func:`reduce_chunk`);
+blocks are folded left to right in draw order (:class:`ForecastAccumulator`).
+A block's sum depends only on its own draws. Path-probability intervals come
+from 1/4000-wide histograms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, most_likely_actions
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.model import Scenario
+
+FloatArray = NDArray[np.float64]
+
+#: Interval reported around means (percentiles).
+INTERVAL = (5.0, 95.0)
+#: Draws per reduction block; chunk boundaries are multiples of it.
+BLOCK = 1024
+#: Histogram bins on [0, 1] for percentiles of probabilities.
+BINS = 4000
+#: Up to this many draws, action percentiles are exact (every draw kept).
+EXACT_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkOutput:
+    """What a chunk of draws ``start .. stop - 1`` reduces to (draws first).
+
+    ``block_sums[b]`` holds, for block ``start // BLOCK + b``, the sums over
+    its draws of: each action's probability, each path's probability, each
+    metric at each path's end times the path's probability, and each metric
+    at each path's end (see :func:`reduce_chunk`).
+    """
+
+    start: int
+    stop: int
+    parameters: FloatArray  # (D, k)
+    action_probability: FloatArray  # (D, actions)
+    modal_path: NDArray[np.int64]  # (D,)
+    metric_expectation: FloatArray  # (D, metrics)
+    block_sums: FloatArray  # (blocks, width)
+    path_histogram: NDArray[np.int64]  # (paths, BINS + 1) counts
+
+
+def _block_sum(x: FloatArray) -> FloatArray:
+    """``(blocks, w)`` sums of ``x`` (``(D, w)``) over consecutive blocks of
+    :data:`BLOCK` rows, the last padded with zeros. The sum runs over the
+    middle axis of a C-ordered ``(blocks, BLOCK, w)`` array, which NumPy
+    accumulates row after row for each column (pairwise only when ``w`` is
+    1): either way each block is reduced the same way whatever the number
+    of blocks, so its sum depends only on its own rows."""
+    d, width = x.shape
+    blocks = -(-d // BLOCK)
+    if d != blocks * BLOCK:
+        padded = np.zeros((blocks * BLOCK, width))
+        padded[:d] = x
+        x = padded
+    out: FloatArray = np.ascontiguousarray(x).reshape(blocks, BLOCK, width).sum(axis=1)
+    return out
+
+
+def histogram(p: FloatArray, bins: int = BINS) -> NDArray[np.int64]:
+    """``(columns, bins + 1)`` counts of ``p`` (``(D, columns)``, values in
+    [0, 1]) rounded to the nearest multiple of ``1 / bins``."""
+    index = np.clip(np.rint(p * bins).astype(np.int64), 0, bins)
+    offsets = np.arange(p.shape[1]) * (bins + 1)
+    counts: NDArray[np.int64] = np.bincount(
+        (index + offsets).ravel(), minlength=p.shape[1] * (bins + 1)
+    ).reshape(p.shape[1], bins + 1)
+    return counts
+
+
+def reduce_chunk(start: int, parameters: FloatArray, outcomes: DrawOutcomes) -> ChunkOutput:
+    """Reduce a chunk's outcomes to a :class:`ChunkOutput`.
+
+    Per draw: the modal path and expected metrics; per block of draws, the
+    sums ``(blocks, A + T + 2 M T)`` of the action probabilities, the path
+    probabilities, each metric at each path's end times the path's
+    probability (metric-major) and each metric at each path's end
+    (metric-major). Each draw's expected metric is the sum over its own row
+    (NumPy's pairwise sum along the last axis, the same for every row
+    whatever ``D``) rather than ``einsum``, whose order may change with the
+    array's size.
+    """
+    action_probability = np.ascontiguousarray(outcomes.action_probability)
+    p = np.ascontiguousarray(outcomes.path_probability)
+    d, t = p.shape
+    modal: NDArray[np.int64] = np.argmax(p, axis=1).astype(np.int64)
+    expectation = np.empty((d, len(outcomes.metric_columns)))
+    weighted_sums, at_sums = [], []
+    for m, values in enumerate(outcomes.metric_columns):
+        at = np.ascontiguousarray(np.broadcast_to(values, (d, t)))
+        weighted = p * at
+        expectation[:, m] = weighted.sum(axis=1)
+        weighted_sums.append(_block_sum(weighted))
+        at_sums.append(_block_sum(at))
+    sums = np.hstack([_block_sum(action_probability), _block_sum(p), *weighted_sums, *at_sums])
+    return ChunkOutput(
+        start=start,
+        stop=start + d,
+        parameters=parameters,
+        action_probability=action_probability,
+        modal_path=modal,
+        metric_expectation=expectation,
+        block_sums=sums,
+        path_histogram=histogram(p),
+    )
+
+
+def join_chunks(parts: list[ChunkOutput]) -> ChunkOutput:
+    """Consecutive chunk outputs as one."""
+    if len(parts) == 1:
+        return parts[0]
+    return ChunkOutput(
+        start=parts[0].start,
+        stop=parts[-1].stop,
+        parameters=np.concatenate([p.parameters for p in parts]),
+        action_probability=np.concatenate([p.action_probability for p in parts]),
+        modal_path=np.concatenate([p.modal_path for p in parts]),
+        metric_expectation=np.concatenate([p.metric_expectation for p in parts]),
+        block_sums=np.concatenate([p.block_sums for p in parts]),
+        path_histogram=np.sum([p.path_histogram for p in parts], axis=0),
+    )
+
+
+class ForecastAccumulator:
+    """Folds :class:`ChunkOutput` s, in draw order, into the summaries.
+
+    Means come from folding block sums left to right (so they do not depend
+    on the chunking). Percentiles of action probabilities are exact up to
+    :data:`EXACT_LIMIT` draws (each draw's probabilities are kept); beyond
+    that they come from fixed 1/4000-wide histograms on [0, 1] (exact to
+    2.5e-4), so memory stays bounded. Percentiles of path probabilities
+    always come from such histograms. Metric percentiles keep each draw's
+    expectation (a few numbers per draw).
+    """
+
+    def __init__(self, layout: OutcomeLayout) -> None:
+        self.layout = layout
+        n_actions = len(layout.keys)
+        n_paths = layout.compiled.tree.n_terminals
+        n_metrics = len(layout.compiled.scenario.metrics)
+        self.n = 0
+        self.sums: FloatArray | None = None
+        self.action_sum = np.zeros(n_actions)
+        self.action_hist = np.zeros((n_actions, BINS + 1), dtype=np.int64)
+        self.most_likely = np.zeros(n_actions, dtype=np.int64)
+        self.path_sum = np.zeros(n_paths)
+        self.modal_count = np.zeros(n_paths, dtype=np.int64)
+        self.path_hist = np.zeros((n_paths, BINS + 1), dtype=np.int64)
+        self.path_metric_sum = np.zeros((n_paths, n_metrics))
+        self.terminal_metric_sum = np.zeros((n_paths, n_metrics))
+        self.metric_values: list[FloatArray] = []
+        self.action_values: list[FloatArray] | None = []
+        self._by_action: FloatArray | None = None
+
+    @property
+    def width(self) -> int:
+        """Width of a block-sum row: actions + paths + 2 x paths x metrics."""
+        a = self.action_sum.shape[0]
+        t, m = self.path_metric_sum.shape
+        return a + t + 2 * t * m
+
+    def add(self, out: ChunkOutput) -> None:
+        """Add draws ``out.start ..`` (chunks must come in order, from 0)."""
+        if out.start != self.n:
+            raise ValueError(f"chunk starts at draw {out.start}; expected {self.n}")
+        p = out.action_probability
+        d = p.shape[0]
+        if d == 0:
+            return
+        self.n += d
+        stack = (
+            out.block_sums if self.sums is None else np.vstack([self.sums[None, :], out.block_sums])
+        )
+        self.sums = np.cumsum(stack, axis=0)[-1]  # left to right, block by block
+        a = p.shape[1]
+        t = self.path_sum.shape[0]
+        m = self.path_metric_sum.shape[1]
+        self.action_sum = self.sums[:a]
+        self.path_sum = self.sums[a : a + t]
+        self.path_metric_sum = self.sums[a + t : a + t + t * m].reshape(m, t).T
+        self.terminal_metric_sum = self.sums[a + t + t * m :].reshape(m, t).T
+        if self.action_values is not None:
+            if self.n <= EXACT_LIMIT:
+                self.action_values.append(p)
+            else:
+                self.action_values = None
+        self.action_hist += histogram(p)
+        self.most_likely += most_likely_actions(self.layout, p).sum(axis=0)
+        self.modal_count += np.bincount(out.modal_path, minlength=t)
+        self.path_hist += out.path_histogram
+        self.metric_values.append(out.metric_expectation)
+
+    def action_percentile(self, q: float) -> FloatArray:
+        """Each action's probability at percentile ``q`` across draws: exact
+        (NumPy's linear interpolation) while every draw is kept, else from
+        the histograms."""
+        if self.action_values:
+            if self._by_action is None or self._by_action.shape[1] != self.n:
+                self._by_action = np.concatenate([p.T for p in self.action_values], axis=1)
+            exact: FloatArray = np.percentile(self._by_action, q, axis=1)
+            return exact
+        return _histogram_percentile(self.action_hist, self.n, q)
+
+    def path_percentile(self, q: float) -> FloatArray:
+        """Each path's probability at percentile ``q`` across draws (from the
+        histograms, to 1/BINS)."""
+        return _histogram_percentile(self.path_hist, self.n, q)
+
+
+def _histogram_percentile(counts: NDArray[np.int64], n: int, q: float) -> FloatArray:
+    cumulative = np.cumsum(counts, axis=1)
+    index = (cumulative < q / 100.0 * n).sum(axis=1)
+    result: FloatArray = np.clip(index, 0, BINS) / BINS
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    """A scenario's forecast (see the module docstring).
+
+    Attributes
+    ----------
+    scenario : the scenario.
+    settings : concept, lambda, draws, seed, sampling method.
+    actions : one row per (actor, move, action): probability (mean over
+        draws), p05, p95, most_likely_share.
+    pathways : one row per path, most likely first: path, probability,
+        p05, p95 (from 1/4000-wide histograms), modal_share, and one column
+        per metric (expected along the path).
+    metrics : one row per metric: mean, p05, p95, unit, description.
+    """
+
+    scenario: Scenario
+    settings: Settings
+    actions: pd.DataFrame
+    pathways: pd.DataFrame
+    metrics: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document printed by ``realpolitik forecast --format json``."""
+        # actor -> action id -> probability; an action id the actor has in
+        # several moves is keyed "move:action" (one entry per move)
+        repeats = self.actions.groupby(["actor", "action"])["move"].transform("size")
+        actions: dict[str, dict[str, float]] = {}
+        records = self.actions.to_dict("records")
+        for row, count in zip(records, repeats, strict=True):
+            key = str(row["action"]) if count == 1 else f"{row['move']}:{row['action']}"
+            actions.setdefault(str(row["actor"]), {})[key] = float(row["probability"])
+        detail = [
+            {
+                "actor": str(r["actor"]),
+                "move": str(r["move"]),
+                "action": str(r["action"]),
+                "label": str(r["label"]),
+                "probability": float(r["probability"]),
+                "p05": float(r["p05"]),
+                "p95": float(r["p95"]),
+                "most_likely_share": float(r["most_likely_share"]),
+            }
+            for r in records
+        ]
+        metric_names = [m.id for m in self.scenario.metrics]
+        pathways = [
+            {
+                "path": [[actor, action] for actor, action in row["steps"]],
+                "probability": float(row["probability"]),
+                "p05": float(row["p05"]),
+                "p95": float(row["p95"]),
+                "modal_share": float(row["modal_share"]),
+                "metrics": {m: json_number(row[m]) for m in metric_names},
+            }
+            for _, row in self.pathways.iterrows()
+        ]
+        metrics = {str(r.metric): json_number(r.mean) for r in self.metrics.itertuples()}
+        metric_detail = {
+            str(r.metric): {
+                "mean": json_number(r.mean),
+                "p05": json_number(r.p05),
+                "p95": json_number(r.p95),
+                "unit": str(r.unit),
+            }
+            for r in self.metrics.itertuples()
+        }
+        s = self.settings
+        return {
+            "scenario": self.scenario.id,
+            "title": self.scenario.title,
+            "as_of": self.scenario.as_of,
+            "concept": s.concept,
+            "lambda": s.lam,
+            "draws": s.draws,
+            "seed": s.seed,
+            "method": s.method if s.draws else None,
+            "values": dict(s.values),
+            "actions": actions,
+            "action_detail": detail,
+            "pathways": pathways,
+            "metrics": metrics,
+            "metric_detail": metric_detail,
+        }
+
+
+def json_number(value: Any) -> float | None:
+    """A float for JSON, or None (null) if it is not finite (a metric whose
+    mean overflowed): strict JSON has no NaN or infinity."""
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+def summarize(
+    compiled: CompiledScenario, settings: Settings, accumulator: ForecastAccumulator
+) -> Forecast:
+    """The :class:`Forecast` of the draws folded into ``accumulator``."""
+    layout = accumulator.layout
+    n = max(accumulator.n, 1)
+    lo, hi = INTERVAL
+    actions = pd.DataFrame(
+        {
+            "actor": [k.actor for k in layout.keys],
+            "move": [k.move for k in layout.keys],
+            "action": [k.action for k in layout.keys],
+            "label": [k.label for k in layout.keys],
+            "probability": accumulator.action_sum / n,
+            "p05": accumulator.action_percentile(lo),
+            "p95": accumulator.action_percentile(hi),
+            "most_likely_share": accumulator.most_likely / n,
+        }
+    )
+    metric_ids = [m.id for m in compiled.scenario.metrics]
+    path_prob = accumulator.path_sum / n
+    # weighted by how likely the path is in each draw; a path taken in no
+    # draw gets the plain mean over draws of the metric at its end
+    taken = accumulator.path_sum[:, None] > 0
+    along = np.where(
+        taken,
+        accumulator.path_metric_sum / np.where(taken, accumulator.path_sum[:, None], 1.0),
+        accumulator.terminal_metric_sum / n,
+    )
+    steps = [layout.path_label(t) for t in range(compiled.tree.n_terminals)]
+    frame: dict[str, Any] = {
+        "path": [" > ".join(f"{a}:{b}" for a, b in s) for s in steps],
+        "steps": steps,
+        "probability": path_prob,
+        "p05": accumulator.path_percentile(lo),
+        "p95": accumulator.path_percentile(hi),
+        "modal_share": accumulator.modal_count / n,
+    }
+    for k, m in enumerate(metric_ids):
+        frame[m] = np.where(np.isfinite(along[:, k]), along[:, k], np.nan)
+    pathways = (
+        pd.DataFrame(frame)
+        .sort_values(["probability", "path"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+    values = (
+        np.concatenate(accumulator.metric_values, axis=0)
+        if accumulator.metric_values
+        else np.zeros((0, len(metric_ids)))
+    )
+    metrics = pd.DataFrame(
+        {
+            "metric": metric_ids,
+            "mean": values.mean(axis=0) if len(values) else np.zeros(len(metric_ids)),
+            "p05": np.percentile(values, lo, axis=0) if len(values) else np.zeros(len(metric_ids)),
+            "p95": np.percentile(values, hi, axis=0) if len(values) else np.zeros(len(metric_ids)),
+            "unit": [m.unit for m in compiled.scenario.metrics],
+            "description": [m.description for m in compiled.scenario.metrics],
+        }
+    )
+    return Forecast(compiled.scenario, settings, actions, pathways, metrics)

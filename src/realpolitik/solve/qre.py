@@ -1,0 +1,43 @@
+"""The logit quantal response equilibrium as a solution concept: the entry
+points named by :data:`realpolitik.concepts.CONCEPTS` for ``qre``.
+
+Trees of perfect information (with chance nodes and simultaneous stages) are
+solved exactly by one backward pass
+(:func:`realpolitik.solve.backward_induction.solve_tree`); trees with other
+information sets by following the principal logit branch of the whole game
+(:func:`realpolitik.solve.agent_qre.agent_qre`); one normal-form game by the
+path follower of :func:`realpolitik.solve.logit.logit_qre`. In every case each
+mover plays ``p(a) ∝ exp(lam * v(a))`` on the raw payoff scale (McKelvey and
+Palfrey 1995, 1998; Gambit's ``logit_solve_lambda``).
+"""
+
+from __future__ import annotations
+
+from realpolitik.games.normal_form import NormalFormGame
+from realpolitik.games.tree import TreeClass, TreeGame
+from realpolitik.solve.agent_qre import agent_qre
+from realpolitik.solve.backward_induction import solve_tree
+from realpolitik.solve.logit import logit_qre
+from realpolitik.solve.profiles import StrategyProfile
+from realpolitik.solve.tree_solution import TreeSolution
+
+
+def solve_qre(game: TreeGame, lam: float) -> TreeSolution:
+    """The agent logit QRE of a tree at precision ``lam``, for every draw."""
+    if game.tree.tree_class == TreeClass.GENERAL:
+        return agent_qre(game, lam)
+    return solve_tree(game, "qre", lam)
+
+
+def normal_form_qre(game: NormalFormGame, lam: float) -> list[StrategyProfile]:
+    """The logit QRE of a one-draw normal-form game on the principal branch."""
+    qre = logit_qre(game.payoffs, lam)
+    return [
+        StrategyProfile(
+            tuple(p[0] for p in qre.at(0)),
+            {
+                "lambda": float(qre.lam[0, 0]),
+                "fixed_point_residual": float(qre.fixed_point_residual[0, 0]),
+            },
+        )
+    ]
