@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_logit import BIFURCATING, NFG_GAMES, flat_profile, payoff_table, reference_game
 
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import payoff_range
@@ -27,6 +26,7 @@ from realpolitik.solve.logit import (
     logit_qre,
     probabilities_from_log_odds,
 )
+from reference_nfg import BIFURCATING, NFG_GAMES, flat_profile, payoff_table, reference_game
 
 LAMS = np.array([0.1, 0.5, 1.0, 2.0, 5.0, 20.0])
 

@@ -58,6 +58,10 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
@@ -368,12 +372,9 @@ def sobol_indices(
         Y, outs = evaluate_model(f, map_uniforms(ppf, np.full((1, k), 0.5), names_t), output_names)
         results: list[dict[str, Any]] = []
     else:
-        from SALib.analyze import sobol as salib_analyze
-        from SALib.sample import sobol as salib_sample
-
         free_names = [names_t[j] for j in free]
         problem = _problem(free_names)
-        u_free = salib_sample.sample(
+        u_free = sobol_sample.sample(
             problem,
             int(n_base),
             calc_second_order=calc_second_order,
@@ -392,7 +393,7 @@ def sobol_indices(
             with warnings.catch_warnings():
                 # Bootstrap resamples of a nearly constant output: SALib returns 0 and warns.
                 warnings.filterwarnings("ignore", message="Constant values encountered")
-                si = salib_analyze.analyze(
+                si = sobol_analyze.analyze(
                     problem,
                     y,
                     calc_second_order=calc_second_order,
@@ -509,11 +510,10 @@ def morris_screening(
         Y, outs = evaluate_model(f, map_uniforms(ppf, np.full((1, k), 0.5), names_t), output_names)
         results: list[dict[str, Any]] = [{} for _ in outs]
     else:
-        from SALib.analyze import morris as salib_analyze
-        from SALib.sample import morris as salib_sample
-
         problem = _problem([names_t[j] for j in free])
-        grid = salib_sample.sample(problem, n_trajectories, num_levels=num_levels, seed=sample_seed)
+        grid = morris_sample.sample(
+            problem, n_trajectories, num_levels=num_levels, seed=sample_seed
+        )
         U = np.full((grid.shape[0], k), 0.5)
         # Grid levels 0, 1/(p-1), ..., 1 -> strata centres 1/(2p), ..., 1 - 1/(2p).
         U[:, free] = (grid * (num_levels - 1) + 0.5) / num_levels
@@ -526,7 +526,7 @@ def morris_screening(
             if _is_constant(y):
                 results.append({})
                 continue
-            si = salib_analyze.analyze(
+            si = morris_analyze.analyze(
                 problem,
                 grid,
                 y,

@@ -25,7 +25,6 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from realpolitik import __version__
 from realpolitik.analysis.explain import Explanation, explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
@@ -36,6 +35,7 @@ from realpolitik.report.forecast_plots import plot_forecast
 from realpolitik.report.sensitivity_plots import plot_tornado
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
+from realpolitik.version import __version__
 
 #: Pathways listed in the report's table.
 TOP_PATHWAYS = 10

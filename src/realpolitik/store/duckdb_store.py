@@ -61,6 +61,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -157,14 +158,6 @@ def _now() -> datetime:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _duckdb() -> Any:
-    try:
-        import duckdb
-    except ImportError:  # pragma: no cover - duckdb is a dependency
-        raise InputError("the results store needs duckdb: pip install duckdb") from None
-    return duckdb
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -303,7 +296,6 @@ class Store:
             not exist and ``create`` is false.
         """
         path = Path(path)
-        duckdb = _duckdb()
         if path.is_dir():
             raise InputError(
                 f"--store {path} is a directory; give a file such as {path}/runs.duckdb"
@@ -340,7 +332,6 @@ class Store:
     @classmethod
     def _check(cls, path: Path) -> None:
         """Refuse, without writing, a file that is not a realpolitik store."""
-        duckdb = _duckdb()
         try:
             with open(path, "rb") as handle:
                 head = handle.read(_MAGIC_OFFSET + len(_MAGIC))
@@ -378,7 +369,6 @@ class Store:
     @staticmethod
     def _create(path: Path) -> None:
         """Write an empty store beside ``path`` and move it into place (atomic)."""
-        duckdb = _duckdb()
         if not path.parent.exists():
             raise InputError(f"cannot create results store {path}: folder {path.parent} is missing")
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

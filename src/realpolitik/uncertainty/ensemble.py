@@ -345,7 +345,7 @@ class DaskExecutor(Executor):
                     "the dask executor needs a cluster: give --cluster tcp://host:port"
                 )
             _probe(address, min(timeout, PROBE_TIMEOUT))
-            try:
+            try:  # imported here: about a second, and needed only for --executor dask
                 from distributed import Client
             except ImportError:  # pragma: no cover - dask[distributed] is a dependency
                 raise InputError(

@@ -29,7 +29,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from realpolitik import __version__
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.bargaining.models import BARGAINING_MODELS
@@ -38,6 +37,7 @@ from realpolitik.concepts import CONCEPTS, forecast_concepts
 from realpolitik.errors import RealpolitikError
 from realpolitik.scenario.load import builtin_names, resolve
 from realpolitik.scenario.model import Parameter, Scenario
+from realpolitik.version import __version__
 
 #: Slider positions between a parameter's ends.
 SLIDER_STEPS = 200

@@ -1,23 +1,27 @@
-"""Stored ensemble runs end to end: ``forecast(store=...)``, summaries from the
-store, interruption (Ctrl-C) and resume, a real process killed with SIGKILL
-and resumed, failed runs, and the ``forecast --store`` / ``run`` / ``runs``
-commands.
+"""Forecasts over draws as chunk tasks on executors, stored and resumed
+(:mod:`realpolitik.analysis.forecast_runs`): task outputs do not depend on
+the partition or the executor (in process, threads, a process pool, a Dask
+LocalCluster), a stored run keeps its draws, outcomes and summaries,
+interruption (Ctrl-C) and resume, a real process killed with SIGKILL and
+resumed, failed runs.
 
 The reference for every resumed or re-read run is the same forecast computed
 in memory without interruption: equal number for number (exact equality).
 The stored draws are compared with the sampler's own draws, and the stored
-outcomes with the older, independent code path (:func:`solve_chunks` and
-:func:`draw_outcomes`).
+outcomes with the independent code path (:func:`realpolitik.run.evaluate.evaluate_settings`
+and :class:`realpolitik.run.outcomes.DrawOutcomes`, which sums with a matrix
+product and ``einsum``).
 """
 
 from __future__ import annotations
 
-import json
+import gc
+import itertools
 import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,31 +33,171 @@ from realpolitik.analysis import forecast_runs as runs
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import (
     Forecast,
+    reduce_chunk,
 )
-from realpolitik.cli import main as cli_main
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.run.evaluate import evaluate_settings
+from realpolitik.run.evaluate import evaluate_draws, evaluate_settings
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
-from realpolitik.scenario.load import load
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.load import load, resolve
 from realpolitik.store import RunInterrupted, Store
+from realpolitik.uncertainty.ensemble import (
+    ProcessPool,
+    ThreadPool,
+)
 
-FLAGSHIP = "china-russia-2022"
+
+def action_probability(result: Forecast, actor: str, action: str) -> float:
+    return float(result.to_json()["actions"][actor][action])
 
 
 @pytest.fixture(scope="module")
 def flagship() -> rp.Scenario:
-    return rp.load(FLAGSHIP)
+    return rp.load("china-russia-2022")
 
 
 def same_forecast(a: Forecast, b: Forecast) -> bool:
+    """Exact equality of every number of two forecasts."""
     return (
         a.to_json() == b.to_json()
         and a.actions.equals(b.actions)
         and a.metrics.equals(b.metrics)
         and a.pathways.drop(columns=["steps"]).equals(b.pathways.drop(columns=["steps"]))
     )
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+FLAGSHIP = "china-russia-2022"
+
+
+FAILING = """\
+id: failing
+actors:
+  a: {name: Alpha}
+sources:
+  s: {cite: Hand calculation}
+parameters:
+  x: {dist: uniform, low: 0, high: 1, source: s}
+moves:
+  - id: pick
+    actor: a
+    actions: [left, right]
+payoffs:
+  a:
+    gain: "log(x - 0.5) * (a == left)"
+"""
+
+
+DRIVER = """
+import sys
+import realpolitik as rp
+from realpolitik.analysis.forecast import forecast
+
+def progress(k):
+    print(k, flush=True)
+
+forecast(rp.load(sys.argv[2]), draws=int(sys.argv[3]), seed=77, chunk=1024,
+         store=sys.argv[1], progress=progress)
+print("finished", flush=True)
+"""
+
+
+def test_held_values_are_stored_and_resumed_with_the_run(tmp_path: Path) -> None:
+    from realpolitik.analysis.forecast_runs import from_store
+    from realpolitik.store import Store
+
+    path = tmp_path / "runs.duckdb"
+    sc = resolve("china-russia-2022")
+    ran = forecast(sc, draws=2000, seed=5, values={"p_detect_targeted": 0.5}, store=path)
+    again = from_store(path, int(ran.extra["run_id"]))
+    assert again.to_json() == ran.to_json()
+    with Store.open(path, create=False, read_only=True) as store:
+        table = f"draws_{ran.extra['run_id']}"
+        column = store.connection.execute(
+            f"select min(p_detect_targeted), max(p_detect_targeted) from {table}"
+        ).fetchone()
+    assert column == (0.5, 0.5)
+
+
+def test_task_outputs_do_not_depend_on_the_partition(flagship: rp.Scenario) -> None:
+    settings = Settings.resolve(flagship, draws=5000, seed=21)
+    task = runs.ForecastTask.of(flagship, settings)
+    whole = task(0, 5000)
+    # uneven partitions at block boundaries, down to single-block chunks
+    for cuts in ([0, 1024, 2048, 5000], [0, 4096, 5000], [0, 3072, 4096, 5000]):
+        parts = [task(a, b) for a, b in itertools.pairwise(cuts)]
+        for name in ("parameters", "action_probability", "modal_path", "metric_expectation"):
+            joined = np.concatenate([getattr(p, name) for p in parts])
+            assert np.array_equal(joined, getattr(whole, name)), name
+        sums = np.concatenate([p.block_sums for p in parts])
+        assert np.array_equal(sums, whole.block_sums)
+        counts = np.sum([p.path_histogram for p in parts], axis=0)
+        assert np.array_equal(counts, whole.path_histogram)
+    with pytest.raises(ValueError, match="multiple of 1024"):
+        task(100, 2000)
+
+
+def test_a_single_draw_solved_alone_equals_it_in_a_batch(flagship: rp.Scenario) -> None:
+    # per-draw values must not depend on which other draws share the arrays
+    settings = Settings.resolve(flagship, draws=3000, seed=4)
+    state = runs.ForecastTask.of(flagship, settings).state()
+    draws = state.sampler.draws(0, 3000)
+
+    def reduced(rows: np.ndarray, first: int) -> Any:
+        solved = evaluate_draws(
+            state.compiled, state.layout, settings.concept, settings.lam, rows, first_draw=first
+        )
+        return reduce_chunk(first, rows, solved.outcomes)
+
+    batch = reduced(draws, 0)
+    for i in (0, 1, 1234, 2999):
+        alone = reduced(draws[i : i + 1], i)
+        assert np.array_equal(alone.action_probability[0], batch.action_probability[i])
+        assert np.array_equal(alone.modal_path[0], batch.modal_path[i])
+        assert np.array_equal(alone.metric_expectation[0], batch.metric_expectation[i])
+
+
+def test_forecast_is_identical_for_any_chunk_size_and_executor(flagship: rp.Scenario) -> None:
+    base = forecast(flagship, draws=6000, seed=8, chunk=1)
+    for chunk in (1024, 5000, 6000, 10**6):
+        assert same_forecast(base, forecast(flagship, draws=6000, seed=8, chunk=chunk))
+    with ThreadPool(2) as threads:
+        assert same_forecast(
+            base, forecast(flagship, draws=6000, seed=8, chunk=2048, executor=threads)
+        )
+
+
+def test_process_pool_equals_in_process(flagship: rp.Scenario) -> None:
+    base = forecast(flagship, draws=4096, seed=3)
+    with ProcessPool(2) as pool:
+        other = forecast(flagship, draws=4096, seed=3, chunk=1024, executor=pool)
+    assert same_forecast(base, other)
+
+
+def test_dask_local_cluster_equals_in_process(flagship: rp.Scenario, dask_client: Any) -> None:
+    base = forecast(flagship, draws=5000, seed=17, method="lhs")
+    on_cluster = forecast(
+        flagship, draws=5000, seed=17, method="lhs", chunk=2048, executor=dask_client
+    )
+    assert same_forecast(base, on_cluster)
+    by_address = forecast(
+        flagship, draws=5000, seed=17, method="lhs", cluster=dask_client.scheduler.address
+    )
+    assert same_forecast(base, by_address)
+    assert dask_client.status == "running"  # a client we were given is left open
 
 
 def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
@@ -181,24 +325,6 @@ def test_an_interrupt_during_a_write_stops_the_run_cleanly(
     assert same_forecast(runs.resume(path, 1), forecast(flagship, draws=8000, seed=2))
 
 
-FAILING = """\
-id: failing
-actors:
-  a: {name: Alpha}
-sources:
-  s: {cite: Hand calculation}
-parameters:
-  x: {dist: uniform, low: 0, high: 1, source: s}
-moves:
-  - id: pick
-    actor: a
-    actions: [left, right]
-payoffs:
-  a:
-    gain: "log(x - 0.5) * (a == left)"
-"""
-
-
 def test_a_failing_run_is_marked_failed_and_not_resumed(tmp_path: Path) -> None:
     scenario = load(text=FAILING, name="failing.yaml")
     path = tmp_path / "runs.duckdb"
@@ -216,24 +342,6 @@ def test_store_needs_draws(flagship: rp.Scenario, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--store records parameter draws; add --draws N"):
         forecast(flagship, store=tmp_path / "x.duckdb")
     assert not (tmp_path / "x.duckdb").exists()
-
-
-# --------------------------------------------------------------------------
-# A real process killed with SIGKILL
-# --------------------------------------------------------------------------
-
-DRIVER = """
-import sys
-import realpolitik as rp
-from realpolitik.analysis.forecast import forecast
-
-def progress(k):
-    print(k, flush=True)
-
-forecast(rp.load(sys.argv[2]), draws=int(sys.argv[3]), seed=77, chunk=1024,
-         store=sys.argv[1], progress=progress)
-print("finished", flush=True)
-"""
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(
@@ -264,129 +372,9 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(
     assert same_forecast(resumed, forecast(flagship, draws=n, seed=77))
 
 
-# --------------------------------------------------------------------------
-# The commands
-# --------------------------------------------------------------------------
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = cli_main.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_forecast_store_and_run_resume_print_the_same_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    store = tmp_path / "cli.duckdb"
-    args = ["forecast", FLAGSHIP, "--draws", "3000", "--seed", "9", "--format", "json"]
-    code, plain, err = cli(capsys, *args)
-    assert code == 0, err
-    code, stored, err = cli(capsys, *args, "--store", store, "--chunk", "1024")
-    assert code == 0, err
-    assert f"run 1 in {store}" in err
-    assert stored == plain
-    code, again, err = cli(capsys, "run", "--resume", "1", "--store", store, "--format", "json")
-    assert code == 0, err
-    assert again == plain
-    assert "run 1 in" in err and "3000 of 3000 draws done (complete)" in err
-
-
-def test_runs_list_show_export_delete(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    store = tmp_path / "cli.duckdb"
-    code, out, err = cli(capsys, "runs", "list", "--store", store)
-    assert code == 2 and "no results store at" in err
-    for seed in ("1", "2"):
-        code, _, err = cli(
-            capsys, "run", FLAGSHIP, "--draws", "2048", "--seed", seed, "--store", store,
-            "--format", "json",
-        )  # fmt: skip
-        assert code == 0, err
-    code, out, err = cli(capsys, "runs", "list", "--store", store, "--format", "json")
-    assert code == 0, err
-    runs = json.loads(out)
-    assert [r["id"] for r in runs] == [1, 2] and [r["seed"] for r in runs] == [1, 2]
-    assert all(r["status"] == "complete" and r["draws_done"] == 2048 for r in runs)
-    code, out, err = cli(capsys, "runs", "list", "--store", store)
-    assert code == 0 and FLAGSHIP in out and "complete" in out
-    code, out, err = cli(capsys, "runs", "show", "2", "--store", store, "--format", "json")
-    assert code == 0 and json.loads(out)["id"] == 2
-    code, out, err = cli(capsys, "runs", "show", "2", "--store", store)
-    assert code == 0 and "realpolitik-sampling-1" in out
-    code, out, err = cli(capsys, "runs", "show", "9", "--store", store)
-    assert code == 2
-    assert err.strip() == f"error: no run 9 in results store {store}; runs there: 1, 2"
-    folder = tmp_path / "pq"
-    code, out, err = cli(capsys, "runs", "export", "1", "--parquet", folder, "--store", store)
-    assert code == 0, err
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "run-1-draws.parquet", "run-1-outcomes.parquet", "run-1.json",
-    ]  # fmt: skip
-    code, out, err = cli(capsys, "runs", "delete", "1", "--store", store)
-    assert code == 0 and "deleted run 1" in err
-    code, out, err = cli(capsys, "runs", "list", "--store", store, "--format", "json")
-    assert [r["id"] for r in json.loads(out)] == [2]
-
-
-def test_cli_refuses_bad_stores_and_arguments(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    text = tmp_path / "notes.txt"
-    text.write_text("my notes\n")
-    code, _, err = cli(capsys, "forecast", FLAGSHIP, "--draws", "10", "--store", text)
-    assert code == 2 and "is not a realpolitik results store; it was left untouched" in err
-    assert text.read_text() == "my notes\n"
-    code, _, err = cli(capsys, "run", "--store", tmp_path / "x.duckdb")
-    assert code == 2 and "give a SCENARIO to start a run, or --resume RUN_ID" in err
-    code, _, err = cli(
-        capsys, "forecast", FLAGSHIP, "--draws", "10", "--executor", "processes",
-        "--cluster", "tcp://127.0.0.1:9",
-    )  # fmt: skip
-    assert code == 2 and "--cluster runs on Dask" in err
-    code, _, err = cli(capsys, "forecast", FLAGSHIP, "--store", tmp_path / "y.duckdb")
-    assert code == 2 and "add --draws N" in err
-
-
-def test_ctrl_c_on_the_command_line_exits_130_with_how_to_resume(tmp_path: Path) -> None:
-    store = tmp_path / "ctrlc.duckdb"
-    child = subprocess.Popen(
-        [
-            sys.executable, "-m", "realpolitik.cli.main", "forecast", FLAGSHIP,
-            "--draws", "2000000", "--chunk", "1024", "--store", str(store),
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert child.stderr is not None
-    first = child.stderr.readline()
-    assert first.startswith("run 1 in")  # the run exists: chunks are being computed
-    time.sleep(1.0)
-    child.send_signal(signal.SIGINT)
-    out, rest = child.communicate(timeout=60)
-    assert child.returncode == 130, rest
-    last = rest.strip().splitlines()[-1]
-    assert last.startswith("interrupted: run 1 interrupted after ")
-    assert last.endswith(f"resume with: realpolitik run --resume 1 --store {store}")
-    assert out == ""
-    with Store.open(store, read_only=True) as opened:
-        record = opened.run(1)
-    assert record.status == "interrupted" and record.draws_done % 1024 == 0
-
-
-def test_run_command_holds_set_values_and_resume_keeps_them(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "runs.duckdb"
-    argv = ["run", "china-russia-2022", "--store", str(path), "--draws", "2000", "--seed", "4"]
-    assert cli_main.main([*argv, "--set", "partnership_value=2.75", "--format", "json"]) == 0
-    stored = json.loads(capsys.readouterr().out)
-    assert stored["values"] == {"partnership_value": 2.75}
-    # the same numbers as the Python API with the same held value
-    direct = forecast(
-        rp.load("china-russia-2022"), draws=2000, seed=4, values={"partnership_value": 2.75}
-    )
-    assert stored == json.loads(json.dumps(direct.to_json()))
-    code = cli_main.main(["run", "--resume", "1", "--store", str(path), "--set", "c=1"])
-    assert code == 2
-    assert "a resumed run keeps the values" in capsys.readouterr().err
+@pytest.fixture(autouse=True)
+def collect_connections() -> Iterator[None]:
+    """Collect reference cycles after each test, so that no DuckDB connection
+    (held, say, by a failed test's traceback) outlives its test."""
+    yield
+    gc.collect()

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from flip_scenario import FLIP
 
+from flip_scenario import FLIP
 from realpolitik.cli import main as cli_main
 
 FLAGSHIP = "china-russia-2022"

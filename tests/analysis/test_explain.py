@@ -1,0 +1,268 @@
+"""The explanation (:mod:`realpolitik.analysis.explain`) on small scenarios
+worked out by hand (ENTRY, GAMBLE, PENNIES: see tests/analysis/test_forecast.py).
+
+The term differences must sum to the value differences exactly (for these
+scenarios and for the flagship, at the central values and over draws), and
+those value differences must equal the continuation values of a separate
+solve without terms.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from scipy.optimize import brentq
+
+from realpolitik.analysis.explain import Explanation, explain
+from realpolitik.compiler.scenario_tree import compile_scenario
+from realpolitik.scenario.load import load, resolve
+from realpolitik.scenario.model import Scenario
+from realpolitik.solve.dispatch import solve
+
+
+def sigma(x: float) -> float:
+    """The two-action logit choice: exp(x) / (exp(x) + 1)."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# ---------------------------------------------------------------------------
+# ENTRY: the entrant enters or stays out; after entry the incumbent fights or
+# accommodates.
+ENTRY = """\
+id: entry
+sources: {s: Textbook entry deterrence}
+actors: {ent: Entrant, inc: Incumbent}
+parameters:
+  profit: {dist: fixed, value: 2, source: s}
+  fight_cost: {dist: fixed, value: 1, source: s}
+moves:
+  - id: entry
+    actor: ent
+    actions: [enter, stay_out]
+  - id: reply
+    actor: inc
+    when: "ent == enter"
+    actions: [fight, accommodate]
+payoffs:
+  ent:
+    market: "where(ent == enter, where(inc == accommodate, profit, -1), 0)"
+  inc:
+    monopoly: "4 * (ent == stay_out)"
+    share: "2 * (inc == accommodate)"
+    war: "-fight_cost * (inc == fight)"
+metrics:
+  fought: "inc == fight"
+  entrant_profit: "where(ent == enter, where(inc == accommodate, profit, -1), 0)"
+"""
+
+
+def entry_qre(lam: float) -> tuple[float, float]:
+    """(P(enter), P(accommodate | enter)) of the agent QRE, by hand.
+
+    The incumbent compares accommodate (2) with fight (-1): a gap of 3, so
+    P(acc) = sigma(3 lam). The entrant's value of entering is
+    2 P(acc) - (1 - P(acc)) = 3 P(acc) - 1 against 0 for staying out, so
+    P(enter) = sigma(lam (3 P(acc) - 1)).
+    """
+    p_acc = sigma(3 * lam)
+    p_enter = sigma(lam * (3 * p_acc - 1))
+    return p_enter, p_acc
+
+
+# ---------------------------------------------------------------------------
+# GAMBLE: a chance move that depends on a parameter and on the first action,
+# a move that happens only after one outcome, derived values.
+GAMBLE = """\
+id: gamble
+sources: {s: Worked example}
+actors: {att: Attacker, def: Defender}
+parameters:
+  p_base: {dist: fixed, value: 0.3, source: s}
+  bonus: {dist: fixed, value: 0.4, source: s}
+  prize: {dist: fixed, value: 10, source: s}
+  cost: {dist: fixed, value: 3, source: s}
+  resist_cost: {dist: fixed, value: 12, source: s}
+moves:
+  - id: push
+    actor: att
+    actions: [hard, soft]
+  - id: luck
+    chance:
+      win: "clip(p_base + bonus * (att == hard), 0, 1)"
+      lose: "1 - clip(p_base + bonus * (att == hard), 0, 1)"
+  - id: answer
+    actor: def
+    when: "luck == win"
+    actions: [concede, resist]
+derived:
+  won: "luck == win and def == concede"
+  spent: "cost * (att == hard)"
+payoffs:
+  att:
+    prize: "prize * won"
+    effort: "-spent"
+  def:
+    loss: "-prize * won"
+    fight: "-resist_cost * (def == resist)"
+metrics:
+  won: "won"
+  spent: "spent"
+"""
+
+
+# ---------------------------------------------------------------------------
+# PENNIES: asymmetric matching pennies, a simultaneous move.
+PENNIES = """\
+id: pennies
+actors: {row: Row, col: Column}
+moves:
+  - id: stage
+    actors:
+      row: [up, down]
+      col: [left, right]
+payoffs:
+  row:
+    match: "2 * (row == up and col == left) + (row == down and col == right)"
+  col:
+    mismatch: "(row == up and col == right) + (row == down and col == left)"
+metrics:
+  matched: "(row == up) == (col == left)"
+"""
+
+
+def pennies_qre(lam: float) -> tuple[float, float]:
+    """(p, q) = (P(up), P(left)) at the logit QRE, by hand.
+
+    Row's gain of up over down is 2q - (1 - q) = 3q - 1, Column's of left
+    over right is (1 - p) - p = 1 - 2p, so p = sigma(lam (3q - 1)) and
+    q = sigma(lam (1 - 2p)); substituting q gives one equation in p, whose
+    left side minus right side increases in p: one root in (0, 1).
+    """
+
+    def gap(p: float) -> float:
+        return p - sigma(lam * (3 * sigma(lam * (1 - 2 * p)) - 1))
+
+    p = brentq(gap, 0.0, 1.0, xtol=1e-15, rtol=1e-15)
+    return p, sigma(lam * (1 - 2 * p))
+
+
+# ---------------------------------------------------------------------------
+# the explanation is exact: terms sum to the differences, and the differences
+# are those of the continuation values of an independent solve (no terms)
+def _check_exact(scenario: Scenario, why: Explanation, concept: str, lam: float | None) -> None:
+    assert why.decisions
+    for decision in why.decisions:
+        assert sum(decision.value_terms.values()) == pytest.approx(decision.value, abs=1e-12)
+        for alt in decision.alternatives:
+            assert sum(alt.terms.values()) == pytest.approx(alt.difference, abs=1e-12)
+            assert set(alt.terms) == {t.id for t in scenario.terms_of(decision.actor)}
+    if why.settings.draws:
+        return
+    # central values: recompute the root decision's difference from node values
+    compiled = compile_scenario(scenario)
+    game = compiled.game(compiled.parameter_values(), terms=False)
+    solution = solve(game, concept, lam)
+    tree = compiled.tree
+    root = why.decisions[0]
+    player = tree.players.index(root.actor)
+    ids = scenario.move(root.move).action_ids(root.actor)
+    kids = tree.children(0)
+    value = {a: solution.node_value[0, int(k), player] for a, k in zip(ids, kids, strict=True)}
+    for alt in root.alternatives:
+        assert alt.difference == pytest.approx(value[root.chosen] - value[alt.action], abs=1e-9)
+
+
+def test_entry_explanation_by_hand() -> None:
+    why = explain(load(text=ENTRY), concept="spe")
+    first, second = why.decisions
+    # the entrant enters: 2 (accommodated) against 0, all of it its one term
+    assert (first.actor, first.move, first.chosen, first.history) == ("ent", "entry", "enter", [])
+    (alt,) = first.alternatives
+    assert (alt.action, alt.difference, alt.terms) == ("stay_out", 2.0, {"market": 2.0})
+    # the incumbent accommodates: share +2, war +1 (no fight cost), monopoly 0
+    assert (second.actor, second.chosen, second.history) == (
+        "inc",
+        "accommodate",
+        [("ent", "enter")],
+    )
+    (alt,) = second.alternatives
+    assert alt.action == "fight"
+    assert alt.terms == {"monopoly": 0.0, "share": 2.0, "war": 1.0}
+    assert alt.difference == 3.0
+
+
+def test_entry_explanation_qre_values() -> None:
+    # lam = 1: the entrant's continuation value of entering is 3 P(acc) - 1
+    p_enter, p_acc = entry_qre(1.0)
+    why = explain(load(text=ENTRY), concept="qre", lam=1.0)
+    first = why.decisions[0]
+    assert first.chosen == "enter"
+    assert first.probability == pytest.approx(p_enter, abs=1e-12)
+    assert first.alternatives[0].difference == pytest.approx(3 * p_acc - 1, abs=1e-12)
+    assert first.value == pytest.approx(3 * p_acc - 1, abs=1e-12)
+
+
+def test_gamble_explanation_terms() -> None:
+    why = explain(load(text=GAMBLE), concept="spe")
+    first = why.decisions[0]
+    # hard against soft: prize 0.7 * 10 - 0.3 * 10 = +4, effort -3, total +1
+    (alt,) = first.alternatives
+    assert alt.terms == pytest.approx({"prize": 4.0, "effort": -3.0}, abs=1e-12)
+    assert alt.difference == pytest.approx(1.0, abs=1e-12)
+    # the defender is explained after the win: concede against resist: the
+    # prize lost (-10) against the fight cost saved (+12)
+    (answer,) = [d for d in why.decisions if d.actor == "def"]
+    assert answer.history == [("att", "hard"), ("luck", "win")]
+    assert answer.reach == pytest.approx(0.7, abs=1e-15)
+    assert answer.alternatives[0].terms == pytest.approx({"loss": -10.0, "fight": 12.0})
+
+
+def test_pennies_explanation_at_the_mixed_equilibrium() -> None:
+    # at a mixed equilibrium each mover is indifferent: the differences are 0;
+    # both movers decide at the start (neither sees the other's choice)
+    why = explain(load(text=PENNIES), concept="spe")
+    assert [(d.actor, d.history) for d in why.decisions] == [("row", []), ("col", [])]
+    assert [d.reach for d in why.decisions] == pytest.approx([1.0, 1.0])
+    for decision in why.decisions:
+        (alt,) = decision.alternatives
+        assert alt.difference == pytest.approx(0.0, abs=1e-6)
+
+
+def test_pennies_explanation_qre() -> None:
+    # lam = 2: Row's gain of up over down is 3q - 1 given Column's mix q;
+    # Column's gain of left over right is 1 - 2p
+    p, q = pennies_qre(2.0)
+    why = explain(load(text=PENNIES), concept="qre", lam=2.0)
+    row, col = why.decisions
+    gain_up = 3 * q - 1
+    if row.chosen == "up":
+        assert row.alternatives[0].difference == pytest.approx(gain_up, abs=1e-9)
+    else:
+        assert row.alternatives[0].difference == pytest.approx(-gain_up, abs=1e-9)
+    gain_left = 1 - 2 * p
+    sign = 1 if col.chosen == "left" else -1
+    assert col.alternatives[0].difference == pytest.approx(sign * gain_left, abs=1e-9)
+
+
+@pytest.mark.parametrize("text", [ENTRY, GAMBLE, PENNIES], ids=["entry", "gamble", "pennies"])
+@pytest.mark.parametrize(("concept", "lam"), [("spe", None), ("qre", 1.5)])
+def test_explanation_terms_sum_small(text: str, concept: str, lam: float | None) -> None:
+    scenario = load(text=text)
+    _check_exact(scenario, explain(scenario, concept=concept, lam=lam), concept, lam)
+
+
+@pytest.mark.parametrize(("concept", "lam"), [("spe", None), ("qre", 2.0), ("qre", 0.3)])
+def test_flagship_explanation_terms_sum_central(concept: str, lam: float | None) -> None:
+    scenario = resolve("china-russia-2022")
+    why = explain(scenario, concept=concept, lam=lam)
+    _check_exact(scenario, why, concept, lam)
+    # every decision on the path is explained: Russia, the West, then China
+    assert [d.actor for d in why.decisions][:3] == ["russia", "west", "china"]
+
+
+@pytest.mark.parametrize("concept", ["spe", "qre"])
+def test_flagship_explanation_terms_sum_over_draws(concept: str) -> None:
+    scenario = resolve("china-russia-2022")
+    why = explain(scenario, concept=concept, draws=300, seed=2)
+    _check_exact(scenario, why, concept, None)

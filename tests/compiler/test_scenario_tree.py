@@ -1,0 +1,76 @@
+"""Compiling a scenario into a game tree
+(:mod:`realpolitik.compiler.scenario_tree`): chance probabilities evaluated
+on draws follow the parameters and the actions before them (GAMBLE, by hand).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realpolitik.compiler.scenario_tree import compile_scenario
+from realpolitik.games.tree import NodeKind
+from realpolitik.scenario.load import load
+from realpolitik.solve.dispatch import solve
+from realpolitik.solve.reach import edge_probabilities
+
+# ---------------------------------------------------------------------------
+# GAMBLE: a chance move that depends on a parameter and on the first action,
+# a move that happens only after one outcome, derived values.
+GAMBLE = """\
+id: gamble
+sources: {s: Worked example}
+actors: {att: Attacker, def: Defender}
+parameters:
+  p_base: {dist: fixed, value: 0.3, source: s}
+  bonus: {dist: fixed, value: 0.4, source: s}
+  prize: {dist: fixed, value: 10, source: s}
+  cost: {dist: fixed, value: 3, source: s}
+  resist_cost: {dist: fixed, value: 12, source: s}
+moves:
+  - id: push
+    actor: att
+    actions: [hard, soft]
+  - id: luck
+    chance:
+      win: "clip(p_base + bonus * (att == hard), 0, 1)"
+      lose: "1 - clip(p_base + bonus * (att == hard), 0, 1)"
+  - id: answer
+    actor: def
+    when: "luck == win"
+    actions: [concede, resist]
+derived:
+  won: "luck == win and def == concede"
+  spent: "cost * (att == hard)"
+payoffs:
+  att:
+    prize: "prize * won"
+    effort: "-spent"
+  def:
+    loss: "-prize * won"
+    fight: "-resist_cost * (def == resist)"
+metrics:
+  won: "won"
+  spent: "spent"
+"""
+
+
+def test_gamble_chance_probabilities_follow_parameters_and_actions() -> None:
+    compiled = compile_scenario(load(text=GAMBLE))
+    names = compiled.scenario.parameter_ids
+    # two draws: the defaults, and p_base = 0.1 (win 0.5 after hard, 0.1 after soft)
+    rows = np.array([[0.3, 0.4, 10, 3, 12], [0.1, 0.4, 10, 3, 12]], dtype=float)
+    assert names == ("p_base", "bonus", "prize", "cost", "resist_cost")
+    game = compiled.game(compiled.parameter_values(rows))
+    edges = edge_probabilities(game, solve(game, "spe").behaviour)  # (draws, edges)
+    tree = compiled.tree
+    # the chance node after `hard` comes first in the tree's prefix order
+    after_hard, after_soft = (int(n) for n in np.flatnonzero(tree.node_kind == NodeKind.CHANCE))
+
+    def outcomes(draw: int, node: int) -> list[float]:
+        return list(edges[draw, tree.child_offset[node] : tree.child_offset[node + 1]])
+
+    assert outcomes(0, after_hard) == pytest.approx([0.7, 0.3])
+    assert outcomes(0, after_soft) == pytest.approx([0.3, 0.7])
+    assert outcomes(1, after_hard) == pytest.approx([0.5, 0.5])
+    assert outcomes(1, after_soft) == pytest.approx([0.1, 0.9])

@@ -1,0 +1,68 @@
+"""Per-draw outcomes (:mod:`realpolitik.run.outcomes`): path probabilities are
+products along the path, and each action's probability is the sum over its
+nodes of reach x choice probability, computed here edge by edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import realpolitik as rp
+from realpolitik.analysis import forecast_runs as runs
+from realpolitik.games.tree import NodeKind
+from realpolitik.run.outcomes import action_and_path_probability
+from realpolitik.run.settings import Settings
+from realpolitik.solve.dispatch import solve
+
+
+@pytest.fixture(scope="module")
+def flagship() -> rp.Scenario:
+    return rp.load("china-russia-2022")
+
+
+FLAGSHIP = "china-russia-2022"
+
+
+def test_path_and_action_probabilities_are_path_products(flagship: rp.Scenario) -> None:
+    """Each path's probability is the product of the choice and chance
+    probabilities along it (computed here draw by draw, root to leaf, the
+    same products in the same order, so exactly equal); each action's
+    probability is the sum over its nodes of reach x choice probability."""
+
+    settings = Settings.resolve(flagship, draws=300, seed=6)
+    state = runs.ForecastTask.of(flagship, settings).state()
+    params = state.compiled.parameter_values(state.sampler.draws(0, 300))
+    game = state.compiled.game(params, terms=False)
+    solution = solve(game, settings.concept, settings.lam)
+    action, path = action_and_path_probability(state.layout, solution)
+    tree = game.tree
+    chance = np.broadcast_to(game.edge_chance_probs(), (300, len(tree.chance_edge)))
+    column = {int(e): k for k, e in enumerate(tree.chance_edge)}
+    behaviour = solution.behaviour
+    expected_path = np.empty_like(path)
+    expected_action = np.zeros_like(action)
+    for t in range(tree.n_terminals):
+        reach = np.ones(300)
+        for node, a in tree.path(int(tree.terminal_node[t])):
+            edge = int(tree.child_offset[node]) + a
+            if tree.node_kind[node] == NodeKind.CHANCE:
+                p = chance[:, column[edge]]
+            else:
+                p = behaviour[:, tree.edge_action[edge]]
+            reach = reach * p
+        expected_path[:, t] = reach
+    for node in np.flatnonzero(tree.node_kind == NodeKind.DECISION):
+        node_reach = np.ones(300)
+        for parent, a in tree.path(int(node)):
+            edge = int(tree.child_offset[parent]) + a
+            if tree.node_kind[parent] == NodeKind.CHANCE:
+                node_reach = node_reach * chance[:, column[edge]]
+            else:
+                node_reach = node_reach * behaviour[:, tree.edge_action[edge]]
+        for a in range(len(tree.children(int(node)))):
+            edge = int(tree.child_offset[node]) + a
+            col = state.layout.edge_column[edge]
+            expected_action[:, col] += node_reach * behaviour[:, tree.edge_action[edge]]
+    assert np.array_equal(path, expected_path)
+    np.testing.assert_allclose(action, expected_action, rtol=0, atol=1e-15)
