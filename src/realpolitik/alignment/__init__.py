@@ -1,0 +1,1 @@
+"""Many states choosing sides: the alignment game of all UN members."""
