@@ -366,40 +366,40 @@ def build(mirrors: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def provenance(notes: dict[int, dict[str, object]]) -> pd.DataFrame:
     voeten = "CC0 1.0 (Voeten, Harvard Dataverse hdl:1902.1/12379); packaged by unvotes (MIT)"
     rows = [
-        ("iso3", COUNTRY_CODES, "all", "ISO 3166-1 alpha-3", "ODC PDDL 1.0",
+        ("iso3", COUNTRY_CODES, "-", "-", "ISO 3166-1 alpha-3", "ODC PDDL 1.0",
          "members: the 193 states with a vote or an absence on 68/262 in Voeten's data"),
-        ("name", COUNTRY_CODES, "all", "CLDR display name", "ODC PDDL 1.0", ""),
-        ("region", COUNTRY_CODES, "all", "UN M49 region", "ODC PDDL 1.0", ""),
-        ("subregion", COUNTRY_CODES, "all", "UN M49 sub-region", "ODC PDDL 1.0", ""),
-        ("agree_rus", UN_VOTES, "2014: 2011-2013; 2022: 2017-2019",
+        ("name", COUNTRY_CODES, "-", "-", "CLDR display name", "ODC PDDL 1.0", ""),
+        ("region", COUNTRY_CODES, "-", "-", "UN M49 region", "ODC PDDL 1.0", ""),
+        ("subregion", COUNTRY_CODES, "-", "-", "UN M49 sub-region", "ODC PDDL 1.0", ""),
+        ("agree_rus", UN_VOTES, "2011-2013", "2017-2019",
          "share of roll calls on which the state voted as Russia (both voting)", voeten,
          "UN votes after 2019 are not in the source; impute: sub-region mean"),
-        ("agree_usa", UN_VOTES, "2014: 2011-2013; 2022: 2017-2019",
+        ("agree_usa", UN_VOTES, "2011-2013", "2017-2019",
          "share of roll calls on which the state voted as the US (both voting)", voeten,
          "impute: sub-region mean"),
-        ("absent_rate", UN_VOTES, "2014: 2011-2013; 2022: 2017-2019",
+        ("absent_rate", UN_VOTES, "2011-2013", "2017-2019",
          "share of roll calls without a vote, in sessions where the state voted at least once",
          voeten, "impute: sub-region mean"),
         ("related_votes", UN_VOTES,
-         "2014: " + ", ".join(map(str, notes[2014]["related_used"])) + "; 2022: "
-         + ", ".join(map(str, notes[2022]["related_used"])),
+         "2008-2013: " + ", ".join(map(str, notes[2014]["related_used"])),
+         "2014-2019: " + ", ".join(map(str, notes[2022]["related_used"])),
          "mean over roll calls on resolutions affirming Georgia's or Ukraine's territorial "
          "integrity (adoptions and procedural motions) of +1 voting as the sponsor (Georgia or "
          "Ukraine), 0 abstaining, -1 voting against it", voeten,
          "never voted on one: 0 (as abstaining)"),
-        ("ally_rus", ATOP, "2014: 2013; 2022: 2018",
+        ("ally_rus", ATOP, "2013", "2018",
          "1 if an ATOP alliance with a defence pledge binds the state and Russia",
          "ATOP v4.01 (Leeds et al. 2002): no licence stated; free for research with citation",
          "ATOP 4.01 ends in 2018"),
-        ("ally_usa", ATOP, "2014: 2013; 2022: 2018",
+        ("ally_usa", ATOP, "2013", "2018",
          "1 if an ATOP alliance with a defence pledge binds the state and the US",
          "ATOP v4.01 (Leeds et al. 2002): no licence stated; free for research with citation",
          ""),
-        ("vdem_accountability", VDEM, "2014: 2013; 2022: 2020",
+        ("vdem_accountability", VDEM, "2013", "2020",
          "V-Dem v11 vertical accountability index v2x_veracc_osp (0-1)", "CC BY-SA 4.0 (V-Dem)",
          "V-Dem v11 (March 2021) holds data through 2020; 26 small members are not in the "
          "file: impute: sub-region mean"),
-        ("vote_68_262", VOETEN_2016, "2014-03-27",
+        ("vote_68_262", VOETEN_2016, "2014-03-27", "-",
          "vote on A/RES/68/262 (yes/no/abstain/absent); vintage 2014 only", voeten,
          "tally 100/11/58/24 as the official record A/68/PV.80"),
     ]  # fmt: skip
@@ -408,12 +408,13 @@ def provenance(notes: dict[int, dict[str, object]]) -> pd.DataFrame:
             {
                 "column": col,
                 "source": pin.cite(),
-                "years": years,
+                "years_vintage_2014": y2014,
+                "years_vintage_2022": y2022,
                 "definition": definition,
                 "licence": licence,
                 "notes": note,
             }
-            for col, pin, years, definition, licence, note in rows
+            for col, pin, y2014, y2022, definition, licence, note in rows
         ]
     )
 
