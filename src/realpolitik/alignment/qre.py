@@ -5,8 +5,8 @@ peer-group interaction; a forecast needs its fixed point for 10^4 parameter
 draws in seconds. Gambit's logit solver traces one game at a time; a per-draw
 ``scipy.optimize.fixed_point`` loop is the peer in
 ``benchmarks/bench_alignment.py``. Here every iteration is a few array
-operations over ``prob[draw, country, choice]``, in chunks of draws spread
-over threads (NumPy releases the GIL in its kernels).
+operations over ``prob[draw, country, choice]``, in chunks of draws (optionally
+spread over threads: NumPy releases the GIL in its kernels).
 
 The fixed point
 ---------------
@@ -19,7 +19,9 @@ The fixed point
 
 For ``|gamma| < 2`` the map is a contraction: the equilibrium is unique and the
 plain iteration ``p <- F(p)`` converges to it from any start, geometrically at
-rate ``|gamma| / 2`` (Banach's fixed-point theorem). This is the logit version of
+rate ``|gamma| / 2`` (Banach's fixed-point theorem). (Steffensen's elementwise
+acceleration, which ``scipy.optimize.fixed_point`` uses, was tried and took
+more map evaluations on this game's draws; it is not used.) This is the logit version of
 Brock and Durlauf's (2001) uniqueness condition for social interactions. For
 ``|gamma| >= 2`` nothing guarantees uniqueness or convergence: the solver damps
 the iteration (``p <- p + omega (F(p) - p)``), reports draws that did not reach
@@ -38,7 +40,6 @@ interactions. *Review of Economic Studies* 68(2), 235-260.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -69,7 +70,8 @@ class QRESolution:
     ``prob[draw, country, choice]``; ``iterations[draw]`` to reach the
     tolerance; ``residual[draw] = max |F(p) - p|``; ``converged[draw]``;
     ``multiple[draw]``: another start reached a different equilibrium (only
-    possible when ``|gamma| >= 2``).
+    possible when ``|gamma| >= 2``). ``iterations`` counts evaluations of the
+    map ``F``.
     """
 
     prob: FloatArray
@@ -131,6 +133,20 @@ class _Layout:
         return cls(order, starts.astype(np.intp), counts[present], game.peers[order])
 
 
+def _map(layout: _Layout, base: FloatArray, g: FloatArray, prob: FloatArray) -> FloatArray:
+    """``F(prob)`` for arrays ``[draw, choice, country]`` (``base`` shifted so that its
+    maximum over choices is 0: ``exp`` cannot overflow, the peer term being
+    within ``[-|gamma|, |gamma|]``)."""
+    out = np.repeat(np.add.reduceat(prob, layout.starts, axis=2), layout.counts, axis=2)
+    out -= prob
+    out *= layout.peers
+    out *= g
+    out += base
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
 def _iterate(
     layout: _Layout,
     base: FloatArray,
@@ -140,35 +156,41 @@ def _iterate(
     max_iter: int,
     omega: FloatArray,
 ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
-    """Damped fixed-point iteration on one chunk, arrays ``[draw, choice, country]``
-    with ``base`` shifted so its maximum over choices is 0 (then ``exp`` cannot
-    overflow: the peer term is within ``[-|gamma|, |gamma|]``); stops when every
-    draw is within ``tol``."""
-    prob = start.copy()
+    """Damped fixed-point iteration on one chunk, ``p <- p + omega (F(p) - p)``.
+
+    A draw stops once ``max |F(p) - p| <= tol`` and its ``F(p)`` is returned;
+    the arrays are compacted to the draws still running whenever a quarter of
+    them have stopped, so that quickly converging draws (small ``|gamma|``) do
+    not wait for the slowest. Returns the probabilities, the iterations (map
+    evaluations) each draw needed, and the residuals.
+    """
     draws = base.shape[0]
+    out = start.copy()
     iterations = np.full(draws, max_iter, dtype=np.int64)
     residual = np.full(draws, np.inf)
-    g = gamma[:, None, None]
-    w = omega[:, None, None]
-    step = np.empty_like(prob)
-    total = np.empty((draws, 1, prob.shape[2]))
+    active = np.arange(draws)
+    prob, b = start.copy(), base
+    g, w = gamma[:, None, None], omega[:, None, None]
     for it in range(1, max_iter + 1):
-        shares = np.repeat(np.add.reduceat(prob, layout.starts, axis=2), layout.counts, axis=2)
-        shares -= prob
-        shares *= layout.peers
-        np.multiply(g, shares, out=step)
-        np.add(step, base, out=step)
-        np.exp(step, out=step)
-        np.sum(step, axis=1, keepdims=True, out=total)
-        np.divide(step, total, out=step)
-        np.subtract(step, prob, out=step)
-        residual = np.abs(step).max(axis=(1, 2))
-        iterations[(residual <= tol) & (iterations == max_iter)] = it
-        step *= w
-        prob += step
-        if (residual <= tol).all():
+        p1 = _map(layout, b, g, prob)
+        res = np.abs(p1 - prob).max(axis=(1, 2))
+        residual[active] = res
+        stop = res <= tol
+        if it == max_iter:
+            stop[:] = True
+        if stop.any():
+            finished = active[stop]
+            out[finished] = p1[stop]
+            iterations[finished] = np.where(res[stop] <= tol, it, max_iter)
+        p1 -= prob
+        p1 *= w
+        prob += p1
+        if stop.all():
             break
-    return prob, iterations, residual
+        if stop.sum() * 4 >= len(active) or it % 16 == 0:
+            keep = ~stop
+            active, prob, b, g, w = active[keep], prob[keep], b[keep], g[keep], w[keep]
+    return out, iterations, residual
 
 
 def _solve_chunk(
@@ -225,7 +247,8 @@ def solve_qre(
     tol : sup-norm of ``F(p) - p`` at which a draw has converged.
     max_iter : iterations before a draw is reported as not converged.
     damping : step ``omega`` for draws with ``|gamma| >= 2`` (1 below that).
-    threads : chunks solved at once (default: the machine's cores, at most 4).
+    threads : chunks solved at once (default 1: on the project's 2-core machine a
+        second thread made the benchmark slower, the work being memory-bound).
 
     Returns
     -------
@@ -249,7 +272,7 @@ def solve_qre(
     require_bytes("alignment QRE probabilities", base.shape, hint="use fewer draws")
     draws = base.shape[0]
     bounds = [(lo, min(lo + CHUNK, draws)) for lo in range(0, draws, CHUNK)]
-    workers = threads or min(4, os.cpu_count() or 1)
+    workers = threads or 1
     layout = _Layout.of(game)
 
     def run(bound: tuple[int, int]) -> _ChunkResult:
