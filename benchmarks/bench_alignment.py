@@ -57,13 +57,13 @@ def inputs(seed: int = 0) -> tuple[AlignmentGame, np.ndarray, np.ndarray]:
 def peer_solve(game: AlignmentGame, base: np.ndarray, gamma: float) -> np.ndarray:
     W = game.peer_matrix()
 
-    def F(p: np.ndarray) -> np.ndarray:
+    def fixed_map(p: np.ndarray) -> np.ndarray:
         u = base + gamma * (W @ p)
         e = np.exp(u - u.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
-    start = F(np.zeros_like(base))
-    return np.asarray(optimize.fixed_point(F, start, xtol=1e-10, maxiter=5000))
+    start = fixed_map(np.zeros_like(base))
+    return np.asarray(optimize.fixed_point(fixed_map, start, xtol=1e-10, maxiter=5000))
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -63,14 +63,18 @@ def main() -> None:
     design = design_matrix(rows, COVARIATES, vote_column="vote_68_262")
     fit = fit_vote(design, interaction=True, prior_scale=PRIOR_SCALE)
     mnl = fit_vote(design, interaction=False, prior_scale=PRIOR_SCALE)
-    print(f"game: loglik {fit.loglik:.4f} (converged {fit.converged}, gamma at bound {fit.at_bound})")
+    print(
+        f"game: loglik {fit.loglik:.4f} (converged {fit.converged}, gamma at bound {fit.at_bound})"
+    )
     print(f"MNL (gamma = 0): loglik {mnl.loglik:.4f}")
     table = fit.table().merge(mnl.table(), on="parameter", suffixes=("", "_mnl"))
     if args.bootstrap:
         boot = bootstrap(fit, design, replicates=args.bootstrap, seed=1, progress=True)
         table["se_bootstrap"] = boot.se
         print(f"bootstrap: {boot.extra}")
-    print("| parameter | game | (se) | MNL | (se) |" + (" bootstrap se |" if args.bootstrap else ""))
+    print(
+        "| parameter | game | (se) | MNL | (se) |" + (" bootstrap se |" if args.bootstrap else "")
+    )
     print("| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if args.bootstrap else ""))
     for row in table.itertuples():
         extra = f" {row.se_bootstrap:.2f} |" if args.bootstrap else ""

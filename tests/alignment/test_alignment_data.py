@@ -27,7 +27,8 @@ from realpolitik.alignment.data import (
 from realpolitik.errors import InputError
 
 SHARED_VOTES = (
-    Path(__file__).resolve().parents[3] / "shared/reference/domain/unga_68-262_crimea_2014_votes.csv"
+    Path(__file__).resolve().parents[3]
+    / "shared/reference/domain/unga_68-262_crimea_2014_votes.csv"
 )
 
 

@@ -57,7 +57,9 @@ def test_loglik_at_gamma_zero_is_statsmodels_mnlogit(design_2014) -> None:  # ty
     k = design_2014.X.shape[1]
     params = theta[:-1].reshape(3, k).T  # yes, no, absent against abstain
     model = sm.MNLogit(_statsmodels_order(design_2014.votes), design_2014.X)
-    assert likelihood.loglik(theta) == pytest.approx(model.loglike(params.ravel(order="F")), abs=1e-9)
+    assert likelihood.loglik(theta) == pytest.approx(
+        model.loglike(params.ravel(order="F")), abs=1e-9
+    )
 
 
 def test_fit_without_interaction_is_statsmodels_mnlogit(design_2014) -> None:  # type: ignore[no-untyped-def]
@@ -122,8 +124,12 @@ def test_bootstrap_standard_errors_agree_with_the_hessian() -> None:
     prob = VoteLikelihood(game, np.zeros(300, np.intp)).probabilities(TRUE_THETA)
     votes = (np.random.default_rng(8).random((300, 1)) > np.cumsum(prob, axis=1)).sum(axis=1)
     fit = fit_vote(design, votes=votes)
-    boot = bootstrap(fit, synthetic_design(300, 50, seed=3).__class__(
-        **{**design.__dict__, "votes": votes}), replicates=40, seed=2)
+    boot = bootstrap(
+        fit,
+        synthetic_design(300, 50, seed=3).__class__(**{**design.__dict__, "votes": votes}),
+        replicates=40,
+        seed=2,
+    )
     assert boot.method == "bootstrap" and boot.extra["failed"] <= 4
     ratio = boot.se / fit.se
     assert np.median(ratio) == pytest.approx(1.0, abs=0.25), ratio

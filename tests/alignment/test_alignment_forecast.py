@@ -47,12 +47,12 @@ def _by_hand() -> tuple[np.ndarray, np.ndarray, list[str]]:
     same = (region[:, None] == region[None, :]) & ~np.eye(len(rows), dtype=bool)
     W = same / same.sum(axis=1, keepdims=True)
 
-    def F(p: np.ndarray) -> np.ndarray:
+    def fixed_map(p: np.ndarray) -> np.ndarray:
         u = base + est[-1] * (W @ p)
         e = np.exp(u - u.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
-    prob = optimize.fixed_point(F, np.full((len(rows), 4), 0.25), xtol=1e-13, maxiter=10000)
+    prob = optimize.fixed_point(fixed_map, np.full((len(rows), 4), 0.25), xtol=1e-13, maxiter=10000)
     return base + est[-1] * (W @ prob), prob, list(rows["iso3"])
 
 
@@ -98,9 +98,7 @@ def test_json_contract_over_draws() -> None:
 @pytest.fixture
 def only_align(monkeypatch: pytest.MonkeyPatch) -> None:
     """The align area and one other (typer turns a lone command into the program)."""
-    monkeypatch.setattr(
-        cli_main, "AREA_MODULES", ("realpolitik.cli.align", "realpolitik.cli.web")
-    )
+    monkeypatch.setattr(cli_main, "AREA_MODULES", ("realpolitik.cli.align", "realpolitik.cli.web"))
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -151,7 +149,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(
         (["--draws", "0"], "draws must be between"),
     ]
     for extra, message in cases:
-        code, out, err = cli(capsys, SCENARIO, *extra, "--out", out_dir)
+        code, _, err = cli(capsys, SCENARIO, *extra, "--out", out_dir)
         assert code == 2, (extra, err)
         assert err.count("\n") == 1 and message in err and "Traceback" not in err
         assert not out_dir.exists()

@@ -54,10 +54,12 @@ def test_matches_scipy_fixed_point_with_a_dense_peer_matrix(gamma: float) -> Non
     base = rng.normal(scale=1.5, size=(1, game.n_countries, 4))
     W = _dense_peers(game.region)
 
-    def F(p: np.ndarray) -> np.ndarray:
+    def fixed_map(p: np.ndarray) -> np.ndarray:
         return _softmax(base[0] + gamma * (W @ p))
 
-    peer = optimize.fixed_point(F, _softmax(base[0]), xtol=1e-13, maxiter=20000, method="iteration")
+    peer = optimize.fixed_point(
+        fixed_map, _softmax(base[0]), xtol=1e-13, maxiter=20000, method="iteration"
+    )
     ours = solve_qre(game, base, np.array([gamma]), tol=1e-13)
     assert ours.converged[0] and not ours.multiple[0]
     assert np.abs(ours.prob[0] - peer).max() < 1e-10

@@ -132,10 +132,10 @@ def load_table(path: str | Path | None = None, *, impute: ImputeRule = "error") 
     if "imputed" not in table.columns:
         table["imputed"] = ""
     table["imputed"] = table["imputed"].fillna("")
-    for row in table.itertuples():
-        if not isinstance(row.iso3, str) or not _ISO3.match(row.iso3):
+    for code, line in zip(table["iso3"], table["line"], strict=True):
+        if not isinstance(code, str) or not _ISO3.match(code):
             raise InputError(
-                f"{row.iso3!r} is not an ISO 3166 alpha-3 code", file=file, line=row.line,
+                f"{code!r} is not an ISO 3166 alpha-3 code", file=file, line=int(line),
                 field="iso3",
             )  # fmt: skip
     try:
@@ -144,19 +144,20 @@ def load_table(path: str | Path | None = None, *, impute: ImputeRule = "error") 
         raise InputError("vintage must be a year", file=file, field="vintage") from None
     repeated = table[table.duplicated(["vintage", "iso3"])]
     if len(repeated):
-        first = repeated.iloc[0]
+        twice = repeated.iloc[0]
         raise InputError(
-            f"{first['iso3']} appears twice in vintage {first['vintage']}",
-            file=file, line=int(first["line"]), field="iso3",
+            f"{twice['iso3']} appears twice in vintage {twice['vintage']}",
+            file=file, line=int(twice["line"]), field="iso3",
         )  # fmt: skip
     for column in NUMERIC_COLUMNS:
         values = pd.to_numeric(table[column], errors="coerce")
         bad = values.isna() & table[column].notna()
         if bad.any():
-            row = table[bad].iloc[0]
+            first = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
-                f"{row[column]!r} is not a number", file=file, line=int(row["line"]), field=column
-            )
+                f"{table[column].iloc[first]!r} is not a number",
+                file=file, line=first + 2, field=column,
+            )  # fmt: skip
         finite = np.isfinite(values.fillna(0.0))
         if not finite.all():
             row = table[~finite].iloc[0]

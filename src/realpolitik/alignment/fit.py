@@ -79,9 +79,7 @@ class FitResult:
         se = self.se
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, self.estimate / se, np.nan)
-        return pd.DataFrame(
-            {"parameter": self.names, "estimate": self.estimate, "se": se, "z": z}
-        )
+        return pd.DataFrame({"parameter": self.names, "estimate": self.estimate, "se": se, "z": z})
 
 
 def hessian(likelihood: VoteLikelihood, theta: FloatArray) -> FloatArray:
@@ -170,7 +168,7 @@ def simulate_votes(
     cdf = np.cumsum(prob, axis=1)
     cdf[:, -1] = 1.0
     u = rng.random((size, game.n_countries))
-    return (u[:, :, None] > cdf[None, :, :]).sum(axis=2).astype(np.intp)
+    return np.asarray((u[:, :, None] > cdf[None, :, :]).sum(axis=2), dtype=np.intp)
 
 
 def bootstrap(

@@ -78,16 +78,21 @@ class AlignmentResult:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``realpolitik align --format json`` (strict JSON)."""
-        rows = self.countries.set_index("iso3")
+        iso3 = [str(code) for code in self.countries["iso3"]]
+        mean = self.countries[list(CHOICES)].to_numpy(dtype=float)
+        low = self.countries[[f"{c}_p05" for c in CHOICES]].to_numpy(dtype=float)
+        high = self.countries[[f"{c}_p95" for c in CHOICES]].to_numpy(dtype=float)
         countries = {
-            iso: {c: float(rows.at[iso, c]) for c in CHOICES} for iso in rows.index
+            iso: {c: float(mean[i, k]) for k, c in enumerate(CHOICES)} for i, iso in enumerate(iso3)
         }
         intervals = {
-            iso: {c: [float(rows.at[iso, f"{c}_p05"]), float(rows.at[iso, f"{c}_p95"])]
-                  for c in CHOICES}
-            for iso in rows.index
-        }  # fmt: skip
-        tally = self.tally.set_index("choice")
+            iso: {c: [float(low[i, k]), float(high[i, k])] for k, c in enumerate(CHOICES)}
+            for i, iso in enumerate(iso3)
+        }
+        tally = {
+            column: dict(zip(CHOICES, self.tally[column].to_numpy().tolist(), strict=True))
+            for column in ("expected", "p05", "p50", "p95")
+        }
         reasons: dict[str, Any] = {}
         for iso, group in self.reasons.groupby("iso3", sort=True):
             top = group.reindex(group["value"].abs().sort_values(ascending=False).index)
@@ -106,10 +111,10 @@ class AlignmentResult:
             **self.meta,
             "countries": countries,
             "tally": {
-                "expected": {c: float(tally.at[c, "expected"]) for c in CHOICES},
-                "p05": {c: int(tally.at[c, "p05"]) for c in CHOICES},
-                "p50": {c: int(tally.at[c, "p50"]) for c in CHOICES},
-                "p95": {c: int(tally.at[c, "p95"]) for c in CHOICES},
+                "expected": {c: float(v) for c, v in tally["expected"].items()},
+                "p05": {c: int(v) for c, v in tally["p05"].items()},
+                "p50": {c: int(v) for c, v in tally["p50"].items()},
+                "p95": {c: int(v) for c, v in tally["p95"].items()},
                 "distribution": distribution,
             },
             "intervals": intervals,
@@ -228,8 +233,10 @@ def align(
     Examples
     --------
     >>> result = align("unga-2022-aggression", draws=1)
-    >>> sorted(result.countries.columns[:7])
-    ['abstain', 'absent', 'iso3', 'name', 'no', 'region', 'yes']
+    >>> list(result.countries.columns[:7])
+    ['iso3', 'name', 'region', 'yes', 'no', 'abstain', 'absent']
+    >>> result.countries.set_index("iso3").loc["RUS", "most_likely"]
+    'no'
     """
     if not 1 <= draws <= MAX_DRAWS:
         raise InputError(f"draws must be between 1 and {MAX_DRAWS}", field="draws")

@@ -132,7 +132,7 @@ class AlignmentGame:
         likelihood's derivatives, which work on one parameter vector at a time)."""
         same = self.region[:, None] == self.region[None, :]
         np.fill_diagonal(same, False)
-        return same * self.peers[:, None]
+        return np.asarray(same * self.peers[:, None], dtype=np.float64)
 
     def base_payoffs(self, beta: FloatArray, crisis: FloatArray | None = None) -> FloatArray:
         """``x_i' beta_c (+ z_ic)`` for every draw: ``payoff[draw, country, choice]``."""

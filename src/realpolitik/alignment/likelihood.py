@@ -80,7 +80,7 @@ class VoteLikelihood:
 
     @property
     def n_parameters(self) -> int:
-        return self.game.X.shape[1] * len(FREE_CHOICES) + 1
+        return int(self.game.X.shape[1]) * len(FREE_CHOICES) + 1
 
     def slope_mask(self) -> npt.NDArray[np.bool_]:
         """True for the entries of ``theta`` the prior applies to (not constants, not gamma)."""
@@ -96,15 +96,13 @@ class VoteLikelihood:
         beta, gamma = unpack(theta, self.game.X.shape[1])
         if not self.interaction:
             gamma = np.zeros(1)
-        solution = solve_qre(
-            self.game, self.game.base_payoffs(beta), gamma, tol=TOL, threads=1
-        )
+        solution = solve_qre(self.game, self.game.base_payoffs(beta), gamma, tol=TOL, threads=1)
         if not solution.converged[0]:
             raise GameClassError(
                 f"no equilibrium found at gamma={float(gamma[0]):.3g} "
                 f"(residual {float(solution.residual[0]):.1e})"
             )
-        return solution.prob[0]
+        return np.asarray(solution.prob[0], dtype=np.float64)
 
     def loglik(self, theta: FloatArray) -> float:
         """The log-likelihood (without the prior)."""
@@ -121,7 +119,7 @@ class VoteLikelihood:
 
     def _peer(self, values: FloatArray) -> FloatArray:
         """``W v`` for ``v[country, choice]``: the leave-one-out regional mean."""
-        return self.game.peer_shares(values[None])[0]
+        return np.asarray(self.game.peer_shares(values[None])[0], dtype=np.float64)
 
     def _adjoint(self, prob: FloatArray, g: FloatArray, gamma: float) -> FloatArray:
         """``lambda`` solving ``(I - gamma J W)' lambda = g``.
@@ -148,7 +146,7 @@ class VoteLikelihood:
     def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
         """``(negative log-likelihood + penalty, its gradient)`` at ``theta``."""
         theta = np.asarray(theta, dtype=float)
-        n, k = self.game.X.shape
+        n = self.game.X.shape[0]
         prob = self.probabilities(theta)
         rows = np.arange(n)
         nll = -float(np.log(prob[rows, self.votes]).sum())

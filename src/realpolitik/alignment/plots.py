@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from realpolitik.alignment.choices import CHOICES  # noqa: E402
+from realpolitik.alignment.choices import CHOICES
 
 if TYPE_CHECKING:
     from realpolitik.alignment.forecast import AlignmentResult
@@ -39,9 +39,9 @@ def _probabilities(result: AlignmentResult, folder: Path) -> Path:
     frame["_key"] = frame["yes"] - frame["no"]
     frame = frame.sort_values(["_key", "yes"], ascending=False).reset_index(drop=True)
     n = len(frame)
-    fig, (ax, strip) = plt.subplots(
-        2, 1, figsize=(max(8.0, 0.11 * n), 5.5), height_ratios=[12, 1], sharex=True
-    )
+    fig = Figure(figsize=(max(8.0, 0.11 * n), 5.5))
+    FigureCanvasAgg(fig)
+    ax, strip = fig.subplots(2, 1, height_ratios=[12, 1], sharex=True)
     x = np.arange(n)
     bottom = np.zeros(n)
     for choice in STACK:
@@ -62,30 +62,31 @@ def _probabilities(result: AlignmentResult, folder: Path) -> Path:
     )  # fmt: skip
     ax.legend(ncol=4, loc="lower left", fontsize=8, frameon=True)
     regions = sorted(frame["region"].unique())
-    cmap = plt.get_cmap("tab10")
+    cmap = colormaps["tab10"]
     colour = {r: cmap(i % 10) for i, r in enumerate(regions)}
     strip.bar(x, np.ones(n), width=1.0, color=[colour[r] for r in frame["region"]])
     strip.set_yticks([])
     strip.set_xticks(x)
     strip.set_xticklabels(frame["iso3"], rotation=90, fontsize=5)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[r]) for r in regions]
+    handles = [Rectangle((0, 0), 1, 1, color=colour[r]) for r in regions]
     strip.legend(handles, regions, ncol=len(regions), fontsize=7, loc="upper center",
                  bbox_to_anchor=(0.5, -1.6), frameon=False)  # fmt: skip
     fig.tight_layout()
     path = folder / "alignment_probabilities.png"
     fig.savefig(path, dpi=150)
-    plt.close(fig)
     return path
 
 
 def _tally(result: AlignmentResult, folder: Path) -> Path:
     samples = result.tally_samples
-    fig, axes = plt.subplots(1, len(CHOICES), figsize=(12, 3), sharey=True)
+    fig = Figure(figsize=(12, 3))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(CHOICES), sharey=True)
     for k, (choice, ax) in enumerate(zip(CHOICES, axes, strict=True)):
         counts = samples[:, k]
         bins = np.arange(counts.min(), counts.max() + 2) - 0.5
         ax.hist(counts, bins=bins, color=COLOURS[choice], edgecolor="#636363", linewidth=0.3)
-        expected = float(result.tally.set_index("choice").at[choice, "expected"])
+        expected = float(result.tally["expected"].to_numpy()[k])
         ax.axvline(expected, color="black", linewidth=1)
         ax.set_title(f"{choice}: expected {expected:.1f}", fontsize=9)
         ax.set_xlabel("members")
@@ -95,5 +96,4 @@ def _tally(result: AlignmentResult, folder: Path) -> Path:
     fig.tight_layout()
     path = folder / "alignment_tally.png"
     fig.savefig(path, dpi=130)
-    plt.close(fig)
     return path

@@ -107,7 +107,7 @@ def softmax(u: FloatArray) -> FloatArray:
     z = u - u.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
-    return z
+    return np.asarray(z, dtype=np.float64)
 
 
 @dataclass(frozen=True)

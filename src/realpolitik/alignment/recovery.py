@@ -36,9 +36,7 @@ FloatArray = npt.NDArray[np.float64]
 Z95 = 1.959963984540054
 
 
-def synthetic_design(
-    n_countries: int = 480, n_regions: int = 60, seed: int = 0
-) -> Design:
+def synthetic_design(n_countries: int = 480, n_regions: int = 60, seed: int = 0) -> Design:
     """Countries in equal regions, with two covariates: one with a regional
     component (``a``) and one without (``b``)."""
     rng = np.random.default_rng(seed)

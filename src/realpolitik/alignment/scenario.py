@@ -303,7 +303,9 @@ def load_alignment_scenario(name_or_path: str | Path) -> AlignmentScenario:
         if np.isfinite(covariance).all():
             sym = np.allclose(covariance, covariance.T, atol=1e-9)
             if not sym or np.linalg.eigvalsh(covariance).min() < -1e-8:
-                check.fail(("model", "fit", "covariance"), "must be symmetric positive semidefinite")
+                check.fail(
+                    ("model", "fit", "covariance"), "must be symmetric positive semidefinite"
+                )
     mean = check.numbers(("model", "fit", "scaling", "mean"), len(columns))
     scale = check.numbers(("model", "fit", "scaling", "scale"), len(columns))
     if np.any(scale <= 0):

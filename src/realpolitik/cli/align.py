@@ -58,19 +58,23 @@ def _print_table(result: AlignmentResult, console: Console) -> None:
         .drop_duplicates("iso3")
         .set_index("iso3")
     )
-    countries = Table(title="Members (sorted by P(yes) - P(no)); why: the largest term for the most likely vote, at central values")
+    countries = Table(
+        title="Members (sorted by P(yes) - P(no)); why: the largest term for the most likely "
+        "vote, at central values"
+    )
     for column in ("iso3", "name", *CHOICES, "P(yes) 90%", "most likely", "why (vs runner-up)"):
         countries.add_column(column, justify="right" if column in CHOICES else "left")
     frame = result.countries.assign(_k=result.countries["yes"] - result.countries["no"])
-    for row in frame.sort_values("_k", ascending=False).itertuples():
-        why = lead.loc[row.iso3]
+    why = lead.to_dict("index")
+    for member in frame.sort_values("_k", ascending=False).to_dict("records"):
+        lead_term = why[member["iso3"]]
         countries.add_row(
-            str(row.iso3),
-            str(row.name),
-            *(f"{100 * getattr(row, c):.1f}%" for c in CHOICES),
-            f"{100 * row.yes_p05:.0f}-{100 * row.yes_p95:.0f}%",
-            str(row.most_likely),
-            f"vs {why['versus']}: {why['term']} {why['value']:+.2f}",
+            str(member["iso3"]),
+            str(member["name"]),
+            *(f"{100 * float(member[c]):.1f}%" for c in CHOICES),
+            f"{100 * float(member['yes_p05']):.0f}-{100 * float(member['yes_p95']):.0f}%",
+            str(member["most_likely"]),
+            f"vs {lead_term['versus']}: {lead_term['term']} {float(lead_term['value']):+.2f}",
         )
     console.print(countries)
 
