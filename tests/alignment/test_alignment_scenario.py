@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from realpolitik.alignment import align, load_table
 from realpolitik.alignment.scenario import builtin_names, load_alignment_scenario
 from realpolitik.errors import InputError
 
@@ -88,3 +89,16 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_unknown_scenario_name() -> None:
     with pytest.raises(InputError, match="unknown alignment scenario"):
         load_alignment_scenario("no-such-crisis")
+
+
+def test_a_scenario_can_name_its_own_table(tmp_path: Path) -> None:
+    frame = load_table().drop(columns=["line"])
+    pick = (frame["vintage"] == 2022) & (frame["iso3"] == "IND")
+    frame.loc[pick, ["related_votes", "agree_usa"]] = [1.0, 0.9]  # as the US's closest partner
+    frame.to_csv(tmp_path / "mine.csv", index=False)
+    path = tmp_path / "own-table.yaml"
+    path.write_text(_text().replace("vintage: 2022\n", "vintage: 2022\ntable: mine.csv\n", 1))
+    shipped = align(BUILTIN, draws=1).countries.set_index("iso3")
+    mine = align(path, draws=1).countries.set_index("iso3")
+    assert mine.at["IND", "yes"] > shipped.at["IND", "yes"] + 0.1
+    assert mine.at["USA", "yes"] == pytest.approx(shipped.at["USA", "yes"], abs=0.01)
