@@ -8,6 +8,7 @@ votes (bias and the coverage of 95% intervals).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -126,7 +127,7 @@ def test_bootstrap_standard_errors_agree_with_the_hessian() -> None:
     fit = fit_vote(design, votes=votes)
     boot = bootstrap(
         fit,
-        synthetic_design(300, 50, seed=3).__class__(**{**design.__dict__, "votes": votes}),
+        dataclasses.replace(design, votes=votes),
         replicates=40,
         seed=2,
     )

@@ -65,6 +65,7 @@ __all__ = [
     "design_matrix",
     "load_table",
     "provenance",
+    "raw_covariates",
     "vintage_rows",
 ]
 
@@ -278,7 +279,8 @@ class Design:
             ) from None
 
 
-def _raw_covariates(rows: pd.DataFrame, columns: tuple[str, ...]) -> npt.NDArray[np.float64]:
+def raw_covariates(rows: pd.DataFrame, columns: tuple[str, ...]) -> npt.NDArray[np.float64]:
+    """``raw[country, k]``: the named covariates on their own scale (``affinity`` derived)."""
     out = np.empty((len(rows), len(columns)))
     for k, column in enumerate(columns):
         if column in DERIVED:
@@ -310,7 +312,7 @@ def design_matrix(
     region_column : the peer groups of the bandwagoning term.
     vote_column : the observed votes, if any.
     """
-    raw = _raw_covariates(rows, columns)
+    raw = raw_covariates(rows, columns)
     scaling = scaling if scaling is not None else Scaling.of(raw, columns)
     if scaling.columns != columns:
         raise InputError(

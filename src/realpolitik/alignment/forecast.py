@@ -35,6 +35,7 @@ from realpolitik.alignment.data import (
     ImputeRule,
     design_matrix,
     load_table,
+    raw_covariates,
     vintage_rows,
 )
 from realpolitik.alignment.fit import GAMMA_BOUND
@@ -140,8 +141,7 @@ def _crisis_terms(
     for j, param in enumerate(scenario.crisis):
         times = np.ones(n)
         if param.times is not None:
-            raw = design_matrix(rows, (param.times,))
-            times = raw.raw[:, 0]
+            times = raw_covariates(rows, (param.times,))[:, 0]
         parts.append(values[:, j, None, None] * times[None, :, None] * param.effect[None, None, :])
     total = np.sum(parts, axis=0) if parts else np.zeros((values.shape[0], n, len(CHOICES)))
     return total, parts
