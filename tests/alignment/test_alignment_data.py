@@ -9,6 +9,7 @@ imputations, and the rule that nothing dated 2022 or later enters.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
