@@ -27,9 +27,10 @@ from realpolitik.alignment.data import (
 )
 from realpolitik.errors import InputError
 
+#: An independent per-member record of the 68/262 votes (../shared, or $REALPOLITIK_SHARED).
 SHARED_VOTES = (
-    Path(__file__).resolve().parents[3]
-    / "shared/reference/domain/unga_68-262_crimea_2014_votes.csv"
+    Path(os.environ.get("REALPOLITIK_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+    / "reference/domain/unga_68-262_crimea_2014_votes.csv"
 )
 
 
