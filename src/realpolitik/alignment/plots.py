@@ -1,0 +1,114 @@
+"""Charts of an alignment forecast: every member's vote probabilities, sorted, and the tally.
+
+Why a chart and not a map: a world map needs country geometries, and none
+ships with the project's dependencies offline; a sorted stacked bar of 193
+members shows the same thing (who is sure to condemn, who hesitates, who
+sides with the aggressor) and the regions are given by colour strips.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from realpolitik.alignment.choices import CHOICES
+
+
+class AlignmentResult(Protocol):
+    """What the charts read from a forecast
+    (:class:`realpolitik.alignment.forecast.AlignmentResult` has it): a
+    protocol, so that the result can draw itself without this module
+    importing the forecast."""
+
+    @property
+    def countries(self) -> pd.DataFrame: ...
+    @property
+    def tally(self) -> pd.DataFrame: ...
+    @property
+    def tally_samples(self) -> Any: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+__all__ = ["plot_result"]
+
+COLOURS = {"yes": "#2b8cbe", "abstain": "#bdbdbd", "absent": "#f0f0f0", "no": "#d7301f"}
+STACK = ("yes", "abstain", "absent", "no")
+
+
+def plot_result(result: AlignmentResult, folder: Path) -> list[Path]:
+    """Write ``alignment_probabilities.png`` and ``alignment_tally.png`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [_probabilities(result, folder), _tally(result, folder)]
+
+
+def _probabilities(result: AlignmentResult, folder: Path) -> Path:
+    frame = result.countries.copy()
+    frame["_key"] = frame["yes"] - frame["no"]
+    frame = frame.sort_values(["_key", "yes"], ascending=False).reset_index(drop=True)
+    n = len(frame)
+    fig = Figure(figsize=(max(8.0, 0.11 * n), 5.5))
+    FigureCanvasAgg(fig)
+    ax, strip = fig.subplots(2, 1, height_ratios=[12, 1], sharex=True)
+    x = np.arange(n)
+    bottom = np.zeros(n)
+    for choice in STACK:
+        values = frame[choice].to_numpy()
+        ax.bar(x, values, bottom=bottom, width=1.0, color=COLOURS[choice], label=choice,
+               edgecolor="white", linewidth=0.2)  # fmt: skip
+        bottom += values
+    yes = frame["yes"].to_numpy()
+    ax.errorbar(x, yes, yerr=[yes - frame["yes_p05"], frame["yes_p95"] - yes], fmt="none",
+                ecolor="#08306b", elinewidth=0.5, capsize=0)  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylabel("probability")
+    meta = result.meta
+    ax.set_title(
+        f"{meta.get('title', '')}\n(mean over {meta.get('draws')} draws; bars on 'yes': 90% "
+        "interval over draws)", fontsize=9,
+    )  # fmt: skip
+    ax.legend(ncol=4, loc="lower left", fontsize=8, frameon=True)
+    regions = sorted(frame["region"].unique())
+    cmap = colormaps["tab10"]
+    colour = {r: cmap(i % 10) for i, r in enumerate(regions)}
+    strip.bar(x, np.ones(n), width=1.0, color=[colour[r] for r in frame["region"]])
+    strip.set_yticks([])
+    strip.set_xticks(x)
+    strip.set_xticklabels(frame["iso3"], rotation=90, fontsize=5)
+    handles = [Rectangle((0, 0), 1, 1, color=colour[r]) for r in regions]
+    strip.legend(handles, regions, ncol=len(regions), fontsize=7, loc="upper center",
+                 bbox_to_anchor=(0.5, -1.6), frameon=False)  # fmt: skip
+    fig.tight_layout()
+    path = folder / "alignment_probabilities.png"
+    fig.savefig(path, dpi=150)
+    return path
+
+
+def _tally(result: AlignmentResult, folder: Path) -> Path:
+    samples = result.tally_samples
+    fig = Figure(figsize=(12, 3))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(CHOICES), sharey=True)
+    for k, (choice, ax) in enumerate(zip(CHOICES, axes, strict=True)):
+        counts = samples[:, k]
+        bins = np.arange(counts.min(), counts.max() + 2) - 0.5
+        ax.hist(counts, bins=bins, color=COLOURS[choice], edgecolor="#636363", linewidth=0.3)
+        expected = float(result.tally["expected"].to_numpy()[k])
+        ax.axvline(expected, color="black", linewidth=1)
+        ax.set_title(f"{choice}: expected {expected:.1f}", fontsize=9)
+        ax.set_xlabel("members")
+    axes[0].set_ylabel("simulated roll calls")
+    fig.suptitle("Distribution of the tally (parameter draws and the votes' own randomness)",
+                 fontsize=9)  # fmt: skip
+    fig.tight_layout()
+    path = folder / "alignment_tally.png"
+    fig.savefig(path, dpi=130)
+    return path

@@ -1,0 +1,148 @@
+"""``realpolitik align``: how every UN member votes in an alignment scenario.
+
+Why this module exists: the command line over
+:func:`realpolitik.alignment.align`. It prints a table (the expected tally
+with its 90% range, then every member's probabilities with the leading term
+behind its most likely vote), the JSON document of
+:meth:`~realpolitik.alignment.forecast.AlignmentResult.to_json`, or a CSV keyed
+by ISO3; ``--plot DIR`` writes the charts and ``--out DIR`` the CSV and JSON
+files. Everything is computed before anything is written, and files are moved
+into ``--out`` only once all are complete. A user's mistake (unknown scenario
+or country code, a covariate table with gaps or a bad vote coding) is an
+:class:`~realpolitik.errors.InputError`: one line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from realpolitik.alignment.choices import CHOICES
+from realpolitik.alignment.data import ImputeRule
+from realpolitik.alignment.forecast import AlignmentResult, align
+from realpolitik.errors import InputError
+
+__all__ = ["register"]
+
+_FORMATS = ("table", "json", "csv")
+_IMPUTE = ("error", "subregion-mean", "drop")
+
+
+def _check(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise InputError(f"{value!r} is not one of {', '.join(allowed)}", field=option)
+    return value
+
+
+def _print_table(result: AlignmentResult, console: Console) -> None:
+    meta = result.meta
+    console.print(
+        f"[bold]{meta['title']}[/bold]  (as of {meta['as_of']}; {meta['draws']} draws, "
+        f"seed {meta['seed']}; {meta['solver']['summary']})"
+    )
+    tally = Table(title="Expected tally (90% range of simulated roll calls)")
+    for column in ("choice", "expected", "90% range"):
+        tally.add_column(column, justify="right" if column != "choice" else "left")
+    for row in result.tally.itertuples():
+        tally.add_row(str(row.choice), f"{row.expected:.1f}", f"{row.p05}-{row.p95}")
+    console.print(tally)
+    lead = (
+        result.reasons.sort_values("value", ascending=False)
+        .drop_duplicates("iso3")
+        .set_index("iso3")
+    )
+    countries = Table(
+        title="Members (sorted by P(yes) - P(no)); why: the largest term for the most likely "
+        "vote, at central values"
+    )
+    for column in ("iso3", "name", *CHOICES, "P(yes) 90%", "most likely", "why (vs runner-up)"):
+        countries.add_column(column, justify="right" if column in CHOICES else "left")
+    frame = result.countries.assign(_k=result.countries["yes"] - result.countries["no"])
+    why = lead.to_dict("index")
+    for member in frame.sort_values("_k", ascending=False).to_dict("records"):
+        lead_term = why[member["iso3"]]
+        countries.add_row(
+            str(member["iso3"]),
+            str(member["name"]),
+            *(f"{100 * float(member[c]):.1f}%" for c in CHOICES),
+            f"{100 * float(member['yes_p05']):.0f}-{100 * float(member['yes_p95']):.0f}%",
+            str(member["most_likely"]),
+            f"vs {lead_term['versus']}: {lead_term['term']} {float(lead_term['value']):+.2f}",
+        )
+    console.print(countries)
+
+
+def _write_out(result: AlignmentResult, folder: Path) -> list[Path]:
+    """Write countries.csv, tally.csv, reasons.csv and result.json into ``folder``;
+    each appears only complete (written beside it, then renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = {
+        "countries.csv": result.countries.to_csv(index=False),
+        "tally.csv": result.tally.to_csv(index=False),
+        "reasons.csv": result.reasons.to_csv(index=False),
+        "result.json": result.to_json_text() + "\n",
+    }
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".align-") as tmp:
+        for name, text in texts.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        for name in texts:
+            os.replace(Path(tmp) / name, folder / name)
+    return [folder / name for name in texts]
+
+
+def align_command(
+    scenario: Annotated[
+        str, typer.Argument(help="A built-in alignment scenario (unga-2022-aggression) or a file.")
+    ],
+    draws: Annotated[
+        int, typer.Option("--draws", help="Parameter draws (1: central values only).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the charts (PNG) into this folder.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write countries.csv, tally.csv, reasons.csv, result.json."),
+    ] = None,
+    table: Annotated[
+        Path | None, typer.Option("--table", help="A covariate table instead of the shipped one.")
+    ] = None,
+    impute: Annotated[
+        str,
+        typer.Option("--impute", help="Missing covariates: error, subregion-mean or drop."),
+    ] = "error",
+    country: Annotated[
+        list[str] | None, typer.Option("--country", help="Show only this ISO3 code (repeatable).")
+    ] = None,
+) -> None:
+    """Forecast how every UN member votes: probabilities, tally, and why."""
+    _check(fmt, _FORMATS, "--format")
+    rule = cast(ImputeRule, _check(impute, _IMPUTE, "--impute"))
+    result = align(
+        scenario, draws=draws, seed=seed, table=table, impute=rule, countries=country or None
+    )
+    if fmt == "json":
+        sys.stdout.write(result.to_json_text() + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(result.countries.to_csv(index=False))
+    else:
+        _print_table(result, Console(width=160))
+    if out is not None:
+        for path in _write_out(result, out):
+            sys.stderr.write(f"wrote {path}\n")
+    if plot is not None:
+        for path in result.plot(plot):
+            sys.stderr.write(f"wrote {path}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("align")(align_command)
