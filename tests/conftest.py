@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+import realpolitik as rp
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,3 +45,9 @@ def games_reference() -> dict[str, Any]:
     with open(REFERENCE / "games" / "reference.json", encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data
+
+
+@pytest.fixture(scope="session")
+def flagship() -> rp.Scenario:
+    """The built-in flagship scenario, loaded once."""
+    return rp.load("china-russia-2022")

@@ -53,11 +53,6 @@ def action_probability(result: Forecast, actor: str, action: str) -> float:
     return float(result.to_json()["actions"][actor][action])
 
 
-@pytest.fixture(scope="module")
-def flagship() -> rp.Scenario:
-    return rp.load("china-russia-2022")
-
-
 def same_forecast(a: Forecast, b: Forecast) -> bool:
     """Exact equality of every number of two forecasts."""
     return (

@@ -23,10 +23,9 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from hand_scenarios import CHOICE, ENTRY
 from realpolitik.analysis.forecast import forecast
-from realpolitik.analysis.forecast_summary import (
-    Forecast,
-)
+from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.run.evaluate import evaluate_settings
 from realpolitik.run.outcomes import OutcomeLayout
@@ -38,69 +37,9 @@ def action_probability(result: Forecast, actor: str, action: str) -> float:
     return float(result.to_json()["actions"][actor][action])
 
 
-# ---------------------------------------------------------------------------
-# ENTRY: the entrant enters or stays out; after entry the incumbent fights or
-# accommodates.
-ENTRY = """\
-id: entry
-sources: {s: Textbook entry deterrence}
-actors: {ent: Entrant, inc: Incumbent}
-parameters:
-  profit: {dist: fixed, value: 2, source: s}
-  fight_cost: {dist: fixed, value: 1, source: s}
-moves:
-  - id: entry
-    actor: ent
-    actions: [enter, stay_out]
-  - id: reply
-    actor: inc
-    when: "ent == enter"
-    actions: [fight, accommodate]
-payoffs:
-  ent:
-    market: "where(ent == enter, where(inc == accommodate, profit, -1), 0)"
-  inc:
-    monopoly: "4 * (ent == stay_out)"
-    share: "2 * (inc == accommodate)"
-    war: "-fight_cost * (inc == fight)"
-metrics:
-  fought: "inc == fight"
-  entrant_profit: "where(ent == enter, where(inc == accommodate, profit, -1), 0)"
-"""
-
-
-CHOICE = """\
-id: choice
-title: Alpha picks the larger of two values
-actors:
-  a: {name: Alpha}
-sources:
-  s: {cite: Hand calculation}
-parameters:
-  x: {dist: uniform, low: 0, high: 1, source: s}
-  w: {dist: pert, low: 0, mode: 0.3, high: 1, source: s}
-  k: {dist: fixed, value: 2, source: s}
-moves:
-  - id: pick
-    actor: a
-    actions: [left, right]
-payoffs:
-  a:
-    gain: "x * (a == left) + w * (a == right)"
-metrics:
-  m: {expr: "x", unit: share}
-solve: {concept: spe, lambda: 3}
-"""
-
-
 @pytest.fixture(scope="module")
 def choice() -> rp.Scenario:
     return load(text=CHOICE, name="choice.yaml")
-
-
-@pytest.fixture(scope="module")
-def flagship() -> rp.Scenario:
-    return rp.load("china-russia-2022")
 
 
 FLAGSHIP = "china-russia-2022"

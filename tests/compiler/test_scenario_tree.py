@@ -8,51 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hand_scenarios import GAMBLE
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
 from realpolitik.scenario.load import load
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.reach import edge_probabilities
-
-# ---------------------------------------------------------------------------
-# GAMBLE: a chance move that depends on a parameter and on the first action,
-# a move that happens only after one outcome, derived values.
-GAMBLE = """\
-id: gamble
-sources: {s: Worked example}
-actors: {att: Attacker, def: Defender}
-parameters:
-  p_base: {dist: fixed, value: 0.3, source: s}
-  bonus: {dist: fixed, value: 0.4, source: s}
-  prize: {dist: fixed, value: 10, source: s}
-  cost: {dist: fixed, value: 3, source: s}
-  resist_cost: {dist: fixed, value: 12, source: s}
-moves:
-  - id: push
-    actor: att
-    actions: [hard, soft]
-  - id: luck
-    chance:
-      win: "clip(p_base + bonus * (att == hard), 0, 1)"
-      lose: "1 - clip(p_base + bonus * (att == hard), 0, 1)"
-  - id: answer
-    actor: def
-    when: "luck == win"
-    actions: [concede, resist]
-derived:
-  won: "luck == win and def == concede"
-  spent: "cost * (att == hard)"
-payoffs:
-  att:
-    prize: "prize * won"
-    effort: "-spent"
-  def:
-    loss: "-prize * won"
-    fight: "-resist_cost * (def == resist)"
-metrics:
-  won: "won"
-  spent: "spent"
-"""
 
 
 def test_gamble_chance_probabilities_follow_parameters_and_actions() -> None:

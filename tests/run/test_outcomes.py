@@ -6,7 +6,6 @@ nodes of reach x choice probability, computed here edge by edge.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import realpolitik as rp
 from realpolitik.analysis import forecast_runs as runs
@@ -14,12 +13,6 @@ from realpolitik.games.tree import NodeKind
 from realpolitik.run.outcomes import action_and_path_probability
 from realpolitik.run.settings import Settings
 from realpolitik.solve.dispatch import solve
-
-
-@pytest.fixture(scope="module")
-def flagship() -> rp.Scenario:
-    return rp.load("china-russia-2022")
-
 
 FLAGSHIP = "china-russia-2022"
 

@@ -16,33 +16,11 @@ import pytest
 from scipy import stats
 
 import realpolitik as rp
+from hand_scenarios import CHOICE
 from realpolitik.analysis.forecast import forecast
 from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load, resolve
-
-CHOICE = """\
-id: choice
-title: Alpha picks the larger of two values
-actors:
-  a: {name: Alpha}
-sources:
-  s: {cite: Hand calculation}
-parameters:
-  x: {dist: uniform, low: 0, high: 1, source: s}
-  w: {dist: pert, low: 0, mode: 0.3, high: 1, source: s}
-  k: {dist: fixed, value: 2, source: s}
-moves:
-  - id: pick
-    actor: a
-    actions: [left, right]
-payoffs:
-  a:
-    gain: "x * (a == left) + w * (a == right)"
-metrics:
-  m: {expr: "x", unit: share}
-solve: {concept: spe, lambda: 3}
-"""
 
 
 @pytest.fixture(scope="module")

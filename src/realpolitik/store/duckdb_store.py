@@ -21,7 +21,7 @@ Layout (schema version 1; :data:`SCHEMA_VERSION`):
 ``chunks``
     One row per chunk written: its draw range, the sums over each aligned
     block of its draws and histogram counts (what the forecast summaries
-    fold; see :mod:`realpolitik.analysis.forecast`), the counts stored
+    fold; see :mod:`realpolitik.analysis.forecast_summary`), the counts stored
     sparsely as ``[index, count, index, count, ...]``.
 ``draws_<id>``
     Per run, one row per draw: ``draw`` and one column per parameter.

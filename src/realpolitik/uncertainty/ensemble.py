@@ -17,7 +17,7 @@ scenario, the settings, the seed), never on which process runs it or on what
 ran before. Chunk boundaries are multiples of an alignment (``align``), so a
 task can reduce its draws in fixed blocks that never straddle two chunks;
 that is what makes sums over all draws identical bit for bit whatever the
-chunk size and executor (see :mod:`realpolitik.analysis.forecast`).
+chunk size and executor (see :mod:`realpolitik.analysis.forecast_summary`).
 
 Interrupting (Ctrl-C) stops cleanly: the consumer gets ``KeyboardInterrupt``
 between or during chunks; outstanding tasks are cancelled (process-pool
