@@ -21,6 +21,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +33,7 @@ from realpolitik.scenario.model import Move, Scenario
 from realpolitik.scenario.paths import (
     CHANCE,
     History,
+    Subject,
     condition_holds,
     record_action,
     subjects_of,
@@ -42,7 +44,7 @@ IntArray = NDArray[np.int64]
 
 
 def _history_arrays(
-    histories: list[History], subjects: Mapping[str, tuple[str, str]]
+    histories: list[History], subjects: Mapping[str, Subject]
 ) -> dict[str, IntArray]:
     """``subject -> (1, n)`` action indices (-1: did not move) for ``n`` histories."""
     out: dict[str, IntArray] = {}
@@ -75,7 +77,7 @@ class CompiledScenario:
     terminal_history: tuple[History, ...]
     node_move: IntArray
     node_history: tuple[History, ...]
-    subjects: Mapping[str, tuple[str, str]]
+    subjects: Mapping[str, Subject]
 
     @property
     def players(self) -> tuple[str, ...]:
@@ -335,8 +337,43 @@ class CompiledScenario:
         self.metric_values(params, first_draw=first_draw)
 
 
+#: One step of a path: (position of the move, mover or "chance", action index).
+Step = tuple[int, str, int]
+
+
+def _visible_trail(moves: tuple[Move, ...], trail: tuple[Step, ...], actor: str) -> tuple[Any, ...]:
+    """What ``actor`` has seen of a path: each step it observes (a compound
+    move's step with the levels it does not see as -1); steps it does not
+    observe at all are left out, as if they had not happened."""
+    seen: list[Any] = []
+    for position, mover, index in trail:
+        move = moves[position]
+        visible = move.visible_to(actor, mover)
+        if visible is True or (isinstance(visible, tuple) and all(visible)):
+            seen.append((position, mover, index))
+        elif isinstance(visible, tuple) and any(visible):
+            levels = move.joint_levels[mover][index]
+            seen.append(
+                (
+                    position,
+                    mover,
+                    tuple(lv if v else -1 for lv, v in zip(levels, visible, strict=True)),
+                )
+            )
+    return tuple(seen)
+
+
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Build the scenario's game tree (see the module docstring)."""
+    """Build the scenario's game tree (see the module docstring).
+
+    Information: every actor sees every earlier move and chance outcome,
+    except what a move's (or a dimension's) ``observed_by`` hides from it and
+    the other actors' private types; a mover in a simultaneous move does not
+    see the others' choices in it. Nodes that an actor cannot tell apart at a
+    move (the same observed path) form one information set. Because a mover
+    always sees its own choices and what it once observed stays observed,
+    the information sets have perfect recall.
+    """
     moves = scenario.moves
     subjects = subjects_of(moves)
     builder = TreeBuilder(list(scenario.actor_ids), title=scenario.title)
@@ -344,7 +381,17 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     node_history: dict[int, History] = {}
     terminals: list[tuple[int, History]] = []
 
-    def grow(node: int, position: int, history: History) -> None:
+    def infoset_of(move: Move, actor: str, k: int, node: int, trail: tuple[Step, ...]) -> Any:
+        """The information-set key of ``actor``, the ``k``-th mover of ``move``
+        (stage root ``node``), after ``trail`` (the path before the move)."""
+        seen = _visible_trail(moves, trail, actor)
+        if seen == trail:
+            # nothing hidden: a decision node is its own set; in a simultaneous
+            # move the later movers' sets are those of this stage instance
+            return None if k == 0 else (move.id, actor, node)
+        return ("observed", move.id, actor, seen)
+
+    def grow(node: int, position: int, history: History, trail: tuple[Step, ...]) -> None:
         while position < len(moves) and not condition_holds(moves[position], history, subjects):
             position += 1
         if position == len(moves):
@@ -360,29 +407,38 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                 node, outcomes, [1.0 / len(outcomes)] * len(outcomes), label=move.id
             )
             for k, kid in enumerate(kids):
-                grow(kid, position + 1, record_action(history, move, CHANCE, k, subjects))
+                grow(
+                    kid,
+                    position + 1,
+                    record_action(history, move, CHANCE, k, subjects),
+                    (*trail, (position, CHANCE, k)),
+                )
             return
-        # a decision is a one-actor stage; a simultaneous move chains its actors
-        # with one information set per later actor for this stage instance (keyed
-        # by the stage's root node: two instances can have equal histories when
-        # the moves before them are not expression subjects)
-        frontier: list[tuple[int, History]] = [(node, history)]
+        # a decision is a one-actor stage; a simultaneous move chains its actors,
+        # none of whom sees the others' choices in it
+        frontier: list[tuple[int, History, tuple[Step, ...]]] = [(node, history, ())]
         for k, actor in enumerate(move.actors):
-            infoset = None if k == 0 else (move.id, actor, node)
-            nxt: list[tuple[int, History]] = []
-            for at, h in frontier:
+            infoset = infoset_of(move, actor, k, node, trail)
+            nxt: list[tuple[int, History, tuple[Step, ...]]] = []
+            for at, h, staged in frontier:
                 node_move[at] = position
                 node_history[at] = h
                 kids = builder.decision(
                     at, actor, move.action_ids(actor), infoset=infoset, label=move.id
                 )
                 for a, kid in enumerate(kids):
-                    nxt.append((kid, record_action(h, move, actor, a, subjects)))
+                    nxt.append(
+                        (
+                            kid,
+                            record_action(h, move, actor, a, subjects),
+                            (*staged, (position, actor, a)),
+                        )
+                    )
             frontier = nxt
-        for kid, h in frontier:
-            grow(kid, position + 1, h)
+        for kid, h, staged in frontier:
+            grow(kid, position + 1, h, (*trail, *staged))
 
-    grow(builder.root, 0, {})
+    grow(builder.root, 0, {}, ())
     tree, _ = builder.build()
     # map builder ids (creation order) to the tree's prefix order
     order = builder.node_index()
