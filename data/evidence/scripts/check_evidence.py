@@ -79,6 +79,7 @@ def derived_values(q: pd.DataFrame) -> dict[str, float]:
         "F21": 0.25 * (f("F05") + eu_exports),
         "F32": f("F30") / f("F31"),
         "F33": 40.29 / 257.3,
+        "F37": (7.54 + 4.58) / (101.66 * 1.199),
     }
 
 
