@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,24 @@ class CompiledScenario:
     node_move: IntArray
     node_history: tuple[History, ...]
     subjects: Mapping[str, Subject]
+    #: decision node -> what its mover has seen of the path, where the mover
+    #: does not see everything (steps ``(move position, mover, action index or
+    #: per-dimension levels with -1 for the unseen)``)
+    node_seen: Mapping[int, tuple[Any, ...]] = field(default_factory=dict)
+
+    def describe_seen(self, seen: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+        """``((subject, action or level), ...)``: what a mover has seen, in words."""
+        out: list[tuple[str, str]] = []
+        for position, mover, index in seen:
+            move = self.scenario.moves[position]
+            if isinstance(index, tuple):
+                for dim, level in zip(move.dimensions[mover], index, strict=True):
+                    if level >= 0:
+                        out.append((f"{mover}.{dim.id}", dim.levels[level].id))
+            else:
+                who = move.id if mover == CHANCE else mover
+                out.append((who, move.action_ids(mover)[index]))
+        return tuple(out)
 
     @property
     def players(self) -> tuple[str, ...]:
@@ -381,6 +400,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     node_history: dict[int, History] = {}
     terminals: list[tuple[int, History]] = []
 
+    node_seen: dict[int, tuple[Any, ...]] = {}
+
     def infoset_of(move: Move, actor: str, k: int, node: int, trail: tuple[Step, ...]) -> Any:
         """The information-set key of ``actor``, the ``k``-th mover of ``move``
         (stage root ``node``), after ``trail`` (the path before the move)."""
@@ -390,6 +411,11 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             # move the later movers' sets are those of this stage instance
             return None if k == 0 else (move.id, actor, node)
         return ("observed", move.id, actor, seen)
+
+    def decide(at: int, actor: str, move: Move, infoset: Any) -> list[int]:
+        if isinstance(infoset, tuple) and infoset[0] == "observed":
+            node_seen[at] = infoset[3]
+        return builder.decision(at, actor, move.action_ids(actor), infoset=infoset, label=move.id)
 
     def grow(node: int, position: int, history: History, trail: tuple[Step, ...]) -> None:
         while position < len(moves) and not condition_holds(moves[position], history, subjects):
@@ -423,9 +449,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             for at, h, staged in frontier:
                 node_move[at] = position
                 node_history[at] = h
-                kids = builder.decision(
-                    at, actor, move.action_ids(actor), infoset=infoset, label=move.id
-                )
+                kids = decide(at, actor, move, infoset)
                 for a, kid in enumerate(kids):
                     nxt.append(
                         (
@@ -445,10 +469,13 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     n = tree.n_nodes
     move_of = np.full(n, -1, dtype=np.int64)
     history_of: list[History] = [{} for _ in range(n)]
+    seen_of: dict[int, tuple[Any, ...]] = {}
     for old, new in order.items():
         if old in node_move:
             move_of[new] = node_move[old]
             history_of[new] = node_history[old]
+        if old in node_seen:
+            seen_of[new] = node_seen[old]
     terminal_history: list[History] = [{} for _ in range(tree.n_terminals)]
     for old, history in terminals:
         terminal_history[int(tree.node_terminal[order[old]])] = history
@@ -459,4 +486,5 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         node_move=move_of,
         node_history=tuple(history_of),
         subjects=subjects,
+        node_seen=MappingProxyType(seen_of),
     )

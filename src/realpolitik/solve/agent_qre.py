@@ -503,7 +503,8 @@ def agent_qre_fixed_point(
     p, belief, residual = _sweeps(s, layers, p, belief, lams, payoffs, chance, tol, FINAL_SWEEPS)
     stuck = np.flatnonzero(residual > tol)
     same_lambda = stuck.size and lams[stuck].max() == lams[stuck].min()
-    if stuck.size and fallback and tree.n_actions <= FALLBACK_MAX_ACTIONS and same_lambda:
+    small = tree.n_actions <= FALLBACK_MAX_ACTIONS and bool((chance > 0).all())
+    if stuck.size and fallback and small and same_lambda:
         exact = agent_qre(game.take(stuck), float(lams[stuck[0]]))
         p[stuck] = exact.behaviour
         residual[stuck] = 0.0 if exact.residual is None else exact.residual
