@@ -16,7 +16,6 @@ The format is documented in ``docs/scenario-format.md``.
 from __future__ import annotations
 
 import datetime
-import difflib
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -27,8 +26,8 @@ from typing import Any
 
 from realpolitik.concepts import CONCEPTS, LAMBDA, forecast_concepts
 from realpolitik.errors import InputError, Problem, listing
+from realpolitik.scenario.checker import IDENT, RESERVED, Checker, kind_of, suggest
 from realpolitik.scenario.expressions import (
-    FUNCTIONS,
     KEYWORDS,
     Expression,
     ExpressionContext,
@@ -52,7 +51,7 @@ from realpolitik.scenario.model import (
     Term,
 )
 from realpolitik.scenario.paths import expand_paths
-from realpolitik.scenario.yaml_source import PathKey, SourceMap, field_name, load_yaml
+from realpolitik.scenario.yaml_source import PathKey, field_name, load_yaml
 from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import Fixed, from_spec
 
@@ -65,10 +64,6 @@ MAX_TERMS = 64
 #: Most paths (terminal nodes) a scenario's tree may have.
 MAX_PATHS = 50_000
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Names the expression language keeps for itself (and ``chance``, the
-#: mover of chance moves): no actor, parameter, move or derived name may use them.
-RESERVED = frozenset(KEYWORDS) | frozenset(FUNCTIONS) | {"chance"}
 #: The only version of the format so far (the optional ``format:`` key).
 FORMAT_VERSION = 1
 
@@ -93,114 +88,7 @@ PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
 MOVE_KEYS = ("id", "actor", "actors", "chance", "actions", "when", "description")
 
 
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-class _Checker:
-    """Collects located problems while walking the parsed YAML."""
-
-    def __init__(self, source: SourceMap) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-        #: name -> why it cannot be used in expressions (replaces "unknown name")
-        self.hints: dict[str, str] = {}
-
-    def add(self, path: PathKey, message: str, *, key: bool = True) -> None:
-        line = self.source.key_line(path) if key else self.source.line(path)
-        self.problems.append(Problem(message, self.source.file, line, field_name(path) or None))
-
-    def add_error(self, path: PathKey, error: InputError) -> None:
-        line = self.source.key_line(path)
-        for problem in error.problems:
-            where = problem.field or field_name(path) or None
-            if isinstance(error, ExpressionError):
-                where = field_name(path) or None
-            self.problems.append(Problem(problem.message, self.source.file, line, where))
-
-    def mapping(
-        self,
-        value: Any,
-        path: PathKey,
-        *,
-        allowed: tuple[str, ...] | None = None,
-        required: tuple[str, ...] = (),
-        what: str = "a mapping",
-    ) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add(path, f"expected {what}, got {_kind(value)}")
-            return None
-        if allowed is not None:
-            for key in value:
-                if key not in allowed:
-                    self.add(
-                        (*path, key),
-                        f"unknown key '{key}'{_suggest(key, allowed)}; "
-                        f"allowed: {', '.join(allowed)}",
-                    )
-        for key in required:
-            if key not in value:
-                self.add(path, f"missing '{key}'")
-        return value
-
-    def text(self, value: Any, path: PathKey, *, required: bool = False) -> str:
-        if value is None:
-            if required:
-                self.add(path, "missing text")
-            return ""
-        if isinstance(value, bool):
-            self.add(
-                path,
-                f"expected text, got {str(value).lower()}: YAML reads yes, no, on, off, true "
-                "and false as booleans; put the text in quotes",
-            )
-            return ""
-        if not isinstance(value, str | int | float):
-            self.add(path, f"expected text, got {_kind(value)}")
-            return ""
-        return str(value)
-
-    def ident(self, name: Any, path: PathKey, what: str, *, reserved: Any = RESERVED) -> bool:
-        if isinstance(name, bool):
-            self.add(
-                path,
-                f"{what} id reads as {str(name).lower()}: YAML takes yes, no, on, off, true and "
-                "false as booleans; rename it, or quote it if it is not a keyword",
-            )
-            return False
-        if not isinstance(name, str) or not _IDENT.match(name):
-            self.add(
-                path,
-                f"{what} id {name!r} must start with a letter or '_' and contain only letters, "
-                "digits and '_'",
-            )
-            return False
-        if name in reserved:
-            self.add(
-                path,
-                f"{what} id '{name}' is reserved in expressions (a keyword, a function or "
-                "'chance'); rename it",
-            )
-            return False
-        return True
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"text {value!r}" if len(value) < 40 else "text"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _sources(ck: _Checker, raw: Any) -> dict[str, Source]:
+def _sources(ck: Checker, raw: Any) -> dict[str, Source]:
     out: dict[str, Source] = {}
     if raw is None:
         return out
@@ -222,7 +110,7 @@ def _sources(ck: _Checker, raw: Any) -> dict[str, Source]:
     return out
 
 
-def _actors(ck: _Checker, raw: Any) -> dict[str, Actor]:
+def _actors(ck: Checker, raw: Any) -> dict[str, Actor]:
     out: dict[str, Actor] = {}
     table = ck.mapping(raw, ("actors",), what="a mapping of actor ids to names")
     if table is None:
@@ -249,7 +137,7 @@ def _actors(ck: _Checker, raw: Any) -> dict[str, Actor]:
     return out
 
 
-def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[str, Parameter]:
+def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[str, Parameter]:
     out: dict[str, Parameter] = {}
     if raw is None:
         return out
@@ -286,11 +174,11 @@ def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[s
                     (*path, "source", k) if isinstance(cited, list) else (*path, "source")
                 )
                 if not isinstance(item, str) or not item:
-                    ck.add(where, f"a source is a source id, got {_kind(item)}")
+                    ck.add(where, f"a source is a source id, got {kind_of(item)}")
                 elif item not in sources:
                     ck.add(
                         where,
-                        f"unknown source '{item}'{_suggest(item, sources)}; declare it under "
+                        f"unknown source '{item}'{suggest(item, sources)}; declare it under "
                         "'sources'",
                     )
                 else:
@@ -307,7 +195,7 @@ def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[s
     return out
 
 
-def _action_list(ck: _Checker, raw: Any, path: PathKey) -> list[Action]:
+def _action_list(ck: Checker, raw: Any, path: PathKey) -> list[Action]:
     actions: list[Action] = []
     if isinstance(raw, list):
         entries: list[tuple[Any, Any, PathKey]] = [(a, "", (*path, k)) for k, a in enumerate(raw)]
@@ -315,7 +203,7 @@ def _action_list(ck: _Checker, raw: Any, path: PathKey) -> list[Action]:
         entries = [(a, label, (*path, a)) for a, label in raw.items()]
     else:
         ck.add(
-            path, f"expected a list of action ids or a mapping of ids to labels, got {_kind(raw)}"
+            path, f"expected a list of action ids or a mapping of ids to labels, got {kind_of(raw)}"
         )
         return actions
     if not entries:
@@ -353,10 +241,10 @@ class _RawMove:
         return ("moves", self.index)
 
 
-def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove]:
+def _moves(ck: Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove]:
     out: list[_RawMove] = []
     if not isinstance(raw, list):
-        ck.add(("moves",), f"expected a list of moves, got {_kind(raw)}")
+        ck.add(("moves",), f"expected a list of moves, got {kind_of(raw)}")
         return out
     if not raw:
         ck.add(("moves",), "a scenario needs at least one move")
@@ -393,12 +281,12 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
         if kinds[0] == "actor":
             actor = spec["actor"]
             if not isinstance(actor, str):
-                ck.add((*path, "actor"), f"expected an actor id, got {_kind(actor)}")
+                ck.add((*path, "actor"), f"expected an actor id, got {kind_of(actor)}")
                 continue
             if actor not in actors:
                 # reported once; the move stays known so later references resolve
-                ck.add((*path, "actor"), f"unknown actor '{actor}'{_suggest(actor, actors)}")
-                if not _IDENT.match(actor) or actor in RESERVED:
+                ck.add((*path, "actor"), f"unknown actor '{actor}'{suggest(actor, actors)}")
+                if not IDENT.match(actor) or actor in RESERVED:
                     continue
             move = _RawMove(index, mid, "decision", (actor,))
             if "actions" not in spec:
@@ -419,7 +307,7 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
                 ck.add((*path, "actors"), "a simultaneous move needs at least two actors")
             bad = [a for a in table if a not in actors]
             for a in bad:
-                ck.add((*path, "actors", a), f"unknown actor '{a}'{_suggest(a, actors)}")
+                ck.add((*path, "actors", a), f"unknown actor '{a}'{suggest(a, actors)}")
             if bad:
                 continue
             move = _RawMove(index, mid, "simultaneous", tuple(table))
@@ -452,7 +340,7 @@ def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove
 
 
 def _distinct_parameters(
-    ck: _Checker,
+    ck: Checker,
     parameters: dict[str, Parameter],
     actors: Mapping[str, Actor],
     raw_moves: list[_RawMove],
@@ -470,7 +358,7 @@ def _distinct_parameters(
     return out
 
 
-def _as_of(ck: _Checker, raw: Any) -> str:
+def _as_of(ck: Checker, raw: Any) -> str:
     if isinstance(raw, datetime.date):
         return raw.isoformat()
     return ck.text(raw, ("as_of",))
@@ -497,13 +385,13 @@ def _context(
     usable = {
         name: actions
         for name, actions in subjects.items()
-        if _IDENT.match(name) and name not in RESERVED and name not in parameters
+        if IDENT.match(name) and name not in RESERVED and name not in parameters
     }
     return ExpressionContext(parameters=frozenset(parameters), actors=usable)
 
 
 def _expression(
-    ck: _Checker,
+    ck: Checker,
     text: Any,
     path: PathKey,
     context: ExpressionContext,
@@ -514,7 +402,7 @@ def _expression(
     if isinstance(text, int | float):
         text = repr(text)
     if not isinstance(text, str):
-        ck.add(path, f"expected an expression, got {_kind(text)}")
+        ck.add(path, f"expected an expression, got {kind_of(text)}")
         return None
     try:
         return parse_expression(text, context, expect=expect)  # type: ignore[arg-type]
@@ -574,7 +462,7 @@ def _name_hints(
 
 
 def _early_expression(
-    ck: _Checker,
+    ck: Checker,
     text: Any,
     path: PathKey,
     earlier: ExpressionContext,
@@ -587,7 +475,7 @@ def _early_expression(
     before = len(ck.problems)
     expr = _expression(ck, text, path, earlier, expect)
     if expr is None:
-        retry = _expression(_Checker(ck.source), text, path, full, expect)
+        retry = _expression(Checker(ck.source), text, path, full, expect)
         if retry is not None:
             named = sorted(retry.actors - set(earlier.actors))
             if named:
@@ -601,7 +489,7 @@ def _early_expression(
 
 
 def _finish_moves(
-    ck: _Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
+    ck: Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
 ) -> tuple[Move, ...]:
     moves: list[Move] = []
     full = _context(parameters, raw_moves)
@@ -647,7 +535,7 @@ def _finish_moves(
 
 
 def _terms(
-    ck: _Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
+    ck: Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
 ) -> list[Term]:
     out: list[Term] = []
     table = ck.mapping(raw, ("payoffs",), what="a mapping of actors to their payoff terms")
@@ -656,7 +544,7 @@ def _terms(
     for actor, terms in table.items():
         path: PathKey = ("payoffs", actor)
         if actor not in actors:
-            ck.add(path, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+            ck.add(path, f"unknown actor '{actor}'{suggest(actor, actors)}")
             continue
         spec = ck.mapping(terms, path, what="a mapping of term names to expressions")
         if spec is None:
@@ -683,7 +571,7 @@ def _terms(
 
 
 def _derived(
-    ck: _Checker, raw: Any, base: ExpressionContext, declared: Collection[str] = ()
+    ck: Checker, raw: Any, base: ExpressionContext, declared: Collection[str] = ()
 ) -> tuple[list[Derived], ExpressionContext]:
     """The ``derived`` section, in order; each may use the ones before it."""
     out: list[Derived] = []
@@ -724,7 +612,7 @@ def _derived(
     return out, context
 
 
-def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]:
+def _metrics(ck: Checker, raw: Any, context: ExpressionContext) -> list[Metric]:
     out: list[Metric] = []
     if raw is None:
         return out
@@ -756,7 +644,7 @@ ISSUE_ACTOR_KEYS = ("position", "capability", "salience")
 
 
 def _issues(
-    ck: _Checker, raw: Any, actors: Mapping[str, Actor], parameters: Mapping[str, Parameter]
+    ck: Checker, raw: Any, actors: Mapping[str, Actor], parameters: Mapping[str, Parameter]
 ) -> list[Issue]:
     """The ``issues`` section: bargaining issues whose stances are expressions
     of parameters only (no actions: bargaining happens outside the tree)."""
@@ -790,7 +678,7 @@ def _issues(
         for actor, stance in (stances or {}).items():
             where: PathKey = (*path, "actors", actor)
             if actor not in actors:
-                ck.add(where, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+                ck.add(where, f"unknown actor '{actor}'{suggest(actor, actors)}")
                 continue
             body = ck.mapping(stance, where, allowed=ISSUE_ACTOR_KEYS, required=ISSUE_ACTOR_KEYS)
             if body is None or not all(k in body for k in ISSUE_ACTOR_KEYS):
@@ -822,7 +710,7 @@ def _issues(
 
 
 def _correlations(
-    ck: _Checker, raw: Any, parameters: Mapping[str, Parameter]
+    ck: Checker, raw: Any, parameters: Mapping[str, Parameter]
 ) -> tuple[Correlation, ...]:
     """The optional ``correlations`` section: a list of ``[parameter, parameter,
     coefficient]`` (or ``{between: [parameter, parameter], rho: coefficient}``)
@@ -832,7 +720,7 @@ def _correlations(
     if not isinstance(raw, list):
         ck.add(
             ("correlations",),
-            f"expected a list of [parameter, parameter, coefficient] entries, got {_kind(raw)}",
+            f"expected a list of [parameter, parameter, coefficient] entries, got {kind_of(raw)}",
         )
         return ()
     out: list[Correlation] = []
@@ -851,7 +739,7 @@ def _correlations(
                 ck.add(
                     path,
                     f"a correlation is [parameter, parameter, coefficient], e.g. "
-                    f"[{', '.join(list(parameters)[:2]) or 'a, b'}, 0.5]; got {_kind(entry)}",
+                    f"[{', '.join(list(parameters)[:2]) or 'a, b'}, 0.5]; got {kind_of(entry)}",
                     key=False,
                 )
             continue
@@ -861,13 +749,13 @@ def _correlations(
             if not isinstance(name, str) or name not in parameters:
                 ck.add(
                     path,
-                    f"unknown parameter {name!r}{_suggest(name, parameters)}; parameters: {names}",
+                    f"unknown parameter {name!r}{suggest(name, parameters)}; parameters: {names}",
                     key=False,
                 )
                 ok = False
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
             ck.add(
-                path, f"the coefficient must be a number in [-1, 1], got {_kind(rho)}", key=False
+                path, f"the coefficient must be a number in [-1, 1], got {kind_of(rho)}", key=False
             )
             ok = False
         if not ok:
@@ -908,7 +796,7 @@ def _correlations(
     return tuple(out)
 
 
-def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
+def _solve_defaults(ck: Checker, raw: Any) -> SolveDefaults:
     """The optional ``solve`` section: a concept that forecasts (see
     :data:`realpolitik.concepts.CONCEPTS`) and the concepts' parameters."""
     if raw is None:
@@ -928,12 +816,12 @@ def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
     try:
         lam = LAMBDA.check(lam)
     except InputError:
-        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {_kind(lam)}")
+        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {kind_of(lam)}")
         lam = LAMBDA.default
     return SolveDefaults(concept, float(lam))
 
 
-def check_structure(scenario_moves: tuple[Move, ...], ck: _Checker | None = None) -> int:
+def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None) -> int:
     """Expand the moves into paths (actions only), checking that every move
     happens on some path and that the tree stays within :data:`MAX_PATHS`.
     Returns the number of paths."""
@@ -966,7 +854,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     """
     data, source = load_yaml(path, text=text, name=name)
     raw_text = text if text is not None else Path(str(path)).read_text(encoding="utf-8")
-    ck = _Checker(source)
+    ck = Checker(source)
     top = ck.mapping(data, (), allowed=TOP_KEYS, what="a mapping (the scenario)")
     if top is None:
         raise InputError(problems=ck.problems)
@@ -983,7 +871,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         ck.add(
             ("format",),
             f"format must be {FORMAT_VERSION} (the only version so far), "
-            f"got {_kind(top['format'])}",
+            f"got {kind_of(top['format'])}",
         )
     # a missing section is reported once above, not again as an empty one
     sources = _sources(ck, top.get("sources"))
@@ -1058,7 +946,7 @@ def resolve(name_or_path: str | Path) -> Scenario:
     names = builtin_names()
     if text not in names:
         raise InputError(
-            f"unknown scenario '{text}'{_suggest(text, names)}; built-in scenarios: "
+            f"unknown scenario '{text}'{suggest(text, names)}; built-in scenarios: "
             f"{', '.join(names)}; or give a path to a .yaml file"
         )
     resource = resources.files(LIBRARY_PACKAGE) / f"{text}.yaml"
