@@ -84,7 +84,10 @@ class Decision:
         if self.dimensions:
             parts = [
                 f"on {d.dimension}, {d.chosen} "
-                + (", ".join(_versus(alt) for alt in d.alternatives) or "(no other level allowed with the rest)")
+                + (
+                    ", ".join(_versus(alt) for alt in d.alternatives)
+                    or "(no other level allowed with the rest)"
+                )
                 for d in self.dimensions
             ]
             return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}): " + "; ".join(

@@ -180,7 +180,11 @@ class CompiledScenario:
             outcomes = move.action_ids(CHANCE)
             used: set[str] = set()
             for k, outcome in enumerate(outcomes):
-                field = f"moves.{move.id}.chance.{outcome}"
+                field = (
+                    f"types.{move.type_of}.{outcome}"
+                    if move.type_of
+                    else f"moves.{move.id}.chance.{outcome}"
+                )
                 expr = move.probabilities[outcome]
                 line = move.probability_lines.get(outcome, move.line)
                 used |= expr.parameters
@@ -212,7 +216,7 @@ class CompiledScenario:
                     "make the last outcome '1 - ...' of the others",
                     file=self.scenario.file,
                     line=move.line,
-                    field=f"moves.{move.id}.chance",
+                    field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
                 )
         return np.clip(out, 0.0, 1.0)
 

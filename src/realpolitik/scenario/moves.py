@@ -282,12 +282,13 @@ def parse_dimensions(
     combos = list(itertools.product(*(range(len(d.levels)) for d in dims)))
     if "allow" in spec:
         keep = _allowed(ck, spec["allow"], (*path, "allow"), dims, combos)
-        if keep is None:
-            return None
-        combos = [c for c, ok in zip(combos, keep, strict=True) if ok]
+        # a condition in error is reported; the move keeps every combination,
+        # so that the expressions that test its dimensions are still checked
+        if keep is not None:
+            combos = [c for c, ok in zip(combos, keep, strict=True) if ok]
         if not combos:
             ck.add((*path, "allow"), "no combination of levels is allowed; loosen the condition")
-            return None
+            combos = list(itertools.product(*(range(len(d.levels)) for d in dims)))
     if len(combos) > MAX_JOINT_ACTIONS:
         ck.add(
             where,
