@@ -24,6 +24,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.runs",
     "realpolitik.cli.analysis",
     "realpolitik.cli.web",
+    "realpolitik.cli.estimate",
 )
 
 EXIT_USER_ERROR = 2

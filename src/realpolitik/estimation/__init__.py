@@ -8,27 +8,61 @@ quantal response; Signorino 1999) or private-information (probit; Signorino
 data columns. The fitting machinery (:mod:`~realpolitik.estimation.mle`,
 bootstrap, profile, Vuong and Clarke tests) works for any likelihood of
 independent cases. See docs/estimation.md.
+
+Names are imported on first use (PEP 562), so that the bootstrap's worker
+processes, which need only the likelihood and the optimiser, start without
+loading pandas and the formula parser.
 """
 
 from __future__ import annotations
 
-from realpolitik.estimation.bootstrap import BootstrapResult, bootstrap
-from realpolitik.estimation.canonical import CANONICAL_GAMES, CanonicalGame
-from realpolitik.estimation.estimate import (
-    ConvergenceWarning,
-    IdentificationWarning,
-    egame12,
-    egame122,
-    egame123,
-    estimate,
-    read_cases,
-    with_bootstrap,
-)
-from realpolitik.estimation.mle import CaseLikelihood, MLEFit, maximize
-from realpolitik.estimation.nonnested import NonNestedTest, clarke, vuong
-from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
-from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
-from realpolitik.estimation.result import EstimationResult
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from realpolitik.estimation.bootstrap import BootstrapResult, bootstrap
+    from realpolitik.estimation.canonical import CANONICAL_GAMES, CanonicalGame
+    from realpolitik.estimation.estimate import (
+        ConvergenceWarning,
+        IdentificationWarning,
+        egame12,
+        egame122,
+        egame123,
+        estimate,
+        read_cases,
+        with_bootstrap,
+    )
+    from realpolitik.estimation.mle import CaseLikelihood, MLEFit, maximize
+    from realpolitik.estimation.nonnested import NonNestedTest, clarke, vuong
+    from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
+    from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
+    from realpolitik.estimation.result import EstimationResult
+
+_HOME = {
+    "BootstrapResult": "bootstrap",
+    "bootstrap": "bootstrap",
+    "CANONICAL_GAMES": "canonical",
+    "CanonicalGame": "canonical",
+    "ConvergenceWarning": "estimate",
+    "IdentificationWarning": "estimate",
+    "egame12": "estimate",
+    "egame122": "estimate",
+    "egame123": "estimate",
+    "estimate": "estimate",
+    "read_cases": "estimate",
+    "with_bootstrap": "estimate",
+    "CaseLikelihood": "mle",
+    "MLEFit": "mle",
+    "maximize": "mle",
+    "NonNestedTest": "nonnested",
+    "clarke": "nonnested",
+    "vuong": "nonnested",
+    "PredictedProbabilities": "predict",
+    "predicted_probabilities": "predict",
+    "LikelihoodProfile": "profile",
+    "profile_likelihood": "profile",
+    "EstimationResult": "result",
+}
 
 __all__ = [
     "CANONICAL_GAMES",
@@ -55,3 +89,16 @@ __all__ = [
     "vuong",
     "with_bootstrap",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'realpolitik.estimation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"realpolitik.estimation.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

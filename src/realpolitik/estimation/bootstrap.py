@@ -109,7 +109,7 @@ def bootstrap(
         raise ValueError(f"replicates must be between 1 and {MAX_REPLICATES}")
     t0 = time.perf_counter()
     mask = np.ones(lik.n_params, dtype=bool) if free is None else np.asarray(free, dtype=bool)
-    curvature = None if hessian is None else -np.asarray(hessian) / max(lik.n_cases, 1)
+    curvature = None if hessian is None else np.asarray(hessian) / max(lik.n_cases, 1)
     payload = _Payload(lik, np.asarray(theta, dtype=np.float64), mask, curvature)
     seeds = np.random.SeedSequence(seed).spawn(n_replicates)
     n_workers = default_workers() if workers is None else max(1, workers)

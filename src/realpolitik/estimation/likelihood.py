@@ -65,16 +65,25 @@ class GameLikelihood:
     scale_group: tuple[int, ...]
     outcome: IntArray
     _offsets: tuple[int, ...] = field(init=False, repr=False)
-    _masks: FloatArray = field(init=False, repr=False)
+    _right: FloatArray = field(init=False, repr=False)
+    _left: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         sizes = [x.shape[1] for x in self.utility_designs] + [
             w.shape[1] for w in self.scale_designs
         ]
         self._offsets = tuple(int(v) for v in np.concatenate([[0], np.cumsum(sizes)]))
-        n = self.outcome.shape[0]
-        self._masks = np.zeros((self.tree.n_terminals, n))
-        self._masks[self.outcome, np.arange(n)] = 1.0
+        # per node: 1 where the observed path takes the node's second
+        # (right) or first (left) action, so that the log-likelihood is
+        # sum_n right_n log P_n + left_n log(1 - P_n)
+        n_nodes = len(self.tree.nodes)
+        right = np.zeros((n_nodes, self.outcome.shape[0]))
+        left = np.zeros_like(right)
+        for t in range(self.tree.n_terminals):
+            hit = self.outcome == t
+            for node, side in self.tree.root_path(t):
+                (right if side == 1 else left)[node, hit] = 1.0
+        self._right, self._left = right, left
 
     @property
     def n_cases(self) -> int:
@@ -135,10 +144,16 @@ class GameLikelihood:
         """Weighted log-likelihood and its exact gradient (reverse pass of
         :func:`~realpolitik.estimation.tree.tree_backward`)."""
         fwd = self.forward(theta)
-        log_p = fwd.terminal_log_probs(self.tree)
-        masks = self._masks if weights is None else self._masks * weights
-        value = float(np.sum(masks * log_p))
-        d_u, d_v = tree_backward(self.tree, self.link, self.errors, fwd, list(masks))
+        value = 0.0
+        d_p: list[FloatArray | float] = []
+        for node, p in enumerate(fwd.p):
+            right, left = self._right[node], self._left[node]
+            if weights is not None:
+                right, left = right * weights, left * weights
+            q = 1.0 - p
+            value += float(right @ np.log(p) + left @ np.log(q))
+            d_p.append(right / p - left / q)
+        d_u, d_v = tree_backward(self.tree, self.link, self.errors, fwd, d_p)
         grad = np.zeros(self.n_params)
         for s, x in enumerate(self.utility_designs):
             if x.shape[1]:
@@ -158,3 +173,15 @@ class GameLikelihood:
                     d_eta, (self.n_cases,)
                 )
         return value, grad
+
+    def subset(self, rows: IntArray) -> GameLikelihood:
+        """The likelihood of the cases ``rows`` only."""
+        return GameLikelihood(
+            tree=self.tree,
+            link=self.link,
+            errors=self.errors,
+            utility_designs=tuple(x[rows] for x in self.utility_designs),
+            scale_designs=tuple(w[rows] for w in self.scale_designs),
+            scale_group=self.scale_group,
+            outcome=self.outcome[rows],
+        )

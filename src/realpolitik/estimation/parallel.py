@@ -8,14 +8,16 @@ start-up, and then only task descriptions travel; results come back in task
 order, so the output does not depend on the number of workers.
 
 Workers are started with ``spawn`` (safe in processes that hold threads, such
-as the web server) and with single-threaded BLAS, so that two workers on two
-cores do not oversubscribe them.
+as the web server), with single-threaded BLAS, so that two workers on two
+cores do not oversubscribe them, and with glibc told to keep freed memory.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -38,7 +40,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PAYLOAD: Any = None
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_CHILD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    # glibc: keep freed memory instead of returning it to the system after
+    # every array. A fresh process starts with the static thresholds and
+    # page-faults its temporaries anew on each likelihood evaluation (the
+    # Leblang bootstrap spent as much time in the kernel as in Python).
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024**2),
+    "MALLOC_TRIM_THRESHOLD_": str(64 * 1024**2),
+}
 
 
 def default_workers() -> int:
@@ -47,6 +59,14 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _spawn_possible() -> bool:
+    """Spawned workers re-import the main module; a main read from stdin
+    (``python - < script``) cannot be, and the pool would never start."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
 
 
 def _install(payload: Any) -> None:
@@ -59,11 +79,10 @@ def _run(function: Callable[[Any, Any], Any], task: Any) -> Any:
 
 
 @contextmanager
-def _single_threaded_children() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+def _child_environment() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in _CHILD_ENV}
     try:
-        for k in _THREAD_VARS:
-            os.environ[k] = "1"
+        os.environ.update(_CHILD_ENV)
         yield
     finally:
         for k, v in saved.items():
@@ -115,6 +134,13 @@ def map_tasks(
     bar = make_progress(description) if progress else None
     with bar if bar is not None else _nullcontext():
         bar_task = bar.add_task(description, total=total) if bar is not None else None
+        if workers > 1 and len(tasks) > 1 and not _spawn_possible():
+            warnings.warn(
+                "worker processes cannot re-import a main module read from stdin; running in "
+                "this process",
+                stacklevel=2,
+            )
+            workers = 1
         if workers <= 1 or len(tasks) <= 1:
             for k, task in enumerate(tasks):
                 results[k] = function(payload, task)
@@ -123,7 +149,7 @@ def map_tasks(
         else:
             context = multiprocessing.get_context("spawn")
             with (
-                _single_threaded_children(),
+                _child_environment(),
                 ProcessPoolExecutor(
                     max_workers=min(workers, len(tasks)),
                     mp_context=context,

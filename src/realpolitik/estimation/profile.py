@@ -160,7 +160,7 @@ def profile_likelihood(
             raise ValueError(f"{name} has no finite standard error to set the grid")
         grid = np.linspace(theta[j] - dist * se, theta[j] + dist * se, 2 * steps + 1)
         tasks.extend((j, float(v)) for k, v in enumerate(grid) if k != steps)
-    curvature = None if hessian is None else -np.asarray(hessian) / max(lik.n_cases, 1)
+    curvature = None if hessian is None else np.asarray(hessian) / max(lik.n_cases, 1)
     payload = _Payload(lik, theta, mask, curvature)
     max_ll = float(np.sum(lik.loglik_cases(theta)))
     results = map_tasks(

@@ -50,6 +50,7 @@ __all__ = [
     "SequentialTree",
     "Terminal",
     "TreeForward",
+    "log_prob_adjoints",
     "tree_backward",
     "tree_forward",
 ]
@@ -271,33 +272,44 @@ def tree_forward(
     return TreeForward(a, sigma, z, p, c, w, utilities, scales)
 
 
-def tree_backward(
-    tree: SequentialTree,
-    link: Link,
-    errors: ErrorStructure,
-    fwd: TreeForward,
-    d_log_probs: Sequence[ArrayLike],
-) -> tuple[list[ArrayLike], list[ArrayLike]]:
-    """Reverse pass: gradients of ``sum_t d_log_probs[t] * log P(t)`` with
-    respect to every utility slot and every player's scale ``v_i``.
-
-    For a log-likelihood, ``d_log_probs[t]`` is the case weight where the
-    observed outcome is ``t`` and 0 elsewhere. Clipped probabilities keep the
-    unclipped derivative, as ``games`` does.
-
-    Returns
-    -------
-    (d_utilities, d_scales)
-        One array per slot and one per player, shaped like the inputs.
-    """
-    n_nodes = len(tree.nodes)
-    d_p: list[ArrayLike] = [0.0] * n_nodes
+def log_prob_adjoints(
+    tree: SequentialTree, fwd: TreeForward, d_log_probs: Sequence[ArrayLike]
+) -> list[ArrayLike]:
+    """Adjoints of the node probabilities for ``sum_t d_log_probs[t] * log P(t)``
+    (the input :func:`tree_backward` takes). For a log-likelihood,
+    ``d_log_probs[t]`` is the case weight where the observed outcome is ``t``."""
+    d_p: list[ArrayLike] = [0.0] * len(tree.nodes)
     for t in range(tree.n_terminals):
         g = d_log_probs[t]
         if np.isscalar(g) and g == 0.0:
             continue
         for m, side in tree.root_path(t):
             d_p[m] = d_p[m] + (g / fwd.p[m] if side == 1 else -g / (1.0 - fwd.p[m]))
+    return d_p
+
+
+def tree_backward(
+    tree: SequentialTree,
+    link: Link,
+    errors: ErrorStructure,
+    fwd: TreeForward,
+    d_probs: Sequence[ArrayLike],
+) -> tuple[list[ArrayLike], list[ArrayLike]]:
+    """Reverse pass: gradients of a function of the node probabilities with
+    respect to every utility slot and every player's scale ``v_i``.
+
+    ``d_probs[n]`` is the derivative of the function with respect to node
+    ``n``'s probability ``P(R)`` holding the other nodes fixed (for a
+    log-likelihood, see :func:`log_prob_adjoints`); the reverse pass adds what
+    flows through the reach weights of earlier nodes. Clipped probabilities
+    keep the unclipped derivative, as ``games`` does.
+
+    Returns
+    -------
+    (d_utilities, d_scales)
+        One array per slot and one per player, shaped like the inputs.
+    """
+    d_p: list[ArrayLike] = list(d_probs)
     d_u: list[ArrayLike] = [0.0] * len(tree.slots)
     d_v: list[ArrayLike] = [0.0] * tree.n_players
     for n in reversed(tree.bottom_up):
