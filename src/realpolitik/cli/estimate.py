@@ -118,8 +118,8 @@ def _profile_json(profile: LikelihoodProfile) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in profile.estimates:
         part = profile.table[profile.table["coefficient"] == name]
-        lower = float(intervals.loc[name, "lower"])
-        upper = float(intervals.loc[name, "upper"])
+        lower = float(intervals["lower"].to_numpy(dtype=float)[intervals.index.get_loc(name)])
+        upper = float(intervals["upper"].to_numpy(dtype=float)[intervals.index.get_loc(name)])
         out[name] = {
             "lower": lower if math.isfinite(lower) else None,
             "upper": upper if math.isfinite(upper) else None,
