@@ -34,7 +34,6 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,7 +41,7 @@ import typer
 
 from realpolitik.errors import InputError
 from realpolitik.estimation.canonical import CANONICAL_GAMES
-from realpolitik.estimation.estimate import fit_prepared, read_cases, with_bootstrap
+from realpolitik.estimation.fitting import fit_prepared, read_cases, with_bootstrap
 from realpolitik.estimation.model import prepare
 from realpolitik.estimation.parallel import default_workers
 from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
@@ -52,19 +51,7 @@ from realpolitik.estimation.result import EstimationResult
 __all__ = ["EstimationTarget", "register", "resolve_target"]
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class LinkChoice(StrEnum):
-    probit = "probit"
-    logit = "logit"
-
-
-class ErrorChoice(StrEnum):
-    agent = "agent"
-    private = "private"
+_FORMATS = ("table", "json")
 
 
 @dataclass(frozen=True)
@@ -175,12 +162,8 @@ def estimate_command(
     data_opt: Annotated[
         Path | None, typer.Option("--data", help="CSV of cases (instead of the 2nd argument).")
     ] = None,
-    link: Annotated[LinkChoice, typer.Option("--link", help="probit or logit.")] = (
-        LinkChoice.probit
-    ),
-    errors: Annotated[ErrorChoice, typer.Option("--errors", help="agent or private.")] = (
-        ErrorChoice.agent
-    ),
+    link: Annotated[str, typer.Option("--link", help="probit or logit.")] = "probit",
+    errors: Annotated[str, typer.Option("--errors", help="agent or private.")] = "agent",
     levels: Annotated[
         str | None,
         typer.Option("--levels", help="Outcome levels in tree order, comma-separated."),
@@ -195,12 +178,10 @@ def estimate_command(
         str | None,
         typer.Option("--fixed-utils", help="Fix every utility (comma-separated values)."),
     ] = None,
-    bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Bootstrap replicates.", min=0, max=100_000)
-    ] = 0,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates.")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes (default: all cores).", min=1)
+        int | None, typer.Option("--workers", help="Processes (default: all cores).")
     ] = None,
     profile: Annotated[
         bool, typer.Option("--profile", help="Profile the likelihood of every coefficient.")
@@ -212,12 +193,16 @@ def estimate_command(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Directory to write figures (PNG) into.")
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = (
-        OutputFormat.table
-    ),
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Estimate the payoffs of a strategic model from observed outcomes."""
     resolved = resolve_target(target)
+    if fmt not in _FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use table or json", field="format")
+    if not 0 <= bootstrap <= 100_000:
+        raise InputError("--bootstrap takes 0 to 100000 replicates", field="bootstrap")
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError("--workers takes 1 to 256 processes", field="workers")
     if data_arg is not None and data_opt is not None:
         raise InputError("give the data once: as the second argument or with --data")
     data_path = data_arg if data_arg is not None else data_opt
@@ -233,8 +218,8 @@ def estimate_command(
         resolved.name,
         frame,
         formula,
-        link=link.value,
-        errors=errors.value,
+        link=link,
+        errors=errors,
         levels=_parse_levels(levels),
         sd_formula=sd_formula,
         sd_by_player=sd_by_player,
@@ -262,7 +247,7 @@ def estimate_command(
         plot.mkdir(parents=True, exist_ok=True)
         for name, figure in figures.items():
             figure.savefig(plot / name, dpi=120)
-    if fmt == OutputFormat.json:
+    if fmt == "json":
         doc = result.to_json()
         if prof is not None:
             doc["profile"] = _profile_json(prof)

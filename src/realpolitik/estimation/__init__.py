@@ -20,9 +20,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from realpolitik.estimation.bootstrap import BootstrapResult, bootstrap
     from realpolitik.estimation.canonical import CANONICAL_GAMES, CanonicalGame
-    from realpolitik.estimation.estimate import (
+    from realpolitik.estimation.fitting import (
         ConvergenceWarning,
         IdentificationWarning,
         egame12,
@@ -36,21 +35,22 @@ if TYPE_CHECKING:
     from realpolitik.estimation.nonnested import NonNestedTest, clarke, vuong
     from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
     from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
+    from realpolitik.estimation.resampling import BootstrapResult, bootstrap
     from realpolitik.estimation.result import EstimationResult
 
 _HOME = {
-    "BootstrapResult": "bootstrap",
-    "bootstrap": "bootstrap",
+    "BootstrapResult": "resampling",
+    "bootstrap": "resampling",
     "CANONICAL_GAMES": "canonical",
     "CanonicalGame": "canonical",
-    "ConvergenceWarning": "estimate",
-    "IdentificationWarning": "estimate",
-    "egame12": "estimate",
-    "egame122": "estimate",
-    "egame123": "estimate",
-    "estimate": "estimate",
-    "read_cases": "estimate",
-    "with_bootstrap": "estimate",
+    "ConvergenceWarning": "fitting",
+    "IdentificationWarning": "fitting",
+    "egame12": "fitting",
+    "egame122": "fitting",
+    "egame123": "fitting",
+    "estimate": "fitting",
+    "read_cases": "fitting",
+    "with_bootstrap": "fitting",
     "CaseLikelihood": "mle",
     "MLEFit": "mle",
     "maximize": "mle",

@@ -19,6 +19,7 @@ the inverse of the negative Hessian.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -225,7 +226,10 @@ def _newton_step(
     if float(np.max(np.abs(gvec))) < 1e-14:
         return x, fval, gvec
     try:
-        step = -linalg.solve(hess, gvec, assume_a="sym")
+        with warnings.catch_warnings():
+            # a singular Hessian is reported by flat_directions, not here
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            step = -linalg.solve(hess, gvec, assume_a="sym")
     except (linalg.LinAlgError, ValueError):
         return x, fval, gvec
     if not np.all(np.isfinite(step)) or float(step @ gvec) >= 0.0:

@@ -19,6 +19,7 @@ identified (Lewis and Schultz 2003) and is refused before fitting.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -244,6 +245,14 @@ def prepare(
             raise InputError(
                 f"{game.name} fixes {n_slots} finite utilities ({labels}), not {len(fixed)}",
                 field="fixed_utils",
+            )
+        if any(eq.terms or not eq.intercept for eq in parsed.equations) or len(
+            parsed.equations
+        ) not in (1, n_slots):
+            warnings.warn(
+                "with fixed utilities the utility equations of the formula are not used; "
+                "write the formula as 'OUTCOME ~ 1'",
+                stacklevel=2,
             )
         utility_eqs: tuple[Equation, ...] = (_ONE,) * n_slots
         if sd_formula is None:

@@ -16,6 +16,8 @@ on the cases whose observed path passes through the node.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import linalg
@@ -48,7 +50,9 @@ def fit_binary(
         info = x.T @ (x * weight[:, None])
         score = x.T @ ((y - p) * dens / (p * (1.0 - p)))
         try:
-            step = linalg.solve(info, score, assume_a="pos")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                step = linalg.solve(info, score, assume_a="pos")
         except (linalg.LinAlgError, ValueError):
             step = np.linalg.lstsq(info, score, rcond=None)[0]
         new = beta + step

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.errors import InputError
-from realpolitik.estimation.bootstrap import bootstrap as run_bootstrap
 from realpolitik.estimation.mle import covariance, flat_directions, maximize
 from realpolitik.estimation.model import PreparedData, prepare
+from realpolitik.estimation.resampling import bootstrap as run_bootstrap
 from realpolitik.estimation.result import EstimationResult
 from realpolitik.estimation.start_values import sbi_start
 from realpolitik.limits import memory_budget
