@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from realpolitik.errors import InputError
@@ -141,8 +142,11 @@ def _print_table(
         print(profile.intervals().to_string(float_format=lambda v: f"{v:.6g}"))
     if pred is not None:
         band = f", {pred.level:.0%} bands from {pred.band_source}" if pred.level else ""
+        shown = pred.table
+        if len(shown) > 11:  # every tenth grid point; the JSON has them all
+            shown = shown.iloc[np.linspace(0, len(shown) - 1, 11).round().astype(int)]
         print(f"\nPredicted probabilities over {pred.x}{band}:")
-        print(pred.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
 def estimate_command(
@@ -190,6 +194,10 @@ def estimate_command(
         str | None,
         typer.Option("--predict-over", help="Predicted probabilities over this column."),
     ] = None,
+    predict_range: Annotated[
+        str | None,
+        typer.Option("--predict-range", help="LOW,HIGH of --predict-over (default: observed)."),
+    ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Directory to write figures (PNG) into.")
     ] = None,
@@ -232,12 +240,18 @@ def estimate_command(
             f"({', '.join(prepared.model.regressor_columns)})",
             field="predict-over",
         )
+    xlim: tuple[float, float] | None = None
+    if predict_range is not None:
+        bounds = _parse_numbers(predict_range, "predict-range")
+        if len(bounds) != 2 or not bounds[0] < bounds[1]:
+            raise InputError("takes LOW,HIGH with LOW < HIGH", field="predict-range")
+        xlim = (bounds[0], bounds[1])
     n_workers = default_workers() if workers is None else workers
     result = fit_prepared(prepared)
     if bootstrap:
         result = with_bootstrap(result, bootstrap, seed=seed, workers=n_workers, progress=True)
     prof = result.profile(workers=n_workers, progress=True) if profile else None
-    pred = predicted_probabilities(result, predict_over) if predict_over else None
+    pred = predicted_probabilities(result, predict_over, xlim=xlim) if predict_over else None
     if plot is not None:
         figures = {"coefficients.png": result.plot()}
         if prof is not None:

@@ -114,8 +114,7 @@ def plot_predicted(pred: PredictedProbabilities) -> Figure:
                 ax.plot(xs, table[f"{name}:low"], "--", color="C0", linewidth=0.8)
                 ax.plot(xs, table[f"{name}:high"], "--", color="C0", linewidth=0.8)
         ax.set_xlabel(pred.x)
-        ax.set_ylabel(name)
-        ax.set_ylim(0.0, 1.0)
+        ax.set_ylabel(name)  # each panel on its own scale, as predProbs: rare outcomes stay visible
     band = f"; {pred.level:.0%} bands from {pred.band_source}" if pred.level else ""
     fig.suptitle(f"predicted probabilities over {pred.x}{band}", fontsize=9)
     return fig
