@@ -239,7 +239,7 @@ def tree_forward(
     >>> fwd = tree_forward(EGAME12.tree, get_link("probit"), "agent",
     ...                    [0.0, 0.0, 1.0, 1.0], [1.0, 1.0])
     >>> round(float(fwd.p[1]), 6)   # Pr(player 2 chooses the third outcome)
-    0.760250
+    0.76025
     """
     n_nodes = len(tree.nodes)
     a: list[FloatArray] = [np.zeros(0)] * n_nodes
