@@ -79,6 +79,13 @@ def test_outcome_coding() -> None:
     np.testing.assert_array_equal(out122.terminal, [0, 1, 2, 3])
 
 
+def test_categorical_outcome_uses_category_order() -> None:
+    y = pd.Categorical(["war", "sq", "cap", "sq"], categories=["sq", "cap", "war"])
+    out = decode_outcome(pd.DataFrame({"y": y}), ["y"], EGAME12)
+    assert out.levels == ("sq", "cap", "war")
+    np.testing.assert_array_equal(out.terminal, [2, 0, 1, 0])
+
+
 def test_outcome_errors() -> None:
     frame = pd.DataFrame({"y": ["war", "peace", "crisis", "truce"], "a": [0, 2, 1, 0]})
     with pytest.raises(InputError, match="maps to no terminal node"):

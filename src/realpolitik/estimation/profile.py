@@ -144,6 +144,8 @@ def profile_likelihood(
     workers : processes.
     progress : show a progress bar.
     """
+    if not 1 <= steps <= 1000 or not dist > 0:
+        raise ValueError("steps must be between 1 and 1000 and dist positive")
     mask = np.ones(len(names), dtype=bool) if free is None else np.asarray(free, dtype=bool)
     chosen = [n for n, f in zip(names, mask, strict=True) if f] if which is None else list(which)
     unknown = [n for n in chosen if n not in names]
