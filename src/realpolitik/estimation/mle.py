@@ -50,7 +50,13 @@ FLAT_TOL = 1e-9
 
 
 class CaseLikelihood(Protocol):
-    """A model of independent cases, as the fitting machinery sees it."""
+    """A model of independent cases, as the fitting machinery sees it.
+
+    Implementations must be picklable (the bootstrap and profiles send them
+    to worker processes once). A model may also offer ``subset(rows)``
+    returning the likelihood of those cases; :func:`maximize` then estimates
+    its starting curvature on a subsample when there are many cases.
+    """
 
     @property
     def n_cases(self) -> int:
