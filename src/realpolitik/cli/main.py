@@ -25,6 +25,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.analysis",
     "realpolitik.cli.web",
     "realpolitik.cli.align",
+    "realpolitik.cli.estimate",
 )
 
 EXIT_USER_ERROR = 2

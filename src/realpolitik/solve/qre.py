@@ -23,7 +23,6 @@ from realpolitik.solve.logit import logit_qre
 from realpolitik.solve.profiles import StrategyProfile
 from realpolitik.solve.tree_solution import TreeSolution
 
-
 #: Trees with general information sets, at most this many actions (over all
 #: information sets) and chance outcomes of positive probability are solved
 #: by the exact path follower; others by belief iteration (which falls back
