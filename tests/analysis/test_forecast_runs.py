@@ -37,7 +37,8 @@ from realpolitik.analysis.forecast_summary import (
 )
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.run.evaluate import evaluate_draws, evaluate_settings
+from realpolitik.run.blocks import evaluate_settings
+from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings

@@ -225,7 +225,7 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
     assert problems(BASE + "payof: {}\n") == [
         "s.yaml:22: payof: unknown key 'payof' (did you mean 'payoffs'?); allowed: format, "
         "id, title, description, as_of, sources, actors, parameters, moves, derived, payoffs, "
-        "metrics, issues, solve, correlations, types"
+        "metrics, issues, solve, correlations, types, rounds"
     ]
 
 
@@ -527,7 +527,7 @@ def test_too_many_paths() -> None:
     text = f'id: t\nactors: {{a: A}}\nmoves:\n{moves}payoffs:\n  a: {{g: "1"}}\n'
     assert problems(text) == [
         "s.yaml:3: moves: the moves make more than 50000 paths; simplify the scenario (fewer "
-        "actions, or conditions that end paths sooner)"
+        "actions, fewer rounds, or conditions that end paths sooner)"
     ]
 
 

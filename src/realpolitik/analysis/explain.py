@@ -30,7 +30,8 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_settings
+from realpolitik.run.blocks import evaluate_settings
+from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Move, Scenario

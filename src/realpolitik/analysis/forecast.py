@@ -28,6 +28,7 @@ from realpolitik.analysis.forecast_summary import (
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import central_row
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
@@ -96,7 +97,7 @@ def forecast(
         compiled = compile_scenario(scenario)
         layout = OutcomeLayout.of(compiled)
         accumulator = ForecastAccumulator(layout)
-        central = settings.central_row(scenario)
+        central = central_row(scenario, settings)
         solved = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, central, first_draw=None
         )

@@ -36,14 +36,14 @@ from realpolitik.analysis.forecast_summary import (
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import ScenarioSampler, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
-from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.scenario.model import Scenario
 from realpolitik.store.duckdb_store import RunInterrupted, RunRecord, Store
 from realpolitik.uncertainty.ensemble import DEFAULT_CHUNK, Executor, make_executor, run_chunks
-from realpolitik.uncertainty.sampling import SCHEME, Sampler
+from realpolitik.uncertainty.sampling import SCHEME
 
 #: Draws solved at once inside a task (cache-friendly; a multiple of BLOCK).
 SLICE = 8192
@@ -55,7 +55,7 @@ ENSEMBLE_CHUNK = DEFAULT_CHUNK
 def solve_range(
     compiled: CompiledScenario,
     layout: OutcomeLayout,
-    sampler: Sampler,
+    sampler: ScenarioSampler,
     settings: Settings,
     start: int,
     stop: int,
@@ -78,7 +78,7 @@ def solve_range(
 class _TaskState:
     compiled: CompiledScenario
     layout: OutcomeLayout
-    sampler: Sampler
+    sampler: ScenarioSampler
 
 
 # Compiled scenarios of recent tasks, per process: a worker compiles a task's
@@ -116,7 +116,7 @@ class ForecastTask:
         state = _TaskState(
             compiled,
             OutcomeLayout.of(compiled),
-            settings_sampler(compiled.scenario, self.settings),
+            run_sampler(compiled.scenario, self.settings),
         )
         with _STATES_LOCK:
             _STATES[self.key] = state
@@ -168,7 +168,7 @@ def output_columns(layout: OutcomeLayout) -> tuple[list[str], list[str], list[st
 
 
 def _run_settings(
-    settings: Settings, sampler: Sampler, chunk: int, executor: str
+    settings: Settings, sampler: ScenarioSampler, chunk: int, executor: str
 ) -> dict[str, Any]:
     return {
         "concept": settings.concept,

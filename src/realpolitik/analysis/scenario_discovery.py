@@ -29,7 +29,7 @@ from realpolitik.analysis.thresholds import flip_thresholds
 from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
 from realpolitik.run.evaluate import DEFAULT_BLOCK
-from realpolitik.run.sampling import scenario_sampler
+from realpolitik.run.links import linked_sampler
 from realpolitik.scenario.load import ScenarioLike
 from realpolitik.scenario.model import Scenario
 from realpolitik.uncertainty.sampling import fresh_seed
@@ -281,7 +281,7 @@ def scenario_discovery(
     classify = model.classifier(0, threshold if model.targets[0].kind == "metric" else None)
     seed = fresh_seed() if seed is None else int(seed)
     require_bytes("discovery draws", (draws, len(source.parameter_ids)), hint="use fewer --draws")
-    sampler = scenario_sampler(source, draws, method=method, seed=seed)
+    sampler = linked_sampler(source, draws, method=method, seed=seed)
     all_draws = sampler.draws(0, draws)
     columns = [source.parameter_ids.index(n) for n in model.names]
     X = np.ascontiguousarray(all_draws[:, columns])

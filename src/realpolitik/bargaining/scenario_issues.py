@@ -28,8 +28,8 @@ from realpolitik.bargaining.baselines import weighted_mean, weighted_median
 from realpolitik.bargaining.models import ModelOptions, bargaining_model
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.errors import InputError
-from realpolitik.run.sampling import settings_sampler
-from realpolitik.run.settings import Settings, check_values
+from realpolitik.run.links import central_row, run_sampler
+from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Issue, Scenario
 
@@ -128,8 +128,9 @@ def central_parameters(
 ) -> dict[str, FloatArray]:
     """``name -> (1, 1)`` the central values, with ``values`` (checked as in
     :func:`realpolitik.forecast`) in their place."""
-    chosen = dict(check_values(scenario, values or {}))
-    return {pid: np.array([[chosen.get(pid, p.central)]]) for pid, p in scenario.parameters.items()}
+    settings = Settings.resolve(scenario, values=values)
+    row = central_row(scenario, settings)
+    return {pid: row[:, k : k + 1] for k, pid in enumerate(scenario.parameter_ids)}
 
 
 def run_issue(
@@ -210,7 +211,7 @@ def run_issue_draws(
     found = bargaining_model(model)
     issue = find_issue(scenario, issue_id)
     settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method, values=values)
-    sample = settings_sampler(scenario, settings).draws(0, draws)
+    sample = run_sampler(scenario, settings).draws(0, draws)
     params = {n: sample[:, k : k + 1] for k, n in enumerate(scenario.parameter_ids)}
     stances = issue_draws(scenario, issue, params)
     weight = stances.capability * stances.salience

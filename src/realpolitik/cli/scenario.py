@@ -153,14 +153,14 @@ def validate(scenario: ScenarioArg) -> None:
     reported with the parameter values that cause it.
     """
     from realpolitik.compiler.scenario_tree import compile_scenario
-    from realpolitik.run.sampling import scenario_sampler
+    from realpolitik.run.links import linked_sampler
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
     compiled = compile_scenario(sc)
     compiled.check(compiled.parameter_values(), first_draw=None)
     if sc.parameters:
-        draws = scenario_sampler(sc, VALIDATE_DRAWS, method="lhs", seed=0).draws(0, VALIDATE_DRAWS)
+        draws = linked_sampler(sc, VALIDATE_DRAWS, method="lhs", seed=0).draws(0, VALIDATE_DRAWS)
         compiled.check(compiled.parameter_values(draws))
     out.print(
         f"ok: {sc.id}: {len(sc.actors)} actors, {len(sc.parameters)} parameters, "

@@ -34,6 +34,7 @@ from realpolitik.scenario.expressions import (
     ExpressionError,
     parse_expression,
 )
+from realpolitik.scenario.links import link_identity, parse_link
 from realpolitik.scenario.model import (
     Actor,
     Correlation,
@@ -149,6 +150,21 @@ def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[st
     for pid, spec in table.items():
         path: PathKey = ("parameters", pid)
         if not ck.ident(pid, path, "parameter"):
+            continue
+        if isinstance(spec, dict) and "link" in spec:
+            # its values come from another scenario (resolved after this pass)
+            out[pid] = Parameter(
+                id=pid,
+                distribution=Fixed(0.0),
+                description=ck.text(spec.get("description"), (*path, "description")),
+                unit=ck.text(spec.get("unit"), (*path, "unit")),
+                sources=(),
+                note=ck.text(spec.get("note"), (*path, "note")),
+                line=ck.source.key_line(path),
+            )
+            extra = sorted(set(spec) - {"link", *PARAMETER_KEYS})
+            if extra:
+                ck.add((*path, extra[0]), "a linked parameter takes no distribution")
             continue
         try:
             distribution = from_spec(spec, where=field_name(path), extra_keys=PARAMETER_KEYS)
@@ -746,8 +762,15 @@ def check_structure(
     return len(paths)
 
 
-def load(path: str | Path | None = None, *, text: str | None = None, name: str = "") -> Scenario:
-    """Read and validate a scenario file.
+def load(
+    path: str | Path | None = None,
+    *,
+    text: str | None = None,
+    name: str = "",
+    chain: tuple[str, ...] = (),
+) -> Scenario:
+    """Read and validate a scenario file (``chain``: the scenarios whose
+    links led here, to refuse a cycle).
 
     Raises
     ------
@@ -779,6 +802,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     sources = _sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
     parameters = _parameters(ck, top.get("parameters"), sources)
+    parameters = _links(ck, top.get("parameters"), parameters, (*chain, source.file))
     raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
     raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
     parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
@@ -834,6 +858,36 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         source_text=raw_text,
         rounds=rounds,
     )
+
+
+def _links(
+    ck: Checker, raw: Any, parameters: dict[str, Parameter], chain: tuple[str, ...]
+) -> dict[str, Parameter]:
+    """Attach each linked parameter's link (its upstream scenario loaded)."""
+    if not isinstance(raw, dict):
+        return parameters
+    here = chain[-1]
+
+    def upstream(name: str, seen: tuple[str, ...]) -> Scenario:
+        identity = link_identity(name, here)
+        if identity in seen or identity == here:
+            cycle = " -> ".join((*seen, identity))
+            raise InputError(f"link cycle: {cycle}; a scenario cannot depend on itself")
+        if identity.endswith((".yaml", ".yml")):
+            if not Path(identity).exists():
+                raise InputError(f"no such scenario file: {identity}")
+            return load(identity, chain=(*seen,))
+        if name not in builtin_names():
+            raise InputError(f"unknown scenario '{name}'{suggest(name, builtin_names())}")
+        resource = resources.files(LIBRARY_PACKAGE) / f"{name}.yaml"
+        return load(text=resource.read_text(encoding="utf-8"), name=f"{name}.yaml", chain=(*seen,))
+
+    out = dict(parameters)
+    for pid, spec in raw.items():
+        if pid in out and isinstance(spec, dict) and "link" in spec:
+            link = parse_link(ck, spec["link"], ("parameters", pid, "link"), upstream, chain)
+            out[pid] = dataclasses.replace(out[pid], link=link)
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -37,9 +37,26 @@ class Actor:
     description: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class Link:
+    """A parameter taken, draw by draw, from another scenario's outcome.
+
+    ``take`` names the outcome: ``metric:ID`` (the metric's expected value),
+    ``ACTOR:ACTION`` or ``ACTOR:MOVE:ACTION`` (the action's probability),
+    or ``belief:ACTOR:SUBJECT=LEVEL`` with ``given`` (the actor's posterior
+    at the information set where it observed ``given``).
+    """
+
+    scenario: Scenario
+    take: str
+    given: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One uncertain number, its distribution and where it came from."""
+    """One uncertain number, its distribution and where it came from (or,
+    for a linked parameter, the other scenario it is taken from)."""
 
     id: str
     distribution: Distribution
@@ -48,6 +65,7 @@ class Parameter:
     sources: tuple[str, ...]
     note: str = ""
     line: int | None = None
+    link: Link | None = None
 
     @property
     def central(self) -> float:
