@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from peers import require
 from realpolitik.analysis import forecast_runs as runs
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import (
@@ -65,7 +66,7 @@ def same_forecast(a: Forecast, b: Forecast) -> bool:
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
+    distributed = require("distributed")
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
