@@ -66,8 +66,11 @@ class Decision:
     alternatives: list[Alternative]
 
     def sentence(self, actor_name: str) -> str:
-        """The decision in words, e.g. 'China chooses neutral over
-        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'."""
+        """The decision in words, e.g. 'China chooses neutral (78% given
+        full_invasion > sweeping, reached with probability 37%) over
+        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'.
+        The probability is conditional on reaching the decision (see
+        :meth:`where`), not the marginal one of the forecast's actions."""
         parts = []
         for alt in self.alternatives:
             ranked = sorted(alt.terms.items(), key=lambda kv: -abs(kv[1]))
@@ -77,7 +80,15 @@ class Decision:
             parts.append(
                 f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})"
             )
-        return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
+        return f"{actor_name} chooses {self.chosen} ({self.where()}) " + "; ".join(parts)
+
+    def where(self) -> str:
+        """The decision's probability, labelled as conditional on reaching it:
+        '78% given full_invasion > sweeping, reached with probability 37%'."""
+        if not self.history:
+            return f"{self.probability:.0%} at the start"
+        after = " > ".join(action for _, action in self.history)
+        return f"{self.probability:.0%} given {after}, reached with probability {self.reach:.0%}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +109,9 @@ class Explanation:
                             "actor": d.actor,
                             "move": d.move,
                             "after": " > ".join(f"{a}:{b}" for a, b in d.history) or "(start)",
+                            "reach_probability": d.reach,
                             "chosen": d.chosen,
+                            "conditional_probability": d.probability,
                             "alternative": alt.action,
                             "term": term,
                             "difference": value,
@@ -114,6 +127,11 @@ class Explanation:
             "draws": self.settings.draws,
             "seed": self.settings.seed,
             "values": dict(self.settings.values),
+            "probabilities": (
+                "each decision's probability (and its alternatives') is conditional on reaching "
+                "the decision, after its history; reach_probability is the probability of "
+                "reaching it"
+            ),
             "decisions": [
                 {
                     "actor": d.actor,

@@ -237,6 +237,14 @@ def _histogram_percentile(counts: NDArray[np.int64], n: int, q: float) -> FloatA
     return result
 
 
+#: What the probabilities of a forecast are, in its JSON and its tables.
+PROBABILITY_NOTE = (
+    "actions and action_detail.probability are marginal: the probability that the action is "
+    "taken; action_detail.conditional is the probability given that its move is reached, "
+    "action_detail.reach the probability that the move is reached"
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Forecast:
     """A scenario's forecast (see the module docstring).
@@ -245,8 +253,11 @@ class Forecast:
     ----------
     scenario : the scenario.
     settings : concept, lambda, draws, seed, sampling method.
-    actions : one row per (actor, move, action): probability (mean over
-        draws), p05, p95, most_likely_share.
+    actions : one row per (actor, move, action): probability (marginal: the
+        probability that the action is taken, mean over draws), p05, p95,
+        most_likely_share, reach (the probability that the move is reached)
+        and conditional (the probability of the action given that its move is
+        reached: probability / reach, pooled over draws).
     pathways : one row per path, most likely first: path, probability,
         p05, p95 (from 1/4000-wide histograms), modal_share, and one column
         per metric (expected along the path).
@@ -280,6 +291,8 @@ class Forecast:
                 "p05": float(r["p05"]),
                 "p95": float(r["p95"]),
                 "most_likely_share": float(r["most_likely_share"]),
+                "reach": float(r["reach"]),
+                "conditional": json_number(r["conditional"]),
             }
             for r in records
         ]
@@ -316,6 +329,7 @@ class Forecast:
             "seed": s.seed,
             "method": s.method if s.draws else None,
             "values": dict(s.values),
+            "probabilities": PROBABILITY_NOTE,
             "actions": actions,
             "action_detail": detail,
             "pathways": pathways,
@@ -349,6 +363,14 @@ def summarize(
             "p95": accumulator.action_percentile(hi),
             "most_likely_share": accumulator.most_likely / n,
         }
+    )
+    # an actor's actions at a move sum to the probability that the move is
+    # reached; the conditional probability is the pooled ratio E[p] / E[reach]
+    actions["reach"] = actions.groupby(["actor", "move"])["probability"].transform("sum")
+    actions["conditional"] = np.where(
+        actions["reach"] > 0,
+        actions["probability"] / actions["reach"].where(actions["reach"] > 0, 1.0),
+        np.nan,
     )
     metric_ids = [m.id for m in compiled.scenario.metrics]
     path_prob = accumulator.path_sum / n

@@ -28,8 +28,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
+from realpolitik.cli.output import Table
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
+from realpolitik.cli.output import Table
 from realpolitik.cli.scenario import (
     ChunkOpt,
     ClusterOpt,

@@ -66,7 +66,7 @@ def plot_explanation(
         actor = explanation.scenario.actors[decision.actor].name
         after = " > ".join(b for _, b in decision.history) or "the start"
         ax.set_title(
-            f"{actor} chooses {decision.chosen} ({decision.probability:.0%}) after {after}",
+            f"{actor} chooses {decision.chosen} ({decision.probability:.0%} given {after})",
             fontsize=10,
             loc="left",
         )
