@@ -196,6 +196,17 @@ def test_dask_local_cluster_equals_in_process(flagship: rp.Scenario, dask_client
     assert dask_client.status == "running"  # a client we were given is left open
 
 
+def test_dask_alone_starts_a_local_cluster_and_says_so(
+    flagship: rp.Scenario, capfd: pytest.CaptureFixture[str]
+) -> None:
+    require("distributed")
+    base = forecast(flagship, draws=3000, seed=5)
+    alone = forecast(flagship, draws=3000, seed=5, chunk=1024, executor="dask", workers=2)
+    assert same_forecast(base, alone)
+    err = capfd.readouterr().err
+    assert "dask: started a local cluster of 2 worker processes at tcp://127.0.0.1:" in err
+
+
 def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
     flagship: rp.Scenario, tmp_path: Path
 ) -> None:

@@ -214,7 +214,11 @@ ChunkOpt = Annotated[
 ]
 ExecutorOpt = Annotated[
     ExecutorName | None,
-    typer.Option("--executor", help="local (this process, default), threads, processes, or dask."),
+    typer.Option(
+        "--executor",
+        help="local (this process, default), threads, processes, or dask (a local cluster "
+        "of worker processes, started and shut down here; with --cluster, that scheduler).",
+    ),
 ]
 WorkersOpt = Annotated[
     int | None,
