@@ -26,6 +26,7 @@ from realpolitik.alignment.choices import CHOICES
 from realpolitik.alignment.data import ImputeRule
 from realpolitik.alignment.forecast import AlignmentResult, align
 from realpolitik.cli.output import Output, Table
+from realpolitik.cli.output import out as stdout
 from realpolitik.errors import InputError
 
 __all__ = ["register"]
@@ -134,7 +135,7 @@ def align_command(
     elif fmt == "csv":
         sys.stdout.write(result.countries.to_csv(index=False))
     else:
-        _print_table(result, out)
+        _print_table(result, stdout)
     if out is not None:
         for path in _write_out(result, out):
             sys.stderr.write(f"wrote {path}\n")

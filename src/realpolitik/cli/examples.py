@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from realpolitik.cli.output import Format, emit_json, out, table
+from realpolitik.cli.output import Format, Table, emit_json, out
 from realpolitik.examples import EXAMPLES, copy_examples, example_path
 
 
@@ -40,7 +40,10 @@ def examples_command(
     if fmt == Format.json:
         emit_json(rows)
         return
-    t = table("Example inputs (realpolitik examples --copy DIR copies them)")
+    out.use(fmt)
+    t = Table(
+        title="Example inputs (realpolitik examples --copy DIR copies them)", title_justify="left"
+    )
     for column in ("file", "what", "commands", "source"):
         t.add_column(column)
     for row in rows:

@@ -163,7 +163,7 @@ def runs_list(store: StoreArg = DEFAULT_STORE, fmt: ListFormatOpt = ListFormat.t
         ("seed", "right"),
         ("started (UTC)", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify)
     for r in records:
         done = f"{r.draws_done:,}" if r.draws_done == r.draws else f"{r.draws_done:,}/{r.draws:,}"
         table.add_row(

@@ -157,6 +157,36 @@ def scenarios(fmt: FormatOpt = Format.table) -> None:
     out.print(table)
 
 
+def new(
+    name: Annotated[str, typer.Argument(help="The scenario's id; the file is NAME.yaml.")],
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to write NAME.yaml (and the schema).")
+    ] = Path("."),
+) -> None:
+    """Write a commented scenario template, NAME.yaml, that validates as it is."""
+    import re
+    from importlib import resources
+
+    if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", name):
+        raise InputError(f"scenario name {name!r}: use letters, digits, - _ and . only")
+    if not directory.is_dir():
+        raise InputError(f"--dir {directory}: no such directory")
+    target = directory / f"{name}.yaml"
+    if target.exists():
+        raise InputError(f"{target} exists; give another name or remove it")
+    package = resources.files("realpolitik.scenario")
+    text = package.joinpath("template.yaml").read_text(encoding="utf-8")
+    schema = package.joinpath("scenario.schema.json").read_text(encoding="utf-8")
+    try:
+        target.write_text(text.replace("{name}", name), encoding="utf-8")
+        schema_path = directory / "scenario.schema.json"
+        if not schema_path.exists():
+            schema_path.write_text(schema, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror}") from None
+    out.print(f"wrote {target}; next: realpolitik validate {target}")
+
+
 #: Parameter draws on which `validate` evaluates every expression (Latin
 #: hypercube, seed 0), besides the central values.
 VALIDATE_DRAWS = 256
@@ -644,6 +674,7 @@ def report(
 
 def register(app: typer.Typer) -> None:
     app.command("scenarios")(scenarios)
+    app.command("new")(new)
     app.command("report")(report)
     app.command("validate")(validate)
     app.command("forecast")(forecast)
