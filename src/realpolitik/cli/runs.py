@@ -25,6 +25,8 @@ from realpolitik.cli.scenario import (
     ExecutorOpt,
     Format,
     FormatOpt,
+    Keep,
+    KeepOpt,
     LambdaOpt,
     Method,
     MethodOpt,
@@ -82,6 +84,7 @@ def run(
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
     set_values: SetOpt = None,
+    keep: KeepOpt = Keep.all,
 ) -> None:
     """Run a scenario over draws into a results store, or --resume a stored run."""
     from realpolitik.analysis.forecast import forecast as run_forecast
@@ -121,6 +124,7 @@ def run(
                     store=store,
                     on_run=lambda run_id, st: say(f"run {run_id} in {st.path}"),
                     values=parse_set(set_values),
+                    keep=keep.value,
                     **ensemble,
                 )
     except RunInterrupted as stop:

@@ -238,6 +238,23 @@ StoreOpt = Annotated[
         "see `realpolitik runs`.",
     ),
 ]
+
+
+class Keep(StrEnum):
+    summary = "summary"
+    outcomes = "outcomes"
+    all = "all"
+
+
+KeepOpt = Annotated[
+    Keep,
+    typer.Option(
+        "--keep",
+        help="With --store: what to store per draw: all (parameters and outcomes), outcomes "
+        "(parameters are regenerated from the seed) or summary (chunk sums only; reading the "
+        "run re-evaluates it). The forecast read back is the same.",
+    ),
+]
 ChunkOpt = Annotated[
     int | None,
     typer.Option("--chunk", help="Draws per task (memory per task; results do not change).", min=1),
@@ -314,6 +331,7 @@ def forecast(
     plot: PlotOpt = None,
     set_values: SetOpt = None,
     out_dir: OutOpt = None,
+    keep: KeepOpt = Keep.all,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
     from realpolitik.analysis.forecast import forecast as run_forecast
@@ -327,6 +345,7 @@ def forecast(
     ensemble = ensemble_options(chunk, executor, workers, cluster)
     if store is not None:
         ensemble["store"] = store
+        ensemble["keep"] = keep.value
         ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
     try:
         with progress_bar(draws, "solving") as advance:
