@@ -26,9 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
+from realpolitik.plots.explain_plots import plot_explanation
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_settings
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
@@ -96,6 +99,22 @@ class Explanation:
     scenario: Scenario
     settings: Settings
     decisions: list[Decision]
+
+    def plot(self, path: str | None = None) -> Figure:
+        """Each decision's alternatives as bars split into the named terms
+        (a matplotlib figure; also written as PNG and SVG at ``path``)."""
+        return plot_explanation(self, path)
+
+    def _repr_html_(self) -> str:
+        actors = self.scenario.actors
+        return result_html(
+            f"Why: {self.scenario.title}",
+            [
+                "Each probability is conditional on reaching the decision.",
+                *(d.sentence(actors[d.actor].name) for d in self.decisions),
+            ],
+            {"The term-by-term split": self.table()},
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per (decision, alternative, term): the exact split."""

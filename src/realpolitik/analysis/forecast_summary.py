@@ -24,9 +24,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.plots.forecast_plots import plot_forecast
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, most_likely_actions
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.model import Scenario
@@ -270,6 +273,26 @@ class Forecast:
     pathways: pd.DataFrame
     metrics: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def plot(self, directory: str | None = None) -> dict[str, Figure]:
+        """The forecast's bars (with 90% bands over draws) and its pathway
+        diagram as matplotlib figures, also written (PNG and SVG) to
+        ``directory`` if given."""
+        return plot_forecast(self, directory)
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        how = s.concept.upper() + (f", lambda={s.lam:g}" if s.lam is not None else "")
+        how += f", {s.draws} draws" if s.draws else ", central values"
+        return result_html(
+            f"{self.scenario.title} ({how})",
+            [PROBABILITY_NOTE],
+            {
+                "Who does what": self.actions,
+                "Pathways, most likely first": self.pathways.drop(columns=["steps"]),
+                "Expected metrics": self.metrics,
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document printed by ``realpolitik forecast --format json``."""

@@ -239,7 +239,7 @@ def write_sensitivity_plots(
     The Sobol' and tornado plots show the ``top`` parameters with the largest
     total index and swing (0: all); the Morris plot shows every parameter.
     """
-    from realpolitik.report.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
+    from realpolitik.plots.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
 
     files: list[Path] = []
 
@@ -407,7 +407,7 @@ def discover(
 
 def write_discovery_plots(result: DiscoveryResult, directory: Path) -> list[Path]:
     """PRIM trade-off and box plots (PNG and SVG); none when there is no box."""
-    from realpolitik.report.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
+    from realpolitik.plots.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
 
     if result.prim is None:
         return []

@@ -35,12 +35,12 @@ from realpolitik.bargaining.data import SalienceScale, detect_format
 from realpolitik.bargaining.eum import DEFAULT_VARIANT
 from realpolitik.bargaining.evaluate import evaluate_file
 from realpolitik.bargaining.models import BARGAINING_MODELS, ModelOptions, bargaining_model
-from realpolitik.bargaining.plots import save_trajectory_plot
 from realpolitik.bargaining.scenario_issues import IssueEnsemble
 from realpolitik.bargaining.types import BargainingRun
 from realpolitik.cli.output import Table, check_output_dir, check_output_file, out
 from realpolitik.cli.scenario import OutOpt, SetOpt, parse_set, wrote_tables
 from realpolitik.errors import InputError
+from realpolitik.plots.bargaining_plots import save_trajectory_plot
 
 __all__ = ["register", "run_to_json"]
 

@@ -164,26 +164,9 @@ def new(
     ] = Path("."),
 ) -> None:
     """Write a commented scenario template, NAME.yaml, that validates as it is."""
-    import re
-    from importlib import resources
+    from realpolitik.scenario.catalog import write_template
 
-    if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", name):
-        raise InputError(f"scenario name {name!r}: use letters, digits, - _ and . only")
-    if not directory.is_dir():
-        raise InputError(f"--dir {directory}: no such directory")
-    target = directory / f"{name}.yaml"
-    if target.exists():
-        raise InputError(f"{target} exists; give another name or remove it")
-    package = resources.files("realpolitik.scenario")
-    text = package.joinpath("template.yaml").read_text(encoding="utf-8")
-    schema = package.joinpath("scenario.schema.json").read_text(encoding="utf-8")
-    try:
-        target.write_text(text.replace("{name}", name), encoding="utf-8")
-        schema_path = directory / "scenario.schema.json"
-        if not schema_path.exists():
-            schema_path.write_text(schema, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write {target}: {error.strerror}") from None
+    target = write_template(name, directory)
     out.print(f"wrote {target}; next: realpolitik validate {target}")
 
 
@@ -372,7 +355,7 @@ def forecast(
 
 
 def _write_plots(result: Any, directory: Path) -> None:
-    from realpolitik.report.forecast_plots import write_forecast_plots
+    from realpolitik.plots.forecast_plots import write_forecast_plots
 
     files = write_forecast_plots(result, directory)
     say(f"plots: {', '.join(str(f) for f in files)}")
@@ -533,7 +516,7 @@ def explain(
         values=parse_set(set_values),
     )
     if plot is not None:
-        from realpolitik.report.explain_plots import write_explanation_plot
+        from realpolitik.plots.explain_plots import write_explanation_plot
 
         files = write_explanation_plot(result, plot)
         say(f"plots: {', '.join(str(f) for f in files)}")
@@ -621,21 +604,12 @@ def export_gambit(
     (or --lambda), which ``realpolitik solve`` reads back, so that ``solve
     --concept qre`` on the file agrees with ``forecast``.
     """
-    from realpolitik.compiler.scenario_tree import compile_scenario
-    from realpolitik.games.gambit_io import write_efg
+    from realpolitik.compiler.gambit_export import gambit_text
     from realpolitik.scenario.load import resolve
 
     check_output_file(output, "output file", (".efg",))
     sc = resolve(scenario)
-    compiled = compile_scenario(sc)
-    game = compiled.game(compiled.parameter_values(), terms=False, first_draw=None)
-    precision = sc.solve.lam if lam is None else lam
-    comment = (
-        f"realpolitik export-gambit {sc.id}: central parameter values; "
-        f"concept={sc.solve.concept} lambda={precision:.17g} (logit precision on this "
-        "file's payoff scale; realpolitik solve reads it)"
-    )
-    text = write_efg(game, comment=comment)
+    text, n_nodes, n_outcomes = gambit_text(sc, lam)
     # write a temporary file beside the output, then rename it: the output is
     # either the whole new file or left as it was, never half written
     tmp: Path | None = None
@@ -651,9 +625,7 @@ def export_gambit(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {output}: {error.strerror}") from None
-    err.print(
-        f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)"
-    )
+    err.print(f"wrote {output} ({n_nodes} nodes, {n_outcomes} outcomes)")
 
 
 def report(

@@ -30,9 +30,9 @@ from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
 from realpolitik.errors import InputError
-from realpolitik.report.explain_plots import plot_explanation
-from realpolitik.report.forecast_plots import plot_forecast
-from realpolitik.report.sensitivity_plots import plot_tornado
+from realpolitik.plots.explain_plots import plot_explanation
+from realpolitik.plots.forecast_plots import plot_forecast
+from realpolitik.plots.sensitivity_plots import plot_tornado
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
 from realpolitik.version import __version__

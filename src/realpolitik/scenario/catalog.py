@@ -1,5 +1,5 @@
 """The built-in scenarios listed by name, title, date and actors, without
-loading them.
+loading them; and the template a new scenario starts from.
 
 Why this module exists: ``realpolitik scenarios`` should answer at once.
 Loading a scenario validates it and builds its distributions (SciPy); listing
@@ -9,10 +9,14 @@ needs only a few header fields, read here with PyYAML from the library files
 
 from __future__ import annotations
 
+import re
 from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+
+from realpolitik.errors import InputError
 
 LIBRARY_PACKAGE = "realpolitik.scenario.library"
 
@@ -44,3 +48,34 @@ def builtin_summaries() -> list[ScenarioSummary]:
             )
         )
     return rows
+
+
+def write_template(name: str, directory: str | Path = ".") -> Path:
+    """Write the commented scenario template as ``directory/NAME.yaml`` (and
+    the format's JSON Schema beside it, for editors); return its path.
+
+    Raises
+    ------
+    InputError
+        For a name that is not a scenario id, a missing directory, or a file
+        that exists already (it is never overwritten).
+    """
+    if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", name):
+        raise InputError(f"scenario name {name!r}: use letters, digits, - _ and . only")
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InputError(f"--dir {folder}: no such directory")
+    target = folder / f"{name}.yaml"
+    if target.exists():
+        raise InputError(f"{target} exists; give another name or remove it")
+    package = resources.files("realpolitik.scenario")
+    text = package.joinpath("template.yaml").read_text(encoding="utf-8")
+    schema = package.joinpath("scenario.schema.json").read_text(encoding="utf-8")
+    try:
+        target.write_text(text.replace("{name}", name), encoding="utf-8")
+        schema_path = folder / "scenario.schema.json"
+        if not schema_path.exists():
+            schema_path.write_text(schema, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror}") from None
+    return target
