@@ -77,9 +77,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "BARGAINING_MODELS",
-    "AlignmentResult",
     "CONCEPTS",
     "EXAMPLES",
+    "AlignmentResult",
     "BargainingRun",
     "DiscoveryResult",
     "Explanation",
