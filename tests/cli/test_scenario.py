@@ -232,9 +232,7 @@ def test_export_gambit_refuses_bad_paths(
     missing = tmp_path / "no" / "such" / "game.efg"
     code, _, err = run(capsys, "export-gambit", str(entry), str(missing))
     assert code == 2
-    assert err.splitlines() == [
-        f"error: output file {missing}: no such directory {missing.parent}"
-    ]
+    assert err.splitlines() == [f"error: output file {missing}: no such directory {missing.parent}"]
 
     folder = tmp_path / "folder.efg"
     folder.mkdir()
