@@ -59,6 +59,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "solve_game": ("realpolitik.solve.equilibria", "solve_game"),
     "profiles_frame": ("realpolitik.solve.equilibria", "profiles_frame"),
     "CONCEPTS": ("realpolitik.concepts", "CONCEPTS"),
+    # strategic statistical models
+    "estimate": ("realpolitik.estimation.fitting", "estimate"),
     # bargaining
     "bargain": ("realpolitik.bargaining.bargain", "bargain"),
     "BargainingRun": ("realpolitik.bargaining.types", "BargainingRun"),
@@ -97,6 +99,7 @@ __all__ = [
     "copy_examples",
     "create_app",
     "discover",
+    "estimate",
     "evaluate_bargaining",
     "example_path",
     "explain",
@@ -136,6 +139,7 @@ if TYPE_CHECKING:
     from realpolitik.compiler.gambit_export import gambit_text as export_gambit
     from realpolitik.concepts import CONCEPTS
     from realpolitik.errors import InputError, RealpolitikError
+    from realpolitik.estimation.fitting import estimate
     from realpolitik.examples import EXAMPLES, copy_examples, example_path
     from realpolitik.games.gambit_io import read_game, write_efg
     from realpolitik.report.html_report import build_report, report

@@ -45,6 +45,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.analysis",
     "realpolitik.cli.web",
     "realpolitik.cli.align",
+    "realpolitik.cli.estimate",
 )
 
 
@@ -89,6 +90,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "bargain": CommandEntry("realpolitik.cli.bargain", "Bargaining forecasts (EUM, KTAB's SMP)."),
     "serve": CommandEntry("realpolitik.cli.web", "The dashboard page and its JSON API."),
     "align": CommandEntry("realpolitik.cli.align", "All UN members choosing sides."),
+    "estimate": CommandEntry(
+        "realpolitik.cli.estimate", "Estimate a strategic model's payoffs from observed outcomes."
+    ),
 }
 
 EXIT_USER_ERROR = 2

@@ -27,16 +27,14 @@ from typing import Any
 
 from realpolitik.concepts import CONCEPTS, LAMBDA, forecast_concepts
 from realpolitik.errors import InputError, Problem, listing
+from realpolitik.scenario.checker import IDENT, RESERVED, Checker, kind_of, suggest
 from realpolitik.scenario.expressions import (
-    FUNCTIONS,
-    KEYWORDS,
     Expression,
     ExpressionContext,
     ExpressionError,
     parse_expression,
 )
 from realpolitik.scenario.model import (
-    Action,
     Actor,
     Correlation,
     Derived,
@@ -44,31 +42,25 @@ from realpolitik.scenario.model import (
     IssueActor,
     Metric,
     Move,
-    MoveKind,
     Parameter,
     Scenario,
     SolveDefaults,
     Source,
     Term,
 )
+from realpolitik.scenario.moves import RawMove, parse_moves, parse_types
 from realpolitik.scenario.paths import expand_paths
-from realpolitik.scenario.yaml_source import PathKey, SourceMap, field_name, load_yaml
+from realpolitik.scenario.yaml_source import PathKey, field_name, load_yaml
 from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import Fixed, from_spec
 
 #: Limits on what one scenario may declare.
 MAX_ACTORS = 16
 MAX_PARAMETERS = 1000
-MAX_MOVES = 40
-MAX_ACTIONS = 16
 MAX_TERMS = 64
 #: Most paths (terminal nodes) a scenario's tree may have.
 MAX_PATHS = 50_000
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Names the expression language keeps for itself (and ``chance``, the
-#: mover of chance moves): no actor, parameter, move or derived name may use them.
-RESERVED = frozenset(KEYWORDS) | frozenset(FUNCTIONS) | {"chance"}
 #: The only version of the format so far (the optional ``format:`` key).
 FORMAT_VERSION = 1
 
@@ -88,119 +80,12 @@ TOP_KEYS = (
     "issues",
     "solve",
     "correlations",
+    "types",
 )
 PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
-MOVE_KEYS = ("id", "actor", "actors", "chance", "actions", "when", "description")
 
 
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-class _Checker:
-    """Collects located problems while walking the parsed YAML."""
-
-    def __init__(self, source: SourceMap) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-        #: name -> why it cannot be used in expressions (replaces "unknown name")
-        self.hints: dict[str, str] = {}
-
-    def add(self, path: PathKey, message: str, *, key: bool = True) -> None:
-        line = self.source.key_line(path) if key else self.source.line(path)
-        self.problems.append(Problem(message, self.source.file, line, field_name(path) or None))
-
-    def add_error(self, path: PathKey, error: InputError) -> None:
-        line = self.source.key_line(path)
-        for problem in error.problems:
-            where = problem.field or field_name(path) or None
-            if isinstance(error, ExpressionError):
-                where = field_name(path) or None
-            self.problems.append(Problem(problem.message, self.source.file, line, where))
-
-    def mapping(
-        self,
-        value: Any,
-        path: PathKey,
-        *,
-        allowed: tuple[str, ...] | None = None,
-        required: tuple[str, ...] = (),
-        what: str = "a mapping",
-    ) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add(path, f"expected {what}, got {_kind(value)}")
-            return None
-        if allowed is not None:
-            for key in value:
-                if key not in allowed:
-                    self.add(
-                        (*path, key),
-                        f"unknown key '{key}'{_suggest(key, allowed)}; "
-                        f"allowed: {', '.join(allowed)}",
-                    )
-        for key in required:
-            if key not in value:
-                self.add(path, f"missing '{key}'")
-        return value
-
-    def text(self, value: Any, path: PathKey, *, required: bool = False) -> str:
-        if value is None:
-            if required:
-                self.add(path, "missing text")
-            return ""
-        if isinstance(value, bool):
-            self.add(
-                path,
-                f"expected text, got {str(value).lower()}: YAML reads yes, no, on, off, true "
-                "and false as booleans; put the text in quotes",
-            )
-            return ""
-        if not isinstance(value, str | int | float):
-            self.add(path, f"expected text, got {_kind(value)}")
-            return ""
-        return str(value)
-
-    def ident(self, name: Any, path: PathKey, what: str, *, reserved: Any = RESERVED) -> bool:
-        if isinstance(name, bool):
-            self.add(
-                path,
-                f"{what} id reads as {str(name).lower()}: YAML takes yes, no, on, off, true and "
-                "false as booleans; rename it, or quote it if it is not a keyword",
-            )
-            return False
-        if not isinstance(name, str) or not _IDENT.match(name):
-            self.add(
-                path,
-                f"{what} id {name!r} must start with a letter or '_' and contain only letters, "
-                "digits and '_'",
-            )
-            return False
-        if name in reserved:
-            self.add(
-                path,
-                f"{what} id '{name}' is reserved in expressions (a keyword, a function or "
-                "'chance'); rename it",
-            )
-            return False
-        return True
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"text {value!r}" if len(value) < 40 else "text"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _sources(ck: _Checker, raw: Any) -> dict[str, Source]:
+def _sources(ck: Checker, raw: Any) -> dict[str, Source]:
     out: dict[str, Source] = {}
     if raw is None:
         return out
@@ -222,7 +107,7 @@ def _sources(ck: _Checker, raw: Any) -> dict[str, Source]:
     return out
 
 
-def _actors(ck: _Checker, raw: Any) -> dict[str, Actor]:
+def _actors(ck: Checker, raw: Any) -> dict[str, Actor]:
     out: dict[str, Actor] = {}
     table = ck.mapping(raw, ("actors",), what="a mapping of actor ids to names")
     if table is None:
@@ -249,7 +134,7 @@ def _actors(ck: _Checker, raw: Any) -> dict[str, Actor]:
     return out
 
 
-def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[str, Parameter]:
+def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[str, Parameter]:
     out: dict[str, Parameter] = {}
     if raw is None:
         return out
@@ -286,11 +171,11 @@ def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[s
                     (*path, "source", k) if isinstance(cited, list) else (*path, "source")
                 )
                 if not isinstance(item, str) or not item:
-                    ck.add(where, f"a source is a source id, got {_kind(item)}")
+                    ck.add(where, f"a source is a source id, got {kind_of(item)}")
                 elif item not in sources:
                     ck.add(
                         where,
-                        f"unknown source '{item}'{_suggest(item, sources)}; declare it under "
+                        f"unknown source '{item}'{suggest(item, sources)}; declare it under "
                         "'sources'",
                     )
                 else:
@@ -307,155 +192,11 @@ def _parameters(ck: _Checker, raw: Any, sources: Mapping[str, Source]) -> dict[s
     return out
 
 
-def _action_list(ck: _Checker, raw: Any, path: PathKey) -> list[Action]:
-    actions: list[Action] = []
-    if isinstance(raw, list):
-        entries: list[tuple[Any, Any, PathKey]] = [(a, "", (*path, k)) for k, a in enumerate(raw)]
-    elif isinstance(raw, dict):
-        entries = [(a, label, (*path, a)) for a, label in raw.items()]
-    else:
-        ck.add(
-            path, f"expected a list of action ids or a mapping of ids to labels, got {_kind(raw)}"
-        )
-        return actions
-    if not entries:
-        ck.add(path, "a move needs at least one action")
-    if len(entries) > MAX_ACTIONS:
-        ck.add(path, f"{len(entries)} actions; at most {MAX_ACTIONS} are allowed")
-    seen: set[str] = set()
-    for aid, label, where in entries:
-        if not ck.ident(aid, where, "action", reserved=KEYWORDS):
-            continue
-        if aid in seen:
-            ck.add(where, f"action '{aid}' is listed twice")
-            continue
-        seen.add(aid)
-        if isinstance(label, dict):
-            spec = ck.mapping(label, where, allowed=("label",))
-            label = (spec or {}).get("label", "")
-        actions.append(Action(aid, ck.text(label, where)))
-    return actions
-
-
-class _RawMove:
-    def __init__(self, index: int, mid: str, kind: MoveKind, actors: tuple[str, ...]) -> None:
-        self.index = index
-        self.id = mid
-        self.kind = kind
-        self.actors = actors
-        self.actions: dict[str, list[Action]] = {}
-        self.probabilities: dict[str, Any] = {}
-        self.when: Any = None
-        self.description = ""
-
-    @property
-    def path(self) -> PathKey:
-        return ("moves", self.index)
-
-
-def _moves(ck: _Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove]:
-    out: list[_RawMove] = []
-    if not isinstance(raw, list):
-        ck.add(("moves",), f"expected a list of moves, got {_kind(raw)}")
-        return out
-    if not raw:
-        ck.add(("moves",), "a scenario needs at least one move")
-    if len(raw) > MAX_MOVES:
-        ck.add(("moves",), f"{len(raw)} moves; at most {MAX_MOVES} are allowed")
-    ids: set[str] = set()
-    for index, entry in enumerate(raw):
-        path: PathKey = ("moves", index)
-        spec = ck.mapping(entry, path, allowed=MOVE_KEYS, required=("id",))
-        if spec is None or "id" not in spec:
-            continue
-        mid = spec["id"]
-        if not ck.ident(mid, (*path, "id"), "move"):
-            continue
-        if mid in ids:
-            ck.add((*path, "id"), f"move id '{mid}' is used twice")
-            continue
-        if mid in actors:
-            ck.add(
-                (*path, "id"),
-                f"move id '{mid}' is also an actor id; name moves differently from actors "
-                f"(e.g. '{mid}_choice')",
-            )
-            continue
-        ids.add(mid)
-        kinds = [k for k in ("actor", "actors", "chance") if k in spec]
-        if len(kinds) != 1:
-            ck.add(
-                path,
-                "a move has exactly one of 'actor' (one actor decides), 'actors' (several "
-                "decide simultaneously) or 'chance' (nature moves)",
-            )
-            continue
-        if kinds[0] == "actor":
-            actor = spec["actor"]
-            if not isinstance(actor, str):
-                ck.add((*path, "actor"), f"expected an actor id, got {_kind(actor)}")
-                continue
-            if actor not in actors:
-                # reported once; the move stays known so later references resolve
-                ck.add((*path, "actor"), f"unknown actor '{actor}'{_suggest(actor, actors)}")
-                if not _IDENT.match(actor) or actor in RESERVED:
-                    continue
-            move = _RawMove(index, mid, "decision", (actor,))
-            if "actions" not in spec:
-                ck.add(path, "missing 'actions'")
-                continue
-            move.actions[actor] = _action_list(ck, spec["actions"], (*path, "actions"))
-        elif kinds[0] == "actors":
-            table = ck.mapping(
-                spec["actors"],
-                (*path, "actors"),
-                what="a mapping of each simultaneous actor to its actions",
-            )
-            if table is None:
-                continue
-            if "actions" in spec:
-                ck.add((*path, "actions"), "a simultaneous move lists actions under each actor")
-            if len(table) < 2:
-                ck.add((*path, "actors"), "a simultaneous move needs at least two actors")
-            bad = [a for a in table if a not in actors]
-            for a in bad:
-                ck.add((*path, "actors", a), f"unknown actor '{a}'{_suggest(a, actors)}")
-            if bad:
-                continue
-            move = _RawMove(index, mid, "simultaneous", tuple(table))
-            for a, acts in table.items():
-                move.actions[a] = _action_list(ck, acts, (*path, "actors", a))
-        else:
-            table = ck.mapping(
-                spec["chance"],
-                (*path, "chance"),
-                what="a mapping of outcomes to probability expressions",
-            )
-            if table is None:
-                continue
-            if "actions" in spec:
-                ck.add((*path, "actions"), "a chance move lists its outcomes under 'chance'")
-            move = _RawMove(index, mid, "chance", ())
-            outcomes: list[Action] = []
-            for outcome, probability in table.items():
-                if not ck.ident(outcome, (*path, "chance", outcome), "outcome", reserved=KEYWORDS):
-                    continue
-                outcomes.append(Action(outcome, ""))
-                move.probabilities[outcome] = probability
-            if len(outcomes) < 1:
-                ck.add((*path, "chance"), "a chance move needs at least one outcome")
-            move.actions["chance"] = outcomes
-        move.when = spec.get("when")
-        move.description = ck.text(spec.get("description"), (*path, "description"))
-        out.append(move)
-    return out
-
-
 def _distinct_parameters(
-    ck: _Checker,
+    ck: Checker,
     parameters: dict[str, Parameter],
     actors: Mapping[str, Actor],
-    raw_moves: list[_RawMove],
+    raw_moves: list[RawMove],
 ) -> dict[str, Parameter]:
     """Drop (and report) parameters named like an actor or a move: expressions
     could not tell them apart."""
@@ -470,40 +211,53 @@ def _distinct_parameters(
     return out
 
 
-def _as_of(ck: _Checker, raw: Any) -> str:
+def _as_of(ck: Checker, raw: Any) -> str:
     if isinstance(raw, datetime.date):
         return raw.isoformat()
     return ck.text(raw, ("as_of",))
 
 
 def _context(
-    parameters: Mapping[str, Parameter], moves: list[_RawMove], upto: int | None = None
+    parameters: Mapping[str, Parameter], moves: list[RawMove], upto: int | None = None
 ) -> ExpressionContext:
-    """Names usable in expressions: parameters, every move's id (decision and
-    chance moves), and the id of every actor that moves exactly once."""
+    """Names usable in expressions: parameters, and the subjects of the moves
+    (see :func:`realpolitik.scenario.paths.subjects_of`): every decision and
+    chance move's id, the id of every actor that moves exactly once, each
+    dimension of a compound move (``move.dimension``, ``actor.dimension``)
+    and each private type (``actor.type``)."""
     subjects: dict[str, tuple[str, ...]] = {}
     count: dict[str, int] = {}
     for move in moves:
         for actor in move.actors:
             count[actor] = count.get(actor, 0) + 1
     for move in moves[:upto]:
-        if move.kind in ("decision", "chance"):
-            key = "chance" if move.kind == "chance" else move.actors[0]
-            subjects[move.id] = tuple(a.id for a in move.actions.get(key, []))
-        for actor in move.actors:
-            if count[actor] == 1:
-                subjects[actor] = tuple(a.id for a in move.actions.get(actor, []))
+        movers = ("chance",) if move.kind == "chance" else move.actors
+        for actor in movers:
+            once = actor != "chance" and count[actor] == 1
+            dims = move.dimensions.get(actor, ())
+            for dim in dims:
+                subjects[f"{move.id}.{dim.id}"] = dim.level_ids()
+                if once:
+                    subjects[f"{actor}.{dim.id}"] = dim.level_ids()
+            if dims:
+                continue
+            ids = tuple(a.id for a in move.actions.get(actor, []))
+            if move.kind in ("decision", "chance"):
+                subjects[move.id] = ids
+            if once:
+                subjects[actor] = ids
     # names the checks above refused (and reported) stay out of the context
     usable = {
         name: actions
         for name, actions in subjects.items()
-        if _IDENT.match(name) and name not in RESERVED and name not in parameters
+        if all(IDENT.match(part) and part not in RESERVED for part in name.split("."))
+        and name not in parameters
     }
     return ExpressionContext(parameters=frozenset(parameters), actors=usable)
 
 
 def _expression(
-    ck: _Checker,
+    ck: Checker,
     text: Any,
     path: PathKey,
     context: ExpressionContext,
@@ -514,7 +268,7 @@ def _expression(
     if isinstance(text, int | float):
         text = repr(text)
     if not isinstance(text, str):
-        ck.add(path, f"expected an expression, got {_kind(text)}")
+        ck.add(path, f"expected an expression, got {kind_of(text)}")
         return None
     try:
         return parse_expression(text, context, expect=expect)  # type: ignore[arg-type]
@@ -533,11 +287,11 @@ _UNKNOWN_NAME = re.compile(r"^unknown name `([^`]+)`|needs an actor, but `([^`]+
 
 
 def _name_hints(
-    actors: Mapping[str, Actor], raw_moves: list[_RawMove], derived: Any
+    actors: Mapping[str, Actor], raw_moves: list[RawMove], derived: Any
 ) -> dict[str, str]:
     """Why a declared name is not usable as a value or subject in expressions."""
     hints: dict[str, str] = {}
-    moves_of: dict[str, list[_RawMove]] = {}
+    moves_of: dict[str, list[RawMove]] = {}
     for move in raw_moves:
         for actor in move.actors:
             moves_of.setdefault(actor, []).append(move)
@@ -559,6 +313,18 @@ def _name_hints(
                 )
             hints[actor] = f"`{actor}` moves more than once ({ids}); {fix}"
     for move in raw_moves:
+        for actor, dims in move.dimensions.items():
+            example = f"{actor}.{dims[0].id} == {dims[0].levels[0].id}"
+            hints.setdefault(
+                actor,
+                f"`{actor}`'s move '{move.id}' is compound: test one of its dimensions, "
+                f"e.g. `{example}`",
+            )
+            hints.setdefault(
+                move.id,
+                f"`{move.id}` is a compound move: test one of its dimensions, e.g. "
+                f"`{move.id}.{dims[0].id} == {dims[0].levels[0].id}`",
+            )
         if move.kind == "simultaneous":
             hints[move.id] = (
                 f"`{move.id}` is a simultaneous move; test each mover's action by the actor's id"
@@ -574,7 +340,7 @@ def _name_hints(
 
 
 def _early_expression(
-    ck: _Checker,
+    ck: Checker,
     text: Any,
     path: PathKey,
     earlier: ExpressionContext,
@@ -587,7 +353,7 @@ def _early_expression(
     before = len(ck.problems)
     expr = _expression(ck, text, path, earlier, expect)
     if expr is None:
-        retry = _expression(_Checker(ck.source), text, path, full, expect)
+        retry = _expression(Checker(ck.source), text, path, full, expect)
         if retry is not None:
             named = sorted(retry.actors - set(earlier.actors))
             if named:
@@ -601,7 +367,7 @@ def _early_expression(
 
 
 def _finish_moves(
-    ck: _Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
+    ck: Checker, raw_moves: list[RawMove], parameters: Mapping[str, Parameter]
 ) -> tuple[Move, ...]:
     moves: list[Move] = []
     full = _context(parameters, raw_moves)
@@ -623,7 +389,7 @@ def _finish_moves(
         probabilities: dict[str, Expression] = {}
         lines: dict[str, int] = {}
         for outcome, text in raw.probabilities.items():
-            where = (*raw.path, "chance", outcome)
+            where = (*raw.path, outcome) if raw.type_of else (*raw.path, "chance", outcome)
             expr = _early_expression(
                 ck, text, where, earlier, full, "number", "a chance probability"
             )
@@ -641,13 +407,17 @@ def _finish_moves(
                 description=raw.description,
                 line=ck.source.key_line(raw.path),
                 probability_lines=MappingProxyType(lines),
+                dimensions=MappingProxyType(dict(raw.dimensions)),
+                joint_levels=MappingProxyType(dict(raw.joint_levels)),
+                observed_by=raw.observed_by,
+                type_of=raw.type_of,
             )
         )
     return tuple(moves)
 
 
 def _terms(
-    ck: _Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
+    ck: Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
 ) -> list[Term]:
     out: list[Term] = []
     table = ck.mapping(raw, ("payoffs",), what="a mapping of actors to their payoff terms")
@@ -656,7 +426,7 @@ def _terms(
     for actor, terms in table.items():
         path: PathKey = ("payoffs", actor)
         if actor not in actors:
-            ck.add(path, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+            ck.add(path, f"unknown actor '{actor}'{suggest(actor, actors)}")
             continue
         spec = ck.mapping(terms, path, what="a mapping of term names to expressions")
         if spec is None:
@@ -683,7 +453,7 @@ def _terms(
 
 
 def _derived(
-    ck: _Checker, raw: Any, base: ExpressionContext, declared: Collection[str] = ()
+    ck: Checker, raw: Any, base: ExpressionContext, declared: Collection[str] = ()
 ) -> tuple[list[Derived], ExpressionContext]:
     """The ``derived`` section, in order; each may use the ones before it."""
     out: list[Derived] = []
@@ -724,7 +494,7 @@ def _derived(
     return out, context
 
 
-def _metrics(ck: _Checker, raw: Any, context: ExpressionContext) -> list[Metric]:
+def _metrics(ck: Checker, raw: Any, context: ExpressionContext) -> list[Metric]:
     out: list[Metric] = []
     if raw is None:
         return out
@@ -756,7 +526,7 @@ ISSUE_ACTOR_KEYS = ("position", "capability", "salience")
 
 
 def _issues(
-    ck: _Checker, raw: Any, actors: Mapping[str, Actor], parameters: Mapping[str, Parameter]
+    ck: Checker, raw: Any, actors: Mapping[str, Actor], parameters: Mapping[str, Parameter]
 ) -> list[Issue]:
     """The ``issues`` section: bargaining issues whose stances are expressions
     of parameters only (no actions: bargaining happens outside the tree)."""
@@ -790,7 +560,7 @@ def _issues(
         for actor, stance in (stances or {}).items():
             where: PathKey = (*path, "actors", actor)
             if actor not in actors:
-                ck.add(where, f"unknown actor '{actor}'{_suggest(actor, actors)}")
+                ck.add(where, f"unknown actor '{actor}'{suggest(actor, actors)}")
                 continue
             body = ck.mapping(stance, where, allowed=ISSUE_ACTOR_KEYS, required=ISSUE_ACTOR_KEYS)
             if body is None or not all(k in body for k in ISSUE_ACTOR_KEYS):
@@ -822,7 +592,7 @@ def _issues(
 
 
 def _correlations(
-    ck: _Checker, raw: Any, parameters: Mapping[str, Parameter]
+    ck: Checker, raw: Any, parameters: Mapping[str, Parameter]
 ) -> tuple[Correlation, ...]:
     """The optional ``correlations`` section: a list of ``[parameter, parameter,
     coefficient]`` (or ``{between: [parameter, parameter], rho: coefficient}``)
@@ -832,7 +602,7 @@ def _correlations(
     if not isinstance(raw, list):
         ck.add(
             ("correlations",),
-            f"expected a list of [parameter, parameter, coefficient] entries, got {_kind(raw)}",
+            f"expected a list of [parameter, parameter, coefficient] entries, got {kind_of(raw)}",
         )
         return ()
     out: list[Correlation] = []
@@ -851,7 +621,7 @@ def _correlations(
                 ck.add(
                     path,
                     f"a correlation is [parameter, parameter, coefficient], e.g. "
-                    f"[{', '.join(list(parameters)[:2]) or 'a, b'}, 0.5]; got {_kind(entry)}",
+                    f"[{', '.join(list(parameters)[:2]) or 'a, b'}, 0.5]; got {kind_of(entry)}",
                     key=False,
                 )
             continue
@@ -861,13 +631,13 @@ def _correlations(
             if not isinstance(name, str) or name not in parameters:
                 ck.add(
                     path,
-                    f"unknown parameter {name!r}{_suggest(name, parameters)}; parameters: {names}",
+                    f"unknown parameter {name!r}{suggest(name, parameters)}; parameters: {names}",
                     key=False,
                 )
                 ok = False
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
             ck.add(
-                path, f"the coefficient must be a number in [-1, 1], got {_kind(rho)}", key=False
+                path, f"the coefficient must be a number in [-1, 1], got {kind_of(rho)}", key=False
             )
             ok = False
         if not ok:
@@ -908,7 +678,7 @@ def _correlations(
     return tuple(out)
 
 
-def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
+def _solve_defaults(ck: Checker, raw: Any) -> SolveDefaults:
     """The optional ``solve`` section: a concept that forecasts (see
     :data:`realpolitik.concepts.CONCEPTS`) and the concepts' parameters."""
     if raw is None:
@@ -928,12 +698,12 @@ def _solve_defaults(ck: _Checker, raw: Any) -> SolveDefaults:
     try:
         lam = LAMBDA.check(lam)
     except InputError:
-        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {_kind(lam)}")
+        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {kind_of(lam)}")
         lam = LAMBDA.default
     return SolveDefaults(concept, float(lam))
 
 
-def check_structure(scenario_moves: tuple[Move, ...], ck: _Checker | None = None) -> int:
+def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None) -> int:
     """Expand the moves into paths (actions only), checking that every move
     happens on some path and that the tree stays within :data:`MAX_PATHS`.
     Returns the number of paths."""
@@ -997,7 +767,7 @@ def _lost_names(
     return lost
 
 
-def _drop_cascade(ck: _Checker, lost: set[str]) -> None:
+def _drop_cascade(ck: Checker, lost: set[str]) -> None:
     """Drop the problems that follow from a declaration reported before:
     every use of a name whose declaration failed fails too, and says nothing
     new (fixing the first problem shows any that remain)."""
@@ -1025,7 +795,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     """
     data, source = load_yaml(path, text=text, name=name)
     raw_text = text if text is not None else Path(str(path)).read_text(encoding="utf-8")
-    ck = _Checker(source)
+    ck = Checker(source)
     top = ck.mapping(data, (), allowed=TOP_KEYS, what="a mapping (the scenario)")
     if top is None:
         raise InputError(problems=ck.problems)
@@ -1042,13 +812,14 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         ck.add(
             ("format",),
             f"format must be {FORMAT_VERSION} (the only version so far), "
-            f"got {_kind(top['format'])}",
+            f"got {kind_of(top['format'])}",
         )
     # a missing section is reported once above, not again as an empty one
     sources = _sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
     parameters = _parameters(ck, top.get("parameters"), sources)
-    raw_moves = _moves(ck, top["moves"], actors) if "moves" in top else []
+    raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
+    raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
     parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
     moves = _finish_moves(ck, raw_moves, parameters)
@@ -1118,7 +889,7 @@ def resolve(name_or_path: str | Path) -> Scenario:
     names = builtin_names()
     if text not in names:
         raise InputError(
-            f"unknown scenario '{text}'{_suggest(text, names)}; built-in scenarios: "
+            f"unknown scenario '{text}'{suggest(text, names)}; built-in scenarios: "
             f"{', '.join(names)}; or give a path to a .yaml file"
         )
     resource = resources.files(LIBRARY_PACKAGE) / f"{text}.yaml"

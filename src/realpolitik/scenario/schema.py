@@ -26,10 +26,10 @@ from realpolitik.concepts import CONCEPTS, forecast_concepts
 from realpolitik.scenario.load import (
     FORMAT_VERSION,
     ISSUE_ACTOR_KEYS,
-    MOVE_KEYS,
     PARAMETER_KEYS,
     TOP_KEYS,
 )
+from realpolitik.scenario.moves import DIMENSION_KEYS, MOVE_KEYS, TYPE_OBSERVERS
 from realpolitik.uncertainty.distributions import FAMILIES
 
 __all__ = ["SCHEMA_FILE", "scenario_schema", "shipped_schema"]
@@ -117,6 +117,26 @@ def scenario_schema() -> dict[str, Any]:
             ),
         ]
     }
+    observers = {
+        "oneOf": [
+            {"type": "string", "pattern": IDENT},
+            {"type": "array", "items": {"type": "string", "pattern": IDENT}},
+        ],
+        "description": "the actors who see this choice (besides the mover)",
+    }
+    dimension_properties: dict[str, Any] = {key: _TEXT for key in DIMENSION_KEYS}
+    dimension_properties.update({"levels": action_list, "observed_by": observers})
+    dimension = {
+        "oneOf": [
+            action_list,
+            {
+                "type": "object",
+                "properties": dimension_properties,
+                "required": ["levels"],
+                "additionalProperties": False,
+            },
+        ]
+    }
     move_properties: dict[str, Any] = {key: _TEXT for key in MOVE_KEYS}
     move_properties.update(
         {
@@ -125,9 +145,13 @@ def scenario_schema() -> dict[str, Any]:
             "actions": action_list,
             "actors": _named(action_list, "simultaneous movers and their actions"),
             "chance": _named(_EXPRESSION, "chance outcomes and their probabilities"),
+            "dimensions": _named(dimension, "a compound move's dimensions and their levels"),
+            "allow": _EXPRESSION,
             "when": _EXPRESSION,
+            "observed_by": observers,
         }
     )
+    assert set(move_properties) == set(MOVE_KEYS), "the schema must cover every move key"
     move = {
         "type": "object",
         "properties": move_properties,
@@ -135,10 +159,21 @@ def scenario_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "oneOf": [
             {"required": ["actor", "actions"]},
+            {"required": ["actor", "dimensions"]},
             {"required": ["actors"]},
             {"required": ["chance"]},
         ],
     }
+    types = _named(
+        {
+            "type": "object",
+            "description": "the actor's types and their prior probabilities (expressions)",
+            "properties": {TYPE_OBSERVERS: observers},
+            "propertyNames": {"pattern": IDENT},
+            "additionalProperties": _EXPRESSION,
+        },
+        "actors with private information",
+    )
     concept_parameters = {p.name for c in CONCEPTS.values() for p in c.parameters}
     solve = {
         "type": "object",
@@ -246,6 +281,7 @@ def scenario_schema() -> dict[str, Any]:
         "issues": _named(issue, "bargaining issues"),
         "solve": solve,
         "correlations": {"type": "array", "items": correlation},
+        "types": types,
     }
     assert set(properties) == set(TOP_KEYS), "the schema must cover every top-level key"
     return {
