@@ -159,3 +159,29 @@ def test_outputs_are_checked_before_any_work(
         assert main(args) == 2, args
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+
+
+def test_solve_qre_on_an_export_agrees_with_forecast(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    efg = tmp_path / "flagship.efg"
+    run(capsys, "export-gambit", FLAGSHIP, str(efg))
+    assert "concept=qre lambda=2 " in efg.read_text(encoding="utf-8").splitlines()[1]
+    (profile,) = json.loads(run(capsys, "solve", str(efg), "--concept", "qre", "--format", "json"))
+    forecast = rp.forecast(FLAGSHIP)
+    why = rp.explain(FLAGSHIP)
+    actions = forecast.actions.set_index(["move", "action"])["probability"]
+    names = {name: key for key, name in profile["infoset_names"].items()}
+    russia = profile["probs"]["russia"][names["russia at the start"]]
+    assert russia["full_invasion"] == pytest.approx(
+        actions[("escalation", "full_invasion")], abs=1e-9
+    )
+    west = profile["probs"]["west"][names["west after full_invasion"]]
+    decision = next(d for d in why.decisions if d.move == "sanctions" and d.chosen == "sweeping")
+    assert west["sweeping"] == pytest.approx(decision.probability, abs=1e-9)
+    # without the recorded lambda (Gambit's default of 1) the answer differs
+    (other,) = json.loads(
+        run(capsys, "solve", str(efg), "--concept", "qre", "--lambda", "1", "--format", "json")
+    )
+    moved = other["probs"]["russia"][names["russia at the start"]]["full_invasion"]
+    assert abs(moved - russia["full_invasion"]) > 0.01
