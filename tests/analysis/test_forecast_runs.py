@@ -436,3 +436,23 @@ def test_a_summary_run_resumes_exactly(flagship: rp.Scenario, tmp_path: Path) ->
     with Store.open(path, create=False, read_only=True) as store:
         assert 0 < store.run(1).draws_done < 4096
     assert same_forecast(runs.resume(path, 1), whole)
+
+
+def test_runs_export_regenerates_the_draws_of_an_outcomes_run(
+    flagship: rp.Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    from realpolitik.cli.main import main
+
+    forecast(flagship, draws=2048, seed=4, store=tmp_path / "all.duckdb")
+    forecast(flagship, draws=2048, seed=4, store=tmp_path / "out.duckdb", keep="outcomes")
+    for name in ("all", "out"):
+        assert main(["runs", "export", "1", "--parquet", str(tmp_path / name),
+                     "--store", str(tmp_path / f"{name}.duckdb")]) == 0  # fmt: skip
+    capsys.readouterr()
+    read = [
+        duckdb.sql(f"SELECT * FROM '{tmp_path / n / 'run-1-draws.parquet'}' ORDER BY draw").df()
+        for n in ("all", "out")
+    ]
+    assert read[0].equals(read[1])

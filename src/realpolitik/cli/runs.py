@@ -234,11 +234,26 @@ def runs_export(
     ],
     store: StoreArg = DEFAULT_STORE,
 ) -> None:
-    """Write a run's draws and outcomes as Parquet (and its record as JSON)."""
+    """Write a run's draws and outcomes as Parquet (and its record as JSON).
+
+    A run stored with ``--keep outcomes`` or ``summary`` has no draws table:
+    its draws are regenerated from the recorded sampler and written too.
+    """
+    from realpolitik.analysis.forecast_runs import stored_draws
+    from realpolitik.cli.output import check_output_dir, write_tables
     from realpolitik.store import Store
 
+    check_output_dir(parquet, "--parquet")
     with Store.open(store, create=False, read_only=True) as opened:
         written = opened.export_parquet(run_id, parquet)
+        record = opened.run(run_id)
+        if record.keep != "all":
+            draws = stored_draws(opened, run_id)
+            files = write_tables(parquet, {f"run-{record.id}-draws": draws})
+            written += [f for f in files if f.suffix == ".parquet"]
+            for f in files:
+                if f.suffix == ".csv":
+                    f.unlink()
     for path in written:
         say(f"wrote {path}")
 
