@@ -201,3 +201,24 @@ def test_the_api_docs_render_with_the_network_blocked(browser: Any, live_server:
     assert any("/forecast" in p for p in paths)
     assert blocked == []
     page.close()
+
+
+def test_the_page_labels_marginal_and_conditional_probabilities(
+    browser: Any, live_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server}/?scenario={FLAGSHIP}")
+    page.wait_for_selector("body[data-solved]")
+    central = httpx.post(f"{live_server}/api/scenarios/{FLAGSHIP}/forecast", json={}).json()
+    row = next(
+        r
+        for r in central["forecast"]["action_detail"]
+        if r["move"] == "response" and r["action"] == "secondary_sanctions"
+    )
+    heading = page.locator("#actions-west-response h3").inner_text()
+    assert f"reached {100 * row['reach']:.1f}%" in heading and "marginal" in heading
+    shown = page.locator(
+        '.bar[data-actor="west"][data-action="secondary_sanctions"] .conditional'
+    ).inner_text()
+    assert shown.strip() == f"{100 * row['conditional']:.1f}% if reached"
+    page.close()
