@@ -185,3 +185,26 @@ def test_solve_qre_on_an_export_agrees_with_forecast(
     )
     moved = other["probs"]["russia"][names["russia at the start"]]["full_invasion"]
     assert abs(moved - russia["full_invasion"]) > 0.01
+
+
+def test_sensitivity_and_discover_write_every_table_and_markdown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from flip_scenario import FLIP
+
+    flip = tmp_path / "flip.yaml"
+    flip.write_text(FLIP, encoding="utf-8")
+    md = run(
+        capsys, "sensitivity", str(flip), "--target", "a:left", "--samples", "64",
+        "--trajectories", "4", "--seed", "1", "--format", "markdown", "--out", str(tmp_path / "s"),
+    )  # fmt: skip
+    assert "| parameter |" in md
+    for name in ("indices", "sobol", "morris", "tornado"):
+        assert (tmp_path / "s" / f"{name}.parquet").exists()
+    run(
+        capsys, "discover", str(flip), "--target", "a:left", "--draws", "300", "--seed", "2",
+        "--resamples", "0", "--out", str(tmp_path / "d"),
+    )  # fmt: skip
+    box = pd.read_csv(tmp_path / "d" / "box.csv")
+    assert box["parameter"].tolist() == ["x"]
+    assert (tmp_path / "d" / "thresholds.parquet").exists()
