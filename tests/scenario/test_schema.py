@@ -60,8 +60,8 @@ def test_every_shipped_scenario_validates(
 BAD = {
     "a mistyped section": ("\nparameters:", "\nparamters:"),
     "a parameter without a source": (
-        "unit: \"% of the challenger's GDP\", source: judgement}",
-        "unit: \"% of the challenger's GDP\"}",
+        'unit: "% of the challenger\'s GDP", source: judgement}',
+        'unit: "% of the challenger\'s GDP"}',
     ),
     "an unknown distribution": ("dist: pert", "dist: prt"),
     "a move without an id": ("  - id: escalation\n    actor", "  - actor"),
@@ -95,3 +95,22 @@ def test_new_writes_a_template_that_validates(
     assert main(["new", "border-crisis", "--dir", str(tmp_path)]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["new", "bad name!", "--dir", str(tmp_path)]) == 2
+
+
+def _hand_scenarios() -> list[tuple[str, str]]:
+    import hand_scenarios
+
+    return [
+        (name, value)
+        for name, value in sorted(vars(hand_scenarios).items())
+        if isinstance(value, str) and "\nmoves:" in value
+    ]
+
+
+@pytest.mark.parametrize(("name", "text"), _hand_scenarios(), ids=[n for n, _ in _hand_scenarios()])
+def test_the_hand_solved_scenarios_validate(
+    validator: jsonschema.Draft202012Validator, name: str, text: str
+) -> None:
+    """Compound moves, private types and rounds (tests/hand_scenarios.py)."""
+    load(text=text, name=f"{name}.yaml")
+    assert [e.message for e in validator.iter_errors(yaml.safe_load(text))] == []

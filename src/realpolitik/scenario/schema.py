@@ -30,6 +30,7 @@ from realpolitik.scenario.load import (
     TOP_KEYS,
 )
 from realpolitik.scenario.moves import DIMENSION_KEYS, MOVE_KEYS, TYPE_OBSERVERS
+from realpolitik.scenario.rounds import MAX_ROUNDS, ROUNDS_KEYS, STATE_KEYS
 from realpolitik.uncertainty.distributions import FAMILIES
 
 __all__ = ["SCHEMA_FILE", "scenario_schema", "shipped_schema"]
@@ -53,8 +54,11 @@ def _named(value: dict[str, Any], what: str) -> dict[str, Any]:
     }
 
 
-def _expression_or(keys: tuple[str, ...], required: str = "expr") -> dict[str, Any]:
+def _expression_or(
+    keys: tuple[str, ...], required: str = "expr", flags: tuple[str, ...] = ()
+) -> dict[str, Any]:
     properties: dict[str, Any] = {k: _TEXT for k in keys}
+    properties.update({k: {"type": "boolean"} for k in flags})
     properties[required] = _EXPRESSION
     return {
         "oneOf": [
@@ -274,7 +278,7 @@ def scenario_schema() -> dict[str, Any]:
         "moves": {"type": "array", "items": move, "minItems": 1},
         "derived": _named(_expression_or(("description",)), "named intermediate quantities"),
         "payoffs": _named(
-            _named(_expression_or(("description",)), "payoff terms"),
+            _named(_expression_or(("description",), flags=("per_round",)), "payoff terms"),
             "each actor's payoff as named terms",
         ),
         "metrics": _named(_expression_or(("unit", "description")), "outcome metrics"),
@@ -282,6 +286,36 @@ def scenario_schema() -> dict[str, Any]:
         "solve": solve,
         "correlations": {"type": "array", "items": correlation},
         "types": types,
+        "rounds": {
+            "type": "object",
+            "description": "a stage of moves repeated over a horizon, with state",
+            "properties": {
+                **{key: _TEXT for key in ROUNDS_KEYS},
+                "count": {"type": "integer", "minimum": 1, "maximum": MAX_ROUNDS},
+                "stage": {
+                    "oneOf": [
+                        {"type": "string", "pattern": IDENT},
+                        {"type": "array", "items": {"type": "string", "pattern": IDENT}},
+                    ]
+                },
+                "discount": _EXPRESSION,
+                "state": _named(
+                    {
+                        "type": "object",
+                        "properties": {
+                            **{key: _TEXT for key in STATE_KEYS},
+                            "initial": _EXPRESSION,
+                            "next": _EXPRESSION,
+                        },
+                        "required": ["initial", "next"],
+                        "additionalProperties": False,
+                    },
+                    "state carried from round to round",
+                ),
+            },
+            "required": ["count", "stage"],
+            "additionalProperties": False,
+        },
     }
     assert set(properties) == set(TOP_KEYS), "the schema must cover every top-level key"
     return {
