@@ -714,3 +714,26 @@ def test_cli_no_traceback_in_a_real_process(tmp_path: Path) -> None:
     assert len(lines) == 3
     assert all(line.startswith(f"error: {path}:") for line in lines)
     assert "Traceback" not in run.stderr
+
+
+# -- one mistake, one error: what follows from it is not reported --------------------------------
+
+
+def test_a_mistyped_section_gives_one_error_with_a_suggestion() -> None:
+    from realpolitik.examples import example_path
+
+    text = example_path("third-state.yaml").read_text(encoding="utf-8")
+    assert len(problems(text, "t.yaml")) == 0
+    found = problems(text.replace("\nparameters:", "\nparamters:"), "t.yaml")
+    assert len(found) == 1
+    assert "unknown key 'paramters' (did you mean 'parameters'?)" in found[0]
+
+
+def test_a_refused_parameter_or_derived_name_is_reported_once() -> None:
+    from realpolitik.examples import example_path
+
+    text = example_path("third-state.yaml").read_text(encoding="utf-8")
+    found = problems(text.replace("dist: pert", "dist: prt"), "t.yaml")
+    assert len(found) == 1 and "unknown distribution `prt`; did you mean `pert`?" in found[0]
+    found = problems(text.replace('expr: "severity * (defender', 'expr: "severty * (defender'))
+    assert len(found) == 1 and "unknown name `severty`; did you mean `severity`?" in found[0]

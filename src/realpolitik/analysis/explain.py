@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
+from realpolitik.plots.explain_plots import plot_explanation
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.blocks import evaluate_settings
 from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.run.settings import Settings
@@ -80,8 +83,11 @@ class Decision:
     dimensions: list[DimensionChoice] = field(default_factory=list)
 
     def sentence(self, actor_name: str) -> str:
-        """The decision in words, e.g. 'China chooses neutral over
-        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'."""
+        """The decision in words, e.g. 'China chooses neutral (78% given
+        full_invasion > sweeping, reached with probability 37%) over
+        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'.
+        The probability is conditional on reaching the decision (see
+        :meth:`where`), not the marginal one of the forecast's actions."""
         if self.dimensions:
             parts = [
                 f"on {d.dimension}, {d.chosen} "
@@ -91,11 +97,17 @@ class Decision:
                 )
                 for d in self.dimensions
             ]
-            return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}): " + "; ".join(
-                parts
-            )
+            return f"{actor_name} chooses {self.chosen} ({self.where()}): " + "; ".join(parts)
         parts = [_versus(alt) for alt in self.alternatives]
-        return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
+        return f"{actor_name} chooses {self.chosen} ({self.where()}) " + "; ".join(parts)
+
+    def where(self) -> str:
+        """The decision's probability, labelled as conditional on reaching it:
+        '78% given full_invasion > sweeping, reached with probability 37%'."""
+        if not self.history:
+            return f"{self.probability:.0%} at the start"
+        after = " > ".join(action for _, action in self.history)
+        return f"{self.probability:.0%} given {after}, reached with probability {self.reach:.0%}"
 
 
 def _versus(alt: Alternative) -> str:
@@ -111,6 +123,22 @@ class Explanation:
     settings: Settings
     decisions: list[Decision]
 
+    def plot(self, path: str | None = None) -> Figure:
+        """Each decision's alternatives as bars split into the named terms
+        (a matplotlib figure; also written as PNG and SVG at ``path``)."""
+        return plot_explanation(self, path)
+
+    def _repr_html_(self) -> str:
+        actors = self.scenario.actors
+        return result_html(
+            f"Why: {self.scenario.title}",
+            [
+                "Each probability is conditional on reaching the decision.",
+                *(d.sentence(actors[d.actor].name) for d in self.decisions),
+            ],
+            {"The term-by-term split": self.table()},
+        )
+
     def table(self) -> pd.DataFrame:
         """One row per (decision, alternative, term): the exact split."""
         rows = []
@@ -123,7 +151,9 @@ class Explanation:
                             "actor": d.actor,
                             "move": d.move,
                             "after": " > ".join(f"{a}:{b}" for a, b in d.history) or "(start)",
+                            "reach_probability": d.reach,
                             "chosen": d.chosen,
+                            "conditional_probability": d.probability,
                             "alternative": alt.action,
                             "term": term,
                             "difference": value,
@@ -139,6 +169,11 @@ class Explanation:
             "draws": self.settings.draws,
             "seed": self.settings.seed,
             "values": dict(self.settings.values),
+            "probabilities": (
+                "each decision's probability (and its alternatives') is conditional on reaching "
+                "the decision, after its history; reach_probability is the probability of "
+                "reaching it"
+            ),
             "decisions": [
                 _with_dimensions(d)
                 | {

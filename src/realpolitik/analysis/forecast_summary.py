@@ -24,9 +24,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.plots.forecast_plots import plot_forecast
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.outcomes import (
     DrawOutcomes,
     OutcomeLayout,
@@ -256,6 +259,14 @@ def _histogram_percentile(counts: NDArray[np.int64], n: int, q: float) -> FloatA
     return result
 
 
+#: What the probabilities of a forecast are, in its JSON and its tables.
+PROBABILITY_NOTE = (
+    "actions and action_detail.probability are marginal: the probability that the action is "
+    "taken; action_detail.conditional is the probability given that its move is reached, "
+    "action_detail.reach the probability that the move is reached"
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Forecast:
     """A scenario's forecast (see the module docstring).
@@ -264,8 +275,11 @@ class Forecast:
     ----------
     scenario : the scenario.
     settings : concept, lambda, draws, seed, sampling method.
-    actions : one row per (actor, move, action): probability (mean over
-        draws), p05, p95, most_likely_share.
+    actions : one row per (actor, move, action): probability (marginal: the
+        probability that the action is taken, mean over draws), p05, p95,
+        most_likely_share, reach (the probability that the move is reached)
+        and conditional (the probability of the action given that its move is
+        reached: probability / reach, pooled over draws).
     pathways : one row per path, most likely first: path, probability,
         p05, p95 (from 1/4000-wide histograms), modal_share, and one column
         per metric (expected along the path).
@@ -293,6 +307,26 @@ class Forecast:
     beliefs: pd.DataFrame = field(default_factory=pd.DataFrame)
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def plot(self, directory: str | None = None) -> dict[str, Figure]:
+        """The forecast's bars (with 90% bands over draws) and its pathway
+        diagram as matplotlib figures, also written (PNG and SVG) to
+        ``directory`` if given."""
+        return plot_forecast(self, directory)
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        how = s.concept.upper() + (f", lambda={s.lam:g}" if s.lam is not None else "")
+        how += f", {s.draws} draws" if s.draws else ", central values"
+        return result_html(
+            f"{self.scenario.title} ({how})",
+            [PROBABILITY_NOTE],
+            {
+                "Who does what": self.actions,
+                "Pathways, most likely first": self.pathways.drop(columns=["steps"]),
+                "Expected metrics": self.metrics,
+            },
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document printed by ``realpolitik forecast --format json``."""
         # actor -> action id -> probability; an action id the actor has in
@@ -313,6 +347,8 @@ class Forecast:
                 "p05": float(r["p05"]),
                 "p95": float(r["p95"]),
                 "most_likely_share": float(r["most_likely_share"]),
+                "reach": float(r["reach"]),
+                "conditional": json_number(r["conditional"]),
             }
             for r in records
         ]
@@ -350,6 +386,7 @@ class Forecast:
             "seed": s.seed,
             "method": s.method if s.draws else None,
             "values": dict(s.values),
+            "probabilities": PROBABILITY_NOTE,
             "actions": actions,
             "action_detail": detail,
             "pathways": pathways,
@@ -446,6 +483,14 @@ def summarize(
             "p95": accumulator.action_percentile(hi),
             "most_likely_share": accumulator.most_likely / n,
         }
+    )
+    # an actor's actions at a move sum to the probability that the move is
+    # reached; the conditional probability is the pooled ratio E[p] / E[reach]
+    actions["reach"] = actions.groupby(["actor", "move"])["probability"].transform("sum")
+    actions["conditional"] = np.where(
+        actions["reach"] > 0,
+        actions["probability"] / actions["reach"].where(actions["reach"] > 0, 1.0),
+        np.nan,
     )
     metric_ids = [m.id for m in compiled.scenario.metrics]
     path_prob = accumulator.path_sum / n

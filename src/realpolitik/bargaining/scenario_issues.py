@@ -22,12 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.bargaining.baselines import weighted_mean, weighted_median
 from realpolitik.bargaining.models import ModelOptions, bargaining_model
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.errors import InputError
+from realpolitik.plots.bargaining_plots import plot_forecast_draws
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
@@ -165,6 +169,28 @@ class IssueEnsemble:
     forecast: FloatArray  # (D,)
     weighted_mean: FloatArray  # (D,)
     weighted_median: FloatArray  # (D,)
+
+    def plot(self) -> Figure:
+        """The forecast and both baselines over draws (histograms)."""
+        return plot_forecast_draws(
+            {
+                f"{self.model} forecast": self.forecast,
+                "weighted mean": self.weighted_mean,
+                "weighted median": self.weighted_median,
+            },
+            title=f"{self.scenario.title}: {self.issue.id} over {self.n_draws} draws",
+        )
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
+        frame = pd.DataFrame([{"": name, **stats} for name, stats in rows])
+        return result_html(
+            f"{self.scenario.title}: {self.issue.id} ({self.model}, {self.n_draws} draws, "
+            f"seed {self.seed})",
+            [],
+            {"Over draws": frame},
+        )
 
     def summary(self) -> dict[str, Any]:
         """Mean and 90% interval of the forecast and the baselines."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -762,6 +763,65 @@ def check_structure(
     return len(paths)
 
 
+#: The name a problem is about, for problems that a broken declaration of
+#: that name causes: a use of an unknown name, parameter, actor or source, a
+#: derived name used where it cannot be, a correlation of a parameter that
+#: fell back to fixed.
+_SUBJECT = re.compile(
+    r"^(?:unknown (?:name|parameter|actor|source) [`']([^`']+)[`']"
+    r"|`([^`]+)` is a derived name"
+    r"|'([^']+)' is fixed, so it cannot be correlated)"
+)
+#: Sections that declare names, under the names a typo of the key suggests.
+_DECLARING = ("sources", "actors", "parameters", "derived")
+
+
+def _lost_names(
+    top: Mapping[str, Any],
+    sources: Mapping[str, Any],
+    actors: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    derived: list[Derived],
+) -> set[str]:
+    """Names written in a declaring section that did not get declared: the
+    section's key was mistyped, or the entry itself was refused."""
+    lost: set[str] = set()
+    for key, value in top.items():
+        if key not in TOP_KEYS and isinstance(value, dict):
+            close = difflib.get_close_matches(str(key), _DECLARING, n=1, cutoff=0.6)
+            if close:
+                lost.update(str(k) for k in value)
+    kept = {
+        "sources": set(sources),
+        "actors": set(actors),
+        "parameters": set(parameters),
+        "derived": {d.id for d in derived},
+    }
+    for section, names in kept.items():
+        raw = top.get(section)
+        if isinstance(raw, dict):
+            lost.update(str(k) for k in raw if str(k) not in names)
+    return lost
+
+
+def _drop_cascade(ck: Checker, lost: set[str]) -> None:
+    """Drop the problems that follow from a declaration reported before:
+    every use of a name whose declaration failed fails too, and says nothing
+    new (fixing the first problem shows any that remain)."""
+    for problem in ck.problems:  # an entry refused in a declaring section
+        section, _, rest = (problem.field or "").partition(".")
+        if section in _DECLARING and rest:
+            lost.add(rest.split(".")[0].split("[")[0])
+    if not lost:
+        return
+
+    def follows(problem: Problem) -> bool:
+        found = _SUBJECT.search(problem.message)
+        return found is not None and next(g for g in found.groups() if g) in lost
+
+    ck.problems[:] = [p for p in ck.problems if not follows(p)]
+
+
 def load(
     path: str | Path | None = None,
     *,
@@ -829,6 +889,7 @@ def load(
     correlations = _correlations(ck, top.get("correlations"), parameters)
     issues = _issues(ck, top.get("issues"), actors, parameters)
     as_of = _as_of(ck, top.get("as_of"))
+    _drop_cascade(ck, _lost_names(top, sources, actors, parameters, derived))
     if not ck.problems and moves:
         check_structure(moves, ck, rounds)
     if not ck.problems:
