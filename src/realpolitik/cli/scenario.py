@@ -157,6 +157,8 @@ def validate(scenario: ScenarioArg) -> None:
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
+    for warning in sc.warnings:  # post-dated or undated sources: the file still loads
+        typer.echo(" ".join(f"warning: {warning}".split()), err=True)
     compiled = compile_scenario(sc)
     compiled.check(compiled.parameter_values(), first_draw=None)
     if sc.parameters:
