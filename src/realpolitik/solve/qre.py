@@ -15,17 +15,21 @@ from __future__ import annotations
 
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.agent_qre import agent_qre
-from realpolitik.solve.backward_induction import solve_tree
+from realpolitik.solve.agent_qre import agent_qre, agent_qre_per_draw
+from realpolitik.solve.backward_induction import Precision, common_lambda, lambda_row, solve_tree
 from realpolitik.solve.logit import logit_qre
 from realpolitik.solve.profiles import StrategyProfile
 from realpolitik.solve.tree_solution import TreeSolution
 
 
-def solve_qre(game: TreeGame, lam: float) -> TreeSolution:
-    """The agent logit QRE of a tree at precision ``lam``, for every draw."""
+def solve_qre(game: TreeGame, lam: Precision) -> TreeSolution:
+    """The agent logit QRE of a tree at precision ``lam``, for every draw:
+    one precision, or one per draw ``(draws,)`` (a drawn lambda)."""
     if game.tree.tree_class == TreeClass.GENERAL:
-        return agent_qre(game, lam)
+        shared = common_lambda(lam)
+        if shared is None:
+            return agent_qre_per_draw(game, lambda_row(lam, game.n_draws))
+        return agent_qre(game, shared)
     return solve_tree(game, "qre", lam)
 
 
