@@ -25,7 +25,9 @@ from realpolitik.analysis.forecast_summary import (
     reduce_chunk,
     summarize,
 )
-from realpolitik.compiler.scenario_tree import compile_scenario
+from realpolitik.analysis.judgement import judgement_shares
+from realpolitik.analysis.noise import noise_shares
+from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
@@ -51,6 +53,7 @@ def forecast(
     cluster: str | None = None,
     on_run: Callable[[int, Store], None] | None = None,
     values: Mapping[str, float] | None = None,
+    assumptions: bool = True,
 ) -> Forecast:
     """Forecast a scenario (see the module docstring).
 
@@ -79,6 +82,9 @@ def forecast(
         each inside its distribution's support: a "what if". At the central
         values they replace the central values; over draws they are held
         fixed while the other parameters vary (a conditional forecast).
+    assumptions : also say what rests on assumptions (``extra["judgement"]``:
+        the judgement share of each number; ``extra["noise"]``: QRE against
+        best responses and lambda's Sobol' index); a few hundred more rows.
 
     Raises
     ------
@@ -101,7 +107,7 @@ def forecast(
             compiled, layout, settings.concept, settings.lam, central, first_draw=None
         )
         accumulator.add(reduce_chunk(0, central, solved.outcomes))
-        return summarize(compiled, settings, accumulator)
+        return with_assumptions(summarize(compiled, settings, accumulator), compiled, assumptions)
     # the executor and the store first: an unreachable cluster or a file that
     # is not a store is reported before any work
     runner = make_executor(executor, workers=workers, cluster=cluster)
@@ -135,4 +141,17 @@ def forecast(
     result = summarize(compiled, settings, accumulator)
     if run_id is not None:
         result.extra["run_id"] = run_id
+    return with_assumptions(result, compiled, assumptions)
+
+
+def with_assumptions(result: Forecast, compiled: CompiledScenario, on: bool = True) -> Forecast:
+    """``result`` with what rests on assumptions: the judgement share of each
+    number (:mod:`realpolitik.analysis.judgement`) and the noise share of each
+    probability (:mod:`realpolitik.analysis.noise`), in ``extra``."""
+    if on:
+        layout = OutcomeLayout.of(compiled)
+        result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
+        noise = noise_shares(compiled, result.settings, layout)
+        if noise is not None:
+            result.extra["noise"] = noise
     return result

@@ -321,6 +321,8 @@ class Forecast:
             "pathways": pathways,
             "metrics": metrics,
             "metric_detail": metric_detail,
+            # what rests on assumptions (analysis/judgement.py, analysis/noise.py)
+            **{k: self.extra[k].to_json() for k in ("judgement", "noise") if k in self.extra},
         }
 
 
