@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_runs import ENSEMBLE_CHUNK, ForecastTask, create_run, drive
 from realpolitik.analysis.forecast_summary import (
     Forecast,
@@ -25,9 +26,7 @@ from realpolitik.analysis.forecast_summary import (
     reduce_chunk,
     summarize,
 )
-from realpolitik.analysis.judgement import judgement_shares
-from realpolitik.analysis.noise import noise_shares
-from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
@@ -142,16 +141,3 @@ def forecast(
     if run_id is not None:
         result.extra["run_id"] = run_id
     return with_assumptions(result, compiled, assumptions)
-
-
-def with_assumptions(result: Forecast, compiled: CompiledScenario, on: bool = True) -> Forecast:
-    """``result`` with what rests on assumptions: the judgement share of each
-    number (:mod:`realpolitik.analysis.judgement`) and the noise share of each
-    probability (:mod:`realpolitik.analysis.noise`), in ``extra``."""
-    if on:
-        layout = OutcomeLayout.of(compiled)
-        result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
-        noise = noise_shares(compiled, result.settings, layout)
-        if noise is not None:
-            result.extra["noise"] = noise
-    return result

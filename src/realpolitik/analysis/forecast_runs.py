@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_summary import (
     BLOCK,
     ChunkOutput,
@@ -441,7 +442,7 @@ def resume(
             opened.close()
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
-    return result
+    return with_assumptions(result, compiled)
 
 
 def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False) -> Forecast:
@@ -472,4 +473,4 @@ def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False)
         settings = replace(settings, draws=accumulator.n)
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
-    return result
+    return with_assumptions(result, compiled)

@@ -29,6 +29,7 @@ sensitivity analysis. Journal of Open Source Software 2(9).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +119,9 @@ def noise_shares(
         rows = settings.central_row(scenario)
     else:
         n = min(draws, settings.draws)
-        rows = settings_sampler(scenario, settings).draws(0, n)
+        with warnings.catch_warnings():  # the forecast's own sampler said it already
+            warnings.simplefilter("ignore", UserWarning)
+            rows = settings_sampler(scenario, settings).draws(0, n)
     forecast = evaluate_draws(compiled, layout, settings.concept, settings.lam, rows).outcomes
     best = evaluate_draws(compiled, layout, "spe", None, rows).outcomes
     mean_forecast = forecast.action_probability.mean(axis=0)

@@ -130,9 +130,11 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
                         "id": s,
                         "cite": scenario.sources[s].cite if s in scenario.sources else s,
                         "url": scenario.sources[s].url if s in scenario.sources else "",
+                        "date": scenario.sources[s].date if s in scenario.sources else "",
                     }
                     for s in p.sources
                 ],
+                "judgement": p.judgement,
                 "note": p.note,
             }
             for p in scenario.parameters.values()
@@ -141,6 +143,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
             {"id": m.id, "unit": m.unit, "description": m.description} for m in scenario.metrics
         ],
         "solve": {"concept": scenario.solve.concept, "lambda": scenario.solve.lam},
+        "views": [{"id": v.id, "description": v.description} for v in scenario.views],
         "issues": [
             {
                 "id": i.id,

@@ -46,10 +46,12 @@ function drawParameters(scenario) {
   box.replaceChildren();
   for (const p of scenario.parameters) {
     if (p.fixed) continue;
-    const sources = p.sources.map((s) => s.cite).join("\n");
+    const sources = p.sources.map((s) => (s.date ? `[${s.date}] ` : "[undated] ") + s.cite).join("\n");
+    const judged = p.judgement ? `\n\nJudgement: ${p.judgement}` : "";
     const value = el("span", { class: "value", id: `value-${p.id}`, text: num(p.central) + (p.unit ? " " + p.unit : "") });
     const name = el("div", { class: "name" },
-      el("span", { class: "id", title: `${p.description}\n${p.distribution}\n\nSources:\n${sources}`, text: p.id }),
+      el("span", { class: "id", title: `${p.description}\n${p.distribution}\n\nSources:\n${sources}${judged}`, text: p.id }),
+      p.judgement ? el("span", { class: "judged", title: `Judgement: ${p.judgement}`, text: "judgement" }) : "",
       value);
     const slider = el("input", {
       type: "range", id: `slider-${p.id}`, "data-parameter": p.id, "aria-label": p.id,
@@ -100,6 +102,15 @@ function drawActions(forecast) {
         track.append(band);
         value.append(el("small", { class: "interval", text: `${pct(r.p05)}–${pct(r.p95)}` }));
       }
+      // what the number rests on: the share of its swing from judged numbers,
+      // and the same draws under best responses (no noise)
+      const name = `${r.actor}:${r.move}:${r.action}`;
+      const judged = (forecast.judgement?.outputs || []).find((o) => o.name === name);
+      const noise = (forecast.noise?.actions || []).find((o) => o.name === name);
+      const notes = [];
+      if (noise) notes.push(`best response ${pct(noise.best_response)}` + (noise.lambda_s1 !== null ? `, ${pct(noise.lambda_s1)} of its variance from λ` : ""));
+      if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
+      if (notes.length) value.append(el("small", { class: "assumptions", text: notes.join("; ") }));
       group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
         el("span", { text: r.label || r.action, title: r.action }), track, value));
     }
