@@ -110,9 +110,9 @@ function drawActions(forecast) {
       const notes = [];
       if (noise) notes.push(`best response ${pct(noise.best_response)}` + (noise.lambda_s1 !== null ? `, ${pct(noise.lambda_s1)} of its variance from λ` : ""));
       if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
-      if (notes.length) value.append(el("small", { class: "assumptions", text: notes.join("; ") }));
       group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
         el("span", { text: r.label || r.action, title: r.action }), track, value));
+      if (notes.length) group.append(el("div", { class: "assumptions", "data-action": r.action, text: notes.join("; ") }));
     }
     box.append(group);
   }
