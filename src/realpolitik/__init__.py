@@ -37,6 +37,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "sensitivity": ("realpolitik.analysis.scenario_sensitivity", "scenario_sensitivity"),
     "discover": ("realpolitik.analysis.scenario_discovery", "scenario_discovery"),
     "report": ("realpolitik.report.html_report", "report"),
+    "compare": ("realpolitik.analysis.compare", "compare"),
+    "Comparison": ("realpolitik.analysis.compare", "Comparison"),
     # stored runs
     "Store": ("realpolitik.store.duckdb_store", "Store"),
     "resume": ("realpolitik.analysis.forecast_runs", "resume"),
@@ -57,6 +59,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = [
     "BARGAINING_MODELS",
     "CONCEPTS",
+    "Comparison",
     "Explanation",
     "Forecast",
     "InputError",
@@ -65,6 +68,7 @@ __all__ = [
     "Store",
     "__version__",
     "bargain",
+    "compare",
     "discover",
     "evaluate_bargaining",
     "explain",
@@ -80,6 +84,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from realpolitik.analysis.compare import Comparison, compare
     from realpolitik.analysis.explain import Explanation, explain
     from realpolitik.analysis.forecast import forecast
     from realpolitik.analysis.forecast_runs import from_store, resume
