@@ -41,6 +41,7 @@ Theory of Games II, 307-317.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,6 +204,60 @@ class Comparison:
         order = list(dict.fromkeys(self.forecasts["name"]))
         return wide.loc[order, list(self.views)]
 
+    def to_markdown(self, top: int = 8) -> str:
+        """The comparison as a Markdown document (``--format markdown``):
+        forecasts side by side, each view's decomposition and the actions
+        that tell it from the reference (``top`` rows each, 0: all)."""
+        lines = [
+            f"# {self.scenario.title}: views compared",
+            "",
+            f"{len(self.views)} views on {self.draws} common draws (seed {self.seed}, "
+            f"{self.method}); reference: `{self.reference}`.",
+            "",
+        ]
+        lines += [f"- `{v}`: {self.descriptions.get(v, '')}" for v in self.views]
+        wide = self.side_by_side()
+        lines += ["", "## Forecasts side by side", ""]
+        lines += [
+            _md_row(["action or metric", *self.views]),
+            _md_row(["---"] * (1 + len(self.views))),
+        ]
+        for name, row in wide.iterrows():
+            lines.append(_md_row([f"`{name}`", *(f"{float(row[v]):.3f}" for v in self.views)]))
+        for v, d in self.decompositions.items():
+            shown = self.tells_apart[v] if top == 0 else self.tells_apart[v].head(top)
+            how = (
+                "exact Shapley values: the contributions sum to the difference"
+                if d.method == "shapley"
+                else "one element at a time; the rest is interaction"
+            )
+            extra = ["interaction"] if d.interaction is not None else []
+            lines += ["", f"## `{v}` against `{self.reference}` ({how})", ""]
+            lines.append(_md_row(["action", "difference", *d.elements, *extra]))
+            lines.append(_md_row(["---"] * (2 + len(d.elements) + len(extra))))
+            for name in shown["name"]:
+                cells = [f"{float(d.total[name]):+.3f}"]
+                cells += [f"{float(d.contributions.loc[e, name]):+.3f}" for e in d.elements]
+                if d.interaction is not None:
+                    cells.append(f"{float(d.interaction[name]):+.3f}")
+                lines.append(_md_row([f"`{name}`", *cells]))
+            lines += ["", f"What would tell `{v}` from `{self.reference}`:", ""]
+            lines.append(_md_row(["action", self.reference, v, "difference", "log ratio"]))
+            lines.append(_md_row(["---"] * 5))
+            for r in shown.to_dict("records"):
+                lines.append(
+                    _md_row(
+                        [
+                            f"`{r['name']}`",
+                            f"{float(r['reference']):.3f}",
+                            f"{float(r['view']):.3f}",
+                            f"{float(r['difference']):+.3f}",
+                            f"{float(r['log_ratio']):+.2f}",
+                        ]
+                    )
+                )
+        return "\n".join(lines) + "\n"
+
     def to_json(self) -> dict[str, Any]:
         """The document printed by ``realpolitik compare --format json``."""
         forecasts: dict[str, dict[str, Any]] = {}
@@ -252,6 +307,10 @@ class Comparison:
             "decompositions": decompositions,
             "tells_apart": apart,
         }
+
+
+def _md_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 class _Rows:
@@ -398,8 +457,10 @@ def compare(
     problems = [v for v in chosen if v != BASE and v not in declared]
     if problems:
         known = [BASE, *declared]
+        close = difflib.get_close_matches(problems[0], known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise InputError(
-            f"unknown view {listing(problems, quote=True)}; the scenario's views: "
+            f"unknown view {listing(problems, quote=True)}{hint}; the scenario's views: "
             f"{listing(known, quote=True)}",
             field="views",
         )

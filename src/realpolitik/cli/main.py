@@ -23,6 +23,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.bargain",
     "realpolitik.cli.runs",
     "realpolitik.cli.analysis",
+    "realpolitik.cli.compare",
     "realpolitik.cli.web",
     "realpolitik.cli.align",
 )
