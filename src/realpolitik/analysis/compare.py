@@ -168,6 +168,12 @@ class Decomposition:
     total: pd.Series
     interaction: pd.Series | None = None
 
+    def contribution(self, element: str, output: str) -> float:
+        """Element ``element``'s contribution to output ``output``."""
+        row = self.elements.index(element)
+        column = list(self.contributions.columns).index(output)
+        return float(self.contributions.to_numpy()[row, column])
+
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
@@ -237,7 +243,7 @@ class Comparison:
             lines.append(_md_row(["---"] * (2 + len(d.elements) + len(extra))))
             for name in shown["name"]:
                 cells = [f"{float(d.total[name]):+.3f}"]
-                cells += [f"{float(d.contributions.loc[e, name]):+.3f}" for e in d.elements]
+                cells += [f"{d.contribution(e, str(name)):+.3f}" for e in d.elements]
                 if d.interaction is not None:
                     cells.append(f"{float(d.interaction[name]):+.3f}")
                 lines.append(_md_row([f"`{name}`", *cells]))

@@ -108,7 +108,7 @@ def _tables(result: Comparison, top: int) -> None:
             table.add_column("interaction", justify="right")
         for name in shown["name"]:
             cells = [f"{float(d.total[name]):+.3f}"]
-            cells += [f"{float(d.contributions.loc[e, name]):+.3f}" for e in d.elements]
+            cells += [f"{d.contribution(e, str(name)):+.3f}" for e in d.elements]
             if d.interaction is not None:
                 cells.append(f"{float(d.interaction[name]):+.3f}")
             table.add_row(str(name), *cells)
