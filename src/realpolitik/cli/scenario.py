@@ -304,6 +304,30 @@ def _write_plots(result: Any, directory: Path) -> None:
     say(f"plots: {', '.join(str(f) for f in files)}")
 
 
+def _assumption_cells(result: Any) -> dict[str, dict[str, str]]:
+    """Per action (``actor:move:action``): its probability under best
+    responses, lambda's share of its variance, its share of swing from
+    judgement (columns present only when computed)."""
+    cells: dict[str, dict[str, str]] = {}
+    noise = result.extra.get("noise")
+    judged = result.extra.get("judgement")
+    if noise is not None:
+        for r in noise.table.to_dict("records"):
+            row = cells.setdefault(str(r["name"]), {})
+            row["best response"] = _pct(float(r["best_response"]))
+            if noise.lambda_drawn:
+                s1 = float(r["lambda_s1"])
+                row["λ share"] = _pct(s1) if s1 == s1 else "-"
+    if judged is not None:
+        for r in judged.table.to_dict("records"):
+            if r["kind"] == "action":
+                share = float(r["share"])
+                cells.setdefault(str(r["name"]), {})["from judgement"] = (
+                    _pct(share) if share == share else "-"
+                )
+    return cells
+
+
 def show_forecast(result: Any, fmt: Format, top: int) -> None:
     """Print a forecast as ``realpolitik forecast`` does (also used by ``run``)."""
     from realpolitik.analysis.explain import explain as run_explain
@@ -317,6 +341,10 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
         return
     s = result.settings
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
+    if s.concept == "mixture":
+        how = "mixture of " + " + ".join(f"{w:g} {c.upper()}" for c, w in sc.solve.mixture)
+    if s.lam is None and sc.solve.lam_varies and s.concept != "spe":
+        how += ", lambda drawn"
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
     if s.values:
         held = ", ".join(f"{name} = {value:g}" for name, value in s.values)
@@ -329,6 +357,10 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
     if s.draws:
         table.add_column("90% interval", justify="right")
         table.add_column("most likely in", justify="right")
+    # what each number rests on (analysis/judgement.py, analysis/noise.py)
+    assumed = _assumption_cells(result)
+    for column in next(iter(assumed.values()), {}):
+        table.add_column(column, justify="right")
     for row in result.actions.itertuples():
         cells = [str(row.actor), str(row.action), _pct(float(row.probability))]
         if s.draws:
@@ -336,8 +368,13 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
                 f"{_pct(float(row.p05))}-{_pct(float(row.p95))}",
                 _pct(float(row.most_likely_share)),
             ]
+        cells += list(assumed.get(f"{row.actor}:{row.move}:{row.action}", {}).values())
         table.add_row(*cells)
     out.print(table)
+    judged = result.extra.get("judgement")
+    if judged is not None:
+        alone = judged.resting_on_judgement()["name"].tolist()
+        out.print(f"resting on judgement alone: {', '.join(alone) if alone else 'none'}")
     _pathway_table(result, top, max_metrics=2)
     if len(result.metrics):
         mt = Table(title="Expected metrics", title_justify="left")
