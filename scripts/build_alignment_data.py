@@ -16,15 +16,20 @@ commit; get them with ``git clone --mirror https://github.com/OWNER/NAME`` into
   absences, code 8).
 - ``vdeminstitute/demspaces`` @ 86948fe (2021-03-26): V-Dem v11 indicators
   (Coppedge et al. 2021, CC BY-SA 4.0) per country-year through 2020.
-- ``joshuaalley/treaty-depth`` @ 4908275 (2021-10-28): ATOP v4.01 member-level
-  alliance data (Leeds et al. 2002; data through 2018).
+- ``src/realpolitik/alignment/data/alliances.csv``: defence treaties binding a
+  member and the US or Russia, coded by hand from treaty texts and official
+  member lists (NATO, the OAS depositary, the State Department, the CSTO...),
+  every row with its source; read by ``alignment_alliances.py`` beside this
+  script. It replaces ATOP v4.01 (``joshuaalley/treaty-depth`` @ 4908275, no
+  licence stated), which is read only to print the differences when present.
 - ``datasets/country-codes`` @ 4b783b0 (2020-10-15), ODC PDDL: ISO 3166 codes
   and UN M49 regions.
 
 Covariates are measured in two vintages with the same definitions: ``2014``
 (windows ending 2013, for the fit on resolution 68/262 of 27 March 2014) and
 ``2022`` (windows ending with the latest value each source had published
-before 2022: UN votes through 2019, V-Dem through 2020, ATOP through 2018).
+before 2022: UN votes through 2019, V-Dem through 2020, treaties in force at
+the end of 2021).
 
 Run: ``python scripts/build_alignment_data.py --mirrors /work/.mirror``
 (needs the ``data`` extra: ``pip install -e ".[data]"``, for pyreadr).
@@ -42,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyreadr
+from alignment_alliances import RUSSIA, USA, allies, atop_allies, read_alliances
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "realpolitik" / "alignment" / "data"
 
@@ -79,12 +85,6 @@ VDEM = Pin(
     "86948fe9537aff4ca171be9df8abad6f5ada82a6",
     "2021-03-26",
     "create-data/output/dv_data_1968_on.csv",
-)
-ATOP = Pin(
-    "joshuaalley/treaty-depth",
-    "4908275a7b23f904142856818e5e1ac46127deeb",
-    "2021-10-28",
-    "data/atop-member-level.csv",
 )
 COUNTRY_CODES = Pin(
     "datasets/country-codes",
@@ -134,7 +134,7 @@ class Vintage:
     votes_to: str
     related: tuple[str, ...]
     vdem_year: int
-    atop_year: int
+    treaty_year: int
 
 
 VINTAGES = (
@@ -144,7 +144,7 @@ VINTAGES = (
         "2013-12-31",
         tuple(r for y, r in GEORGIA_IDP.items() if y <= 2013),
         vdem_year=2013,
-        atop_year=2013,
+        treaty_year=2013,
     ),
     Vintage(
         2022,
@@ -152,7 +152,7 @@ VINTAGES = (
         "2019-12-31",
         tuple(r for y, r in GEORGIA_IDP.items() if y >= 2014) + UKRAINE,
         vdem_year=2020,
-        atop_year=2018,
+        treaty_year=2021,
     ),
 )
 
@@ -292,21 +292,38 @@ def vote_covariates(members: pd.DataFrame, vintage: Vintage, mirrors: Path) -> p
     return out.reset_index(names="iso2")
 
 
-def alliance_covariates(members: pd.DataFrame, vintage: Vintage, mirrors: Path) -> pd.DataFrame:
-    """1 if the state shares an ATOP alliance with a defence pledge with Russia / the US."""
-    atop = pd.read_csv(io.BytesIO(ATOP.read(mirrors)))
-    year = vintage.atop_year
-    live = atop[
-        (atop["defense"] == 1)
-        & (atop["yrent"] <= year)
-        & ((atop["yrexit"] == 0) | (atop["yrexit"] >= year))
-    ]
-    out = pd.DataFrame({"cow": members["cow"]})
-    for cow, col in ((COW_RUSSIA, "ally_rus"), (COW_USA, "ally_usa")):
-        pacts = set(live.loc[live["member"] == cow, "atopid"])
-        allies = set(live.loc[live["atopid"].isin(pacts), "member"]) - {cow}
-        out[col] = out["cow"].isin(allies).astype(float)
+def alliance_covariates(members: pd.DataFrame, vintage: Vintage) -> pd.DataFrame:
+    """1 if a defence treaty in force and not denounced at the end of the vintage's
+    treaty year binds the member and Russia / the US (``alliances.csv``)."""
+    table = read_alliances()
+    year = vintage.treaty_year
+    out = pd.DataFrame({"iso3": members["iso3"]})
+    for side, col in ((RUSSIA, "ally_rus"), (USA, "ally_usa")):
+        out[col] = out["iso3"].isin(allies(table, year, side)).astype(float)
+    unknown = set(table["member"]) - set(members["iso3"])
+    if unknown:
+        sys.exit(f"alliances.csv names non-members: {sorted(unknown)}")
     return out
+
+
+def compare_with_atop(members: pd.DataFrame, table: pd.DataFrame, mirrors: Path) -> None:
+    """Print where the treaty-coded columns differ from the ATOP v4.01 coding that
+    they replace (ATOP ends in 2018, so the 2022 vintage is compared with 2018)."""
+    if not (mirrors / "joshuaalley+treaty-depth" / "repo").exists():
+        print("ATOP copy not found: no comparison")
+        return
+    iso_of = dict(zip(members["cow"], members["iso3"], strict=True))
+    for vintage in VINTAGES:
+        year = min(vintage.treaty_year, 2018)
+        rows = table[table["vintage"] == vintage.name].set_index("iso3")
+        for cow, col in ((COW_RUSSIA, "ally_rus"), (COW_USA, "ally_usa")):
+            atop = {iso_of[c] for c in atop_allies(mirrors, year, cow) if c in iso_of}
+            ours = set(rows.index[rows[col] == 1])
+            print(
+                f"{col} {vintage.name} vs ATOP {year}: ours {len(ours)}, ATOP {len(atop)}; "
+                f"only ours: {' '.join(sorted(ours - atop)) or '-'}; "
+                f"only ATOP: {' '.join(sorted(atop - ours)) or '-'}"
+            )
 
 
 def regime_covariate(members: pd.DataFrame, vintage: Vintage, mirrors: Path) -> pd.Series:
@@ -337,8 +354,8 @@ def build(mirrors: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         frame.insert(0, "vintage", vintage.name)
         votes = vote_covariates(members, vintage, mirrors)
         frame = frame.join(votes.drop(columns="iso2").set_index(frame.index))
-        allies = alliance_covariates(members, vintage, mirrors)
-        frame[["ally_rus", "ally_usa"]] = allies[["ally_rus", "ally_usa"]].to_numpy()
+        ties = alliance_covariates(members, vintage)
+        frame[["ally_rus", "ally_usa"]] = ties[["ally_rus", "ally_usa"]].to_numpy()
         frame["vdem_accountability"] = regime_covariate(members, vintage, mirrors).to_numpy()
         frame["vote_68_262"] = members["vote_68_262"] if vintage.name == 2014 else ""
         notes[vintage.name] = dict(votes.attrs)
@@ -360,12 +377,32 @@ def build(mirrors: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     print("related resolutions found:", {k: v["related_used"] for k, v in notes.items()})
     print("related roll calls:", {k: v["related_calls"] for k, v in notes.items()})
     print("roll calls in the windows:", {k: v["window_calls"] for k, v in notes.items()})
+    compare_with_atop(members, table, mirrors)
     return table, provenance(notes)
+
+
+class _Treaties:
+    """The hand-coded treaty table as a provenance source (not a pinned repository)."""
+
+    @staticmethod
+    def cite() -> str:
+        latest = max(read_alliances()[["start", "end", "denounced"]].replace("", "0").max())
+        return (
+            "src/realpolitik/alignment/data/alliances.csv: treaty texts and official member "
+            f"lists, one source per row (latest date in the table {latest})"
+        )
+
+
+TREATIES = _Treaties()
+TREATY_LICENCE = (
+    "facts of treaty membership coded by the project from public treaty texts and member "
+    "lists; the table is the project's own (no third-party database)"
+)
 
 
 def provenance(notes: dict[int, dict[str, object]]) -> pd.DataFrame:
     voeten = "CC0 1.0 (Voeten, Harvard Dataverse hdl:1902.1/12379); packaged by unvotes (MIT)"
-    rows = [
+    rows: list[tuple[str, Pin | _Treaties, str, str, str, str, str]] = [
         ("iso3", COUNTRY_CODES, "-", "-", "ISO 3166-1 alpha-3", "ODC PDDL 1.0",
          "members: the 193 states with a vote or an absence on 68/262 in Voeten's data"),
         ("name", COUNTRY_CODES, "-", "-", "CLDR display name", "ODC PDDL 1.0", ""),
@@ -387,14 +424,17 @@ def provenance(notes: dict[int, dict[str, object]]) -> pd.DataFrame:
          "integrity (adoptions and procedural motions) of +1 voting as the sponsor (Georgia or "
          "Ukraine), 0 abstaining, -1 voting against it", voeten,
          "never voted on one: 0 (as abstaining)"),
-        ("ally_rus", ATOP, "2013", "2018",
-         "1 if an ATOP alliance with a defence pledge binds the state and Russia",
-         "ATOP v4.01 (Leeds et al. 2002): no licence stated; free for research with citation",
-         "ATOP 4.01 ends in 2018"),
-        ("ally_usa", ATOP, "2013", "2018",
-         "1 if an ATOP alliance with a defence pledge binds the state and the US",
-         "ATOP v4.01 (Leeds et al. 2002): no licence stated; free for research with citation",
-         ""),
+        ("ally_rus", TREATIES, "in force 2013-12-31", "in force 2021-12-31",
+         "1 if a treaty with a defence obligation (alliances.csv, defence = 1) binds the state "
+         "and Russia at the end of the year and neither has denounced it", TREATY_LICENCE,
+         "CSTO (Art. 4), the Russia-Armenia (1997) and Russia-Uzbekistan (2005) treaties; "
+         "the CIS Charter and the Union State treaty are listed but not counted"),
+        ("ally_usa", TREATIES, "in force 2013-12-31", "in force 2021-12-31",
+         "1 if a treaty with a defence obligation (alliances.csv, defence = 1) binds the state "
+         "and the US at the end of the year and neither has denounced it", TREATY_LICENCE,
+         "NATO, Rio Treaty, ANZUS, Manila Pact, US-Japan, US-Korea, US-Philippines, Compacts "
+         "of Free Association; the OAS Charter is not counted (Art. 29 defers to the Rio "
+         "Treaty)"),
         ("vdem_accountability", VDEM, "2013", "2020",
          "V-Dem v11 vertical accountability index v2x_veracc_osp (0-1)", "CC BY-SA 4.0 (V-Dem)",
          "V-Dem v11 (March 2021) holds data through 2020; 26 small members are not in the "

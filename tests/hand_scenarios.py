@@ -193,3 +193,86 @@ metrics:
   m: {expr: "x", unit: share}
 solve: {concept: spe, lambda: 3}
 """
+
+
+# ---------------------------------------------------------------------------
+# SIGNAL: a sender of private type (strong with probability 0.6) sends A or
+# B; a strong sender gains 1 from A, a weak one 1 from B, whatever happens
+# next, so its logit choice needs no fixed point: P(A | strong) =
+# sigma(lam), P(A | weak) = sigma(-lam). The receiver sees the signal, not
+# the type, and fights (+1 against a weak sender, -1 against a strong one)
+# or yields (0): after A it believes P(strong | A) = 0.6 sigma(lam) /
+# (0.6 sigma(lam) + 0.4 sigma(-lam)) (Bayes' rule) and fights with
+# probability sigma(lam (1 - 2 P(strong | A))); likewise after B.
+SIGNAL = """\
+id: signal
+sources: {s: Hand calculation}
+actors: {snd: Sender, rcv: Receiver}
+parameters:
+  p_strong: {dist: fixed, value: 0.6, source: s}
+types:
+  snd:
+    strong: p_strong
+    weak: "1 - p_strong"
+moves:
+  - id: message
+    actor: snd
+    actions: [A, B]
+  - id: reply
+    actor: rcv
+    actions: [fight, yield_]
+payoffs:
+  snd:
+    taste: "(snd.type == strong and message == A) + (snd.type == weak and message == B)"
+  rcv:
+    win: "where(snd.type == weak, 1, -1) * (reply == fight)"
+"""
+
+
+def signal_qre(lam: float) -> dict[str, float]:
+    """The SIGNAL scenario's agent QRE and beliefs by hand (see above)."""
+    p_a = {"strong": sigma(lam), "weak": sigma(-lam)}
+    prior = {"strong": 0.6, "weak": 0.4}
+    out: dict[str, float] = {}
+    for signal, p_signal in (("A", p_a), ("B", {t: 1 - v for t, v in p_a.items()})):
+        mass = sum(prior[t] * p_signal[t] for t in prior)
+        strong = prior["strong"] * p_signal["strong"] / mass
+        out[f"P(strong|{signal})"] = strong
+        out[f"P({signal})"] = mass
+        out[f"P(fight|{signal})"] = sigma(lam * (1 - 2 * strong))
+    return out
+
+
+# COMPOUND: a third state picks its UN stance and whether it evades sanctions
+# jointly (condemning while evading is ruled out); evasion is seen by no one
+# but may be detected (probability 0.4); the West sees the stance and the
+# detection, not the evasion, and sanctions or not.
+COMPOUND = """\
+id: compound
+sources: {s: Worked example}
+actors: {ch: Third state, we: West}
+parameters:
+  gain: {dist: fixed, value: 1.5, source: s}
+  p_detect: {dist: fixed, value: 0.4, source: s}
+moves:
+  - id: stance
+    actor: ch
+    dimensions:
+      un: [condemn, abstain]
+      trade: {levels: [abide, evade], observed_by: []}
+    allow: "not (un == condemn and trade == evade)"
+  - id: detection
+    chance:
+      seen: "p_detect * (stance.trade == evade)"
+      unseen: "1 - p_detect * (stance.trade == evade)"
+  - id: reply
+    actor: we
+    actions: [nothing, sanction]
+payoffs:
+  ch:
+    rents: "gain * (ch.trade == evade)"
+    status: "0.5 * (ch.un == abstain)"
+    hit: "-3 * (reply == sanction)"
+  we:
+    credibility: "(reply == sanction) * where(stance.trade == evade, 1, -1)"
+"""

@@ -83,6 +83,8 @@ def test_nothing_dated_2022_or_later() -> None:
             assert all(y <= 2021 for y in years), text
     assert prov["years_vintage_2022"].str.contains("2020").any()  # the latest, V-Dem
     for source in prov["source"]:
+        if source.startswith("src/realpolitik/alignment/data/alliances.csv"):
+            continue  # hand-coded: its dates are checked in test_alignment_alliances.py
         published = re.search(r"\((\d{4}-\d{2}-\d{2})\)", source)
         assert published is not None and published.group(1) < "2022-01-01", source
     assert all(prov["licence"].str.len() > 0)

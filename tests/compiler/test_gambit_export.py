@@ -1,13 +1,18 @@
 """Scenarios exported to Gambit's ``.efg`` and solved by pygambit agree with ours.
 
-Each scenario (the flagship, and small ones with a chance move and a
-simultaneous move) is compiled at its central parameter values, written with
+Each scenario (the flagship; small ones with a chance move and a
+simultaneous move; a compound move whose evasion only the mover sees and
+that detection may reveal; two signalling games with a private type, one of
+them Cho and Kreps' beer-quiche) is compiled at its central parameter values, written with
 :func:`realpolitik.games.gambit_io.write_efg` (or ``realpolitik
 export-gambit``), read by pygambit 16.7.0 and solved with
 ``pygambit.qre.logit_solve_lambda`` (the agent logit QRE on the principal
 branch, behaviour strategies). Our agent QRE (``solve(game, "qre", lam)``)
 must give the same probability for every action at every information set,
-within 1e-6.
+within 1e-6: for the games with information sets spanning several nodes this
+checks the information sets the observers make, the beliefs by Bayes' rule
+and both of our solvers for them (the path follower, and belief iteration
+where a chance outcome has probability 0).
 
 Traps handled (see ``reference/games/PEERS.md``): pygambit 16.7 cannot build
 the behaviour profile of a QRE on a tree (``.profile`` raises), so the flat
@@ -28,6 +33,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from hand_scenarios import COMPOUND, SIGNAL
 from realpolitik.cli.main import main
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.gambit_io import write_efg
@@ -89,11 +95,43 @@ payoffs:
 """
 
 
+# Cho and Kreps' (1987) beer-quiche game: the sender's type is private and its
+# breakfast a signal the receiver reads before deciding to duel (a strategic
+# loop: the sender's choice depends on the reply it induces)
+BEER_QUICHE = """\
+id: beer-quiche
+sources: {s: "Cho and Kreps (1987), Signaling games and stable equilibria"}
+actors: {snd: Sender, rcv: Receiver}
+parameters:
+  p_strong: {dist: fixed, value: 0.6, source: s}
+types:
+  snd:
+    strong: p_strong
+    weak: "1 - p_strong"
+moves:
+  - id: breakfast
+    actor: snd
+    actions: [beer, quiche]
+  - id: response
+    actor: rcv
+    actions: [duel, retreat]
+payoffs:
+  snd:
+    taste: "(snd.type == strong and breakfast == beer) + (snd.type == weak and breakfast == quiche)"
+    peace: "2 * (response == retreat)"
+  rcv:
+    win: "where(snd.type == weak, 1, -1) * (response == duel)"
+"""
+
+
 def scenarios() -> dict[str, Scenario]:
     return {
         "flagship": resolve("china-russia-2022"),
         "chance": load(text=CHANCE),
         "stage": load(text=STAGE),
+        "signal": load(text=SIGNAL),
+        "beer-quiche": load(text=BEER_QUICHE),
+        "compound": load(text=COMPOUND),
     }
 
 
@@ -145,7 +183,9 @@ def _compare(scenario: Scenario, gambit_game: Any, lams: list[float]) -> None:
         assert compared == tree.n_actions == len(list(gambit_game.actions))
 
 
-@pytest.mark.parametrize("name", ["flagship", "chance", "stage"])
+@pytest.mark.parametrize(
+    "name", ["flagship", "chance", "stage", "signal", "beer-quiche", "compound"]
+)
 def test_exported_game_matches_our_agent_qre(name: str) -> None:
     scenario = scenarios()[name]
     compiled = compile_scenario(scenario)

@@ -456,7 +456,18 @@ ERRORS = [
         "quotes are not needed: action names are written bare, as in `china == covert_assist`",
         10,
     ),
-    ("x.y", "unexpected `.`; names cannot contain dots, and numbers are written like 0.5", 2),
+    (
+        "x.y",
+        "unknown name `x.y`: a dotted name is a subject, a compound move's dimension "
+        "(`china.sanctions`) or an actor's type (`china.type`)",
+        1,
+    ),
+    (
+        "x . y",
+        "unexpected `.`; only subjects contain dots (`china.type`, `china.sanctions`), "
+        "and numbers are written like 0.5",
+        3,
+    ),
     ("x $ y", "unexpected character `$`", 3),
     ("x\u00a0+ 1", "unexpected character U+00A0 (NO-BREAK SPACE)", 2),
     ("ä + 1", "unexpected character `ä`", 1),

@@ -29,7 +29,7 @@ from realpolitik.analysis.forecast import forecast
 from realpolitik.cli.main import main
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.scenario import load as load_module
+from realpolitik.scenario import moves as moves_module
 from realpolitik.scenario import yaml_source
 from realpolitik.scenario.load import load, resolve
 
@@ -225,14 +225,14 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
     assert problems(BASE + "payof: {}\n") == [
         "s.yaml:22: payof: unknown key 'payof' (did you mean 'payoffs'?); allowed: format, "
         "id, title, description, as_of, sources, actors, parameters, moves, derived, payoffs, "
-        "metrics, issues, solve, correlations, views"
+        "metrics, issues, solve, correlations, views, types"
     ]
 
 
 def test_unknown_move_key() -> None:
     assert problems(edit('    when: "a == go"', '    whenn: "a == go"')) == [
         "s.yaml:15: moves[1].whenn: unknown key 'whenn' (did you mean 'when'?); allowed: id, "
-        "actor, actors, chance, actions, when, description"
+        "actor, actors, chance, actions, dimensions, allow, when, observed_by, description"
     ]
 
 
@@ -548,7 +548,7 @@ def test_too_many_actions_and_actors() -> None:
 
 
 def test_too_many_moves(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load_module, "MAX_MOVES", 1)
+    monkeypatch.setattr(moves_module, "MAX_MOVES", 1)
     assert problems(BASE) == ["s.yaml:9: moves: 2 moves; at most 1 are allowed"]
 
 

@@ -6,7 +6,8 @@ authors, read here, never copied into the package):
 
 - the agent logit QRE at every stored lambda (the ``lambda`` Gambit reached,
   not the one requested) equals ``qre`` to 1e-6, for perfect-information,
-  staged and general trees alike;
+  staged and general trees alike, by the path follower and by belief
+  iteration (which also takes a lambda per draw);
 - the fast backward pass agrees with the general path-following solver where
   both apply;
 - the SPE of perfect-information trees is one of
@@ -26,7 +27,7 @@ import pytest
 from realpolitik.games.gambit_io import read_game
 from realpolitik.games.reduced_form import reduced_normal_form
 from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.agent_qre import agent_qre_path
+from realpolitik.solve.agent_qre import agent_qre_fixed_point, agent_qre_path
 from realpolitik.solve.backward_induction import solve_tree
 from realpolitik.solve.pure_nash import pure_nash_mask, pure_nash_profiles
 from realpolitik.solve.regret import max_regret
@@ -94,6 +95,32 @@ def test_agent_qre_matches_gambit_on_every_tree(
             # pygambit's max_regret (player-level, absolute units)
             regret = float(max_regret(game, sol.behaviour)[0])
             assert regret == pytest.approx(point["max_regret"], abs=1e-6), entry["id"]
+
+
+def test_belief_iteration_matches_gambit_on_every_tree(
+    trees: list[dict[str, Any]], reference_dir: Path
+) -> None:
+    # the fast agent QRE of large trees (belief iteration), without its
+    # path-follower fallback, on every stored point of every tree
+    for entry in trees:
+        game = load(entry, reference_dir)
+        for point in entry["results"]["qre"]:
+            sol = agent_qre_fixed_point(game, point["lambda"], fallback=False)
+            assert sol.residual is not None and sol.residual[0] < 1e-9, entry["id"]
+            ours = behaviour_profile(game.tree, sol.behaviour[0])
+            assert profile_distance(ours, point["probs"]) < QRE_TOL, (entry["id"], point["lambda"])
+
+
+def test_belief_iteration_takes_a_lambda_per_draw(
+    trees: list[dict[str, Any]], reference_dir: Path
+) -> None:
+    entry = next(e for e in trees if e["id"] == "stripped_poker")
+    game = load(entry, reference_dir)
+    lams = np.array([0.3, 1.0, 4.0])
+    together = agent_qre_fixed_point(game.take(np.zeros(3, dtype=np.int64)), lams)
+    for k, lam in enumerate(lams):
+        alone = agent_qre_fixed_point(game, float(lam))
+        np.testing.assert_allclose(together.behaviour[k], alone.behaviour[0], atol=1e-9)
 
 
 def test_backward_pass_qre_matches_gambit_where_it_applies(

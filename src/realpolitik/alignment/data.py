@@ -24,8 +24,9 @@ Covariates and the literature behind them
   strategic absence; Panke 2013 on small states at the UNGA).
 - ``vdem_accountability``: V-Dem's vertical accountability index, regime type
   (democracies defend liberal norms: Dixon 1981, Kim and Russett 1996).
-- ``ally_usa``, ``ally_rus``: a defence pact with either side (ATOP; Leeds et
-  al. 2002; alliance ties and UN voting: Kim and Russett 1996).
+- ``ally_usa``, ``ally_rus``: a defence treaty in force with either side,
+  coded from treaty texts in ``data/alliances.csv`` (the concept as in ATOP,
+  Leeds et al. 2002; alliance ties and UN voting: Kim and Russett 1996).
 - ``region``: the UN M49 region, the peer group of the bandwagoning term.
 
 References

@@ -22,17 +22,18 @@ reached, and its values average over the others' choices (Bayes' rule).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
 from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_settings
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
-from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.model import Move, Scenario
 from realpolitik.scenario.paths import CHANCE
 
 #: Chance branches below this probability are not explained.
@@ -51,6 +52,16 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class DimensionChoice:
+    """One dimension of a compound move's chosen joint action, set against
+    each other level of that dimension, the other dimensions as chosen."""
+
+    dimension: str
+    chosen: str
+    alternatives: list[Alternative]
+
+
+@dataclass(frozen=True)
 class Decision:
     """One decision on the equilibrium path and why it was taken."""
 
@@ -64,20 +75,33 @@ class Decision:
     value: float
     value_terms: dict[str, float]
     alternatives: list[Alternative]
+    #: compound moves: each dimension's choice against its other levels
+    dimensions: list[DimensionChoice] = field(default_factory=list)
 
     def sentence(self, actor_name: str) -> str:
         """The decision in words, e.g. 'China chooses neutral over
         covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'."""
-        parts = []
-        for alt in self.alternatives:
-            ranked = sorted(alt.terms.items(), key=lambda kv: -abs(kv[1]))
-            reasons = ", ".join(
-                f"{name} {value:+.3g}" for name, value in ranked if abs(value) > 1e-12
+        if self.dimensions:
+            parts = [
+                f"on {d.dimension}, {d.chosen} "
+                + (
+                    ", ".join(_versus(alt) for alt in d.alternatives)
+                    or "(no other level allowed with the rest)"
+                )
+                for d in self.dimensions
+            ]
+            return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}): " + "; ".join(
+                parts
             )
-            parts.append(
-                f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})"
-            )
+        parts = [_versus(alt) for alt in self.alternatives]
         return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
+
+
+def _versus(alt: Alternative) -> str:
+    """``over X by +0.3 (term +0.2, ...)``: one alternative in words."""
+    ranked = sorted(alt.terms.items(), key=lambda kv: -abs(kv[1]))
+    reasons = ", ".join(f"{name} {value:+.3g}" for name, value in ranked if abs(value) > 1e-12)
+    return f"over {alt.action} by {alt.difference:+.3g} ({reasons or 'no difference'})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,11 +157,68 @@ class Explanation:
                         }
                         for a in d.alternatives
                     ],
+                    "dimensions": [
+                        {
+                            "dimension": c.dimension,
+                            "chosen": c.chosen,
+                            "alternatives": [
+                                {
+                                    "level": a.action,
+                                    "probability": a.probability,
+                                    "difference": a.difference,
+                                    "terms": a.terms,
+                                }
+                                for a in c.alternatives
+                            ],
+                        }
+                        for c in d.dimensions
+                    ],
                     "text": d.sentence(self.scenario.actors[d.actor].name),
                 }
                 for d in self.decisions
             ],
         }
+
+
+def _dimension_choices(
+    move: Move,
+    actor: str,
+    best: int,
+    probs: NDArray[np.float64],
+    action_terms: NDArray[np.float64],
+    own_terms: list[str],
+) -> list[DimensionChoice]:
+    """A compound move's choice, dimension by dimension: the chosen joint
+    action against those that change one dimension's level and keep the
+    others (where that combination is allowed); exact, as every difference."""
+    dims = move.dimensions.get(actor, ())
+    if not dims:
+        return []
+    joint = move.joint_levels[actor]
+    where = {combo: k for k, combo in enumerate(joint)}
+    chosen = joint[best]
+    out = []
+    for d, dim in enumerate(dims):
+        alternatives = []
+        for level in range(len(dim.levels)):
+            if level == chosen[d]:
+                continue
+            k = where.get((*chosen[:d], level, *chosen[d + 1 :]))
+            if k is None:  # not allowed
+                continue
+            diff = action_terms[best] - action_terms[k]
+            alternatives.append(
+                Alternative(
+                    action=dim.levels[level].id,
+                    label=dim.levels[level].label or dim.levels[level].id,
+                    probability=float(probs[k]),
+                    difference=float(diff.sum()),
+                    terms={t: float(v) for t, v in zip(own_terms, diff, strict=True)},
+                )
+            )
+        alternatives.sort(key=lambda a: a.difference)
+        out.append(DimensionChoice(dim.id, dim.levels[chosen[d]].id, alternatives))
+    return out
 
 
 def explain(
@@ -183,6 +264,7 @@ def explain(
     # history only once the stage is over)
     Step = tuple[str, str]
     stack: list[tuple[int, list[Step], list[Step]]] = [(0, [], [])]
+    explained: set[int] = set()  # information sets already explained (hidden information)
     while stack:
         node, history, pending = stack.pop()
         kind = tree.node_kind[node]
@@ -233,20 +315,27 @@ def explain(
                 )
             )
         alternatives.sort(key=lambda a: a.difference)
-        decisions.append(
-            Decision(
-                actor=actor,
-                move=move.id,
-                history=history,
-                reach=float(reach[members].sum()),
-                chosen=ids[best],
-                chosen_label=move.label(actor, ids[best]),
-                probability=float(probs[best]),
-                value=float(chosen_terms.sum()),
-                value_terms={t: float(v) for t, v in zip(own_terms, chosen_terms, strict=True)},
-                alternatives=alternatives,
+        seen = compiled.node_seen.get(node)
+        if infoset not in explained:
+            explained.add(infoset)
+            decisions.append(
+                Decision(
+                    actor=actor,
+                    move=move.id,
+                    # what the mover knows: the path it has seen, where it does not see it all
+                    history=history if seen is None else list(compiled.describe_seen(seen)),
+                    reach=float(reach[members].sum()),
+                    chosen=ids[best],
+                    chosen_label=move.label(actor, ids[best]),
+                    probability=float(probs[best]),
+                    value=float(chosen_terms.sum()),
+                    value_terms={t: float(v) for t, v in zip(own_terms, chosen_terms, strict=True)},
+                    alternatives=alternatives,
+                    dimensions=_dimension_choices(
+                        move, actor, best, probs, action_terms, own_terms
+                    ),
+                )
             )
-        )
         kid = int(kids[best])
         staged = [*pending, (actor, ids[best])]
         if tree.node_kind[kid] == NodeKind.DECISION and int(compiled.node_move[kid]) == int(

@@ -27,7 +27,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
-from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, most_likely_actions
+from realpolitik.run.outcomes import (
+    DrawOutcomes,
+    OutcomeLayout,
+    level_probabilities,
+    most_likely_actions,
+)
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.model import Scenario
 
@@ -115,7 +120,10 @@ def reduce_chunk(start: int, parameters: FloatArray, outcomes: DrawOutcomes) -> 
         expectation[:, m] = weighted.sum(axis=1)
         weighted_sums.append(_block_sum(weighted))
         at_sums.append(_block_sum(at))
-    sums = np.hstack([_block_sum(action_probability), _block_sum(p), *weighted_sums, *at_sums])
+    extra = [] if outcomes.extra is None else [_block_sum(np.ascontiguousarray(outcomes.extra))]
+    sums = np.hstack(
+        [_block_sum(action_probability), _block_sum(p), *weighted_sums, *at_sums, *extra]
+    )
     return ChunkOutput(
         start=start,
         stop=start + d,
@@ -174,13 +182,16 @@ class ForecastAccumulator:
         self.metric_values: list[FloatArray] = []
         self.action_values: list[FloatArray] | None = []
         self._by_action: FloatArray | None = None
+        self.n_extra = 0 if layout.extras is None else layout.extras.width
+        self.extra_sum = np.zeros(self.n_extra)
 
     @property
     def width(self) -> int:
-        """Width of a block-sum row: actions + paths + 2 x paths x metrics."""
+        """Width of a block-sum row: actions + paths + 2 x paths x metrics
+        (+ the extra outcomes of private information)."""
         a = self.action_sum.shape[0]
         t, m = self.path_metric_sum.shape
-        return a + t + 2 * t * m
+        return a + t + 2 * t * m + self.n_extra
 
     def add(self, out: ChunkOutput) -> None:
         """Add draws ``out.start ..`` (chunks must come in order, from 0)."""
@@ -201,7 +212,8 @@ class ForecastAccumulator:
         self.action_sum = self.sums[:a]
         self.path_sum = self.sums[a : a + t]
         self.path_metric_sum = self.sums[a + t : a + t + t * m].reshape(m, t).T
-        self.terminal_metric_sum = self.sums[a + t + t * m :].reshape(m, t).T
+        self.terminal_metric_sum = self.sums[a + t + t * m : a + t + 2 * t * m].reshape(m, t).T
+        self.extra_sum = self.sums[a + t + 2 * t * m :]
         if self.action_values is not None:
             if self.n <= EXACT_LIMIT:
                 self.action_values.append(p)
@@ -223,6 +235,13 @@ class ForecastAccumulator:
             exact: FloatArray = np.percentile(self._by_action, q, axis=1)
             return exact
         return _histogram_percentile(self.action_hist, self.n, q)
+
+    def level_values(self) -> FloatArray | None:
+        """``(draws, levels)`` each compound-move level's probability per draw,
+        while every draw's action probabilities are kept (else None)."""
+        if not self.action_values or not self.layout.levels:
+            return None
+        return level_probabilities(self.layout, np.concatenate(self.action_values))
 
     def path_percentile(self, q: float) -> FloatArray:
         """Each path's probability at percentile ``q`` across draws (from the
@@ -251,6 +270,16 @@ class Forecast:
         p05, p95 (from 1/4000-wide histograms), modal_share, and one column
         per metric (expected along the path).
     metrics : one row per metric: mean, p05, p95, unit, description.
+    dimensions : compound moves: one row per (actor, move, dimension,
+        level): the level's probability over the game (the sum of the joint
+        actions that choose it), p05, p95.
+    type_conditional : private types: one row per (typed actor, type, actor,
+        move, action): the action's probability given the type (pooled over
+        draws: the mean of the joint probability over the mean of the type's).
+    beliefs : information sets that hide part of the path: one row per
+        (actor, move, what it observed, hidden subject, level): the
+        probability of the level given the observation (Bayes' rule on the
+        path, pooled over draws), with the probability of reaching the set.
     """
 
     scenario: Scenario
@@ -259,6 +288,9 @@ class Forecast:
     pathways: pd.DataFrame
     metrics: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+    dimensions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    type_conditional: pd.DataFrame = field(default_factory=pd.DataFrame)
+    beliefs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document printed by ``realpolitik forecast --format json``."""
@@ -306,7 +338,12 @@ class Forecast:
             for r in self.metrics.itertuples()
         }
         s = self.settings
-        return {
+        optional = _information_json(self)
+        # what rests on assumptions (analysis/judgement.py, analysis/noise.py)
+        assumed: dict[str, Any] = {
+            k: self.extra[k].to_json() for k in ("judgement", "noise") if k in self.extra
+        }
+        return optional | {
             "scenario": self.scenario.id,
             "title": self.scenario.title,
             "as_of": self.scenario.as_of,
@@ -321,9 +358,60 @@ class Forecast:
             "pathways": pathways,
             "metrics": metrics,
             "metric_detail": metric_detail,
-            # what rests on assumptions (analysis/judgement.py, analysis/noise.py)
-            **{k: self.extra[k].to_json() for k in ("judgement", "noise") if k in self.extra},
+            **assumed,
         }
+
+
+def _information_json(result: Forecast) -> dict[str, Any]:
+    """The JSON of compound moves, types and beliefs (only where the scenario
+    has them)."""
+    out: dict[str, Any] = {}
+    if len(result.dimensions):
+        rows = result.dimensions.to_dict("records")
+        dims: dict[str, dict[str, dict[str, float]]] = {}
+        for r in rows:
+            dims.setdefault(str(r["actor"]), {}).setdefault(str(r["dimension"]), {})[
+                str(r["level"])
+            ] = float(r["probability"])
+        out["dimensions"] = dims
+        out["dimension_detail"] = [
+            {
+                "actor": str(r["actor"]),
+                "move": str(r["move"]),
+                "dimension": str(r["dimension"]),
+                "level": str(r["level"]),
+                "probability": float(r["probability"]),
+                "p05": json_number(r["p05"]),
+                "p95": json_number(r["p95"]),
+            }
+            for r in rows
+        ]
+    if len(result.type_conditional):
+        typed: dict[str, dict[str, dict[str, dict[str, float | None]]]] = {}
+        for r in result.type_conditional.to_dict("records"):
+            holder = typed.setdefault(f"{r['typed_actor']}.type", {}).setdefault(str(r["type"]), {})
+            holder.setdefault(str(r["actor"]), {})[f"{r['move']}:{r['action']}"] = json_number(
+                r["probability"]
+            )
+        out["type_conditional"] = typed
+    if len(result.beliefs):
+        sets: dict[tuple[str, str, int], dict[str, Any]] = {}
+        for r in result.beliefs.to_dict("records"):
+            entry = sets.setdefault(
+                (str(r["actor"]), str(r["move"]), int(r["infoset"])),
+                {
+                    "actor": str(r["actor"]),
+                    "move": str(r["move"]),
+                    "observed": [list(step) for step in r["observed"]],
+                    "reach_probability": json_number(r["reach"]),
+                    "beliefs": {},
+                },
+            )
+            entry["beliefs"].setdefault(str(r["subject"]), {})[str(r["level"])] = json_number(
+                r["probability"]
+            )
+        out["beliefs"] = list(sets.values())
+    return out
 
 
 def json_number(value: Any) -> float | None:
@@ -393,4 +481,84 @@ def summarize(
             "description": [m.description for m in compiled.scenario.metrics],
         }
     )
-    return Forecast(compiled.scenario, settings, actions, pathways, metrics)
+    return Forecast(
+        compiled.scenario,
+        settings,
+        actions,
+        pathways,
+        metrics,
+        dimensions=_dimensions_frame(accumulator, n),
+        type_conditional=_type_frame(accumulator),
+        beliefs=_belief_frame(accumulator),
+    )
+
+
+def _dimensions_frame(accumulator: ForecastAccumulator, n: int) -> pd.DataFrame:
+    layout = accumulator.layout
+    if not layout.levels:
+        return pd.DataFrame()
+    lo, hi = INTERVAL
+    mean = level_probabilities(layout, (accumulator.action_sum / n)[None, :])[0]
+    per_draw = accumulator.level_values()
+    nan = np.full(len(layout.levels), np.nan)
+    return pd.DataFrame(
+        {
+            "actor": [k.actor for k in layout.levels],
+            "move": [k.move for k in layout.levels],
+            "dimension": [k.dimension for k in layout.levels],
+            "level": [k.level for k in layout.levels],
+            "label": [k.label for k in layout.levels],
+            "probability": mean,
+            "p05": nan if per_draw is None else np.percentile(per_draw, lo, axis=0),
+            "p95": nan if per_draw is None else np.percentile(per_draw, hi, axis=0),
+        }
+    )
+
+
+def _type_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:
+    extras = accumulator.layout.extras
+    if extras is None or not extras.types:
+        return pd.DataFrame()
+    keys = accumulator.layout.keys
+    n_types = len(extras.types)
+    mass = accumulator.extra_sum[:n_types]
+    joint = accumulator.extra_sum[n_types : n_types + n_types * len(keys)].reshape(
+        n_types, len(keys)
+    )
+    rows = []
+    for t, key in enumerate(extras.types):
+        for a, action in enumerate(keys):
+            rows.append(
+                {
+                    "typed_actor": key.actor,
+                    "type": key.type,
+                    "actor": action.actor,
+                    "move": action.move,
+                    "action": action.action,
+                    "probability": joint[t, a] / mass[t] if mass[t] > 0 else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _belief_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:
+    extras = accumulator.layout.extras
+    if extras is None or not extras.beliefs:
+        return pd.DataFrame()
+    offset = len(extras.edge_lists)
+    k = len(extras.beliefs)
+    numerator = accumulator.extra_sum[offset : offset + k]
+    reach = accumulator.extra_sum[offset + k : offset + 2 * k]
+    n = max(accumulator.n, 1)
+    return pd.DataFrame(
+        {
+            "actor": [b.actor for b in extras.beliefs],
+            "move": [b.move for b in extras.beliefs],
+            "infoset": [b.infoset for b in extras.beliefs],
+            "observed": [b.observed for b in extras.beliefs],
+            "subject": [b.subject for b in extras.beliefs],
+            "level": [b.level for b in extras.beliefs],
+            "probability": np.where(reach > 0, numerator / np.where(reach > 0, reach, 1), np.nan),
+            "reach": reach / n,
+        }
+    )

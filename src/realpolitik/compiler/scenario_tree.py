@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +34,7 @@ from realpolitik.scenario.model import Move, Scenario
 from realpolitik.scenario.paths import (
     CHANCE,
     History,
+    Subject,
     condition_holds,
     record_action,
     subjects_of,
@@ -42,7 +45,7 @@ IntArray = NDArray[np.int64]
 
 
 def _history_arrays(
-    histories: list[History], subjects: Mapping[str, tuple[str, str]]
+    histories: list[History], subjects: Mapping[str, Subject]
 ) -> dict[str, IntArray]:
     """``subject -> (1, n)`` action indices (-1: did not move) for ``n`` histories."""
     out: dict[str, IntArray] = {}
@@ -75,7 +78,25 @@ class CompiledScenario:
     terminal_history: tuple[History, ...]
     node_move: IntArray
     node_history: tuple[History, ...]
-    subjects: Mapping[str, tuple[str, str]]
+    subjects: Mapping[str, Subject]
+    #: decision node -> what its mover has seen of the path, where the mover
+    #: does not see everything (steps ``(move position, mover, action index or
+    #: per-dimension levels with -1 for the unseen)``)
+    node_seen: Mapping[int, tuple[Any, ...]] = field(default_factory=dict)
+
+    def describe_seen(self, seen: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+        """``((subject, action or level), ...)``: what a mover has seen, in words."""
+        out: list[tuple[str, str]] = []
+        for position, mover, index in seen:
+            move = self.scenario.moves[position]
+            if isinstance(index, tuple):
+                for dim, level in zip(move.dimensions[mover], index, strict=True):
+                    if level >= 0:
+                        out.append((f"{mover}.{dim.id}", dim.levels[level].id))
+            else:
+                who = move.id if mover == CHANCE else mover
+                out.append((who, move.action_ids(mover)[index]))
+        return tuple(out)
 
     @property
     def players(self) -> tuple[str, ...]:
@@ -159,7 +180,11 @@ class CompiledScenario:
             outcomes = move.action_ids(CHANCE)
             used: set[str] = set()
             for k, outcome in enumerate(outcomes):
-                field = f"moves.{move.id}.chance.{outcome}"
+                field = (
+                    f"types.{move.type_of}.{outcome}"
+                    if move.type_of
+                    else f"moves.{move.id}.chance.{outcome}"
+                )
                 expr = move.probabilities[outcome]
                 line = move.probability_lines.get(outcome, move.line)
                 used |= expr.parameters
@@ -191,7 +216,7 @@ class CompiledScenario:
                     "make the last outcome '1 - ...' of the others",
                     file=self.scenario.file,
                     line=move.line,
-                    field=f"moves.{move.id}.chance",
+                    field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
                 )
         return np.clip(out, 0.0, 1.0)
 
@@ -369,8 +394,43 @@ class CompiledScenario:
         self.metric_values(params, first_draw=first_draw)
 
 
+#: One step of a path: (position of the move, mover or "chance", action index).
+Step = tuple[int, str, int]
+
+
+def _visible_trail(moves: tuple[Move, ...], trail: tuple[Step, ...], actor: str) -> tuple[Any, ...]:
+    """What ``actor`` has seen of a path: each step it observes (a compound
+    move's step with the levels it does not see as -1); steps it does not
+    observe at all are left out, as if they had not happened."""
+    seen: list[Any] = []
+    for position, mover, index in trail:
+        move = moves[position]
+        visible = move.visible_to(actor, mover)
+        if visible is True or (isinstance(visible, tuple) and all(visible)):
+            seen.append((position, mover, index))
+        elif isinstance(visible, tuple) and any(visible):
+            levels = move.joint_levels[mover][index]
+            seen.append(
+                (
+                    position,
+                    mover,
+                    tuple(lv if v else -1 for lv, v in zip(levels, visible, strict=True)),
+                )
+            )
+    return tuple(seen)
+
+
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Build the scenario's game tree (see the module docstring)."""
+    """Build the scenario's game tree (see the module docstring).
+
+    Information: every actor sees every earlier move and chance outcome,
+    except what a move's (or a dimension's) ``observed_by`` hides from it and
+    the other actors' private types; a mover in a simultaneous move does not
+    see the others' choices in it. Nodes that an actor cannot tell apart at a
+    move (the same observed path) form one information set. Because a mover
+    always sees its own choices and what it once observed stays observed,
+    the information sets have perfect recall.
+    """
     moves = scenario.moves
     subjects = subjects_of(moves)
     builder = TreeBuilder(list(scenario.actor_ids), title=scenario.title)
@@ -378,7 +438,24 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     node_history: dict[int, History] = {}
     terminals: list[tuple[int, History]] = []
 
-    def grow(node: int, position: int, history: History) -> None:
+    node_seen: dict[int, tuple[Any, ...]] = {}
+
+    def infoset_of(move: Move, actor: str, k: int, node: int, trail: tuple[Step, ...]) -> Any:
+        """The information-set key of ``actor``, the ``k``-th mover of ``move``
+        (stage root ``node``), after ``trail`` (the path before the move)."""
+        seen = _visible_trail(moves, trail, actor)
+        if seen == trail:
+            # nothing hidden: a decision node is its own set; in a simultaneous
+            # move the later movers' sets are those of this stage instance
+            return None if k == 0 else (move.id, actor, node)
+        return ("observed", move.id, actor, seen)
+
+    def decide(at: int, actor: str, move: Move, infoset: Any) -> list[int]:
+        if isinstance(infoset, tuple) and infoset[0] == "observed":
+            node_seen[at] = infoset[3]
+        return builder.decision(at, actor, move.action_ids(actor), infoset=infoset, label=move.id)
+
+    def grow(node: int, position: int, history: History, trail: tuple[Step, ...]) -> None:
         while position < len(moves) and not condition_holds(moves[position], history, subjects):
             position += 1
         if position == len(moves):
@@ -394,39 +471,49 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                 node, outcomes, [1.0 / len(outcomes)] * len(outcomes), label=move.id
             )
             for k, kid in enumerate(kids):
-                grow(kid, position + 1, record_action(history, move, CHANCE, k, subjects))
+                grow(
+                    kid,
+                    position + 1,
+                    record_action(history, move, CHANCE, k, subjects),
+                    (*trail, (position, CHANCE, k)),
+                )
             return
-        # a decision is a one-actor stage; a simultaneous move chains its actors
-        # with one information set per later actor for this stage instance (keyed
-        # by the stage's root node: two instances can have equal histories when
-        # the moves before them are not expression subjects)
-        frontier: list[tuple[int, History]] = [(node, history)]
+        # a decision is a one-actor stage; a simultaneous move chains its actors,
+        # none of whom sees the others' choices in it
+        frontier: list[tuple[int, History, tuple[Step, ...]]] = [(node, history, ())]
         for k, actor in enumerate(move.actors):
-            infoset = None if k == 0 else (move.id, actor, node)
-            nxt: list[tuple[int, History]] = []
-            for at, h in frontier:
+            infoset = infoset_of(move, actor, k, node, trail)
+            nxt: list[tuple[int, History, tuple[Step, ...]]] = []
+            for at, h, staged in frontier:
                 node_move[at] = position
                 node_history[at] = h
-                kids = builder.decision(
-                    at, actor, move.action_ids(actor), infoset=infoset, label=move.id
-                )
+                kids = decide(at, actor, move, infoset)
                 for a, kid in enumerate(kids):
-                    nxt.append((kid, record_action(h, move, actor, a, subjects)))
+                    nxt.append(
+                        (
+                            kid,
+                            record_action(h, move, actor, a, subjects),
+                            (*staged, (position, actor, a)),
+                        )
+                    )
             frontier = nxt
-        for kid, h in frontier:
-            grow(kid, position + 1, h)
+        for kid, h, staged in frontier:
+            grow(kid, position + 1, h, (*trail, *staged))
 
-    grow(builder.root, 0, {})
+    grow(builder.root, 0, {}, ())
     tree, _ = builder.build()
     # map builder ids (creation order) to the tree's prefix order
     order = builder.node_index()
     n = tree.n_nodes
     move_of = np.full(n, -1, dtype=np.int64)
     history_of: list[History] = [{} for _ in range(n)]
+    seen_of: dict[int, tuple[Any, ...]] = {}
     for old, new in order.items():
         if old in node_move:
             move_of[new] = node_move[old]
             history_of[new] = node_history[old]
+        if old in node_seen:
+            seen_of[new] = node_seen[old]
     terminal_history: list[History] = [{} for _ in range(tree.n_terminals)]
     for old, history in terminals:
         terminal_history[int(tree.node_terminal[order[old]])] = history
@@ -437,4 +524,5 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         node_move=move_of,
         node_history=tuple(history_of),
         subjects=subjects,
+        node_seen=MappingProxyType(seen_of),
     )

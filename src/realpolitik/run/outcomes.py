@@ -49,13 +49,75 @@ class ActionKey:
         return f"{self.actor}:{self.action}"
 
 
+@dataclass(frozen=True)
+class LevelKey:
+    """One level of one dimension of a compound move."""
+
+    actor: str
+    move: str
+    dimension: str
+    level: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TypeKey:
+    """One private type of one actor (drawn by the chance move ``actor.type``)."""
+
+    actor: str
+    type: str
+
+
+@dataclass(frozen=True)
+class BeliefKey:
+    """What an actor believes, at one information set that hides part of the
+    path, about one hidden subject: the probability of ``level``."""
+
+    actor: str
+    move: str
+    infoset: int
+    observed: tuple[tuple[str, str], ...]
+    subject: str
+    level: str
+
+
+@dataclass(frozen=True, eq=False)
+class Extras:
+    """The outcomes beyond actions and paths, each a sum of edge or node
+    reach probabilities over fixed index lists (so they are exact over any
+    chunking, like the action columns):
+
+    - ``type_mass[t]``: the probability of type key ``t``;
+    - ``type_action[t, a]``: the probability of type ``t`` and action column
+      ``a`` (divided by the type's probability: the type-conditional forecast);
+    - ``belief[b]`` and ``belief_reach[b]``: the probability of reaching the
+      information set of belief key ``b`` with the hidden subject at its
+      level, and of reaching the set at all (their ratio is the belief, by
+      Bayes' rule).
+    """
+
+    types: tuple[TypeKey, ...]
+    beliefs: tuple[BeliefKey, ...]
+    edge_lists: tuple[NDArray[np.int64], ...]  # type masses, then type x action columns
+    node_lists: tuple[NDArray[np.int64], ...]  # belief numerators, then their set's reach
+
+    @property
+    def width(self) -> int:
+        return len(self.edge_lists) + len(self.node_lists)
+
+
 @dataclass(frozen=True, eq=False)
 class OutcomeLayout:
-    """Which tree edges make up each action column; built once per scenario."""
+    """Which tree edges make up each action column, which action columns make
+    up each level of a compound move, and the extra outcomes of private
+    information; built once per scenario."""
 
     compiled: CompiledScenario
     keys: tuple[ActionKey, ...]
     edge_column: NDArray[np.int64]  # (edges,) action column of each decision edge, -1 else
+    levels: tuple[LevelKey, ...] = ()
+    level_columns: tuple[tuple[int, ...], ...] = ()
+    extras: Extras | None = None
 
     @classmethod
     def of(cls, compiled: CompiledScenario) -> OutcomeLayout:
@@ -77,7 +139,30 @@ class OutcomeLayout:
             lo = int(tree.child_offset[node])
             for k, action in enumerate(move.action_ids(actor)):
                 edge_column[lo + k] = index[(move.id, actor, action)]
-        return cls(compiled, tuple(keys), edge_column)
+        levels: list[LevelKey] = []
+        level_columns: list[tuple[int, ...]] = []
+        for move in scenario.moves:
+            for actor, dims in move.dimensions.items():
+                columns = [index[(move.id, actor, a)] for a in move.action_ids(actor)]
+                joint = move.joint_levels[actor]
+                for d, dim in enumerate(dims):
+                    for lv, level in enumerate(dim.levels):
+                        levels.append(
+                            LevelKey(actor, move.id, dim.id, level.id, level.label or level.id)
+                        )
+                        level_columns.append(
+                            tuple(
+                                c for c, combo in zip(columns, joint, strict=True) if combo[d] == lv
+                            )
+                        )
+        return cls(
+            compiled,
+            tuple(keys),
+            edge_column,
+            tuple(levels),
+            tuple(level_columns),
+            _extras(compiled, edge_column, len(keys)),
+        )
 
     @cached_property
     def moves_of_keys(self) -> dict[tuple[str, str], list[int]]:
@@ -116,6 +201,7 @@ class DrawOutcomes:
     action_probability: FloatArray  # (D, actions)
     path_probability: FloatArray  # (D, terminals)
     metric_columns: tuple[FloatArray, ...]  # per metric (D, terminals)
+    extra: FloatArray | None = None  # (D, extras) see Extras
 
     @property
     def n_draws(self) -> int:
@@ -144,6 +230,132 @@ class DrawOutcomes:
     def most_likely(self) -> NDArray[np.bool_]:
         """``(D, actions)`` see :func:`most_likely_actions`."""
         return most_likely_actions(self.layout, self.action_probability)
+
+
+def _extras(
+    compiled: CompiledScenario, edge_column: NDArray[np.int64], n_actions: int
+) -> Extras | None:
+    """The type and belief outcomes of a scenario with private information
+    (None without any: such scenarios keep the outcomes they always had)."""
+    tree = compiled.tree
+    scenario = compiled.scenario
+    typed = [(p, m) for p, m in enumerate(scenario.moves) if m.type_of is not None]
+    if not typed and not compiled.node_seen:
+        return None
+    types: list[TypeKey] = []
+    edge_lists: list[NDArray[np.int64]] = []
+    type_actions: list[NDArray[np.int64]] = []
+    parent_history = [compiled.node_history[int(tree.edge_parent[e])] for e in range(tree.n_edges)]
+    for position, move in typed:
+        subject = move.id
+        outcomes = move.action_ids(CHANCE)
+        nodes = np.flatnonzero(compiled.node_move == position)
+        for k, outcome in enumerate(outcomes):
+            types.append(TypeKey(str(move.type_of), outcome))
+            edge_lists.append(
+                np.array([int(tree.child_offset[n]) + k for n in nodes], dtype=np.int64)
+            )
+            for column in range(n_actions):
+                type_actions.append(
+                    np.array(
+                        [
+                            e
+                            for e in np.flatnonzero(edge_column == column)
+                            if parent_history[e].get(subject) == k
+                        ],
+                        dtype=np.int64,
+                    )
+                )
+    beliefs: list[BeliefKey] = []
+    numerators: list[NDArray[np.int64]] = []
+    denominators: list[NDArray[np.int64]] = []
+    names = _subject_names(compiled)
+    for infoset in range(tree.n_infosets):
+        members = tree.infoset_nodes[infoset]
+        if len(members) < 2 or int(members[0]) not in compiled.node_seen:
+            continue
+        histories = [compiled.node_history[int(m)] for m in members]
+        move = scenario.moves[int(compiled.node_move[int(members[0])])]
+        actor = tree.players[int(tree.infoset_player[infoset])]
+        observed = compiled.describe_seen(compiled.node_seen[int(members[0])])
+        for name, (move_id, mover, dimension) in names.items():
+            values = {h.get(name, -1) for h in histories}
+            if len(values) < 2:
+                continue
+            hidden_move = scenario.move(move_id)
+            ids = (
+                hidden_move.dimensions[mover][dimension].level_ids()
+                if dimension >= 0
+                else hidden_move.action_ids(mover)
+            )
+            for level, level_id in enumerate(ids):
+                beliefs.append(BeliefKey(actor, move.id, infoset, observed, name, level_id))
+                numerators.append(
+                    np.array(
+                        [
+                            int(m)
+                            for m, h in zip(members, histories, strict=True)
+                            if h.get(name, -1) == level
+                        ],
+                        dtype=np.int64,
+                    )
+                )
+                denominators.append(np.asarray(members, dtype=np.int64))
+    return Extras(
+        types=tuple(types),
+        beliefs=tuple(beliefs),
+        edge_lists=tuple(edge_lists + type_actions),
+        node_lists=tuple(numerators + denominators),
+    )
+
+
+def _subject_names(compiled: CompiledScenario) -> dict[str, tuple[str, str, int]]:
+    """One name per hidden-able subject: an actor's alias where there is one
+    (``ch.trade`` rather than ``stance.trade``), else the move's id."""
+    chosen: dict[tuple[str, str, int], str] = {}
+    for name, subject in compiled.subjects.items():
+        key = (subject.move, subject.actor, subject.dimension)
+        if key not in chosen or name.split(".")[0] == subject.actor:
+            chosen[key] = name
+    return {name: key for key, name in chosen.items()}
+
+
+def extra_outcomes(layout: OutcomeLayout, solution: TreeSolution) -> FloatArray:
+    """``(D, extras)``: each extra outcome (see :class:`Extras`) per draw,
+    summed over its list in a fixed order."""
+    extras = layout.extras
+    if extras is None:
+        return np.zeros((solution.n_draws, 0))
+    reach = solution.node_reach_t  # (N, D)
+    edge_reach = (
+        np.take(reach, layout.compiled.tree.edge_parent, axis=0) * solution.edge_probability_t
+    )
+    parts = [_segment_sums(edge_reach, extras.edge_lists), _segment_sums(reach, extras.node_lists)]
+    return np.concatenate(parts, axis=0).T
+
+
+def _segment_sums(rows: FloatArray, lists: tuple[NDArray[np.int64], ...]) -> FloatArray:
+    """``(len(lists), D)``: for each index list the sum of its rows of
+    ``rows`` (``(n, D)``), added in list order (``reduceat`` adds each
+    segment's rows one after the other, the same whatever ``D``)."""
+    out = np.zeros((len(lists), rows.shape[1]))
+    sizes = np.array([len(x) for x in lists], dtype=np.int64)
+    filled = np.flatnonzero(sizes > 0)
+    if filled.size:
+        index = np.concatenate([lists[k] for k in filled])
+        starts = np.concatenate([[0], np.cumsum(sizes[filled])[:-1]])
+        out[filled] = np.add.reduceat(rows[index], starts, axis=0)
+    return out
+
+
+def level_probabilities(layout: OutcomeLayout, action_probability: FloatArray) -> FloatArray:
+    """``(D, levels)`` each compound-move level's probability: the sum of the
+    joint actions that choose it (marginal over the game, like actions)."""
+    out = np.zeros((action_probability.shape[0], len(layout.levels)))
+    for k, columns in enumerate(layout.level_columns):
+        for c in columns:
+            out[:, k] += action_probability[:, c]
+    return out
 
 
 def most_likely_actions(layout: OutcomeLayout, action_probability: FloatArray) -> NDArray[np.bool_]:
@@ -187,4 +399,5 @@ def draw_outcomes(
     ``metric -> (D, terminals)`` of the same draws."""
     action_probability, path_probability = action_and_path_probability(layout, solution)
     columns = tuple(np.asarray(metrics[m.id]) for m in layout.compiled.scenario.metrics)
-    return DrawOutcomes(layout, action_probability, path_probability, columns)
+    extra = extra_outcomes(layout, solution) if layout.extras is not None else None
+    return DrawOutcomes(layout, action_probability, path_probability, columns, extra)

@@ -378,8 +378,11 @@ class _Token:
 
 
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+#: A name; subjects of compound moves and private types are dotted
+#: (``china.sanctions``, ``china.type``): each part an identifier.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*", re.ASCII)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
+_SUBJECT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 _DIGITS = frozenset("0123456789")
 _SPACE = frozenset(" \t\r\n")
@@ -393,7 +396,8 @@ _HINTS = {
     "%": "`%` (remainder) is not supported; write the formula with + - * / **",
     "'": "quotes are not needed: action names are written bare, as in `china == covert_assist`",
     '"': "quotes are not needed: action names are written bare, as in `china == covert_assist`",
-    ".": "unexpected `.`; names cannot contain dots, and numbers are written like 0.5",
+    ".": "unexpected `.`; only subjects contain dots (`china.type`, `china.sanctions`), "
+    "and numbers are written like 0.5",
     "{": "`{` is not allowed; use `(` to group and `[` for a list of actions",
     "}": "`}` is not allowed; use `)` to close a group and `]` to close a list",
 }
@@ -931,7 +935,8 @@ class ExpressionContext:
         seen: dict[str, str] = {}
         for what, names in groups.items():
             for name in sorted(names):
-                if not _IDENTIFIER.match(name):
+                pattern = _SUBJECT if what == "actors" else _IDENTIFIER
+                if not pattern.match(name):
                     raise ExpressionError(
                         f"{singular[what]} name `{name}` cannot be used in expressions; "
                         "use letters, digits and `_`, starting with a letter or `_`"
@@ -1200,6 +1205,15 @@ class _Compiler:
         if suggestion:
             return ExpressionError(
                 f"unknown name `{_short(node.name)}`{suggestion}", column=node.column
+            )
+        if "." in node.name:
+            dotted = sorted(a for a in ctx.actors if "." in a)
+            known_subjects = f"; here: {_listing(dotted)}" if dotted else ""
+            return ExpressionError(
+                f"unknown name `{_short(node.name)}`: a dotted name is a subject, a compound "
+                f"move's dimension (`china.sanctions`) or an actor's type (`china.type`)"
+                f"{known_subjects}",
+                column=node.column,
             )
         return ExpressionError(
             f"unknown name `{_short(node.name)}`: not a parameter, actor or function here "

@@ -27,14 +27,12 @@ from realpolitik.concepts import LAMBDA
 from realpolitik.errors import InputError, Problem
 from realpolitik.scenario.checker import IDENT, RESERVED, Checker, kind_of, suggest
 from realpolitik.scenario.expressions import (
-    KEYWORDS,
     Expression,
     ExpressionContext,
     ExpressionError,
     parse_expression,
 )
 from realpolitik.scenario.model import (
-    Action,
     Actor,
     Correlation,
     Derived,
@@ -42,12 +40,12 @@ from realpolitik.scenario.model import (
     IssueActor,
     Metric,
     Move,
-    MoveKind,
     Parameter,
     Scenario,
     Source,
     Term,
 )
+from realpolitik.scenario.moves import RawMove, parse_moves, parse_types
 from realpolitik.scenario.paths import expand_paths
 from realpolitik.scenario.provenance import date_warnings, read_as_of, read_citation, read_sources
 from realpolitik.scenario.structural import read_solve, solve_defaults
@@ -59,8 +57,6 @@ from realpolitik.uncertainty.distributions import Fixed, from_spec
 #: Limits on what one scenario may declare.
 MAX_ACTORS = 16
 MAX_PARAMETERS = 1000
-MAX_MOVES = 40
-MAX_ACTIONS = 16
 MAX_TERMS = 64
 #: Most paths (terminal nodes) a scenario's tree may have.
 MAX_PATHS = 50_000
@@ -85,9 +81,9 @@ TOP_KEYS = (
     "solve",
     "correlations",
     "views",
+    "types",
 )
 PARAMETER_KEYS = ("description", "unit", "source", "judgement", "note", "label")
-MOVE_KEYS = ("id", "actor", "actors", "chance", "actions", "when", "description")
 
 
 def _actors(ck: Checker, raw: Any) -> dict[str, Actor]:
@@ -151,155 +147,11 @@ def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[st
     return out
 
 
-def _action_list(ck: Checker, raw: Any, path: PathKey) -> list[Action]:
-    actions: list[Action] = []
-    if isinstance(raw, list):
-        entries: list[tuple[Any, Any, PathKey]] = [(a, "", (*path, k)) for k, a in enumerate(raw)]
-    elif isinstance(raw, dict):
-        entries = [(a, label, (*path, a)) for a, label in raw.items()]
-    else:
-        ck.add(
-            path, f"expected a list of action ids or a mapping of ids to labels, got {kind_of(raw)}"
-        )
-        return actions
-    if not entries:
-        ck.add(path, "a move needs at least one action")
-    if len(entries) > MAX_ACTIONS:
-        ck.add(path, f"{len(entries)} actions; at most {MAX_ACTIONS} are allowed")
-    seen: set[str] = set()
-    for aid, label, where in entries:
-        if not ck.ident(aid, where, "action", reserved=KEYWORDS):
-            continue
-        if aid in seen:
-            ck.add(where, f"action '{aid}' is listed twice")
-            continue
-        seen.add(aid)
-        if isinstance(label, dict):
-            spec = ck.mapping(label, where, allowed=("label",))
-            label = (spec or {}).get("label", "")
-        actions.append(Action(aid, ck.text(label, where)))
-    return actions
-
-
-class _RawMove:
-    def __init__(self, index: int, mid: str, kind: MoveKind, actors: tuple[str, ...]) -> None:
-        self.index = index
-        self.id = mid
-        self.kind = kind
-        self.actors = actors
-        self.actions: dict[str, list[Action]] = {}
-        self.probabilities: dict[str, Any] = {}
-        self.when: Any = None
-        self.description = ""
-
-    @property
-    def path(self) -> PathKey:
-        return ("moves", self.index)
-
-
-def _moves(ck: Checker, raw: Any, actors: Mapping[str, Actor]) -> list[_RawMove]:
-    out: list[_RawMove] = []
-    if not isinstance(raw, list):
-        ck.add(("moves",), f"expected a list of moves, got {kind_of(raw)}")
-        return out
-    if not raw:
-        ck.add(("moves",), "a scenario needs at least one move")
-    if len(raw) > MAX_MOVES:
-        ck.add(("moves",), f"{len(raw)} moves; at most {MAX_MOVES} are allowed")
-    ids: set[str] = set()
-    for index, entry in enumerate(raw):
-        path: PathKey = ("moves", index)
-        spec = ck.mapping(entry, path, allowed=MOVE_KEYS, required=("id",))
-        if spec is None or "id" not in spec:
-            continue
-        mid = spec["id"]
-        if not ck.ident(mid, (*path, "id"), "move"):
-            continue
-        if mid in ids:
-            ck.add((*path, "id"), f"move id '{mid}' is used twice")
-            continue
-        if mid in actors:
-            ck.add(
-                (*path, "id"),
-                f"move id '{mid}' is also an actor id; name moves differently from actors "
-                f"(e.g. '{mid}_choice')",
-            )
-            continue
-        ids.add(mid)
-        kinds = [k for k in ("actor", "actors", "chance") if k in spec]
-        if len(kinds) != 1:
-            ck.add(
-                path,
-                "a move has exactly one of 'actor' (one actor decides), 'actors' (several "
-                "decide simultaneously) or 'chance' (nature moves)",
-            )
-            continue
-        if kinds[0] == "actor":
-            actor = spec["actor"]
-            if not isinstance(actor, str):
-                ck.add((*path, "actor"), f"expected an actor id, got {kind_of(actor)}")
-                continue
-            if actor not in actors:
-                # reported once; the move stays known so later references resolve
-                ck.add((*path, "actor"), f"unknown actor '{actor}'{suggest(actor, actors)}")
-                if not IDENT.match(actor) or actor in RESERVED:
-                    continue
-            move = _RawMove(index, mid, "decision", (actor,))
-            if "actions" not in spec:
-                ck.add(path, "missing 'actions'")
-                continue
-            move.actions[actor] = _action_list(ck, spec["actions"], (*path, "actions"))
-        elif kinds[0] == "actors":
-            table = ck.mapping(
-                spec["actors"],
-                (*path, "actors"),
-                what="a mapping of each simultaneous actor to its actions",
-            )
-            if table is None:
-                continue
-            if "actions" in spec:
-                ck.add((*path, "actions"), "a simultaneous move lists actions under each actor")
-            if len(table) < 2:
-                ck.add((*path, "actors"), "a simultaneous move needs at least two actors")
-            bad = [a for a in table if a not in actors]
-            for a in bad:
-                ck.add((*path, "actors", a), f"unknown actor '{a}'{suggest(a, actors)}")
-            if bad:
-                continue
-            move = _RawMove(index, mid, "simultaneous", tuple(table))
-            for a, acts in table.items():
-                move.actions[a] = _action_list(ck, acts, (*path, "actors", a))
-        else:
-            table = ck.mapping(
-                spec["chance"],
-                (*path, "chance"),
-                what="a mapping of outcomes to probability expressions",
-            )
-            if table is None:
-                continue
-            if "actions" in spec:
-                ck.add((*path, "actions"), "a chance move lists its outcomes under 'chance'")
-            move = _RawMove(index, mid, "chance", ())
-            outcomes: list[Action] = []
-            for outcome, probability in table.items():
-                if not ck.ident(outcome, (*path, "chance", outcome), "outcome", reserved=KEYWORDS):
-                    continue
-                outcomes.append(Action(outcome, ""))
-                move.probabilities[outcome] = probability
-            if len(outcomes) < 1:
-                ck.add((*path, "chance"), "a chance move needs at least one outcome")
-            move.actions["chance"] = outcomes
-        move.when = spec.get("when")
-        move.description = ck.text(spec.get("description"), (*path, "description"))
-        out.append(move)
-    return out
-
-
 def _distinct_parameters(
     ck: Checker,
     parameters: dict[str, Parameter],
     actors: Mapping[str, Actor],
-    raw_moves: list[_RawMove],
+    raw_moves: list[RawMove],
 ) -> dict[str, Parameter]:
     """Drop (and report) parameters named like an actor or a move: expressions
     could not tell them apart."""
@@ -315,27 +167,40 @@ def _distinct_parameters(
 
 
 def _context(
-    parameters: Mapping[str, Parameter], moves: list[_RawMove], upto: int | None = None
+    parameters: Mapping[str, Parameter], moves: list[RawMove], upto: int | None = None
 ) -> ExpressionContext:
-    """Names usable in expressions: parameters, every move's id (decision and
-    chance moves), and the id of every actor that moves exactly once."""
+    """Names usable in expressions: parameters, and the subjects of the moves
+    (see :func:`realpolitik.scenario.paths.subjects_of`): every decision and
+    chance move's id, the id of every actor that moves exactly once, each
+    dimension of a compound move (``move.dimension``, ``actor.dimension``)
+    and each private type (``actor.type``)."""
     subjects: dict[str, tuple[str, ...]] = {}
     count: dict[str, int] = {}
     for move in moves:
         for actor in move.actors:
             count[actor] = count.get(actor, 0) + 1
     for move in moves[:upto]:
-        if move.kind in ("decision", "chance"):
-            key = "chance" if move.kind == "chance" else move.actors[0]
-            subjects[move.id] = tuple(a.id for a in move.actions.get(key, []))
-        for actor in move.actors:
-            if count[actor] == 1:
-                subjects[actor] = tuple(a.id for a in move.actions.get(actor, []))
+        movers = ("chance",) if move.kind == "chance" else move.actors
+        for actor in movers:
+            once = actor != "chance" and count[actor] == 1
+            dims = move.dimensions.get(actor, ())
+            for dim in dims:
+                subjects[f"{move.id}.{dim.id}"] = dim.level_ids()
+                if once:
+                    subjects[f"{actor}.{dim.id}"] = dim.level_ids()
+            if dims:
+                continue
+            ids = tuple(a.id for a in move.actions.get(actor, []))
+            if move.kind in ("decision", "chance"):
+                subjects[move.id] = ids
+            if once:
+                subjects[actor] = ids
     # names the checks above refused (and reported) stay out of the context
     usable = {
         name: actions
         for name, actions in subjects.items()
-        if IDENT.match(name) and name not in RESERVED and name not in parameters
+        if all(IDENT.match(part) and part not in RESERVED for part in name.split("."))
+        and name not in parameters
     }
     return ExpressionContext(parameters=frozenset(parameters), actors=usable)
 
@@ -371,11 +236,11 @@ _UNKNOWN_NAME = re.compile(r"^unknown name `([^`]+)`|needs an actor, but `([^`]+
 
 
 def _name_hints(
-    actors: Mapping[str, Actor], raw_moves: list[_RawMove], derived: Any
+    actors: Mapping[str, Actor], raw_moves: list[RawMove], derived: Any
 ) -> dict[str, str]:
     """Why a declared name is not usable as a value or subject in expressions."""
     hints: dict[str, str] = {}
-    moves_of: dict[str, list[_RawMove]] = {}
+    moves_of: dict[str, list[RawMove]] = {}
     for move in raw_moves:
         for actor in move.actors:
             moves_of.setdefault(actor, []).append(move)
@@ -397,6 +262,18 @@ def _name_hints(
                 )
             hints[actor] = f"`{actor}` moves more than once ({ids}); {fix}"
     for move in raw_moves:
+        for actor, dims in move.dimensions.items():
+            example = f"{actor}.{dims[0].id} == {dims[0].levels[0].id}"
+            hints.setdefault(
+                actor,
+                f"`{actor}`'s move '{move.id}' is compound: test one of its dimensions, "
+                f"e.g. `{example}`",
+            )
+            hints.setdefault(
+                move.id,
+                f"`{move.id}` is a compound move: test one of its dimensions, e.g. "
+                f"`{move.id}.{dims[0].id} == {dims[0].levels[0].id}`",
+            )
         if move.kind == "simultaneous":
             hints[move.id] = (
                 f"`{move.id}` is a simultaneous move; test each mover's action by the actor's id"
@@ -439,7 +316,7 @@ def _early_expression(
 
 
 def _finish_moves(
-    ck: Checker, raw_moves: list[_RawMove], parameters: Mapping[str, Parameter]
+    ck: Checker, raw_moves: list[RawMove], parameters: Mapping[str, Parameter]
 ) -> tuple[Move, ...]:
     moves: list[Move] = []
     full = _context(parameters, raw_moves)
@@ -461,7 +338,7 @@ def _finish_moves(
         probabilities: dict[str, Expression] = {}
         lines: dict[str, int] = {}
         for outcome, text in raw.probabilities.items():
-            where = (*raw.path, "chance", outcome)
+            where = (*raw.path, outcome) if raw.type_of else (*raw.path, "chance", outcome)
             expr = _early_expression(
                 ck, text, where, earlier, full, "number", "a chance probability"
             )
@@ -479,6 +356,10 @@ def _finish_moves(
                 description=raw.description,
                 line=ck.source.key_line(raw.path),
                 probability_lines=MappingProxyType(lines),
+                dimensions=MappingProxyType(dict(raw.dimensions)),
+                joint_levels=MappingProxyType(dict(raw.joint_levels)),
+                observed_by=raw.observed_by,
+                type_of=raw.type_of,
             )
         )
     return tuple(moves)
@@ -802,7 +683,8 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     sources = read_sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
     parameters = _parameters(ck, top.get("parameters"), sources)
-    raw_moves = _moves(ck, top["moves"], actors) if "moves" in top else []
+    raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
+    raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
     parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
     moves = _finish_moves(ck, raw_moves, parameters)

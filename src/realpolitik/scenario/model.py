@@ -73,6 +73,25 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Dimension:
+    """One dimension of a compound move: a choice among levels made jointly
+    with the move's other dimensions (say, ``sanctions: [join, abide,
+    help_evade]`` beside ``un_stance``).
+
+    ``observed_by`` lists the actors who see the level chosen (None: as the
+    move's ``observed_by`` says); the mover always sees its own choice.
+    """
+
+    id: str
+    levels: tuple[Action, ...]
+    observed_by: tuple[str, ...] | None = None
+    line: int | None = None
+
+    def level_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.levels)
+
+
+@dataclass(frozen=True)
 class Move:
     """One stage of the crisis.
 
@@ -97,6 +116,31 @@ class Move:
     probability_lines: MappingProxyType[str, int] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: per actor, the dimensions of a compound move (no entry: a plain move);
+    #: its ``actions`` are then the joint actions, one per allowed combination
+    dimensions: MappingProxyType[str, tuple[Dimension, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    #: per actor of a compound move, each joint action's level in every dimension
+    joint_levels: MappingProxyType[str, tuple[tuple[int, ...], ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    #: who sees the move's outcome (None: every actor); a mover sees its own
+    #: choice, an actor its own type
+    observed_by: tuple[str, ...] | None = None
+    #: for the chance move that draws an actor's private type: that actor
+    type_of: str | None = None
+
+    def visible_to(self, actor: str, mover: str) -> tuple[bool, ...] | bool:
+        """Whether ``actor`` sees ``mover``'s choice at this move: one flag per
+        dimension of a compound move, else one flag."""
+        if actor == mover:
+            return True
+        seen = self.observed_by is None or actor in self.observed_by
+        dims = self.dimensions.get(mover)
+        if dims:  # a dimension's own observers, else the move's
+            return tuple(seen if d.observed_by is None else actor in d.observed_by for d in dims)
+        return seen
 
     def action_ids(self, actor: str) -> tuple[str, ...]:
         return tuple(a.id for a in self.actions[actor])

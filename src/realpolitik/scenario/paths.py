@@ -11,6 +11,7 @@ the same rules, from these helpers, to build the tree.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,29 +19,54 @@ from realpolitik.errors import InputError
 from realpolitik.scenario.model import Move
 
 #: A path's history: subject (move id, or actor id for an actor's only
-#: move) -> index of the action taken.
+#: move, or ``move.dimension`` / ``actor.dimension`` of a compound move, or
+#: ``actor.type``) -> index of the action (or level, or type) taken.
 History = dict[str, int]
 
 CHANCE = "chance"
 
 
-def subjects_of(moves: tuple[Move, ...]) -> dict[str, tuple[str, str]]:
-    """Expression subjects: name -> (move id, actor) whose choice it denotes."""
+class Subject(NamedTuple):
+    """What an expression's subject denotes: the choice of ``actor`` at
+    ``move`` (the whole action), or one dimension of it (``dimension`` >= 0)."""
+
+    move: str
+    actor: str
+    dimension: int = -1
+
+
+def subjects_of(moves: tuple[Move, ...]) -> dict[str, Subject]:
+    """Expression subjects: name -> the choice it denotes.
+
+    A decision or chance move's id denotes its action; an actor that moves
+    exactly once denotes that move's action by its own id. A compound move
+    has no single action to test: each dimension is a subject, as
+    ``move.dimension`` and, for an actor that moves once, ``actor.dimension``.
+    The chance move that draws an actor's private type is ``actor.type``.
+    """
     count: dict[str, int] = {}
     for move in moves:
         for actor in move.actors:
             count[actor] = count.get(actor, 0) + 1
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, Subject] = {}
     for move in moves:
-        if move.kind in ("decision", "chance"):
-            out[move.id] = (move.id, move.actors[0])
         for actor in move.actors:
-            if actor != CHANCE and count[actor] == 1:
-                out[actor] = (move.id, actor)
+            dims = move.dimensions.get(actor, ())
+            once = actor != CHANCE and count[actor] == 1
+            for d, dim in enumerate(dims):
+                out[f"{move.id}.{dim.id}"] = Subject(move.id, actor, d)
+                if once:
+                    out[f"{actor}.{dim.id}"] = Subject(move.id, actor, d)
+            if dims:
+                continue
+            if move.kind in ("decision", "chance"):
+                out[move.id] = Subject(move.id, actor)
+            if once:
+                out[actor] = Subject(move.id, actor)
     return out
 
 
-def condition_holds(move: Move, history: History, subjects: Mapping[str, tuple[str, str]]) -> bool:
+def condition_holds(move: Move, history: History, subjects: Mapping[str, Subject]) -> bool:
     """Whether ``move`` happens after ``history`` (its ``when``, if any, holds)."""
     if move.when is None:
         return True
@@ -49,14 +75,14 @@ def condition_holds(move: Move, history: History, subjects: Mapping[str, tuple[s
 
 
 def record_action(
-    history: History, move: Move, actor: str, index: int, subjects: Mapping[str, tuple[str, str]]
+    history: History, move: Move, actor: str, index: int, subjects: Mapping[str, Subject]
 ) -> History:
     """``history`` with ``actor``'s choice ``index`` at ``move`` recorded
     under every subject that denotes it."""
     new = dict(history)
-    for name, (move_id, who) in subjects.items():
+    for name, (move_id, who, dimension) in subjects.items():
         if move_id == move.id and who == actor:
-            new[name] = index
+            new[name] = index if dimension < 0 else move.joint_levels[actor][index][dimension]
     return new
 
 

@@ -39,6 +39,7 @@ quantal response equilibrium correspondence. Games and Economic Behavior 51,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -305,3 +306,271 @@ def _term_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
         _accumulate(value, parents.astype(np.int64), contrib)
     result: FloatArray = np.moveaxis(value, 0, -1)
     return result
+
+
+# ---------------------------------------------------------------------------
+# The agent QRE by belief iteration: backward sweeps with fixed beliefs.
+#
+# The path follower above is exact (it stays on the principal branch) but
+# needs one tree evaluation per action for each Jacobian: right for small
+# trees, too slow for a compound move with dozens of joint actions under
+# private information over many draws. There the fixed point is found by
+# sweeps (Gauss-Seidel in the order of play, backwards):
+#
+# 1. with beliefs held fixed (each information set's distribution over its
+#    nodes), the information sets are solved from the last movers back:
+#    sets are grouped in layers (a set's layer is one more than the largest
+#    layer of the sets below any of its nodes), and each layer takes the
+#    logit response to the continuation values under the layers already
+#    solved, so with beliefs fixed one sweep is exact (in a game of perfect
+#    information it is the backward pass of backward_induction);
+# 2. a forward pass gives the reach probabilities, hence new beliefs by
+#    Bayes' rule; beliefs move part of the way to them (damping), and the
+#    sweep repeats until strategies and beliefs stop moving.
+#
+# Lambda is raised in steps from 0 to its target (continuation, each step
+# starting from the last solution), which keeps the iteration on the
+# principal branch where it is unique. Draws that do not converge are
+# re-solved by the path follower when the tree is small, else returned with
+# their residual and a warning.
+
+#: Residual ``max |p - logit(lam v(p))|`` at which a draw has converged.
+FIXED_POINT_TOL = 1e-10
+#: Sweeps at most per continuation step and at the target lambda.
+STEP_SWEEPS = 30
+FINAL_SWEEPS = 400
+#: Actions at most for the path-follower fallback (its Jacobian is A x A).
+FALLBACK_MAX_ACTIONS = 120
+
+
+@dataclass(frozen=True, eq=False)
+class _Layers:
+    """Information sets grouped for the backward sweep (see the comment above)."""
+
+    action_layer: NDArray[np.int64]  # (A,) the layer of each action's set
+    n_layers: int
+    member_sets: NDArray[np.int64]  # infoset of each decision node (s.decision_nodes order)
+
+    @classmethod
+    def of(cls, s: _Structure) -> _Layers:
+        tree = s.tree
+        layer = np.zeros(tree.n_infosets, dtype=np.int64)
+        below = np.full(tree.n_nodes, -1, dtype=np.int64)  # largest layer strictly below
+        for _ in range(tree.n_nodes + 1):  # the set DAG is acyclic: settles within depth passes
+            changed = False
+            for node in range(tree.n_nodes - 1, -1, -1):  # children come after parents
+                kids = tree.children(node)
+                best = -1
+                for child in kids:
+                    c = int(child)
+                    mine = (
+                        int(layer[tree.node_infoset[c]])
+                        if tree.node_kind[c] == NodeKind.DECISION
+                        else -1
+                    )
+                    best = max(best, int(below[c]), mine)
+                if best != below[node]:
+                    below[node] = best
+                    changed = True
+            new = np.zeros(tree.n_infosets, dtype=np.int64)
+            for node in s.decision_nodes:
+                iset = int(tree.node_infoset[node])
+                new[iset] = max(new[iset], int(below[node]) + 1)
+            if np.array_equal(new, layer) and not changed:
+                break
+            layer = new
+        return cls(
+            action_layer=layer[s.action_infoset],
+            n_layers=int(layer.max()) + 1 if tree.n_infosets else 0,
+            member_sets=tree.node_infoset[s.decision_nodes].astype(np.int64),
+        )
+
+
+def _edge_probabilities(s: _Structure, p: FloatArray, chance: FloatArray) -> FloatArray:
+    edge = np.empty((p.shape[0], s.tree.n_edges))
+    edge[:, s.decision_edges] = p[:, s.decision_actions]
+    if len(s.tree.chance_edge):
+        edge[:, s.tree.chance_edge] = chance
+    return edge
+
+
+def _reach(s: _Structure, edge: FloatArray) -> FloatArray:
+    """``(b, nodes)`` reach probabilities (forward pass)."""
+    tree = s.tree
+    reach = np.empty((edge.shape[0], tree.n_nodes))
+    reach[:, 0] = 1.0
+    for edges, children in tree.depth_schedule:
+        reach[:, children] = reach[:, tree.edge_parent[edges]] * edge[:, edges]
+    return reach
+
+
+def _values(s: _Structure, edge: FloatArray, payoffs: FloatArray) -> FloatArray:
+    """``(b, nodes, players)`` continuation values (backward pass)."""
+    tree = s.tree
+    value = np.zeros((edge.shape[0], tree.n_nodes, tree.n_players))
+    value[:, tree.terminal_node] = payoffs
+    for edges, children in reversed(tree.depth_schedule):
+        parents = tree.edge_parent[edges].astype(np.int64)
+        _accumulate(value, parents, edge[:, edges, None] * value[:, children])
+    return value
+
+
+def _beliefs(s: _Structure, layers: _Layers, reach: FloatArray) -> FloatArray:
+    """``(b, decision nodes)`` each decision node's probability within its
+    information set (Bayes' rule); equal weights in a set no node of which is
+    reached (possible only through chance probabilities of 0)."""
+    tree = s.tree
+    node_reach = reach[:, s.decision_nodes]
+    total = np.zeros((reach.shape[0], tree.n_infosets))
+    _accumulate(total, layers.member_sets, node_reach)
+    size = np.bincount(layers.member_sets, minlength=tree.n_infosets)
+    denominator = total[:, layers.member_sets]
+    return np.where(
+        denominator > 0,
+        node_reach / np.where(denominator > 0, denominator, 1.0),
+        1.0 / size[layers.member_sets],
+    )
+
+
+def _action_values(
+    s: _Structure, belief: FloatArray, value: FloatArray, node_position: NDArray[np.int64]
+) -> FloatArray:
+    """``(b, A)`` belief-weighted value of each action to its mover."""
+    tree = s.tree
+    weight = belief[:, node_position[tree.edge_parent[s.decision_edges]]]
+    child_value = value[:, tree.child_index[s.decision_edges], s.edge_player]
+    out = np.zeros((belief.shape[0], tree.n_actions))
+    _accumulate(out, s.decision_actions, weight * child_value)
+    return out
+
+
+def _logit_response(s: _Structure, values: FloatArray, lam: FloatArray) -> FloatArray:
+    """``(b, A)`` p(a) ∝ exp(lam v(a)) within each information set (actions
+    of a set are contiguous, so the set sums are ``reduceat`` segments)."""
+    starts = s.tree.action_offset[:-1].astype(np.int64)
+    z = lam[:, None] * values
+    z -= np.maximum.reduceat(z, starts, axis=1)[:, s.action_infoset]
+    e = np.exp(z)
+    out: FloatArray = e / np.add.reduceat(e, starts, axis=1)[:, s.action_infoset]
+    return out
+
+
+def _sweeps(
+    s: _Structure,
+    layers: _Layers,
+    p: FloatArray,
+    belief: FloatArray,
+    lam: FloatArray,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    tol: float,
+    sweeps: int,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Sweeps on every draw until converged (converged draws are left
+    alone). Returns profiles, beliefs and residuals ``max |p - logit(lam
+    v(p))|`` under Bayes-consistent beliefs."""
+    tree = s.tree
+    position = np.full(tree.n_nodes, -1, dtype=np.int64)
+    position[s.decision_nodes] = np.arange(len(s.decision_nodes))
+    b = p.shape[0]
+    residual = np.full(b, np.inf)
+    damping = np.ones(b)
+    active = np.arange(b)
+    for _ in range(sweeps):
+        q = p[active].copy()
+        pay, ch, lm, bel = payoffs[active], chance[active], lam[active], belief[active]
+        for layer in range(layers.n_layers):
+            columns = layers.action_layer == layer
+            value = _values(s, _edge_probabilities(s, q, ch), pay)
+            response = _logit_response(s, _action_values(s, bel, value, position), lm)
+            q[:, columns] = response[:, columns]
+        consistent = _beliefs(s, layers, _reach(s, _edge_probabilities(s, q, ch)))
+        # the residual of the profile q under the beliefs q itself induces
+        value = _values(s, _edge_probabilities(s, q, ch), pay)
+        check = _logit_response(s, _action_values(s, consistent, value, position), lm)
+        gap = np.abs(check - q).max(axis=1)
+        worse = gap > residual[active]
+        damping[active[worse]] = np.maximum(damping[active[worse]] * 0.5, 1 / 64)
+        residual[active] = gap
+        alpha = damping[active, None]
+        p[active] = q
+        belief[active] = (1.0 - alpha) * bel + alpha * consistent
+        active = active[gap > tol]
+        if active.size == 0:
+            break
+    return p, belief, residual
+
+
+def agent_qre_fixed_point(
+    game: TreeGame,
+    lam: float | FloatArray,
+    *,
+    tol: float = FIXED_POINT_TOL,
+    steps: int = 6,
+    fallback: bool = True,
+) -> TreeSolution:
+    """Agent logit QRE of any tree at precision ``lam`` (a number, or one per
+    draw), for every draw, by belief iteration (see the comment above).
+
+    Parameters
+    ----------
+    game : the tree with payoffs ``(draws, terminals, players[, terms])``.
+    lam : logit precision on the raw payoff scale, scalar or ``(draws,)``.
+    tol : residual ``max |p - logit(lam v(p))|`` of a converged draw.
+    steps : continuation steps from 0 to each draw's lambda.
+    fallback : re-solve draws that do not converge with the path follower
+        (:func:`agent_qre`) when the tree has at most
+        :data:`FALLBACK_MAX_ACTIONS` actions.
+
+    Returns
+    -------
+    TreeSolution
+        ``residual`` holds each draw's final residual; draws above ``tol``
+        did not converge (a warning says how many).
+    """
+    tree = game.tree
+    n_draws = game.n_draws
+    lams = np.broadcast_to(np.asarray(lam, dtype=np.float64), (n_draws,)).copy()
+    if not np.isfinite(lams).all() or (lams < 0).any():
+        raise GameClassError(f"the agent QRE needs a precision lambda >= 0, got {lam}")
+    s = _Structure.of(tree)
+    layers = _Layers.of(s)
+    payoffs = game.total_payoffs
+    chance = np.ascontiguousarray(
+        np.broadcast_to(game.edge_chance_probs(), (n_draws, len(tree.chance_edge)))
+    )
+    sizes = np.diff(tree.action_offset)
+    p = np.repeat(1.0 / sizes.astype(np.float64), sizes)[None, :].repeat(n_draws, axis=0)
+    belief = _beliefs(s, layers, _reach(s, _edge_probabilities(s, p, chance)))
+    for k in range(1, steps):
+        p, belief, _ = _sweeps(
+            s, layers, p, belief, lams * (k / steps), payoffs, chance, 1e-6, STEP_SWEEPS
+        )
+    p, belief, residual = _sweeps(s, layers, p, belief, lams, payoffs, chance, tol, FINAL_SWEEPS)
+    stuck = np.flatnonzero(residual > tol)
+    same_lambda = stuck.size and lams[stuck].max() == lams[stuck].min()
+    small = tree.n_actions <= FALLBACK_MAX_ACTIONS and bool((chance > 0).all())
+    if stuck.size and fallback and small and same_lambda:
+        exact = agent_qre(game.take(stuck), float(lams[stuck[0]]))
+        p[stuck] = exact.behaviour
+        residual[stuck] = 0.0 if exact.residual is None else exact.residual
+    unresolved = int((residual > max(tol, 1e-8)).sum())
+    if unresolved:
+        warnings.warn(
+            f"the agent QRE did not converge in {unresolved} of {n_draws} draws (largest "
+            f"residual {float(residual.max()):.3g}); the last iterate is used there",
+            UserWarning,
+            stacklevel=2,
+        )
+    if game.has_terms:
+        value_t = _term_values(game, p)
+    else:
+        value_t = np.moveaxis(_values(s, _edge_probabilities(s, p, chance), payoffs), 0, -1)
+    return TreeSolution(
+        game=game,
+        concept="qre",
+        value_t=value_t,
+        mixed_t=np.ascontiguousarray(p.T),
+        lam=lams,
+        residual=residual,
+    )
