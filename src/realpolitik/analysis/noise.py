@@ -14,7 +14,9 @@ favour another option, but choices are noisy". Two numbers tell them apart:
   (``solve: {lambda: {dist: ...}}``), the first-order Sobol' index of lambda
   for each action's probability, with the other parameters taken together as
   one group (SALib's grouped Sobol' design, Saltelli 2002; ``N (G + 2)`` rows
-  for ``G = 2`` groups, evaluated as one batch of draws through the run
+  for ``G = 2`` groups, evaluated as one batch; an estimate, which can
+  fall slightly below 0 when lambda's true share is small, reported with
+  SALib's 95% confidence half-width of draws through the run
   layer). It is the share of the variance across draws explained by lambda
   alone; like every Sobol' index here, it treats the parameters as
   independent.
@@ -42,6 +44,7 @@ from SALib.sample import sobol as sobol_sample
 from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.concepts import LAMBDA, concept
+from realpolitik.errors import GameClassError
 from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
@@ -53,7 +56,7 @@ FloatArray = NDArray[np.float64]
 #: Most draws of a run compared with best responses (the run's first ones).
 NOISE_DRAWS = 2048
 #: Base sample size of the grouped Sobol' design (rows: 4 x this).
-SOBOL_BASE = 512
+SOBOL_BASE = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +75,7 @@ class NoiseShares:
     lambda_drawn: bool
     sobol_base: int
     table: pd.DataFrame
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,12 +83,13 @@ class NoiseShares:
             "draws": self.draws,
             "lambda_drawn": self.lambda_drawn,
             "sobol_rows": self.sobol_base * 4 if self.lambda_drawn else 0,
+            "note": self.note or None,
             "actions": [
                 {
                     "name": str(r["name"]),
                     "forecast": float(r["forecast"]),
-                    "best_response": float(r["best_response"]),
-                    "gap": float(r["gap"]),
+                    "best_response": json_number(r["best_response"]),
+                    "gap": json_number(r["gap"]),
                     "lambda_s1": json_number(r["lambda_s1"]) if self.lambda_drawn else None,
                     "lambda_s1_conf": (
                         json_number(r["lambda_s1_conf"]) if self.lambda_drawn else None
@@ -123,9 +128,16 @@ def noise_shares(
             warnings.simplefilter("ignore", UserWarning)
             rows = settings_sampler(scenario, settings).draws(0, n)
     forecast = evaluate_draws(compiled, layout, settings.concept, settings.lam, rows).outcomes
-    best = evaluate_draws(compiled, layout, "spe", None, rows).outcomes
     mean_forecast = forecast.action_probability.mean(axis=0)
-    mean_best = best.action_probability.mean(axis=0)
+    note = ""
+    try:
+        best = evaluate_draws(compiled, layout, "spe", None, rows).outcomes
+        mean_best = best.action_probability.mean(axis=0)
+    except GameClassError:
+        # information sets that are not simultaneous stages have no backward
+        # induction: there is no best-response forecast to set beside
+        mean_best = np.full(len(layout.keys), np.nan)
+        note = "no best-response (SPE) forecast: the game has information sets"
     held = dict(settings.values)
     drawn = (
         settings.draws > 0
@@ -147,7 +159,7 @@ def noise_shares(
             "lambda_s1_conf": s1_conf,
         }
     )
-    return NoiseShares(settings.concept, int(rows.shape[0]), drawn, sobol_base, table)
+    return NoiseShares(settings.concept, int(rows.shape[0]), drawn, sobol_base, table, note)
 
 
 def _lambda_first_order(

@@ -314,10 +314,11 @@ def _assumption_cells(result: Any) -> dict[str, dict[str, str]]:
     if noise is not None:
         for r in noise.table.to_dict("records"):
             row = cells.setdefault(str(r["name"]), {})
-            row["best response"] = _pct(float(r["best_response"]))
-            if noise.lambda_drawn:
-                s1 = float(r["lambda_s1"])
-                row["λ share"] = _pct(s1) if s1 == s1 else "-"
+            best = float(r["best_response"])
+            row["best response"] = _pct(best) if best == best else "-"
+            if noise.lambda_drawn:  # an estimate: shown with its 95% half-width
+                s1, conf = float(r["lambda_s1"]), float(r["lambda_s1_conf"])
+                row["λ share"] = f"{_pct(s1)} ± {_pct(conf)}" if s1 == s1 else "-"
     if judged is not None:
         for r in judged.table.to_dict("records"):
             if r["kind"] == "action":

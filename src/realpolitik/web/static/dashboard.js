@@ -108,7 +108,8 @@ function drawActions(forecast) {
       const judged = (forecast.judgement?.outputs || []).find((o) => o.name === name);
       const noise = (forecast.noise?.actions || []).find((o) => o.name === name);
       const notes = [];
-      if (noise) notes.push(`best response ${pct(noise.best_response)}` + (noise.lambda_s1 !== null ? `, ${pct(noise.lambda_s1)} of its variance from λ` : ""));
+      if (noise && noise.best_response !== null) notes.push(`best response ${pct(noise.best_response)}`);
+      if (noise && noise.lambda_s1 !== null) notes.push(`${pct(noise.lambda_s1)} of its variance from λ`);
       if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
       group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
         el("span", { text: r.label || r.action, title: r.action }), track, value));
