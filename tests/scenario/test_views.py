@@ -89,7 +89,9 @@ def test_unknown_view_elements_are_errors_with_their_lines() -> None:
 
 
 def test_a_view_sets_lambda_under_solve_and_cannot_be_called_base() -> None:
-    text = BASE + "views:\n  base: {}\n  w:\n    parameters:\n      lambda: {dist: fixed, value: 1}\n"
+    text = BASE + (
+        "views:\n  base: {}\n  w:\n    parameters:\n      lambda: {dist: fixed, value: 1}\n"
+    )
     assert problems(text) == [
         "v.yaml:18: views.base: view id 'base' is reserved in expressions (a keyword, a "
         "function or 'chance'); rename it",
