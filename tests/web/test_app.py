@@ -34,7 +34,13 @@ def test_lists_and_describes_the_flagship(client: TestClient) -> None:
         assert p["sources"] or p["judgement"]
         assert all(s["cite"] for s in p["sources"])
         assert p["judgement"] == param.judgement
-    assert detail["solve"] == {"concept": scenario.solve.concept, "lambda": scenario.solve.lam}
+    assert detail["solve"] == {
+        "concept": scenario.solve.concept,
+        "lambda": scenario.solve.lam,
+        "lambda_drawn": False,
+        "mixture": {},
+    }
+    assert [v["id"] for v in detail["views"]] == ["hung", "techoutlook"]
 
 
 def test_forecast_equals_the_python_api(client: TestClient) -> None:

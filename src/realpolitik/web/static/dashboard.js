@@ -250,12 +250,59 @@ async function solve() {
   }
 }
 
+function drawViews(scenario) {
+  // the scenario's named views; compared on request (common draws, Shapley)
+  $("views").hidden = !scenario.views.length;
+  $("views-list").textContent = scenario.views.map((v) => `${v.id}: ${v.description}`).join(" · ");
+  $("views-table").tHead.replaceChildren();
+  $("views-table").tBodies[0].replaceChildren();
+  $("views-drivers").replaceChildren();
+}
+
+async function compareViews() {
+  const draws = Number($("draws").value) || 500;
+  setStatus("comparing views…");
+  const data = await api(`/api/scenarios/${state.scenario.id}/compare`, { draws, seed: 1 });
+  const head = $("views-table").tHead;
+  head.replaceChildren(el("tr", {}, el("th", { text: "action or metric" }),
+    ...data.views.map((v) => el("th", { class: "num", text: v }))));
+  const body = $("views-table").tBodies[0];
+  body.replaceChildren();
+  const names = Object.keys(data.forecasts[data.reference]);
+  for (const name of names) {
+    body.append(el("tr", {}, el("td", { text: name }),
+      ...data.views.map((v) => el("td", { class: "num", text: num(data.forecasts[v][name].mean) }))));
+  }
+  const box = $("views-drivers");
+  box.replaceChildren();
+  for (const [view, d] of Object.entries(data.decompositions)) {
+    const top = data.tells_apart[view].slice(0, 3);
+    const lines = top.map((t) => {
+      const parts = d.elements.map((e) => `${e} ${d.contributions[e][t.action] >= 0 ? "+" : ""}${num(d.contributions[e][t.action])}`);
+      return `${t.action}: ${num(t.reference)} → ${num(t.view)} (${parts.join(", ")})`;
+    });
+    box.append(el("h3", { text: `${view} against ${data.reference} (${d.method})` }),
+      el("ul", {}, ...lines.map((l) => el("li", { text: l }))));
+  }
+  setStatus(`views compared on ${data.draws} draws`);
+}
+
 async function loadScenario(id) {
   state.scenario = await api(`/api/scenarios/${id}`);
   state.values = {};
   $("title").textContent = `${state.scenario.title} (as of ${state.scenario.as_of})`;
+  // a declared mixture of concepts is the scenario's own choice: offer it
+  const mixture = Object.entries(state.scenario.solve.mixture || {});
+  $("concept").querySelector('option[value="mixture"]')?.remove();
+  if (mixture.length) {
+    $("concept").append(el("option", { value: "mixture", text: "MIXTURE",
+      title: mixture.map(([c, w]) => `${c} ${w}`).join(" + ") }));
+  }
   $("concept").value = state.scenario.solve.concept;
-  $("lambda").value = state.scenario.solve.lambda ?? "";
+  // a drawn lambda stays drawn unless the user types one
+  $("lambda").value = state.scenario.solve.lambda_drawn ? "" : (state.scenario.solve.lambda ?? "");
+  $("lambda").placeholder = state.scenario.solve.lambda_drawn ? "drawn" : "";
+  drawViews(state.scenario);
   $("lambda-label").hidden = !hasLambda($("concept").value);
   drawParameters(state.scenario);
   const issue = state.scenario.issues[0];
@@ -270,6 +317,7 @@ async function loadScenario(id) {
 // The solution concepts and bargaining models come from the API's registries
 // (GET /api/concepts, /api/bargaining-models), never from a list in this file.
 function hasLambda(name) {
+  if (name === "mixture") return Object.keys(state.scenario?.solve.mixture || {}).some(hasLambda);
   const concept = state.concepts.find((c) => c.name === name);
   return Boolean(concept && concept.parameters.some((p) => p.name === "lambda"));
 }
@@ -296,6 +344,7 @@ async function main() {
       schedule();
     });
     $("lambda").addEventListener("input", schedule);
+    $("compare").addEventListener("click", () => compareViews().catch((e) => setStatus(e.message, true)));
     $("uncertain").addEventListener("change", schedule);
     $("bargain-model").addEventListener("change", schedule);
     $("draws").addEventListener("change", schedule);
