@@ -90,3 +90,26 @@ def test_lambda_first_order_index_against_quadrature(
     share_positive = max(0.0, min(1.0, d[1] / (d[1] - d[0]))) if d[0] < 0 else 1.0
     assert float(row["best_response"]) == pytest.approx(share_positive, abs=0.05)
     assert np.isfinite(float(row["forecast"]))
+
+
+def test_a_drawn_lambda_is_a_parameter_of_sensitivity_and_discovery() -> None:
+    from realpolitik.analysis.scenario_discovery import scenario_discovery
+    from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
+
+    text = scenario(
+        "{dist: fixed, value: 0.5, source: s}",
+        '{dist: uniform, low: 0, high: 4, judgement: "x"}',
+    )
+    sc = load(text=text, name="n")
+    result = scenario_sensitivity(sc, "a:go", methods=("sobol", "tornado"), seed=1)
+    assert result.parameters == ("d", "lambda")  # d is fixed: no swing, no index
+    assert result.sobol is not None
+    sobol = result.sobol.set_index("parameter")
+    # lambda is the only thing that varies: it explains all the variance
+    assert float(sobol.loc["lambda", "S1"]) == pytest.approx(1.0, abs=0.05)
+    tornado = result.tornado
+    assert tornado is not None and tornado["parameter"].iloc[0] == "lambda"
+    lo, hi = 0.2, 3.8  # lambda's 5% and 95% quantiles
+    assert float(tornado["swing"].iloc[0]) == pytest.approx(sigma(hi * 0.5) - sigma(lo * 0.5))
+    found = scenario_discovery(sc, "a:go", draws=500, seed=2, threshold=0.6)
+    assert "lambda" in found.parameters
