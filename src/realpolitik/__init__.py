@@ -47,6 +47,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "read_game": ("realpolitik.games.gambit_io", "read_game"),
     "solve_game": ("realpolitik.solve.equilibria", "solve_game"),
     "CONCEPTS": ("realpolitik.concepts", "CONCEPTS"),
+    # strategic statistical models
+    "estimate": ("realpolitik.estimation.fitting", "estimate"),
     # bargaining
     "bargain": ("realpolitik.bargaining.bargain", "bargain"),
     "evaluate_bargaining": ("realpolitik.bargaining.evaluate", "evaluate_file"),
@@ -70,6 +72,7 @@ __all__ = [
     "bargain",
     "compare",
     "discover",
+    "estimate",
     "evaluate_bargaining",
     "explain",
     "forecast",
@@ -96,6 +99,7 @@ if TYPE_CHECKING:
     from realpolitik.bargaining.models import BARGAINING_MODELS
     from realpolitik.concepts import CONCEPTS
     from realpolitik.errors import InputError, RealpolitikError
+    from realpolitik.estimation.fitting import estimate
     from realpolitik.games.gambit_io import read_game
     from realpolitik.report.html_report import report
     from realpolitik.scenario.load import builtin_names as scenarios
