@@ -54,3 +54,53 @@ def test_mistakes_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         "error: views: unknown view 'hugn' (did you mean 'hung'?); the scenario's views: "
         "'base', 'hung' or 'techoutlook'"
     ]
+
+
+BAD = {
+    "unknown view element": (
+        "views:\n  v:\n    terms: {a.gian: 2}\n",
+        "views.v.terms.a.gian: unknown payoff term 'a.gian' (did you mean 'a.gain'?)",
+    ),
+    "mixture weights": (
+        "solve: {mixture: {qre: 0.7, spe: 0.2}}\n",
+        "solve.mixture: the mixture's weights sum to 0.9, not 1",
+    ),
+    "unknown concept in a mixture": (
+        "solve: {mixture: {qre: 0.5, logit: 0.5}}\n",
+        "solve.mixture.logit: unknown concept 'logit' in the mixture",
+    ),
+    "source date": (
+        "",
+        "sources.s.date: a source's date is YYYY-MM-DD, YYYY-MM or YYYY",
+    ),
+}
+SMALL = """\
+id: small
+as_of: "2024-01-01"
+sources: {s: {cite: "A source", date: "DATE"}}
+actors: {a: A}
+parameters:
+  x: {dist: uniform, low: 0, high: 1, source: s}
+moves:
+  - id: m
+    actor: a
+    actions: [go, stay]
+payoffs:
+  a:
+    gain: "x * (a == go)"
+"""
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_structural_input_is_one_located_line_exit_2(
+    case: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra, message = BAD[case]
+    date = "03/2023" if case == "source date" else "2023-03-01"
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL.replace("DATE", date) + extra, encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(path))
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    line = 3 if case == "source date" else 14 + (2 if case == "unknown view element" else 0)
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:{line}: {message}"), lines

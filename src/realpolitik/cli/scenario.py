@@ -318,7 +318,7 @@ def _assumption_cells(result: Any) -> dict[str, dict[str, str]]:
             row["best response"] = _pct(best) if best == best else "-"
             if noise.lambda_drawn:  # an estimate: shown with its 95% half-width
                 s1, conf = float(r["lambda_s1"]), float(r["lambda_s1_conf"])
-                row["λ share"] = f"{_pct(s1)} ± {_pct(conf)}" if s1 == s1 else "-"
+                row["λ share"] = f"{100 * s1:.0f}±{100 * conf:.0f}%" if s1 == s1 else "-"
     if judged is not None:
         for r in judged.table.to_dict("records"):
             if r["kind"] == "action":
