@@ -80,8 +80,7 @@ def test_mean_logit_over_a_lambda_distribution_is_the_integral() -> None:
 
 def test_lognormal_lambda_against_the_integral() -> None:
     sc = load(
-        text=ONE
-        + 'solve: {lambda: {dist: lognormal, median: 2, sigma: 0.5, judgement: "x"}}\n',
+        text=ONE + 'solve: {lambda: {dist: lognormal, median: 2, sigma: 0.5, judgement: "x"}}\n',
         name="one.yaml",
     )
     result = forecast(sc, draws=8192, seed=3, method="sobol")
@@ -142,3 +141,20 @@ def test_mixture_concept_needs_a_declared_mixture() -> None:
     sc = load(text=TREE, name="t")
     with pytest.raises(InputError, match="--concept mixture needs a mixture declared"):
         Settings.resolve(sc, concept="mixture")
+
+
+def test_stored_runs_of_a_mixture_with_a_drawn_lambda_read_back_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from realpolitik.analysis.forecast_runs import from_store
+
+    text = TREE + (
+        "solve:\n  mixture: {qre: 0.6, spe: 0.4}\n"
+        '  lambda: {dist: uniform, low: 0.5, high: 3, judgement: "x"}\n'
+    )
+    sc = load(text=text, name="t.yaml")
+    path = tmp_path / "runs.duckdb"
+    ran = forecast(sc, draws=2500, seed=5, store=path, chunk=1024)
+    assert ran.settings.concept == "mixture" and ran.settings.lam is None
+    again = from_store(path, int(ran.extra["run_id"]))
+    assert again.to_json() == ran.to_json()
+    whole = forecast(sc, draws=2500, seed=5, assumptions=False)
+    assert np.array_equal(whole.actions["probability"], ran.actions["probability"])
