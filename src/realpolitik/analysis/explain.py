@@ -139,7 +139,8 @@ class Explanation:
             "seed": self.settings.seed,
             "values": dict(self.settings.values),
             "decisions": [
-                {
+                _with_dimensions(d)
+                | {
                     "actor": d.actor,
                     "move": d.move,
                     "after": [[a, b] for a, b in d.history],
@@ -156,22 +157,6 @@ class Explanation:
                             "terms": a.terms,
                         }
                         for a in d.alternatives
-                    ],
-                    "dimensions": [
-                        {
-                            "dimension": c.dimension,
-                            "chosen": c.chosen,
-                            "alternatives": [
-                                {
-                                    "level": a.action,
-                                    "probability": a.probability,
-                                    "difference": a.difference,
-                                    "terms": a.terms,
-                                }
-                                for a in c.alternatives
-                            ],
-                        }
-                        for c in d.dimensions
                     ],
                     "text": d.sentence(self.scenario.actors[d.actor].name),
                 }
@@ -219,6 +204,30 @@ def _dimension_choices(
         alternatives.sort(key=lambda a: a.difference)
         out.append(DimensionChoice(dim.id, dim.levels[chosen[d]].id, alternatives))
     return out
+
+
+def _with_dimensions(d: Decision) -> dict[str, object]:
+    """A compound move's choice, dimension by dimension (nothing for a plain move)."""
+    if not d.dimensions:
+        return {}
+    return {
+        "dimensions": [
+            {
+                "dimension": c.dimension,
+                "chosen": c.chosen,
+                "alternatives": [
+                    {
+                        "level": a.action,
+                        "probability": a.probability,
+                        "difference": a.difference,
+                        "terms": a.terms,
+                    }
+                    for a in c.alternatives
+                ],
+            }
+            for c in d.dimensions
+        ]
+    }
 
 
 def explain(
@@ -270,7 +279,7 @@ def explain(
         kind = tree.node_kind[node]
         if kind == NodeKind.TERMINAL:
             continue
-        move = scenario.moves[int(compiled.node_move[node])]
+        move = compiled.moves[int(compiled.node_move[node])]
         kids = tree.children(node)
         if kind == NodeKind.CHANCE:
             outcomes = move.action_ids(CHANCE)

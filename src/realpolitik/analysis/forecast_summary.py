@@ -291,6 +291,7 @@ class Forecast:
     dimensions: pd.DataFrame = field(default_factory=pd.DataFrame)
     type_conditional: pd.DataFrame = field(default_factory=pd.DataFrame)
     beliefs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document printed by ``realpolitik forecast --format json``."""
@@ -411,6 +412,17 @@ def _information_json(result: Forecast) -> dict[str, Any]:
                 r["probability"]
             )
         out["beliefs"] = list(sets.values())
+    if len(result.rounds):
+        table: dict[str, dict[str, dict[str, dict[str, list[float | None]]]]] = {}
+        for r in result.rounds.to_dict("records"):
+            entry = (
+                table.setdefault(str(r["actor"]), {})
+                .setdefault(str(r["move"]), {})
+                .setdefault(str(r["action"]), {"in_round": [], "by_round": []})
+            )
+            entry["in_round"].append(json_number(r["in_round"]))
+            entry["by_round"].append(json_number(r["by_round"]))
+        out["rounds"] = table
     return out
 
 
@@ -490,6 +502,7 @@ def summarize(
         dimensions=_dimensions_frame(accumulator, n),
         type_conditional=_type_frame(accumulator),
         beliefs=_belief_frame(accumulator),
+        rounds=_rounds_frame(accumulator, actions),
     )
 
 
@@ -539,6 +552,29 @@ def _type_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _rounds_frame(accumulator: ForecastAccumulator, actions: pd.DataFrame) -> pd.DataFrame:
+    extras = accumulator.layout.extras
+    if extras is None or not extras.rounds:
+        return pd.DataFrame()
+    n = max(accumulator.n, 1)
+    start = len(accumulator.extra_sum) - len(extras.rounds)
+    by_round = accumulator.extra_sum[start:] / n
+    marginal = actions.set_index(["actor", "move", "action"])["probability"]
+    return pd.DataFrame(
+        {
+            "actor": [k.actor for k in extras.rounds],
+            "move": [k.move for k in extras.rounds],
+            "action": [k.action for k in extras.rounds],
+            "round": [k.round for k in extras.rounds],
+            "in_round": [
+                float(marginal.get((k.actor, f"{k.move}@{k.round}", k.action), np.nan))
+                for k in extras.rounds
+            ],
+            "by_round": by_round,
+        }
+    )
 
 
 def _belief_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:

@@ -15,6 +15,7 @@ The format is documented in ``docs/scenario-format.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -41,6 +42,7 @@ from realpolitik.scenario.model import (
     Metric,
     Move,
     Parameter,
+    Rounds,
     Scenario,
     Source,
     Term,
@@ -48,6 +50,7 @@ from realpolitik.scenario.model import (
 from realpolitik.scenario.moves import RawMove, parse_moves, parse_types
 from realpolitik.scenario.paths import expand_paths
 from realpolitik.scenario.provenance import date_warnings, read_as_of, read_citation, read_sources
+from realpolitik.scenario.rounds import parse_rounds, rounds_shape, state_names
 from realpolitik.scenario.structural import read_solve, solve_defaults
 from realpolitik.scenario.views import read_views
 from realpolitik.scenario.yaml_source import PathKey, field_name, load_yaml
@@ -82,6 +85,7 @@ TOP_KEYS = (
     "correlations",
     "views",
     "types",
+    "rounds",
 )
 PARAMETER_KEYS = ("description", "unit", "source", "judgement", "note", "label")
 
@@ -366,7 +370,11 @@ def _finish_moves(
 
 
 def _terms(
-    ck: Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
+    ck: Checker,
+    raw: Any,
+    actors: Mapping[str, Actor],
+    context: ExpressionContext,
+    has_rounds: bool = False,
 ) -> list[Term]:
     out: list[Term] = []
     table = ck.mapping(raw, ("payoffs",), what="a mapping of actors to their payoff terms")
@@ -388,16 +396,26 @@ def _terms(
                 continue
             description = ""
             text = entry
+            per_round = False
             if isinstance(entry, dict):
-                body = ck.mapping(entry, where, allowed=("expr", "description"), required=("expr",))
+                body = ck.mapping(
+                    entry, where, allowed=("expr", "description", "per_round"), required=("expr",)
+                )
                 if body is None or "expr" not in body:
                     continue
                 text = body["expr"]
                 description = ck.text(body.get("description"), (*where, "description"))
+                per_round = body.get("per_round", False) is True
+                if "per_round" in body and not isinstance(body["per_round"], bool):
+                    ck.add((*where, "per_round"), "per_round is true or false")
+                if per_round and not has_rounds:
+                    ck.add((*where, "per_round"), "per_round needs a 'rounds:' section")
                 where = (*where, "expr")
             expr = _expression(ck, text, where, context, "number")
             if expr is not None:
-                out.append(Term(actor, tid, expr, description, ck.source.key_line(where)))
+                out.append(
+                    Term(actor, tid, expr, description, ck.source.key_line(where), per_round)
+                )
     return out
 
 
@@ -627,13 +645,15 @@ def _correlations(
     return tuple(out)
 
 
-def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None) -> int:
-    """Expand the moves into paths (actions only), checking that every move
-    happens on some path and that the tree stays within :data:`MAX_PATHS`.
-    Returns the number of paths."""
+def check_structure(
+    scenario_moves: tuple[Move, ...], ck: Checker | None = None, rounds: Rounds | None = None
+) -> int:
+    """Expand the moves into paths (actions only; the stage repeated over the
+    rounds), checking that every move happens on some path and that the tree
+    stays within :data:`MAX_PATHS`. Returns the number of paths."""
     happened: set[str] = set()
     try:
-        paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add)
+        paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add, rounds=rounds)
     except InputError as error:
         if ck is None:
             raise
@@ -641,7 +661,8 @@ def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None)
             ck.add(("moves",), problem.message)
         return 0
     if ck is not None:
-        for index, move in enumerate(scenario_moves):
+        listed = [m for m in scenario_moves if m.type_of is None]  # types come first
+        for index, move in enumerate(listed):
             if move.id not in happened:
                 ck.add(
                     ("moves", index, "when"),
@@ -688,13 +709,22 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
     moves = _finish_moves(ck, raw_moves, parameters)
+    shape = None
+    if "rounds" in top:
+        shape = rounds_shape(ck, top["rounds"], [m.id for m in raw_moves if not m.type_of])
+    taken = set(parameters) | set(actors) | {m.id for m in raw_moves}
+    state = state_names(ck, top.get("rounds"), taken) if shape else []
+    full = _context(parameters, raw_moves)
     derived, context = _derived(
         ck,
         top.get("derived"),
-        _context(parameters, raw_moves),
-        set(actors) | {m.id for m in raw_moves},
+        dataclasses.replace(full, numbers=full.numbers | frozenset(state)),
+        taken,
     )
-    terms = _terms(ck, top["payoffs"], actors, context) if "payoffs" in top else []
+    rounds = parse_rounds(ck, top["rounds"], shape, parameters, full, state) if shape else None
+    terms = (
+        _terms(ck, top["payoffs"], actors, context, rounds is not None) if "payoffs" in top else []
+    )
     metrics = _metrics(ck, top.get("metrics"), context)
     raw_solve = {} if top.get("solve") is None else top["solve"]
     solve, lam_parameter = solve_defaults(read_solve(ck, raw_solve, ("solve",), sources))
@@ -710,7 +740,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     as_of = read_as_of(ck, top.get("as_of"))
     views = read_views(ck, top.get("views"), parameters, tuple(terms), sources)
     if not ck.problems and moves:
-        check_structure(moves, ck)
+        check_structure(moves, ck, rounds)
     if not ck.problems:
         moving = {a for m in moves for a in m.actors if a != "chance"}
         paid = {t.actor for t in terms}
@@ -739,6 +769,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         source_text=raw_text,
         views=views,
         warnings=tuple(warnings),
+        rounds=rounds,
     )
 
 

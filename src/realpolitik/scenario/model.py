@@ -161,6 +161,37 @@ class Term:
     expression: Expression
     description: str = ""
     line: int | None = None
+    #: in a scenario with rounds: earned every round (discounted), rather than
+    #: once at the end
+    per_round: bool = False
+
+
+@dataclass(frozen=True)
+class StateVariable:
+    """A value carried from round to round (say, the evidence of evasion or
+    the sanctions packages in force): ``initial`` before the first round,
+    then ``next`` of the round just played."""
+
+    id: str
+    initial: Expression
+    next: Expression
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """A stage of moves repeated over rounds: the moves ``stage`` (a block of
+    consecutive moves of the scenario) are played ``count`` times, each
+    round seeing the earlier rounds; ``discount`` weighs round ``r``'s
+    per-round payoff terms by ``discount ** (r - 1)``; ``state`` carries
+    values from round to round."""
+
+    count: int
+    stage: tuple[str, ...]
+    discount: Expression
+    state: tuple[StateVariable, ...] = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -317,6 +348,8 @@ class Scenario:
     views: tuple[View, ...] = ()
     #: what validation warns about (post-dated or undated sources)
     warnings: tuple[Problem, ...] = ()
+    #: a stage repeated over rounds (``rounds:`` section), or None
+    rounds: Rounds | None = None
 
     @property
     def actor_ids(self) -> tuple[str, ...]:
