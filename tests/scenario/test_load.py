@@ -225,7 +225,7 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
     assert problems(BASE + "payof: {}\n") == [
         "s.yaml:22: payof: unknown key 'payof' (did you mean 'payoffs'?); allowed: format, "
         "id, title, description, as_of, sources, actors, parameters, moves, derived, payoffs, "
-        "metrics, issues, solve, correlations, views, types"
+        "metrics, issues, solve, correlations, views, types, rounds"
     ]
 
 
