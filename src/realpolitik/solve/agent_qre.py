@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.errors import GameClassError
+from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve.homotopy import TraceOptions, follow_to_lambdas
 from realpolitik.solve.tree_solution import TreeSolution
@@ -182,6 +183,7 @@ def agent_qre_path(
 ) -> list[TreeSolution]:
     """Agent logit QRE at each of several ascending lambdas (one trace)."""
     tree = game.tree
+    require_perfect_recall(tree, "the agent QRE")
     if np.any(game.edge_chance_probs() <= 0):
         raise GameClassError(
             "the agent QRE needs every chance outcome to have positive probability "

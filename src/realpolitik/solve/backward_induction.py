@@ -52,6 +52,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from realpolitik.errors import GameClassError
+from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, Stage, TreeClass, TreeGame, UnitGroup
 from realpolitik.solve._tree_kernels import backward_all, decision_group
 from realpolitik.solve.homotopy import TraceStatus
@@ -71,6 +72,7 @@ StageSolver = Callable[[FloatArray], list[FloatArray]]
 
 def _require_backward_class(game: TreeGame, concept: str) -> None:
     if game.tree.tree_class == TreeClass.GENERAL:
+        require_perfect_recall(game.tree, concept)
         bad = game.tree.general_infosets()
         keys = ", ".join(game.tree.infoset_key(s) for s in bad[:3])
         raise GameClassError(
