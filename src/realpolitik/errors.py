@@ -96,3 +96,15 @@ class ResourceError(RealpolitikError):
             f"above the limit of {self.limit_bytes / gib:.2f} GiB"
         )
         return f"{msg}; {self.hint}" if self.hint else msg
+
+
+class NumericError(RealpolitikError):
+    """A result left the float64 range (infinity or NaN): refused rather than
+    written as a non-standard JSON token or a silent ``null``. The message
+    names the quantity and says what to rescale."""
+
+
+class StoreError(RealpolitikError):
+    """A results store cannot be opened or written: damaged, unreadable, in a
+    folder without write permission, or on a full disk. The message names the
+    file and says how to check or restore it."""

@@ -4,17 +4,20 @@ printed as tables or as JSON profiles (see :mod:`realpolitik.solve.equilibria`).
 from __future__ import annotations
 
 import json
+import math
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from realpolitik.errors import InputError
+from realpolitik.errors import InputError, NumericError
 from realpolitik.games.normal_form import NormalFormGame
+from realpolitik.limits import MAX_MAGNITUDE
 from realpolitik.solve.equilibria import GameConcept, solve_game
 
 out = Console(highlight=False, width=120)
@@ -38,10 +41,14 @@ def solve_command(
 
     if not file.exists():
         raise InputError(f"no such file: {file}")
+    if not math.isfinite(lam) or lam > MAX_MAGNITUDE:
+        raise InputError(f"--lambda {lam:g} is beyond {MAX_MAGNITUDE:.0e}", field="--lambda")
     game = read_game(file)
     profiles = solve_game(game, concept, lam)
+    if concept == GameConcept.qre:
+        mark_incomplete(profiles, lam)
     if fmt == GameFormat.json:
-        sys.stdout.write(json.dumps(profiles, indent=2) + "\n")
+        sys.stdout.write(strict_json(profiles) + "\n")
         return
     title = game.title if isinstance(game, NormalFormGame) else game.tree.title
     out.print(f"[bold]{title or file.name}[/bold]: {len(profiles)} profile(s), {concept.value}")
@@ -66,6 +73,37 @@ def solve_command(
                 table.add_row(player, key, shown, pay)
                 pay = ""
         out.print(table)
+
+
+def mark_incomplete(profiles: list[dict[str, Any]], lam: float) -> None:
+    """Give each QRE profile a ``status``: ``complete``, or ``incomplete`` with
+    a one-line warning where the logit branch ended before the requested
+    lambda (the profile is then the last point reached, not the QRE asked for)."""
+    for profile in profiles:
+        reached = float(profile.get("lambda", lam))
+        profile["lambda_requested"] = lam
+        if reached < lam * (1.0 - 1e-9):
+            profile["status"] = "incomplete"
+            warnings.warn(
+                f"the logit branch ended at lambda = {reached:.6g}, short of the requested "
+                f"{lam:g}: the profile shown is the last point reached (status: incomplete)",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            profile["status"] = "complete"
+
+
+def strict_json(data: object) -> str:
+    """JSON with no NaN or Infinity: a non-finite number is refused, naming it,
+    since it means the game overflowed float64 (rescale its payoffs)."""
+    try:
+        return json.dumps(data, indent=2, allow_nan=False)
+    except ValueError:
+        raise NumericError(
+            "a payoff or regret of the result overflowed to infinity or NaN (beyond "
+            "1.8e308); divide the game's payoffs by a large number and solve again"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

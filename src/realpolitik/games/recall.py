@@ -25,6 +25,7 @@ Contributions to the Theory of Games II, 193-216.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 
 import numpy as np
@@ -72,10 +73,8 @@ def recall_violations(tree: GameTree) -> list[int]:
     except (KeyError, TypeError):
         pass
     bad = _violations(tree)
-    try:
+    with contextlib.suppress(TypeError):  # a tree type without weak references
         _CHECKED[tree] = bad
-    except TypeError:  # pragma: no cover - a tree type without weak references
-        pass
     return list(bad)
 
 

@@ -50,6 +50,7 @@ from realpolitik.errors import GameClassError
 from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve.homotopy import TraceOptions, follow_to_lambdas
+from realpolitik.solve.logit import require_logit_scale
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -192,6 +193,7 @@ def agent_qre_path(
     s = _Structure.of(tree)
     n_draws = game.n_draws
     payoffs = game.total_payoffs
+    require_logit_scale(payoffs, float(np.max(lams)) if len(lams) else 0.0)
     chance = np.broadcast_to(game.edge_chance_probs(), (n_draws, len(tree.chance_edge)))
     sizes = np.diff(tree.action_offset)
     x0 = np.repeat(-np.log(sizes.astype(np.float64)), sizes)[None, :].repeat(n_draws, axis=0)

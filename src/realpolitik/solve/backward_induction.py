@@ -113,7 +113,11 @@ def logit_choice(values: FloatArray, lam: float, axis: int = -1) -> FloatArray:
     return out
 
 
-def _stage_solver(concept: str, lam: float | None) -> StageSolver:
+def _stage_solver(
+    concept: str, lam: float | None, reached: list[FloatArray] | None = None
+) -> StageSolver:
+    """The solver of a batch of stage games; for the QRE, the lambda each
+    stage game's branch reached is appended to ``reached`` (one array per call)."""
     from realpolitik.solve import logit
 
     if concept == "spe":
@@ -139,6 +143,8 @@ def _stage_solver(concept: str, lam: float | None) -> StageSolver:
 
     def solve_qre(payoffs: FloatArray) -> list[FloatArray]:
         qre = logit.logit_qre(payoffs, float(lam))
+        if reached is not None:
+            reached.append(qre.lam[:, 0])
         short = ~np.isin(
             qre.status[:, 0], (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
         )
@@ -163,6 +169,9 @@ class _Pass:
     choice: NDArray[np.int16] | None
     mixed: FloatArray | None
     tie: BoolArray | None
+    #: (D,) the least lambda reached by any stage game of the draw (QRE only;
+    #: None where every stage reached the requested lambda or there are none)
+    reached: FloatArray | None = None
 
 
 _EMPTY_CHOICE = np.zeros((0, 0), dtype=np.int16)
@@ -249,13 +258,19 @@ def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
     chance_column = np.full(tree.n_edges, -1, dtype=np.int64)
     chance_column[tree.chance_edge] = np.arange(len(tree.chance_edge))
     stage_solver: StageSolver | None = None
+    reached_log: list[FloatArray] = []
+    reached: FloatArray | None = None
 
     for group in tree.backward_schedule:
         if group.kind == "stage":
             if stage_solver is None:
-                stage_solver = _stage_solver(concept, lam)
+                stage_solver = _stage_solver(concept, lam, reached_log)
             assert mixed is not None
             _solve_stages(tree, group, value, total, mixed, stage_solver, terms)
+            for lams in reached_log:  # batches are (draws x stages of the group)
+                least = lams.reshape(draws, -1).min(axis=1)
+                reached = least if reached is None else np.minimum(reached, least)
+            reached_log.clear()
             continue
         kids = group.children  # (g, a)
         if group.kind == "decision":
@@ -286,7 +301,7 @@ def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
         value[group.nodes] = (expand * child_values).sum(axis=1)
         if terms:
             total[group.nodes] = (probs[:, :, None, :] * total[kids]).sum(axis=1)
-    return _Pass(value, total, choice, mixed, tie)
+    return _Pass(value, total, choice, mixed, tie, reached)
 
 
 def _solve_stages(
@@ -387,7 +402,13 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: float | None = None) -
         value_t=result.value,
         choice_t=result.choice,
         mixed_t=result.mixed,
-        lam=None if lam is None else np.full(game.n_draws, float(lam)),
+        lam=(
+            None
+            if lam is None
+            else np.minimum(float(lam), result.reached)
+            if result.reached is not None
+            else np.full(game.n_draws, float(lam))
+        ),
         tie_t=result.tie,
         residual=np.zeros(game.n_draws) if concept == "qre" else None,
     )
