@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +37,7 @@ from realpolitik.bargaining.eum import DEFAULT_VARIANT, VARIANTS, run_eum
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.cli.scenario import SetOpt, parse_set
 from realpolitik.errors import InputError
+from realpolitik.strict_json import dumps_strict
 
 __all__ = ["register", "run_to_json"]
 
@@ -250,7 +250,7 @@ def run_command(
 
         save_trajectory_plot(run, plot)
     if output_format == "json":
-        typer.echo(json.dumps(run_to_json(run), indent=1))
+        typer.echo(dumps_strict(run_to_json(run), indent=1))
     else:
         _print_run(run, Console())
 
@@ -283,7 +283,7 @@ def _run_scenario_issue(
         )
         summary = ensemble.summary()
         if output_format == "json":
-            typer.echo(json.dumps(summary, indent=1))
+            typer.echo(dumps_strict(summary, indent=1))
             return
         table = Table(
             title=f"{scenario.title}: {summary['issue']} ({model}, {draws} draws, seed {seed})",
@@ -302,7 +302,7 @@ def _run_scenario_issue(
 
         save_trajectory_plot(run, plot)
     if output_format == "json":
-        typer.echo(json.dumps(run_to_json(run), indent=1))
+        typer.echo(dumps_strict(run_to_json(run), indent=1))
     else:
         _print_run(run, Console())
 
@@ -331,7 +331,7 @@ def evaluate_command(
         )
     result = evaluate_file(file, models=chosen, eum_variant=variant, eum_rounds=rounds)
     if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=1))
+        typer.echo(dumps_strict(result.to_json(), indent=1))
         return
     table = Table(title=f"absolute error on {result.n_issues} issues (0-100 scale)")
     for column in ("forecaster", "MAE", "median AE", "within 10"):

@@ -3,7 +3,6 @@ printed as tables or as JSON profiles (see :mod:`realpolitik.solve.equilibria`).
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import warnings
@@ -15,10 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from realpolitik.errors import InputError, NumericError
+from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.limits import MAX_MAGNITUDE
 from realpolitik.solve.equilibria import GameConcept, solve_game
+from realpolitik.strict_json import dumps_strict
 
 out = Console(highlight=False, width=120)
 
@@ -48,7 +48,7 @@ def solve_command(
     if concept == GameConcept.qre:
         mark_incomplete(profiles, lam)
     if fmt == GameFormat.json:
-        sys.stdout.write(strict_json(profiles) + "\n")
+        sys.stdout.write(dumps_strict(profiles) + "\n")
         return
     title = game.title if isinstance(game, NormalFormGame) else game.tree.title
     out.print(f"[bold]{title or file.name}[/bold]: {len(profiles)} profile(s), {concept.value}")
@@ -92,18 +92,6 @@ def mark_incomplete(profiles: list[dict[str, Any]], lam: float) -> None:
             )
         else:
             profile["status"] = "complete"
-
-
-def strict_json(data: object) -> str:
-    """JSON with no NaN or Infinity: a non-finite number is refused, naming it,
-    since it means the game overflowed float64 (rescale its payoffs)."""
-    try:
-        return json.dumps(data, indent=2, allow_nan=False)
-    except ValueError:
-        raise NumericError(
-            "a payoff or regret of the result overflowed to infinity or NaN (beyond "
-            "1.8e308); divide the game's payoffs by a large number and solve again"
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

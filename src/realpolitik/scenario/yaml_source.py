@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from realpolitik.errors import InputError
+from realpolitik.limits import MAX_MAGNITUDE
 
 #: Largest scenario file accepted, in bytes.
 MAX_FILE_BYTES = 2_000_000
@@ -115,7 +116,21 @@ class _Converter:
                 self.convert(item, (*path, index), depth + 1)
                 for index, item in enumerate(node.value)
             ]
-        return self.scalar(node, path)
+        value = self.scalar(node, path)
+        # a 309-digit integer cannot even become a float; anything past
+        # MAX_MAGNITUDE overflows the sums and squares made of it
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and MAX_MAGNITUDE < abs(value) < float("inf")
+        ):
+            raise self.error(
+                node,
+                f"the number {_short_number(value)} is beyond the largest magnitude "
+                f"accepted ({MAX_MAGNITUDE:.0e}); rescale it (for instance to millions)",
+                path,
+            )
+        return value
 
     def scalar(self, node: yaml.Node, path: PathKey) -> Any:
         assert isinstance(node, yaml.ScalarNode)
@@ -124,6 +139,14 @@ class _Converter:
         except (yaml.constructor.ConstructorError, ValueError) as error:
             problem = getattr(error, "problem", None) or str(error)
             raise self.error(node, f"unsupported value: {problem}", path) from None
+
+
+def _short_number(value: int | float) -> str:
+    """A huge number as ``9.99e+308`` (or ``a 309-digit integer``)."""
+    try:
+        return f"{float(value):.3g}"
+    except OverflowError:
+        return f"(an integer of {len(str(abs(value)))} digits)"
 
 
 def _scan_events(text: str, file: str) -> None:
