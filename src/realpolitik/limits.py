@@ -23,16 +23,28 @@ def _physical_memory() -> int:
         return 8 * 1024**3
 
 
+def parse_bytes(text: str) -> int | None:
+    """``"3G"``, ``"512M"``, ``"64K"`` or a plain number of bytes; None if
+    it is not one."""
+    raw = text.strip().upper()
+    if not raw:
+        return None
+    scale = _SUFFIX.get(raw[-1], 1)
+    digits = raw[:-1] if raw[-1] in _SUFFIX else raw
+    try:
+        value = float(digits) * scale
+    except ValueError:
+        return None
+    if value != value or value < 0 or value > 2.0**62:
+        return None
+    return int(value)
+
+
 def memory_budget() -> int:
     """Bytes one array (or one chunk's working set) may take."""
-    raw = os.environ.get("REALPOLITIK_MAX_BYTES", "").strip().upper()
-    if raw:
-        scale = _SUFFIX.get(raw[-1], 1)
-        digits = raw[:-1] if raw[-1] in _SUFFIX else raw
-        try:
-            return int(float(digits) * scale)
-        except ValueError:
-            pass
+    parsed = parse_bytes(os.environ.get("REALPOLITIK_MAX_BYTES", ""))
+    if parsed is not None:
+        return parsed
     return _physical_memory() // 2
 
 
