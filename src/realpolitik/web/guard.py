@@ -187,8 +187,16 @@ class TokenCheck:
 
 
 def _short(value: Any) -> Any:
-    text = repr(value)
-    return value if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
+    """The client's input as echoed: itself if it is short JSON, else the
+    start of its ``repr`` (bytes of a body that is not JSON, say)."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        text = ""
+    if text and len(text) <= MAX_ECHO_CHARS:
+        return value
+    shown = repr(value)
+    return shown if len(shown) <= MAX_ECHO_CHARS else shown[: MAX_ECHO_CHARS - 3] + "..."
 
 
 async def bounded_validation_error(request: Request, error: Exception) -> JSONResponse:
