@@ -221,6 +221,23 @@ def test_too_many_players_is_one_line(
         one_line_error(code, err, f"more than {MAX_GAME_PLAYERS} players")
 
 
+def test_gambit_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from realpolitik.games import gambit_io
+
+    monkeypatch.setattr(gambit_io, "MAX_GAME_NODES", 5)
+    with pytest.raises(InputError, match="more than 5 nodes"):
+        read_efg("c.efg", text=_chain(3))
+    text = 'NFG 1 R "" { "a" "b" } { 100001 1 }\n'
+    with pytest.raises(InputError, match="player 1 has 100001 strategies"):
+        read_nfg("s.nfg", text=text)
+    text = 'NFG 1 R "" { "a" "b" "c" } { 1000 1000 11 }\n'
+    with pytest.raises(InputError, match="11000000 strategy profiles; at most 10000000"):
+        read_nfg("p.nfg", text=text)
+    monkeypatch.setattr(gambit_io, "MAX_INPUT_BYTES", 100)
+    with pytest.raises(InputError, match="at most 100 are read"):
+        read_nfg("big.nfg", text=PD_BIG + " " * 100)
+
+
 def _chain(decisions: int) -> str:
     """One player; at decision i: stop (payoff i) or go; the end pays n."""
     lines = ['EFG 2 R "chain" { "A" }', '""']

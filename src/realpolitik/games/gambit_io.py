@@ -80,6 +80,7 @@ from realpolitik.games.tree import GameTree, NodeKind, TreeBuilder, TreeGame
 from realpolitik.limits import (
     MAX_GAME_NODES,
     MAX_GAME_PLAYERS,
+    MAX_INPUT_BYTES,
     MAX_PROFILES,
     MAX_STRATEGIES,
     require_bytes,
@@ -306,6 +307,10 @@ def _load(source: str | Path, text: str | None) -> tuple[str, str]:
 
 
 def _check_size(name: str, chars: int) -> None:
+    if chars > MAX_INPUT_BYTES:
+        raise InputError(
+            f"the file has {chars} characters; at most {MAX_INPUT_BYTES} are read", file=name
+        )
     require_bytes(
         f"reading {name} ({chars} characters)",
         (chars, READ_BYTES_PER_CHAR),
