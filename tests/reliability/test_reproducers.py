@@ -527,3 +527,33 @@ def test_a_full_disk_is_one_line_and_the_store_stays_consistent(
         assert code == 0, err
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+STAGE = STAGE_HUGE.replace("9e307", "9")
+
+
+def test_a_stage_qre_short_of_its_lambda_is_reported_by_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A branch that ends early (here: at most two steps) used to be reported
+    at the requested lambda; the lambda reached is now reported, with a
+    warning and ``status: incomplete``."""
+    from realpolitik.solve import logit
+    from realpolitik.solve.homotopy import TraceOptions
+
+    traced = logit.logit_qre
+
+    def short(payoffs: object, lam: object, **kwargs: object) -> logit.LogitQRE:
+        return traced(payoffs, lam, options=TraceOptions(max_steps=2))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logit, "logit_qre", short)
+    path = tmp_path / "stage.efg"
+    path.write_text(STAGE)
+    code, out, err = run_cli(
+        ["solve", str(path), "--concept", "qre", "--lambda", "50", "--format", "json"], capsys
+    )
+    assert code == 0
+    profile = json.loads(out)[0]
+    assert profile["status"] == "incomplete"
+    assert 0 < profile["lambda"] < 50 == profile["lambda_requested"]
+    assert "short of the requested 50" in err
