@@ -235,3 +235,38 @@ def test_slow_clients_are_disconnected() -> None:
             s.close()
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_worker_killed_mid_request_gives_503_and_the_next_request_works() -> None:
+    """What a worker killed by the system (out of memory) looks like to the
+    client: 503 with Retry-After, and the server keeps serving."""
+    import signal
+
+    import psutil
+
+    client = TestClient(create_app([FLAGSHIP]), base_url=LOCAL)
+    answers: list[int] = []
+
+    def heavy() -> None:
+        answers.append(client.post(FORECAST, json={"draws": 20_000, "seed": 3}).status_code)
+
+    thread = threading.Thread(target=heavy)
+    thread.start()
+    me = psutil.Process()
+    deadline = time.monotonic() + 60
+    victims: list[psutil.Process] = []
+    while not victims and time.monotonic() < deadline:
+        victims = [
+            p
+            for p in me.children(recursive=True)
+            if "spawn_main" in " ".join(p.cmdline())
+            and "resource_tracker" not in " ".join(p.cmdline())
+        ]
+        time.sleep(0.05)
+    assert victims
+    time.sleep(1.0)  # let it start solving
+    for victim in victims:
+        victim.send_signal(signal.SIGKILL)
+    thread.join(120)
+    assert answers == [503]
+    assert client.post(FORECAST, json={"draws": 200, "seed": 3}).status_code == 200

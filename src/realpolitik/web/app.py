@@ -29,6 +29,7 @@ non-standard JSON.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -266,16 +267,22 @@ def create_app(
     cells = {sid: forecast_cells(sc) for sid, sc in loaded.items()}
     gate = admission if admission is not None else Admission(default_budget())
     pool: list[ProcessPoolExecutor] = []  # started at the first heavy request
+    pool_lock = threading.Lock()
 
     def in_worker(task: Callable[..., tuple[str, Any]], *args: Any) -> Any:
         """Run a heavy task in a worker process; its error as 422, a dead
         worker (killed for memory) as 503."""
-        if not pool:
-            pool.append(make_pool(gate.max_running))
+        with pool_lock:
+            if not pool:
+                pool.append(make_pool(gate.max_running))
+            workers = pool[0]
         try:
-            status, value = pool[0].submit(task, *args).result()
+            status, value = workers.submit(task, *args).result()
         except BrokenProcessPool:
-            pool.pop().shutdown(wait=False, cancel_futures=True)
+            with pool_lock:
+                if pool and pool[0] is workers:
+                    pool.pop()
+            workers.shutdown(wait=False, cancel_futures=True)
             raise HTTPException(
                 503,
                 "the worker solving this request stopped (out of memory?); retry later",
