@@ -4,9 +4,9 @@ The campaign: 60 concurrent forecasts of 20 000 draws drove the server to
 24 GB. Here 16 concurrent heavy forecasts go to a server with a 1 GiB budget:
 every answer must be 200 or 429 with ``Retry-After``, the server's resident
 memory (with its worker processes) must stay under its idle size plus
-the budget, and a light request
-(no draws) sent while the heavy ones queue must answer within twice its idle
-median. Traffic goes only to 127.0.0.1; every loop is bounded in count and
+the budget, and a light request (no draws) sent while the heavy ones queue
+must answer within twice its idle median (plus 0.1 s of scheduling noise).
+Traffic goes only to 127.0.0.1; every loop is bounded in count and
 time. ``benchmarks/bench_server_load.py`` runs the full-size version.
 """
 
@@ -130,4 +130,8 @@ def test_sixteen_heavy_requests_stay_within_the_budget() -> None:
     assert all(retry is not None and int(retry) >= 1 for code, retry in answers if code == 429)
     assert peak[0] < rss_idle + BUDGET, (peak[0], rss_idle)
     assert len(loaded) >= 3
-    assert statistics.median(loaded) <= 2 * statistics.median(idle), (loaded, idle)
+    # twice the idle median, plus 0.1 s for the scheduling noise of a shared
+    # 2-core machine (its idle answer takes 40 ms; at load 4 from other jobs the
+    # noise alone reached 3x): a request queued behind a heavy one would wait
+    # seconds. The benchmark records the ratio itself.
+    assert statistics.median(loaded) <= 2 * statistics.median(idle) + 0.1, (loaded, idle)
