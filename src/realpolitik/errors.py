@@ -99,6 +99,18 @@ class ResourceError(RealpolitikError):
         return f"{msg}; {self.hint}" if self.hint else msg
 
 
+class NumericError(RealpolitikError):
+    """A result left the float64 range (infinity or NaN): refused rather than
+    written as a non-standard JSON token or a silent ``null``. The message
+    names the quantity and says what to rescale."""
+
+
+class StoreError(RealpolitikError):
+    """A results store cannot be opened or written: damaged, unreadable, in a
+    folder without write permission, or on a full disk. The message names the
+    file and says how to check or restore it."""
+
+
 def listing(names: Sequence[str], *, quote: bool = False) -> str:
     """``a, b or c`` (``'a', 'b' or 'c'`` with ``quote``)."""
     shown = [f"'{n}'" if quote else n for n in names]

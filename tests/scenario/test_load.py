@@ -740,3 +740,16 @@ def test_a_refused_parameter_or_derived_name_is_reported_once() -> None:
     assert len(found) == 1 and "unknown distribution `prt`; did you mean `pert`?" in found[0]
     found = problems(text.replace('expr: "severity * (defender', 'expr: "severty * (defender'))
     assert len(found) == 1 and "unknown name `severty`; did you mean `severity`?" in found[0]
+
+
+def test_an_exponent_without_a_point_is_a_number() -> None:
+    """``1e-7`` is a number (YAML 1.2), not text as PyYAML's YAML 1.1 reads it;
+    quoted, it stays text and is refused where a number is needed."""
+    base = (
+        "id: t\nactors: {a: A}\nmoves:\n  - {id: m, actor: a, actions: [x, y]}\n"
+        "payoffs:\n  a: {gain: '1 * (m == x)'}\n"
+    )
+    assert load(text=base + "solve: {concept: qre, lambda: 1e-7}\n").solve.lam == 1e-7
+    assert load(text=base + "solve: {concept: qre, lambda: 2E1}\n").solve.lam == 20.0
+    with pytest.raises(InputError, match="got text '1e-7'"):
+        load(text=base + "solve: {concept: qre, lambda: '1e-7'}\n")

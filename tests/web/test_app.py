@@ -16,7 +16,7 @@ FLAGSHIP = "china-russia-2022"
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(), base_url="http://127.0.0.1")
 
 
 def test_lists_and_describes_the_flagship(client: TestClient) -> None:

@@ -23,7 +23,7 @@ FLAGSHIP = "china-russia-2022"
 
 
 def test_compare_endpoint_is_the_python_api() -> None:
-    client = TestClient(create_app())
+    client = TestClient(create_app(), base_url="http://127.0.0.1")
     answer = client.post(f"/api/scenarios/{FLAGSHIP}/compare", json={"draws": 80, "seed": 2})
     assert answer.status_code == 200
     assert answer.json() == compare(FLAGSHIP, draws=80, seed=2).to_json()
@@ -62,7 +62,10 @@ def test_page_shows_judgement_noise_and_views(
     assert "best response 100.0%" in note and "100.0% of its swing from judgement" in note
     page.fill("#draws", "200")
     page.click("#compare")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('views')")
+    # the first request over draws starts the server's worker process
+    page.wait_for_function(
+        "document.getElementById('status').textContent.startsWith('views')", timeout=120_000
+    )
     answer = httpx.post(
         f"{live_server}/api/scenarios/{FLAGSHIP}/compare", json={"draws": 200, "seed": 1}
     ).json()

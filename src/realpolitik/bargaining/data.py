@@ -46,8 +46,15 @@ import numpy as np
 from realpolitik.bargaining.ktab_io import read_ktab_csv, read_ktab_xml
 from realpolitik.bargaining.types import BargainingProblem
 from realpolitik.errors import InputError
+from realpolitik.limits import (
+    MAX_BARGAIN_ACTORS,
+    MAX_DEU_ISSUES,
+    MAX_INPUT_BYTES,
+    check_magnitude,
+)
 
 __all__ = [
+    "MAX_ACTORS",
     "MIN_ACTORS",
     "FileFormat",
     "ObservedIssue",
@@ -61,16 +68,31 @@ __all__ = [
 MIN_ACTORS = 3
 """A bargaining model needs at least three actors (KTAB's minimum too)."""
 
+MAX_ACTORS = MAX_BARGAIN_ACTORS
+"""At most 250 actors (KTAB's maximum): SMP needed 15.8 GB for 1000 actors
+and EUM 7.1 GB for 5000."""
+
+#: Lines besides the actors' or issues' (header, capabilities, blank lines).
+_MAX_EXTRA_LINES = 1000
+#: Characters of the first line read to detect a file's format.
+_FIRST_LINE_CHARS = 1 << 16
+
 SalienceScale = Literal["auto", "1", "100"]
 FileFormat = Literal["bdm", "deu3", "ktab", "ktab-xml"]
 
 _BDM_COLUMNS = ("actor", "capability", "position", "salience")
 
 
-def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
-    """Rows of a delimited text file with their 1-based line numbers."""
+def _read_rows(path: Path, delimiter: str, max_rows: int, what: str) -> list[tuple[int, list[str]]]:
+    """Rows of a delimited text file with their 1-based line numbers; more
+    than ``max_rows`` lines are refused (``what`` says why)."""
     file = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"the file has {size} bytes; at most {MAX_INPUT_BYTES} are read", file=file
+            )
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             rows: list[tuple[int, list[str]]] = []
@@ -78,6 +100,10 @@ def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
             for row in reader:
                 rows.append((line, row))
                 line = reader.line_num + 1
+                if len(rows) > max_rows:
+                    raise InputError(
+                        f"more than {max_rows} lines; {what}", file=file, line=line - 1
+                    )
     except FileNotFoundError:
         raise InputError("file not found", file=file) from None
     except IsADirectoryError:
@@ -86,6 +112,8 @@ def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
         raise InputError("not a UTF-8 text file", file=file) from None
     except csv.Error as err:
         raise InputError(f"malformed delimited text: {err}", file=file) from None
+    except OSError as err:
+        raise InputError(f"cannot read the file ({err.strerror or err})", file=file) from None
     return rows
 
 
@@ -105,6 +133,9 @@ def _cell_number(text: str, *, file: str, line: int, column: str, what: str) -> 
         raise InputError(
             f"{what} {cell!r} is not a finite number", file=file, line=line, field=column
         )
+    problem = check_magnitude(value, what)
+    if problem is not None:
+        raise InputError(problem, file=file, line=line, field=column)
     return value
 
 
@@ -147,7 +178,22 @@ def read_bdm_csv(path: str | Path, *, salience_scale: SalienceScale = "auto") ->
             f"salience scale must be auto, 1 or 100, got {salience_scale!r}",
             field="salience-scale",
         )
-    rows = [(line, row) for line, row in _read_rows(path, ",") if any(c.strip() for c in row)]
+    rows = [
+        (line, row)
+        for line, row in _read_rows(
+            path,
+            ",",
+            MAX_ACTORS + _MAX_EXTRA_LINES,
+            f"the bargaining models take at most {MAX_ACTORS} actors",
+        )
+        if any(c.strip() for c in row)
+    ]
+    if len(rows) - 1 > MAX_ACTORS:
+        raise InputError(
+            f"{len(rows) - 1} actors; the bargaining models take at most {MAX_ACTORS}",
+            file=file,
+            line=rows[MAX_ACTORS + 1][0],
+        )
     if not rows:
         raise InputError(
             "empty file; expected a header Actor,Capability,Position,Salience", file=file, line=1
@@ -356,7 +402,22 @@ def read_deu3(path: str | Path) -> list[ObservedIssue]:
     """
     path = Path(path)
     file = str(path)
-    rows = [(line, row) for line, row in _read_rows(path, "\t") if any(c.strip() for c in row)]
+    rows = [
+        (line, row)
+        for line, row in _read_rows(
+            path,
+            "\t",
+            MAX_DEU_ISSUES + _MAX_EXTRA_LINES,
+            f"at most {MAX_DEU_ISSUES} issues are read",
+        )
+        if any(c.strip() for c in row)
+    ]
+    if len(rows) - 2 > MAX_DEU_ISSUES:
+        raise InputError(
+            f"{len(rows) - 2} issues; at most {MAX_DEU_ISSUES} are read",
+            file=file,
+            line=rows[-1][0],
+        )
     if len(rows) < 2:
         raise InputError("expected a header line and a capability line", file=file, line=1)
     head_line, header = rows[0]
@@ -367,6 +428,12 @@ def read_deu3(path: str | Path) -> list[ObservedIssue]:
     if not pcols:
         raise InputError(
             "no actor columns: expected pairs pX (position) and sX (salience)",
+            file=file,
+            line=head_line,
+        )
+    if len(pcols) > MAX_ACTORS:
+        raise InputError(
+            f"{len(pcols)} actor columns; the bargaining models take at most {MAX_ACTORS} actors",
             file=file,
             line=head_line,
         )
@@ -467,8 +534,9 @@ def detect_format(path: str | Path) -> FileFormat:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             first = ""
-            for raw in handle:
-                if raw.strip():
+            for _ in range(_MAX_EXTRA_LINES):
+                raw = handle.readline(_FIRST_LINE_CHARS)
+                if raw == "" or raw.strip():
                     first = raw.strip()
                     break
     except FileNotFoundError:
@@ -477,6 +545,8 @@ def detect_format(path: str | Path) -> FileFormat:
         raise InputError("is a directory, not a file", file=file) from None
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", file=file) from None
+    except OSError as err:
+        raise InputError(f"cannot read the file ({err.strerror or err})", file=file) from None
     if first.startswith("<"):
         return "ktab-xml"
     if "\t" in first:

@@ -46,16 +46,27 @@ import numpy as np
 from realpolitik.bargaining.smp import SMPConfig
 from realpolitik.bargaining.types import BargainingProblem, FloatArray
 from realpolitik.errors import InputError
+from realpolitik.limits import MAX_BARGAIN_ACTORS, MAX_BARGAIN_DIMENSIONS, MAX_INPUT_BYTES
 
-__all__ = ["MAX_ACTORS", "MIN_ACTORS", "read_ktab_csv", "read_ktab_xml"]
+__all__ = ["MAX_ACTORS", "MAX_DIMENSIONS", "MIN_ACTORS", "read_ktab_csv", "read_ktab_xml"]
 
 MIN_ACTORS = 3
 """KTAB's ``Model::minNumActor``: a bargain needs at least three actors."""
 
-MAX_ACTORS = 250
-"""KTAB's ``Model::maxNumActor``."""
+MAX_ACTORS = MAX_BARGAIN_ACTORS
+"""KTAB's ``Model::maxNumActor`` (250)."""
+
+MAX_DIMENSIONS = MAX_BARGAIN_DIMENSIONS
+"""Issue dimensions read (KTAB sets none; SMP's work grows with them)."""
+
+_MAX_ELEMENTS = 200_000
+"""XML elements read: enough for 250 actors of 32 dimensions many times over."""
 
 _SALIENCE_TOTAL_TOL = 1e-9
+
+#: Lines besides the actors' that a KTAB CSV may hold (line 1, the header,
+#: blank lines) before the reader stops counting.
+_MAX_EXTRA_LINES = 1000
 
 
 # --------------------------------------------------------------------------- CSV
@@ -142,11 +153,23 @@ def read_ktab_csv(path: str | Path) -> BargainingProblem:
     """
     file = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"the file has {size} bytes; at most {MAX_INPUT_BYTES} are read", file=file
+            )
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             rows: list[tuple[int, list[str]]] = []
             for row in reader:
                 rows.append((reader.line_num, _trim(row)))
+                if len(rows) > MAX_ACTORS + _MAX_EXTRA_LINES:
+                    raise InputError(
+                        f"more than {MAX_ACTORS} actor lines; KTAB's model takes at most "
+                        f"{MAX_ACTORS} actors",
+                        file=file,
+                        line=reader.line_num,
+                    )
     except FileNotFoundError:
         raise InputError("file not found; check the path", file=file) from None
     except (OSError, UnicodeDecodeError, csv.Error) as err:
@@ -201,6 +224,13 @@ def read_ktab_csv(path: str | Path) -> BargainingProblem:
     if n_dims < 1:
         raise InputError(
             f"{n_dims} dimensions declared; give at least 1",
+            file=file,
+            line=line1,
+            field="column 4 (number of dimensions)",
+        )
+    if n_dims > MAX_DIMENSIONS:
+        raise InputError(
+            f"{n_dims} dimensions declared; at most {MAX_DIMENSIONS} are read",
             file=file,
             line=line1,
             field="column 4 (number of dimensions)",
@@ -362,12 +392,18 @@ def read_ktab_csv(path: str | Path) -> BargainingProblem:
 
 @dataclass
 class _Node:
-    """An XML element with the line it starts on (expat gives line numbers)."""
+    """An XML element with the line it starts on (expat gives line numbers).
+
+    Text arrives in pieces (expat splits it at buffer ends and entities);
+    they are collected in ``parts`` and joined once at the element's end, so
+    reading is linear in the file's size.
+    """
 
     tag: str
     line: int
     text: str = ""
     children: list[_Node] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
 
     def all(self, tag: str) -> list[_Node]:
         return [c for c in self.children if c.tag == tag]
@@ -379,12 +415,39 @@ class _Node:
         return None
 
 
+class _RefusedError(Exception):
+    """Raised inside an expat handler to stop at a forbidden construct."""
+
+
 def _parse_xml(path: str | Path, file: str) -> _Node:
+    """Parse a KTAB scenario with expat, refusing document type declarations.
+
+    KTAB's files need no DTD and no entities; refusing them (as defusedxml's
+    ``forbid_dtd`` does) closes entity expansion ("billion laughs", external
+    entities) before any text is produced. defusedxml itself is not used
+    because its parsers wrap ElementTree, which drops the line numbers the
+    error messages give. The file's size is capped at
+    :data:`~realpolitik.limits.MAX_INPUT_BYTES` and the elements at
+    :data:`_MAX_ELEMENTS`.
+    """
     stack: list[_Node] = []
     root: list[_Node] = []
+    count = [0]
     parser = expat.ParserCreate()
 
+    def refuse_dtd(*_args: object) -> None:
+        raise _RefusedError("a document type declaration (<!DOCTYPE ...>)")
+
+    def refuse_entity(*_args: object) -> None:
+        raise _RefusedError("an entity declaration")
+
+    def refuse_external(*_args: object) -> int:
+        raise _RefusedError("an external entity")
+
     def start(tag: str, _attrs: dict[str, str]) -> None:
+        count[0] += 1
+        if count[0] > _MAX_ELEMENTS:
+            raise _RefusedError(f"more than {_MAX_ELEMENTS} elements")
         node = _Node(tag, parser.CurrentLineNumber)
         if stack:
             stack[-1].children.append(node)
@@ -394,22 +457,38 @@ def _parse_xml(path: str | Path, file: str) -> _Node:
 
     def end(_tag: str) -> None:
         node = stack.pop()
-        node.text = node.text.strip()
+        node.text = "".join(node.parts).strip()
+        node.parts = []
 
     def text(data: str) -> None:
         if stack:
-            stack[-1].text += data
+            stack[-1].parts.append(data)
 
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_entity
+    parser.UnparsedEntityDeclHandler = refuse_entity
+    parser.ExternalEntityRefHandler = refuse_external
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"the file has {size} bytes; at most {MAX_INPUT_BYTES} are read", file=file
+            )
         with open(path, "rb") as handle:
             parser.ParseFile(handle)
     except FileNotFoundError:
         raise InputError("file not found; check the path", file=file) from None
     except OSError as err:
         raise InputError(f"cannot read the file ({err})", file=file) from None
+    except _RefusedError as err:
+        raise InputError(
+            f"{err} is not accepted in a KTAB scenario; remove it",
+            file=file,
+            line=parser.CurrentLineNumber,
+        ) from None
     except expat.ExpatError as err:
         raise InputError(
             f"not well-formed XML ({expat.ErrorString(err.code)}); fix the markup",
@@ -558,6 +637,13 @@ def read_ktab_xml(
             raise InputError(
                 "empty <dName>; name the dimension", file=file, line=node.line, field="dName"
             )
+    if len(dim_nodes) > MAX_DIMENSIONS:
+        raise InputError(
+            f"{len(dim_nodes)} dimensions; at most {MAX_DIMENSIONS} are read",
+            file=file,
+            line=dims_node.line,
+            field="dName",
+        )
     dimensions = tuple(node.text for node in dim_nodes)
     n_dims = len(dimensions)
 

@@ -22,7 +22,6 @@ input's scale. ``evaluate``: ``{"n_issues": n, "scores": {name: {"mae",
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +40,7 @@ from realpolitik.cli.output import Table, check_output_dir, check_output_file, o
 from realpolitik.cli.scenario import OutOpt, SetOpt, parse_set, wrote_tables
 from realpolitik.errors import InputError
 from realpolitik.plots.bargaining_plots import save_trajectory_plot
+from realpolitik.strict_json import dumps_strict
 
 __all__ = ["register", "run_to_json"]
 
@@ -224,7 +224,7 @@ def run_command(
         save_trajectory_plot(result, plot)
     wrote_tables(out_dir, run_tables(result))
     if output_format == "json":
-        typer.echo(json.dumps(run_to_json(result), indent=1))
+        typer.echo(dumps_strict(run_to_json(result), indent=1))
     else:
         _print_run(result, out)
 
@@ -233,7 +233,7 @@ def _print_ensemble(ensemble: IssueEnsemble, output_format: str) -> None:
     """``bargain run SCENARIO --draws N``: the forecast and baselines over draws."""
     summary = ensemble.summary()
     if output_format == "json":
-        typer.echo(json.dumps(summary, indent=1))
+        typer.echo(dumps_strict(summary, indent=1))
         return
     table = Table(
         title=f"{ensemble.scenario.title}: {summary['issue']} ({ensemble.model}, "
@@ -278,7 +278,7 @@ def evaluate_command(
         file, models=chosen, options={"eum": ModelOptions(variant=variant, rounds=rounds)}
     )
     if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=1))
+        typer.echo(dumps_strict(result.to_json(), indent=1))
         return
     table = Table(title=f"absolute error on {result.n_issues} issues (0-100 scale)")
     for column in ("forecaster", "MAE", "median AE", "within 10"):

@@ -12,7 +12,9 @@ so that ``solve --concept qre`` on an exported scenario agrees with
 
 from __future__ import annotations
 
+import math
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from realpolitik.games.gambit_io import comment_lambda
 from realpolitik.games.labels import infoset_names, strategy_name
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import TreeGame
+from realpolitik.limits import MAX_MAGNITUDE
 from realpolitik.solve.equilibria import profiles_frame, solve_game
 
 #: Below this, a probability or payoff prints as 0 (solvers leave 1e-33).
@@ -99,11 +102,15 @@ def solve_command(
     check_output_dir(out_dir, "--out")
     if not file.exists():
         raise InputError(f"no such file: {file}")
+    if lam is not None and (not math.isfinite(lam) or lam > MAX_MAGNITUDE):
+        raise InputError(f"--lambda {lam:g} is beyond {MAX_MAGNITUDE:.0e}", field="--lambda")
     game = read_game(file)
     comment = game.comment if isinstance(game, NormalFormGame) else game.tree.comment
     recorded = comment_lambda(comment)
     precision = lam if lam is not None else recorded if recorded is not None else LAMBDA.default
     found = solve_game(game, concept, precision)
+    if concept == "qre":
+        mark_incomplete(found, precision)
     total = len(found)
     profiles = found[:top] if top else found
     _named(game, profiles)
@@ -154,6 +161,25 @@ def _profile_table(k: int, profile: dict[str, Any]) -> None:
             "note: the logit path from lambda = 0 passed a bifurcation before this lambda; "
             "this is one of several QRE branches there (see docs/game-engine.md)"
         )
+
+
+def mark_incomplete(profiles: list[dict[str, Any]], lam: float) -> None:
+    """Give each QRE profile a ``status``: ``complete``, or ``incomplete`` with
+    a one-line warning where the logit branch ended before the requested
+    lambda (the profile is then the last point reached, not the QRE asked for)."""
+    for profile in profiles:
+        reached = float(profile.get("lambda", lam))
+        profile["lambda_requested"] = lam
+        if reached < lam * (1.0 - 1e-9):
+            profile["status"] = "incomplete"
+            warnings.warn(
+                f"the logit branch ended at lambda = {reached:.6g}, short of the requested "
+                f"{lam:g}: the profile shown is the last point reached (status: incomplete)",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            profile["status"] = "complete"
 
 
 def register(app: typer.Typer) -> None:

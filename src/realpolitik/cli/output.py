@@ -30,6 +30,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from realpolitik.errors import InputError
+from realpolitik.strict_json import dumps_strict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,7 +147,7 @@ def _json_default(value: Any) -> Any:
 
 def emit_json(data: Any) -> None:
     """Strict JSON (no NaN or Infinity) on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n")
+    sys.stdout.write(dumps_strict(data, indent=2, default=_json_default) + "\n")
 
 
 def _writable_ancestor(path: Path) -> Path:

@@ -9,7 +9,6 @@ stopped, and prints what ``realpolitik forecast`` prints.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +41,7 @@ from realpolitik.cli.scenario import (
     show_forecast,
 )
 from realpolitik.errors import InputError
+from realpolitik.strict_json import dumps_strict
 
 DEFAULT_STORE = Path("realpolitik.duckdb")
 
@@ -144,7 +144,7 @@ runs_app = typer.Typer(
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(dumps_strict(data) + "\n")
 
 
 @runs_app.command("list")
@@ -256,6 +256,24 @@ def runs_export(
                     f.unlink()
     for path in written:
         say(f"wrote {path}")
+
+
+@runs_app.command("check")
+def runs_check(store: StoreArg = DEFAULT_STORE) -> None:
+    """Read every block of the store and check each run; exit 2 if anything is damaged."""
+    from realpolitik.store import check_store
+
+    problems = check_store(store)
+    for run_id, problem in problems:
+        where = "store" if run_id is None else f"run {run_id}"
+        print(f"error: {where}: {problem}", file=sys.stderr)
+    if problems:
+        say(
+            f"{store} is damaged; runs not listed above are intact (export them with "
+            "`realpolitik runs export`), or restore the file from a backup copy"
+        )
+        raise typer.Exit(2)
+    say(f"{store}: every run is intact")
 
 
 @runs_app.command("delete")

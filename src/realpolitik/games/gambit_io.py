@@ -77,7 +77,14 @@ from numpy.typing import NDArray
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import GameTree, NodeKind, TreeBuilder, TreeGame
-from realpolitik.limits import require_bytes
+from realpolitik.limits import (
+    MAX_GAME_NODES,
+    MAX_GAME_PLAYERS,
+    MAX_INPUT_BYTES,
+    MAX_PROFILES,
+    MAX_STRATEGIES,
+    require_bytes,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -300,6 +307,10 @@ def _load(source: str | Path, text: str | None) -> tuple[str, str]:
 
 
 def _check_size(name: str, chars: int) -> None:
+    if chars > MAX_INPUT_BYTES:
+        raise InputError(
+            f"the file has {chars} characters; at most {MAX_INPUT_BYTES} are read", file=name
+        )
     require_bytes(
         f"reading {name} ({chars} characters)",
         (chars, READ_BYTES_PER_CHAR),
@@ -375,6 +386,12 @@ def _header(lex: _Lexer, kind: str, version: str) -> tuple[str, list[str]]:
         if len(token.text) > MAX_LABEL_CHARS:
             lex.fail(f"a player name is longer than {MAX_LABEL_CHARS} characters", token)
         players.append(token.text)
+        if len(players) > MAX_GAME_PLAYERS:
+            lex.fail(
+                f"more than {MAX_GAME_PLAYERS} players; realpolitik solves games of at most "
+                f"{MAX_GAME_PLAYERS} players (one array axis each)",
+                token,
+            )
     if not players:
         lex.fail("expected at least one player name in the player list, found '}'", token)
     return title, _unique_labels(players)
@@ -502,9 +519,13 @@ def read_efg(source: str | Path, *, text: str | None = None) -> EfgGame:
 
     # Nodes arrive in prefix order: a stack of builder node ids still to read.
     stack = [builder.root]
+    n_nodes = 0
     while stack:
         node = stack.pop()
         token = lex.next()
+        n_nodes += 1
+        if n_nodes > MAX_GAME_NODES:
+            lex.fail(f"more than {MAX_GAME_NODES} nodes; split the game or prune it", token)
         if token.kind == EOF:
             lex.fail(
                 f"the file ends early: expected at least {len(stack) + 1} more node(s) "
@@ -1146,13 +1167,20 @@ def read_nfg(source: str | Path, *, text: str | None = None) -> NormalFormGame:
 
 
 def _require_table(name: str, shape: tuple[int, ...]) -> None:
-    """Refuse, before allocating, a payoff table beyond the memory budget."""
+    """Refuse, before allocating, a payoff table beyond the memory budget or
+    the profile cap."""
     require_bytes(
         f"payoff array of {name} ({' x '.join(map(str, shape))} strategy profiles, "
         f"{len(shape)} players)",
         (2, len(shape), *shape),  # the table read, and the game's own copy
         hint="the game is too large for memory; reduce the strategies",
     )
+    if prod(shape) > MAX_PROFILES:
+        raise InputError(
+            f"{' x '.join(map(str, shape))} = {prod(shape)} strategy profiles; at most "
+            f"{MAX_PROFILES} are read (reduce the strategies)",
+            file=name,
+        )
 
 
 def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
@@ -1176,6 +1204,10 @@ def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
                 if len(token.text) > MAX_LABEL_CHARS:
                     lex.fail(f"a strategy label is longer than {MAX_LABEL_CHARS} characters", token)
                 labels.append(token.text)
+                if len(labels) > MAX_STRATEGIES:
+                    lex.fail(
+                        f"player {player + 1} has more than {MAX_STRATEGIES} strategies", token
+                    )
             if not labels:
                 lex.fail(f"player {player + 1} has no strategy; give at least one", token)
             out.append(tuple(_unique_labels(labels)))
@@ -1186,6 +1218,12 @@ def _strategies(lex: _Lexer, n_players: int) -> tuple[tuple[str, ...], ...]:
             if count < 1:
                 lex.fail(
                     f"player {player + 1} has {count} strategies; each player needs at least one",
+                    token,
+                )
+            if count > MAX_STRATEGIES:
+                lex.fail(
+                    f"player {player + 1} has {count} strategies; at most {MAX_STRATEGIES} "
+                    "are read",
                     token,
                 )
             counts.append(count)

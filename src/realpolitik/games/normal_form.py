@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from realpolitik.errors import InputError
-from realpolitik.limits import require_bytes
+from realpolitik.limits import MAX_GAME_PLAYERS, require_bytes
 
 FloatArray = NDArray[np.float64]
 Profile = tuple[FloatArray, ...]
@@ -98,6 +98,12 @@ class NormalFormGame:
         object.__setattr__(self, "strategies", strategies)
         if len(players) == 0:
             raise InputError("a game needs at least one player", field="players")
+        if len(players) > MAX_GAME_PLAYERS:
+            raise InputError(
+                f"{len(players)} players; games of at most {MAX_GAME_PLAYERS} players are "
+                "solved (one array axis each)",
+                field="players",
+            )
         if len(set(players)) != len(players):
             raise InputError(
                 f"player names repeat in {list(players)}; make them unique", field="players"

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.normal_form import NormalFormGame
+from realpolitik.games.recall import last_own_move, recall_violations
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.limits import require_bytes
 
@@ -48,7 +49,7 @@ class ReducedStrategies:
 
 def _own_history(tree: GameTree, infoset: int) -> tuple[tuple[int, int], ...]:
     """The player's own (infoset, action) pairs on the path to an information
-    set (the same for all its nodes under perfect recall)."""
+    set's first node (the same for all its nodes under perfect recall)."""
     node = int(tree.infoset_nodes[infoset][0])
     player = tree.infoset_player[infoset]
     out = []
@@ -58,29 +59,90 @@ def _own_history(tree: GameTree, infoset: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _enumerate_choices(
-    tree: GameTree,
-    own: tuple[int, ...],
-    position: dict[int, int],
-    history: dict[int, tuple[tuple[int, int], ...]],
-) -> list[list[int]]:
+def _conditions(tree: GameTree, own: tuple[int, ...]) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Per information set, the own (infoset, action) pairs that must all be
+    chosen for the player's strategy to reach it.
+
+    Under perfect recall the last own move alone decides (it is chosen only
+    if its own set was reached), so the test is one comparison and the
+    enumeration stays linear in its output; otherwise every pair of the
+    first node's own history is tested, as Gambit's reduction does.
+    """
+    if not recall_violations(tree):
+        last_set, last_act = last_own_move(tree)
+        out: dict[int, tuple[tuple[int, int], ...]] = {}
+        for s in own:
+            first = int(tree.infoset_nodes[s][0])
+            j = int(last_set[first])
+            out[s] = () if j < 0 else ((j, int(last_act[first])),)
+        return out
+    return {s: _own_history(tree, s) for s in own}
+
+
+def _enumerate_choices(tree: GameTree, own: tuple[int, ...]) -> NDArray[np.int64]:
     """Every reduced strategy of one player, lexicographically (first
-    information set slowest), ``UNREACHED`` where own choices exclude a set."""
-    rows: list[list[int]] = []
+    information set slowest), ``UNREACHED`` where own choices exclude a set.
 
-    def extend(k: int, chosen: list[int]) -> None:
-        if k == len(own):
-            rows.append(list(chosen))
-            return
-        infoset = own[k]
-        if not all(chosen[position[s]] == a for s, a in history[infoset]):
-            extend(k + 1, [*chosen, UNREACHED])
-            return
-        for a in range(len(tree.infoset_actions[infoset])):
-            extend(k + 1, [*chosen, a])
+    Iterative, column by column: the strategies built so far form a prefix
+    tree (each level keeps only its new column and its parents), the
+    reachability of the next set is read from boolean flags "this prefix
+    chose action a at set s" carried down the levels while a later set needs
+    them, and the rows are assembled once at the end. Cost O(strategies x
+    sets) plus the flags carried, with no recursion.
+    """
+    needs = _conditions(tree, own)
+    position = {s: k for k, s in enumerate(own)}
+    last_use: dict[tuple[int, int], int] = {}
+    for s in own:
+        for pair in needs[s]:
+            last_use[pair] = max(last_use.get(pair, -1), position[s])
+    wanted: dict[int, list[int]] = {}
+    expire: dict[int, list[tuple[int, int]]] = {}
+    for pair, last in last_use.items():
+        wanted.setdefault(pair[0], []).append(pair[1])
+        expire.setdefault(last, []).append(pair)
 
-    extend(0, [])
+    flags: dict[tuple[int, int], NDArray[np.bool_]] = {}
+    parents: list[NDArray[np.int64]] = []
+    values: list[NDArray[np.int64]] = []
+    n_rows = 1
+    for k, s in enumerate(own):
+        reach = np.ones(n_rows, dtype=bool)
+        for pair in needs[s]:
+            reach &= flags[pair]
+        n_act = len(tree.infoset_actions[s])
+        counts = np.where(reach, n_act, 1)
+        parent = np.repeat(np.arange(n_rows, dtype=np.int64), counts)
+        starts = np.cumsum(counts) - counts
+        value = np.arange(parent.size, dtype=np.int64) - starts[parent]
+        value[~reach[parent]] = UNREACHED
+        for pair in expire.get(k, []):
+            del flags[pair]
+        for pair in flags:
+            flags[pair] = flags[pair][parent]
+        for a in wanted.get(s, []):
+            flags[(s, a)] = value == a
+        parents.append(parent)
+        values.append(value)
+        n_rows = parent.size
+    rows = np.empty((n_rows, len(own)), dtype=np.int64)
+    index = np.arange(n_rows, dtype=np.int64)
+    for k in range(len(own) - 1, -1, -1):
+        rows[:, k] = values[k][index]
+        index = parents[k][index]
     return rows
+
+
+def _labels(choices: NDArray[np.int64]) -> tuple[str, ...]:
+    """Gambit's labels: one character per information set (``*`` where
+    unreached), built as one byte matrix when every action number is a digit."""
+    if choices.size and int(choices.max()) < 9:
+        codes = np.where(choices == UNREACHED, ord("*"), ord("1") + choices).astype(np.uint8)
+        width = choices.shape[1]
+        return tuple(codes.view(f"S{width}").ravel().astype(f"U{width}").tolist())
+    return tuple(
+        "".join("*" if a == UNREACHED else str(a + 1) for a in row) for row in choices.tolist()
+    )
 
 
 def reduced_strategies(tree: GameTree) -> ReducedStrategies:
@@ -90,19 +152,14 @@ def reduced_strategies(tree: GameTree) -> ReducedStrategies:
     labels: list[tuple[str, ...]] = []
     for player in range(tree.n_players):
         own = tuple(int(s) for s in np.flatnonzero(tree.infoset_player == player))
-        position = {s: k for k, s in enumerate(own)}
-        history = {s: _own_history(tree, s) for s in own}
-        rows = _enumerate_choices(tree, own, position, history)
-        array = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(own))
         infosets.append(own)
-        choices.append(array)
-        labels.append(
-            tuple("".join("*" if a == UNREACHED else str(a + 1) for a in row) for row in rows)
-            if own
-            else ("1",)
-        )
         if not own:
-            choices[-1] = np.zeros((1, 0), dtype=np.int64)
+            choices.append(np.zeros((1, 0), dtype=np.int64))
+            labels.append(("1",))
+            continue
+        array = _enumerate_choices(tree, own)
+        choices.append(array)
+        labels.append(_labels(array))
     return ReducedStrategies(tuple(infosets), tuple(choices), tuple(labels))
 
 

@@ -10,6 +10,7 @@ expansion), and the file size, nesting depth and node count are bounded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from realpolitik.errors import InputError
+from realpolitik.limits import MAX_MAGNITUDE
 
 #: Largest scenario file accepted, in bytes.
 MAX_FILE_BYTES = 2_000_000
@@ -29,6 +31,13 @@ PathKey = tuple[str | int, ...]
 
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
+
+#: A number in exponent form without a decimal point (``1e-7``, ``2E5``):
+#: YAML 1.2 reads it as a number, PyYAML (YAML 1.1) as text, so a scenario's
+#: ``lambda: 1e-7`` would be refused as "text". Unquoted, it is read as a
+#: float here; quoted, it stays text.
+_EXPONENT_NUMBER = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
 
 
 @dataclass
@@ -115,15 +124,39 @@ class _Converter:
                 self.convert(item, (*path, index), depth + 1)
                 for index, item in enumerate(node.value)
             ]
-        return self.scalar(node, path)
+        value = self.scalar(node, path)
+        # a 309-digit integer cannot even become a float; anything past
+        # MAX_MAGNITUDE overflows the sums and squares made of it
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and MAX_MAGNITUDE < abs(value) < float("inf")
+        ):
+            raise self.error(
+                node,
+                f"the number {_short_number(value)} is beyond the largest magnitude "
+                f"accepted ({MAX_MAGNITUDE:.0e}); rescale it (for instance to millions)",
+                path,
+            )
+        return value
 
     def scalar(self, node: yaml.Node, path: PathKey) -> Any:
         assert isinstance(node, yaml.ScalarNode)
+        if node.tag == _STR and node.style is None and _EXPONENT_NUMBER.fullmatch(node.value):
+            return float(node.value)
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError) as error:
             problem = getattr(error, "problem", None) or str(error)
             raise self.error(node, f"unsupported value: {problem}", path) from None
+
+
+def _short_number(value: int | float) -> str:
+    """A huge number as ``9.99e+308`` (or ``a 309-digit integer``)."""
+    try:
+        return f"{float(value):.3g}"
+    except OverflowError:
+        return f"(an integer of {len(str(abs(value)))} digits)"
 
 
 def _scan_events(text: str, file: str) -> None:

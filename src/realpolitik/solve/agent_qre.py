@@ -48,8 +48,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.errors import GameClassError
+from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve.homotopy import TraceOptions, follow_to_lambdas
+from realpolitik.solve.logit import require_logit_scale
 from realpolitik.solve.reach import edge_probabilities
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -184,6 +186,7 @@ def agent_qre_path(
 ) -> list[TreeSolution]:
     """Agent logit QRE at each of several ascending lambdas (one trace)."""
     tree = game.tree
+    require_perfect_recall(tree, "the agent QRE")
     if np.any(game.edge_chance_probs() <= 0):
         raise GameClassError(
             "the agent QRE needs every chance outcome to have positive probability "
@@ -192,6 +195,7 @@ def agent_qre_path(
     s = _Structure.of(tree)
     n_draws = game.n_draws
     payoffs = game.total_payoffs
+    require_logit_scale(payoffs, float(np.max(lams)) if len(lams) else 0.0)
     chance = np.broadcast_to(game.edge_chance_probs(), (n_draws, len(tree.chance_edge)))
     sizes = np.diff(tree.action_offset)
     x0 = np.repeat(-np.log(sizes.astype(np.float64)), sizes)[None, :].repeat(n_draws, axis=0)

@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from realpolitik.errors import GameClassError
+from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, Stage, TreeClass, TreeGame, UnitGroup
 from realpolitik.solve import logit
 from realpolitik.solve._tree_kernels import backward_all, decision_group
@@ -75,6 +76,7 @@ StageSolver = Callable[[FloatArray], list[FloatArray]]
 
 def _require_backward_class(game: TreeGame, concept: str) -> None:
     if game.tree.tree_class == TreeClass.GENERAL:
+        require_perfect_recall(game.tree, concept)
         bad = game.tree.general_infosets()
         keys = ", ".join(game.tree.infoset_key(s) for s in bad[:3])
         raise GameClassError(
@@ -142,7 +144,14 @@ def common_lambda(lam: Precision | None) -> float | None:
     return float(row[0]) if row.size and bool(np.all(row == row[0])) else None
 
 
-def _stage_solver(concept: str, lam: Precision | None, draws: int = 0) -> StageSolver:
+def _stage_solver(
+    concept: str,
+    lam: Precision | None,
+    draws: int = 0,
+    reached: list[FloatArray] | None = None,
+) -> StageSolver:
+    """The solver of a batch of stage games; for the QRE, the lambda each
+    stage game's branch reached is appended to ``reached`` (one array per call)."""
     if concept == "spe":
 
         def solve(payoffs: FloatArray) -> list[FloatArray]:
@@ -173,8 +182,12 @@ def _stage_solver(concept: str, lam: Precision | None, draws: int = 0) -> StageS
             rows = np.repeat(per_draw, payoffs.shape[0] // draws)
             scaled = payoffs * rows.reshape(-1, *([1] * (payoffs.ndim - 1)))
             qre = logit.logit_qre(scaled, 1.0)
+            if reached is not None:  # back on each draw's own scale
+                reached.append(qre.lam[:, 0] * rows)
         else:
             qre = logit.logit_qre(payoffs, shared)
+            if reached is not None:
+                reached.append(qre.lam[:, 0])
         short = ~np.isin(
             qre.status[:, 0], (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
         )
@@ -200,6 +213,9 @@ class _Pass:
     choice: NDArray[np.int16] | None
     mixed: FloatArray | None
     tie: BoolArray | None
+    #: (D,) the least lambda reached by any stage game of the draw (QRE only;
+    #: None where every stage reached the requested lambda or there are none)
+    reached: FloatArray | None = None
 
 
 _EMPTY_CHOICE = np.zeros((0, 0), dtype=np.int16)
@@ -287,13 +303,19 @@ def _backward(game: TreeGame, concept: str, lam: Precision | None) -> _Pass:
     chance_column[tree.chance_edge] = np.arange(len(tree.chance_edge))
     stage_solver: StageSolver | None = None
     lam_row = lambda_row(lam, draws)
+    reached_log: list[FloatArray] = []
+    reached: FloatArray | None = None
 
     for group in tree.backward_schedule:
         if group.kind == "stage":
             if stage_solver is None:
-                stage_solver = _stage_solver(concept, lam, draws)
+                stage_solver = _stage_solver(concept, lam, draws, reached_log)
             assert mixed is not None
             _solve_stages(tree, group, value, total, mixed, stage_solver, terms)
+            for lams in reached_log:  # batches are (draws x stages of the group)
+                least = lams.reshape(draws, -1).min(axis=1)
+                reached = least if reached is None else np.minimum(reached, least)
+            reached_log.clear()
             continue
         kids = group.children  # (g, a)
         if group.kind == "decision":
@@ -324,7 +346,7 @@ def _backward(game: TreeGame, concept: str, lam: Precision | None) -> _Pass:
         value[group.nodes] = (expand * child_values).sum(axis=1)
         if terms:
             total[group.nodes] = (probs[:, :, None, :] * total[kids]).sum(axis=1)
-    return _Pass(value, total, choice, mixed, tie)
+    return _Pass(value, total, choice, mixed, tie, reached)
 
 
 def _solve_stages(
@@ -428,7 +450,13 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: Precision | None = Non
         value_t=result.value,
         choice_t=result.choice,
         mixed_t=result.mixed,
-        lam=None if lam is None else lambda_row(lam, game.n_draws).copy(),
+        lam=(
+            None
+            if lam is None
+            else np.minimum(lambda_row(lam, game.n_draws), result.reached)
+            if result.reached is not None
+            else lambda_row(lam, game.n_draws).copy()
+        ),
         tie_t=result.tie,
         residual=np.zeros(game.n_draws) if concept == "qre" else None,
     )

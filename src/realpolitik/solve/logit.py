@@ -95,7 +95,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from realpolitik.errors import InputError
+from realpolitik.errors import GameClassError, InputError
 from realpolitik.games.normal_form import (
     NormalFormGame,
     check_payoffs,
@@ -103,7 +103,7 @@ from realpolitik.games.normal_form import (
     payoff_range,
     strategy_values,
 )
-from realpolitik.limits import require_bytes
+from realpolitik.limits import MAX_MAGNITUDE, require_bytes
 from realpolitik.solve import _logit_kernels
 from realpolitik.solve.dominance import push_down_dominated, surviving_strategies
 from realpolitik.solve.homotopy import (
@@ -538,6 +538,7 @@ def logit_qre(
         raise InputError(
             f"lam must be non-negative and ascending, got {targets.tolist()}", field="lam"
         )
+    require_logit_scale(table, float(targets.max()))
     b = table.shape[0]
     dims = table.shape[2:]
     n = int(sum(dims))
@@ -592,6 +593,32 @@ def logit_qre(
             axis=1,
         )
     return LogitQRE(tuple(probs), lam_out, targets, fpr, regret, status, steps)
+
+
+def require_logit_scale(payoffs: FloatArray, lam: float) -> None:
+    """Refuse a logit QRE whose ``lam * payoff`` exceeds :data:`MAX_MAGNITUDE`.
+
+    Why: the logit response exponentiates ``lam`` times payoff differences;
+    beyond this scale the branch cannot be followed in float64 (it stopped
+    at lambda = 0 for a payoff of 9e307) and would come back as the centroid,
+    a silent wrong answer. The QRE is not invariant to rescaling the payoffs
+    (``QRE(lam, U / c) = QRE(lam * c, U)``), so the user must choose.
+
+    Raises
+    ------
+    GameClassError
+        Naming the largest payoff and the lambda.
+    """
+    if payoffs.size == 0 or lam == 0.0:
+        return
+    biggest = float(np.abs(payoffs).max())
+    if lam * biggest > MAX_MAGNITUDE:
+        raise GameClassError(
+            f"payoffs: the logit QRE at lambda = {lam:g} with payoffs up to {biggest:.3g} "
+            f"exponentiates numbers beyond {MAX_MAGNITUDE:.0e}, which float64 cannot "
+            "follow; divide the payoffs by a large number (the QRE at lambda of payoffs "
+            "U / c is the QRE at lambda / c of U) or use spe / pure-nash"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -818,6 +845,12 @@ def logit_limit(
     b = table.shape[0]
     dims = table.shape[2:]
     require_bytes("Nash profiles", (b, int(sum(dims)) + len(dims) + 4))
+    exponent = _huge_exponent(table)
+    if exponent.any():
+        # payoffs near the float limit: solve a copy with each player's payoffs
+        # divided by a power of two (exact; the same Nash equilibria)
+        raw = table
+        table = np.ldexp(table, -exponent.reshape(exponent.shape + (1,) * (table.ndim - 2)))
     probs = [np.empty((b, m)) for m in dims]
     lam = np.empty(b)
     status = np.empty(b, dtype=np.int8)
@@ -835,10 +868,37 @@ def logit_limit(
     _run_chunks(solve_part, _chunks(b, chunk_size, pool), pool)
     _retry_rescaled(table, tol, options, n_workers if compiled else None, probs, status)
     prof = tuple(probs)
+    if exponent.any():
+        table = raw
+        lam = np.ldexp(lam, -exponent.max(axis=1))
     values = strategy_values(table, prof)
     pay = np.stack([np.einsum("bs,bs->b", v, q) for v, q in zip(values, prof, strict=True)], axis=1)
     regret = np.max(np.stack([v.max(axis=1) for v in values], axis=1) - pay, axis=1)
     return NashProfile(prof, pay, regret, lam, status, bifurcations)
+
+
+#: Payoffs above ``2**HUGE_BITS`` in magnitude are solved on a rescaled copy.
+HUGE_BITS = 128
+
+
+def _huge_exponent(table: FloatArray) -> IntArray:
+    """``(B, P)``: where a draw has a payoff beyond ``2**HUGE_BITS`` in
+    magnitude, the binary exponent of each player's largest payoff (else 0).
+
+    Why: the logit branch multiplies payoffs by lambda and takes their
+    differences, which overflow near 1.8e308 (a stage game with a payoff of
+    9e307 came back as a 50/50 mix over a dominant action). One common factor
+    would keep the branch but push a player with small stakes into subnormal
+    numbers (their dominant action lost), so each player is scaled on their
+    own: the Nash equilibria are unchanged, the selection is that of the
+    rescaled game (:class:`LimitStatus` notes the same for ``NASH_RESCALED``).
+    """
+    flat = np.abs(table.reshape(table.shape[0], table.shape[1], -1))
+    biggest = flat.max(axis=2)
+    _, exponent = np.frexp(biggest)
+    huge = (biggest > 2.0**HUGE_BITS).any(axis=1, keepdims=True)
+    out: IntArray = np.where(huge & (biggest > 0), exponent, 0).astype(np.int64)
+    return out
 
 
 def _retry_rescaled(

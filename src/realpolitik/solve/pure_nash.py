@@ -14,9 +14,13 @@ Gambit's ``enumpure_solve`` and QuantEcon's ``pure_nash_brute``.
 
 Tolerance: ties must count as best responses even after rounding, so a
 deviation is profitable only if it gains more than ``tol`` times the largest
-absolute payoff of that draw (default ``1e-12``, a few thousand ulp: payoffs
-computed as sums of named terms differ from exact ties by rounding of that
-order). Integer-valued payoffs are compared exactly.
+absolute payoff *of the deviating player* in that draw (default ``1e-12``, a
+few thousand ulp: payoffs computed as sums of named terms differ from exact
+ties by rounding of that order). Per player, so that one player's payoff of
+``1e12`` does not make another's gain of 1 look like rounding (found by the
+reliability campaign: two non-equilibria of a prisoner's dilemma were listed).
+Integer-valued payoffs, of an integer dtype or floats holding integers below
+``2**53`` (exact in float64), are compared exactly.
 
 References
 ----------
@@ -41,6 +45,9 @@ from realpolitik.solve.profiles import StrategyProfile
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
+
+#: Integers below this are exact in float64, so their comparisons need no tolerance.
+_EXACT_INTEGERS = 2.0**53
 
 #: Bytes of payoffs processed per chunk (the working set is a few times this).
 CHUNK_BYTES = 32 * 1024**2
@@ -82,7 +89,8 @@ def pure_nash_mask(
         integer input is not copied to float64 as a whole), or a
         :class:`~realpolitik.games.normal_form.NormalFormGame`.
     tol : a deviation counts as profitable only if it gains more than ``tol``
-        times the draw's largest absolute payoff.
+        times the deviating player's largest absolute payoff in the draw
+        (no tolerance where that player's payoffs are all integers).
     chunk_size : draws per chunk; default keeps each chunk near 32 MB.
     workers : threads working on chunks in parallel (default: CPUs, at most 8;
         the working memory is about ``workers`` times a chunk).
@@ -134,17 +142,20 @@ def pure_nash_mask(
                     "is not a finite number; fix or drop that draw",
                     field="payoffs",
                 )
+        flat = chunk.reshape(hi - lo, n_players, -1)
         if exact:
-            slack = np.zeros((hi - lo,) + (1,) * n_players)
+            slack = np.zeros((hi - lo, n_players))
         else:
-            biggest = np.abs(chunk.reshape(hi - lo, -1)).max(axis=1)
-            slack = (tol * biggest).reshape((hi - lo,) + (1,) * n_players)
+            magnitude = np.abs(flat)
+            biggest = magnitude.max(axis=2)
+            integral = ((flat == np.round(flat)) & (magnitude < _EXACT_INTEGERS)).all(axis=2)
+            slack = np.where(integral, 0.0, tol * biggest)
         mask = out[lo:hi]
         mask[...] = True
         for i in range(n_players):
             u = chunk[:, i]
             best = u.max(axis=1 + i, keepdims=True)
-            mask &= u >= best - slack
+            mask &= u >= best - slack[:, i].reshape((hi - lo,) + (1,) * n_players)
 
     starts = list(range(0, b, size))
     n_workers = max(1, min(os.cpu_count() or 1, 8)) if workers is None else int(workers)

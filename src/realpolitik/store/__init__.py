@@ -14,6 +14,7 @@ from realpolitik.store.duckdb_store import (
     RunRecord,
     Store,
     StoredChunk,
+    check_store,
     package_versions,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "RunRecord",
     "Store",
     "StoredChunk",
+    "check_store",
     "package_versions",
 ]

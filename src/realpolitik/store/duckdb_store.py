@@ -71,6 +71,7 @@ Raasveldt, M., & Muehleisen, H. (2019). DuckDB: an embeddable analytical
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -87,7 +88,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from realpolitik.errors import InputError
+from realpolitik.errors import InputError, RealpolitikError, StoreError
 
 FloatArray = NDArray[np.float64]
 
@@ -124,6 +125,15 @@ MEMORY_LIMIT = "1GB"
 larger pool would keep them in memory as well (by default DuckDB may use 80%
 of the machine's memory), which is what bounded an ensemble of 10^7 draws
 to well under 4 GB."""
+
+#: Errors of the file beneath the store: DuckDB's (IO, corruption, fatal)
+#: and the operating system's.
+try:
+    import duckdb as _duckdb_module
+
+    _STORE_ERRORS: tuple[type[BaseException], ...] = (_duckdb_module.Error, OSError)
+except ImportError:  # pragma: no cover - duckdb is a dependency
+    _STORE_ERRORS = (OSError,)
 
 _MAGIC = b"DUCK"
 _MAGIC_OFFSET = 8
@@ -183,6 +193,71 @@ def _now() -> datetime:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def store_failure(path: Path, error: BaseException) -> StoreError:
+    """One line for a failure of the store's file: a full disk, a permission
+    refused, or a damaged (truncated, overwritten) file, with what to do."""
+    text = " ".join(str(error).split())
+    lowered = text.lower()
+    if "no space left" in lowered or "disk is full" in lowered or "disk full" in lowered:
+        return StoreError(
+            f"the disk holding the results store {path} is full; chunks already committed "
+            "are intact: free some space, then `realpolitik run --resume RUN_ID --store "
+            f"{path}` (see `realpolitik runs list --store {path}`)"
+        )
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return StoreError(
+            f"cannot write the results store {path}: permission denied; give a --store in "
+            "a folder you can write, or fix the file's permissions"
+        )
+    reason = text if len(text) <= 160 else text[:157] + "..."
+    return StoreError(
+        f"the store is damaged at {path} ({reason}); `realpolitik runs check --store {path}` "
+        "lists what is intact; restore it from a backup copy, or move it aside and start a "
+        "new store"
+    )
+
+
+def _rollback(con: Any) -> None:
+    """Roll back, keeping the error that caused it: after a full disk or a
+    fatal error DuckDB may have ended the transaction itself, and its "no
+    transaction is active" would hide the reason."""
+    with contextlib.suppress(StoreError):
+        con.rollback()
+
+
+class _Guarded:
+    """A DuckDB connection whose every call turns DuckDB's and the operating
+    system's errors into :class:`~realpolitik.errors.StoreError` (one line,
+    exit code 2) instead of a traceback.
+
+    Why a wrapper: a damaged file shows itself in whichever query first reads
+    the bad block (opening, listing, resuming, exporting), so the translation
+    has to sit under all of them. Results that are themselves connections
+    (``execute`` returns one) are wrapped too, so ``fetchall`` is guarded.
+    """
+
+    def __init__(self, connection: Any, path: Path) -> None:
+        self._inner = connection
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute):
+            return attribute
+        path = self._path
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = attribute(*args, **kwargs)
+            except _STORE_ERRORS as error:
+                raise store_failure(path, error) from None
+            if type(result) is type(self._inner):
+                return _Guarded(result, path)
+            return result
+
+        return call
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -352,10 +427,10 @@ class Store:
             )
         except duckdb.Error as error:
             raise cls._open_error(path, error) from None
-        return cls(path, connection, read_only)
+        return cls(path, _Guarded(connection, path), read_only)
 
     @staticmethod
-    def _open_error(path: Path, error: Exception) -> InputError:
+    def _open_error(path: Path, error: Exception) -> RealpolitikError:
         text = " ".join(str(error).split())
         if "lock" in text.lower():
             pid = text.split("PID")[-1].strip(" )") if "PID" in text else ""
@@ -364,7 +439,7 @@ class Store:
                 f"results store {path} is in use by another process{who}; wait for it to "
                 "finish, or give another --store"
             )
-        return InputError(f"cannot open results store {path}: {text}")
+        return store_failure(path, error)
 
     @classmethod
     def _check(cls, path: Path) -> None:
@@ -392,6 +467,8 @@ class Store:
             marker: dict[str, str] = {}
             if found[0][0]:
                 marker = dict(con.execute("SELECT key, value FROM realpolitik_store").fetchall())
+        except duckdb.Error as error:
+            raise store_failure(path, error) from None
         finally:
             con.close()
         if marker.get("format") != FORMAT:
@@ -422,11 +499,20 @@ class Store:
                         ("created_at", _now().isoformat(timespec="seconds") + "Z"),
                     ],
                 )
+                con.execute("CHECKPOINT")
             finally:
                 con.close()
+            if tmp.with_name(tmp.name + ".wal").exists():
+                # the schema is still only in the write-ahead log: the
+                # checkpoint failed (a full disk fails it without an error)
+                raise store_failure(path, OSError("No space left on device"))
             if path.exists():
                 raise InputError(f"results store {path} appeared while being created; try again")
             os.replace(tmp, path)
+        except duckdb.Error as error:
+            raise store_failure(path, error) from None
+        except PermissionError:
+            raise store_failure(path, PermissionError("permission denied")) from None
         except OSError as error:
             raise InputError(f"cannot create results store {path}: {error.strerror}") from None
         finally:
@@ -436,8 +522,10 @@ class Store:
     def close(self) -> None:
         """Close the file (committed chunks are durable already)."""
         if self._con is not None:
-            self._con.close()
-            self._con = None
+            try:
+                self._con.close()
+            finally:
+                self._con = None
 
     def __enter__(self) -> Store:
         return self
@@ -527,7 +615,7 @@ class Store:
             # predicted columns (stored as BIGINT) are known
             con.commit()
         except BaseException:
-            con.rollback()
+            _rollback(con)
             raise
         return run_id
 
@@ -631,7 +719,7 @@ class Store:
             )
             con.commit()
         except BaseException:
-            con.rollback()
+            _rollback(con)
             raise
 
     def set_status(self, run_id: int, status: str, message: str = "") -> None:
@@ -657,7 +745,7 @@ class Store:
             con.execute("DELETE FROM runs WHERE id = ?", [run_id])
             con.commit()
         except BaseException:
-            con.rollback()
+            _rollback(con)
             raise
 
     # ------------------------------------------------------------------ reading
@@ -887,7 +975,10 @@ class Store:
             finally:
                 con.unregister("decoded_outcomes")
             written.append(outcomes)
-        meta.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
+        try:
+            meta.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot write {meta}: {error.strerror}") from None
         return written
 
 
@@ -948,6 +1039,75 @@ def _decode(record: RunRecord, stored: NDArray[Any] | None) -> FloatArray | None
             bits = stored[:, j].astype(np.int64).view(np.uint64) ^ prediction.view(np.uint64)
             values[:, j] = bits.view(np.float64)
     return values
+
+
+def check_store(path: str | Path) -> list[tuple[int | None, str]]:
+    """Read every block of a store and check its bookkeeping.
+
+    Returns
+    -------
+    One ``(run id or None, problem)`` per problem found (empty: intact).
+    Every column of every run's tables is scanned (DuckDB verifies each
+    block's checksum as it reads it), the rows counted against the run's
+    ``draws_done``, and the chunk rows checked to tile ``[0, draws_done)``.
+
+    Raises
+    ------
+    StoreError, InputError
+        If the file cannot be opened at all (then nothing is intact).
+    """
+    problems: list[tuple[int | None, str]] = []
+    with Store.open(path, create=False, read_only=True) as store:
+        try:
+            records = store.runs()
+        except StoreError as error:
+            return [(None, f"the list of runs cannot be read: {error.one_line()}")]
+        con = store.connection
+        for record in records:
+            try:
+                problems.extend((record.id, p) for p in _check_run(con, record))
+            except StoreError as error:
+                problems.append((record.id, error.one_line()))
+    return problems
+
+
+def _check_run(con: Any, record: RunRecord) -> list[str]:
+    """The problems of one run's tables: those its ``keep`` stores (the
+    outcomes table is created with the first chunk)."""
+    found: list[str] = []
+    tables = [f"draws_{record.id}"] if record.keep == "all" else []
+    if record.keep != "summary" and record.draws_done > 0:
+        tables.append(f"outcomes_{record.id}")
+    for table in tables:
+        columns = [
+            str(row[0])
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [table],
+            ).fetchall()
+        ]
+        if not columns:
+            found.append(f"table {table} is missing")
+            continue
+        scans = ", ".join(f"sum(hash({_quote(c)}))" for c in columns)
+        rows = con.execute(f"SELECT count(*), {scans} FROM {table}").fetchall()
+        if int(rows[0][0]) != record.draws_done:
+            found.append(
+                f"{table} has {rows[0][0]} rows but the run records {record.draws_done} draws"
+            )
+    spans = con.execute(
+        "SELECT start, stop FROM chunks WHERE run_id = ? ORDER BY start", [record.id]
+    ).fetchall()
+    expected = 0
+    for start, stop in spans:
+        if int(start) != expected:
+            found.append(f"chunks leave a gap or overlap at draw {expected}")
+            break
+        expected = int(stop)
+    else:
+        if expected != record.draws_done:
+            found.append(f"chunks cover {expected} draws but the run records {record.draws_done}")
+    return found
 
 
 def _sql_path(path: Path) -> str:

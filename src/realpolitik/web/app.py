@@ -15,33 +15,66 @@ unknown names and bad settings are answered with status 422 and a one-line
 
 The page (``static/index.html``) is plain HTML, CSS and JavaScript with no
 external resources, so it works on a machine without internet access.
+
+Hostile clients (:mod:`realpolitik.web.guard`, :mod:`realpolitik.web.admission`):
+bodies above 64 KB get 413; a Host header other than the loopback names (and
+those allowed with ``allowed_hosts``) gets 400; with a ``token`` every request
+must carry it (401 otherwise); requests over parameter draws are admitted
+within a memory budget through a bounded queue (429 with ``Retry-After`` when
+full); 422 answers list at most ten problems; an answer that would hold
+infinity or NaN is refused with 422 naming the value, never sent as
+non-standard JSON.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from realpolitik.analysis.compare import compare
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.bargaining.models import BARGAINING_MODELS
-from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
+from realpolitik.bargaining.scenario_issues import run_issue
 from realpolitik.concepts import CONCEPTS, forecast_concepts
 from realpolitik.errors import RealpolitikError
-from realpolitik.scenario.load import builtin_names, resolve
+from realpolitik.limits import MAX_MAGNITUDE
+from realpolitik.scenario.load import LIBRARY_PACKAGE, builtin_names, resolve
 from realpolitik.scenario.model import Parameter, Scenario
+from realpolitik.strict_json import dumps_strict
 from realpolitik.version import __version__
+from realpolitik.web.admission import (
+    Admission,
+    Busy,
+    TooLarge,
+    bargain_bytes,
+    default_budget,
+    forecast_bytes,
+    forecast_cells,
+)
+from realpolitik.web.guard import (
+    LOOPBACK_HOSTS,
+    MAX_BODY_BYTES,
+    BodyLimit,
+    TokenCheck,
+    bounded_validation_error,
+)
+from realpolitik.web.worker import bargain_json, compare_json, forecast_json, make_pool
 
 #: Slider positions between a parameter's ends.
 SLIDER_STEPS = 200
@@ -112,6 +145,15 @@ class CompareRequest(BaseModel):
     seed: int = Field(default=0, ge=0)
 
 
+def _scenario_text(name: str) -> str:
+    """The YAML text of a scenario given by built-in name or path (sent to the
+    worker processes, which load it once each)."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path.read_text(encoding="utf-8")
+    return (resources.files(LIBRARY_PACKAGE) / f"{name}.yaml").read_text(encoding="utf-8")
+
+
 def _slider(parameter: Parameter) -> dict[str, float]:
     dist = parameter.distribution
     low, high = dist.support()
@@ -180,13 +222,113 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
+#: Names listed when refusing unknown parameter names in ``values``.
+LISTED_NAMES = 5
+
+
+def check_values(scenario: Scenario, values: dict[str, float], lam: float | None) -> None:
+    """Refuse, before any work and in a short answer, ``values`` naming more
+    parameters than the scenario has, unknown names (at most
+    :data:`LISTED_NAMES` listed), or numbers beyond the float range the
+    solvers accept (Python's JSON reader takes ``Infinity`` and ``NaN``).
+
+    Why here: 20 000 unknown names made a 16 MB answer, and 200 000 took 16 s
+    to answer, when every name was looked up and listed further down.
+    """
+    known = scenario.parameters
+    if len(values) > len(known):
+        raise HTTPException(
+            422,
+            f"{len(values)} values given but scenario '{scenario.id}' has {len(known)} parameters",
+        )
+    unknown = [name for name in values if name not in known]
+    if len(unknown) > LISTED_NAMES:  # a few get "did you mean" from the forecast
+        shown = ", ".join(repr(name[:40]) for name in unknown[:LISTED_NAMES])
+        more = f" and {len(unknown) - LISTED_NAMES} more" if len(unknown) > LISTED_NAMES else ""
+        raise HTTPException(
+            422,
+            f"unknown parameter(s) {shown}{more}; see GET /api/scenarios/{scenario.id} for "
+            "the parameter ids",
+        )
+    for name, value in values.items():
+        if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+            raise HTTPException(
+                422, f"values.{name}: {value} is not a finite number within {MAX_MAGNITUDE:.0e}"
+            )
+    if lam is not None and (not math.isfinite(lam) or lam > MAX_MAGNITUDE):
+        raise HTTPException(422, f"lambda: {lam} is not a number below {MAX_MAGNITUDE:.0e}")
+
+
+def strict_response(data: Any) -> Response:
+    """A JSON answer, refused with 422 naming the value if it holds infinity
+    or NaN (the computation overflowed) instead of a 500 or non-standard JSON."""
+    try:
+        body = dumps_strict(data, indent=None)
+    except RealpolitikError as error:
+        raise HTTPException(422, error.one_line()) from None
+    return Response(content=body, media_type="application/json")
+
+
+def create_app(
+    scenarios: Iterable[str] | None = None,
+    *,
+    allowed_hosts: Iterable[str] | None = None,
+    token: str | None = None,
+    admission: Admission | None = None,
+    max_body: int = MAX_BODY_BYTES,
+) -> FastAPI:
     """The application serving ``scenarios`` (built-in names or paths to
-    scenario files, loaded now; default: every built-in scenario)."""
+    scenario files, loaded now; default: every built-in scenario).
+
+    Parameters
+    ----------
+    allowed_hosts : Host header values answered besides the loopback names
+        (``"*"`` answers any).
+    token : if given, every request must carry it (a server bound beyond
+        loopback; see :class:`~realpolitik.web.guard.TokenCheck`).
+    admission : the memory budget and queue of requests over draws (default
+        :func:`~realpolitik.web.admission.default_budget`).
+    max_body : largest request body in bytes.
+    """
     loaded: dict[str, Scenario] = {}
+    texts: dict[str, tuple[str, str]] = {}  # id -> (YAML text, name), for the workers
     for name in scenarios if scenarios is not None else builtin_names():
         scenario = resolve(name)
         loaded[scenario.id] = scenario
+        texts[scenario.id] = (_scenario_text(name), str(name))
+    cells = {sid: forecast_cells(sc) for sid, sc in loaded.items()}
+    gate = admission if admission is not None else Admission(default_budget())
+    pool: list[ProcessPoolExecutor] = []  # started at the first heavy request
+    pool_lock = threading.Lock()
+
+    def in_worker(task: Callable[..., tuple[str, Any]], *args: Any) -> Any:
+        """Run a heavy task in a worker process; its error as 422, a dead
+        worker (killed for memory) as 503."""
+        with pool_lock:
+            if not pool:
+                pool.append(make_pool(gate.max_running))
+            workers = pool[0]
+        try:
+            status, value = workers.submit(task, *args).result()
+        except BrokenProcessPool:
+            with pool_lock:
+                if pool and pool[0] is workers:
+                    pool.pop()
+            workers.shutdown(wait=False, cancel_futures=True)
+            raise HTTPException(
+                503,
+                "the worker solving this request stopped (out of memory?); retry later",
+                headers={"Retry-After": "5"},
+            ) from None
+        if status != "ok":
+            raise HTTPException(422, str(value))
+        return value
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for workers in pool:
+            workers.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="realpolitik",
@@ -197,7 +339,16 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         # Apache-2.0), not from a CDN, so the API docs render offline
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.state.admission = gate
+    app.add_exception_handler(RequestValidationError, bounded_validation_error)
+    # added last runs first: size, then host, then token
+    if token is not None:
+        app.add_middleware(TokenCheck, token=token)
+    hosts = [*LOOPBACK_HOSTS, *(allowed_hosts or ())]
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(BodyLimit, limit=max_body)
 
     def get(scenario_id: str) -> Scenario:
         if scenario_id not in loaded:
@@ -226,8 +377,9 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         "/api/scenarios/{scenario_id}/forecast",
         summary="Forecast and explanation at the given parameter values",
     )
-    def scenario_forecast(scenario_id: str, request: ForecastRequest) -> dict[str, Any]:
+    def scenario_forecast(scenario_id: str, request: ForecastRequest) -> Response:
         scenario = get(scenario_id)
+        check_values(scenario, request.values, request.lam)
         settings: dict[str, Any] = {
             "concept": request.concept,
             "lam": request.lam,
@@ -236,45 +388,72 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
             "seed": request.seed if request.draws else None,
         }
         try:
+            if request.draws:
+                with gate.admit(forecast_bytes(request.draws, cells[scenario.id])):
+                    answer = in_worker(forecast_json, *texts[scenario.id], settings)
+                return strict_response(answer)
             result = forecast(scenario, **settings)
             why = explain(scenario, **settings)
+        except Busy as busy:
+            raise HTTPException(
+                429, str(busy), headers={"Retry-After": str(busy.retry_after)}
+            ) from None
+        except TooLarge as error:
+            raise HTTPException(422, str(error)) from None
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
-        return {"forecast": result.to_json(), "explanation": why.to_json()}
+        return strict_response({"forecast": result.to_json(), "explanation": why.to_json()})
 
     @app.post(
         "/api/scenarios/{scenario_id}/compare",
         summary="The scenario's views side by side, what drives each difference",
     )
-    def scenario_compare(scenario_id: str, request: CompareRequest) -> dict[str, Any]:
+    def scenario_compare(scenario_id: str, request: CompareRequest) -> Response:
         scenario = get(scenario_id)
+        settings = {"views": request.views, "draws": request.draws, "seed": request.seed}
         try:
-            result = compare(scenario, views=request.views, draws=request.draws, seed=request.seed)
-        except RealpolitikError as error:
-            raise HTTPException(422, error.one_line()) from None
-        return result.to_json()
+            # views are solved one block of draws at a time: the peak is a
+            # forecast's over the draws (the side-by-side outputs are small)
+            with gate.admit(forecast_bytes(request.draws, cells[scenario.id])):
+                answer = in_worker(compare_json, *texts[scenario.id], settings)
+        except Busy as busy:
+            raise HTTPException(
+                429, str(busy), headers={"Retry-After": str(busy.retry_after)}
+            ) from None
+        except TooLarge as error:
+            raise HTTPException(422, str(error)) from None
+        return strict_response(answer)
 
     @app.post(
         "/api/scenarios/{scenario_id}/bargain",
         summary="Bargaining forecast of an issue at the given parameter values",
     )
-    def scenario_bargain(scenario_id: str, request: BargainRequest) -> dict[str, Any]:
+    def scenario_bargain(scenario_id: str, request: BargainRequest) -> Response:
         scenario = get(scenario_id)
+        check_values(scenario, request.values, None)
+        actors = max((len(i.actors) for i in scenario.issues), default=1)
         try:
             if request.draws:
-                summary: dict[str, Any] = run_issue_draws(
-                    scenario,
-                    request.issue,
-                    draws=request.draws,
-                    seed=request.seed,
-                    model=request.model,
-                    values=request.values,
-                ).summary()
-                return {"draws": summary}
+                settings = {
+                    "issue": request.issue,
+                    "draws": request.draws,
+                    "seed": request.seed,
+                    "model": request.model,
+                    "values": request.values,
+                }
+                with gate.admit(bargain_bytes(request.draws, actors)):
+                    summary = in_worker(bargain_json, *texts[scenario.id], settings)
+                return strict_response({"draws": summary})
             run = run_issue(scenario, request.issue, model=request.model, values=request.values)
+        except Busy as busy:
+            raise HTTPException(
+                429, str(busy), headers={"Retry-After": str(busy.retry_after)}
+            ) from None
+        except TooLarge as error:
+            raise HTTPException(422, str(error)) from None
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
-        return {"run": run.to_json()}
+        return strict_response({"run": run.to_json()})
 
     static = resources.files("realpolitik.web") / "static"
 
