@@ -33,6 +33,7 @@ from realpolitik.scenario.expressions import (
     ExpressionError,
     parse_expression,
 )
+from realpolitik.scenario.linear import check_columns, head_specs, read_linear, split_estimated
 from realpolitik.scenario.model import (
     Actor,
     Correlation,
@@ -757,23 +758,35 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     # a missing section is reported once above, not again as an empty one
     sources = _sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
-    parameters = _parameters(ck, top.get("parameters"), sources)
+    # parameters estimated from data (scenario/linear.py) are named in
+    # expressions like any other; their fitted coefficients are drawn
+    raw_parameters, estimated = split_estimated(top.get("parameters"))
+    parameters = _parameters(ck, raw_parameters, sources)
+    heads = _parameters(ck, head_specs(estimated, PARAMETER_KEYS), sources)
     raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
     raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
-    parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
+    named = _distinct_parameters(ck, {**parameters, **heads}, actors, raw_moves)
+    parameters = {pid: p for pid, p in named.items() if pid not in heads}
+    linear, coefficients = read_linear(
+        ck, {p: s for p, s in estimated.items() if p in named}, heads, PARAMETER_KEYS
+    )
+    check_columns(ck, linear, parameters)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
-    moves = _finish_moves(ck, raw_moves, parameters)
+    moves = _finish_moves(ck, raw_moves, named)
     derived, context = _derived(
         ck,
         top.get("derived"),
-        _context(parameters, raw_moves),
+        _context(named, raw_moves),
         set(actors) | {m.id for m in raw_moves},
     )
     terms = _terms(ck, top["payoffs"], actors, context) if "payoffs" in top else []
     metrics = _metrics(ck, top.get("metrics"), context)
     solve = _solve_defaults(ck, top.get("solve"))
+    parameters = {**parameters, **coefficients}
     correlations = _correlations(ck, top.get("correlations"), parameters)
-    issues = _issues(ck, top.get("issues"), actors, parameters)
+    issues = _issues(
+        ck, top.get("issues"), actors, {p: v for p, v in parameters.items() if IDENT.match(p)}
+    )
     as_of = _as_of(ck, top.get("as_of"))
     if not ck.problems and moves:
         check_structure(moves, ck)
@@ -802,6 +815,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         correlations=correlations,
         issues=tuple(issues),
         source_text=raw_text,
+        linear=tuple(linear),
     )
 
 
