@@ -45,8 +45,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "read_game": ("realpolitik.games.gambit_io", "read_game"),
     "solve_game": ("realpolitik.solve.equilibria", "solve_game"),
     "CONCEPTS": ("realpolitik.concepts", "CONCEPTS"),
-    # strategic statistical models
-    "estimate": ("realpolitik.estimation.fitting", "estimate"),
+    # strategic statistical models, calibration and scoring
+    "estimate": ("realpolitik.estimation.api", "estimate"),
+    "calibrate": ("realpolitik.estimation.calibrate", "calibrate"),
+    "simulate_cases": ("realpolitik.estimation.scenario_simulate", "simulate_cases"),
+    "score": ("realpolitik.analysis.score", "score"),
     # bargaining
     "bargain": ("realpolitik.bargaining.bargain", "bargain"),
     "evaluate_bargaining": ("realpolitik.bargaining.evaluate", "evaluate_file"),
@@ -67,6 +70,7 @@ __all__ = [
     "Store",
     "__version__",
     "bargain",
+    "calibrate",
     "discover",
     "estimate",
     "evaluate_bargaining",
@@ -78,7 +82,9 @@ __all__ = [
     "report",
     "resume",
     "scenarios",
+    "score",
     "sensitivity",
+    "simulate_cases",
     "solve_game",
 ]
 
@@ -89,12 +95,15 @@ if TYPE_CHECKING:
     from realpolitik.analysis.forecast_summary import Forecast
     from realpolitik.analysis.scenario_discovery import scenario_discovery as discover
     from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity as sensitivity
+    from realpolitik.analysis.score import score
     from realpolitik.bargaining.bargain import bargain
     from realpolitik.bargaining.evaluate import evaluate_file as evaluate_bargaining
     from realpolitik.bargaining.models import BARGAINING_MODELS
     from realpolitik.concepts import CONCEPTS
     from realpolitik.errors import InputError, RealpolitikError
-    from realpolitik.estimation.fitting import estimate
+    from realpolitik.estimation.api import estimate
+    from realpolitik.estimation.calibrate import calibrate
+    from realpolitik.estimation.scenario_simulate import simulate_cases
     from realpolitik.games.gambit_io import read_game
     from realpolitik.report.html_report import report
     from realpolitik.scenario.load import builtin_names as scenarios

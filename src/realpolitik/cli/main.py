@@ -26,6 +26,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.web",
     "realpolitik.cli.align",
     "realpolitik.cli.estimate",
+    "realpolitik.cli.score",
 )
 
 EXIT_USER_ERROR = 2
