@@ -316,7 +316,10 @@ def score(
             evaluated = evaluate_draws(compiled, layout, settings.concept, settings.lam, rows)
         except InputError as error:
             raise _locate(error, table, cases, settings.draws) from None
-        reach = evaluated.solution.terminal_reach.reshape(cases.size, n_draws, -1)
+        solved = evaluated.solution.terminal_reach  # one row when nothing varies
+        reach = np.broadcast_to(solved, (rows.shape[0], solved.shape[1])).reshape(
+            cases.size, n_draws, -1
+        )
         for positions, step, sums in observations.step_sums(reach, cases):
             mean = sums.mean(axis=1)  # (cases, levels): the mixture over draws
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -502,12 +502,14 @@ def calibrate(
     _, first, expand = np.unique(key, axis=0, return_index=True, return_inverse=True)
     distinct = table.take(np.asarray(first, dtype=np.int64))
     params = compiled.parameter_values(matrix[first])
+    rows = len(first)
+    # a scenario without parameters evaluates to one row: one per distinct case
     terms = compiled.payoff_terms(params, first_draw=None)
-    chance = (
-        compiled.chance_probabilities(params, first_draw=None)
-        if len(compiled.tree.chance_edge)
-        else None
-    )
+    terms = np.ascontiguousarray(np.broadcast_to(terms, (rows, *terms.shape[1:])))
+    chance = None
+    if len(compiled.tree.chance_edge):
+        chance = compiled.chance_probabilities(params, first_draw=None)
+        chance = np.ascontiguousarray(np.broadcast_to(chance, (rows, chance.shape[1])))
     names = (LOG_LAMBDA, *(f"w({compiled.players[p]}.{loaded.term_ids[t]})" for p, t in free))
     lik = CalibrationLikelihood(
         compiled=compiled,

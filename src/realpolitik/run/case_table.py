@@ -238,8 +238,10 @@ def read_case_table(data: pd.DataFrame | str | Path, compiled: CompiledScenario)
     InputError
         An unknown column (with a did-you-mean), no column reporting a
         choice, two columns reporting the same choice, a value that names no
-        action of its move, a non-numeric value in a parameter column, a
-        parameter value outside its distribution's support, duplicate case ids.
+        action of its move, a non-numeric value in a parameter column,
+        duplicate case ids. (A case's parameter value need not lie in the
+        parameter's distribution, which describes the case forecast: values
+        that make an expression invalid are reported when the case is solved.)
     """
     frame, source, lines = _read_frame(data)
     scenario = compiled.scenario
@@ -308,18 +310,6 @@ def read_case_table(data: pd.DataFrame | str | Path, compiled: CompiledScenario)
         if column not in numeric:
             continue
         values[column] = _numbers(frame, column, source, lines)
-        if column in scenario.parameters:
-            low, high = scenario.parameters[column].distribution.support()
-            outside = np.flatnonzero((values[column] < low) | (values[column] > high))
-            if outside.size:
-                k = int(outside[0])
-                raise InputError(
-                    f"{values[column][k]:g} is outside the support [{low:g}, {high:g}] of "
-                    f"parameter {column!r}",
-                    file=source,
-                    line=lines[k],
-                    field=column,
-                )
     if CASE_COLUMN in columns:
         ids = frame[CASE_COLUMN].tolist()
         missing = [k for k, v in enumerate(ids) if v is None or str(v).strip() in ("", "nan")]

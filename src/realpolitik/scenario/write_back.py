@@ -99,23 +99,30 @@ class _Layout:
                 return span
         return None
 
+    def flow(self, key: str) -> bool:
+        """Whether a top-level mapping is written in flow style (``{...}``)."""
+        span = self.section(key)
+        table = self.data.get(key)
+        if span is None or not isinstance(table, dict) or not table:
+            return False
+        return any(self.source.key_lines[(key, name)] - 1 <= span[0] for name in table)
+
     def entries(self, key: str) -> dict[str, tuple[int, int]]:
         """The block-style entries of a top-level mapping, by key."""
         span = self.section(key)
         table = self.data.get(key)
         if span is None or not isinstance(table, dict):
             return {}
+        if self.flow(key):
+            raise InputError(
+                f"'{key}' is written in flow style ({{...}} on one line); write one entry per "
+                "line to have the fit written back",
+                file=self.source.file,
+                line=span[0] + 1,
+            )
         starts = []
         for name in table:
-            line = self.source.key_lines[(key, name)] - 1
-            if line <= span[0]:
-                raise InputError(
-                    f"'{key}' is written in flow style ({{...}} on one line); write one entry "
-                    "per line to have the fit written back",
-                    file=self.source.file,
-                    line=span[0] + 1,
-                )
-            starts.append(line)
+            starts.append(self.source.key_lines[(key, name)] - 1)
         if len(set(starts)) != len(starts):
             raise InputError(
                 f"'{key}' has several entries on one line; write one entry per line to have the "
@@ -198,16 +205,24 @@ def write_estimates(
                 f"note: {_scalar(note)}}}"
             )
         edits.append((end, end, added))
-    sources = layout.entries("sources")
-    entry = [f"{_indent(lines[min(sources.values())[0]]) if sources else step}{source_id}:"]
-    entry[0] += f" {{cite: {_scalar(citation)}}}"
-    if source_id in sources:
-        edits.append((*sources[source_id], entry))
-    elif sources:
-        end = max(stop for _, stop in sources.values())
-        edits.append((end, end, entry))
+    cite = f"{{cite: {_scalar(citation)}}}"
+    if layout.flow("sources"):  # a one-line mapping of sources is rewritten one per line
+        others = {k: v for k, v in data["sources"].items() if k != source_id}
+        block = ["sources:", *(f"{step}{k}: {_scalar(v)}" for k, v in others.items())]
+        span = layout.section("sources")
+        assert span is not None
+        edits.append((*span, [*block, f"{step}{source_id}: {cite}"]))
     else:
-        edits.append((len(lines), len(lines), ["sources:", *entry]))
+        sources = layout.entries("sources")
+        at = _indent(lines[min(sources.values())[0]]) if sources else step
+        entry = [f"{at}{source_id}: {cite}"]
+        if source_id in sources:
+            edits.append((*sources[source_id], entry))
+        elif sources:
+            end = max(stop for _, stop in sources.values())
+            edits.append((end, end, entry))
+        else:
+            edits.append((len(lines), len(lines), ["sources:", *entry]))
     refitted = {f"{fit.parameter}:{t}" for fit in fits for t in fit.terms}
     kept: list[tuple[Any, Any, float]] = []
     for item in data.get("correlations") or []:
