@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -121,12 +122,36 @@ def test_over_draws_the_forecast_is_the_mean_forecast(tmp_path: Path) -> None:
     mean = rp.forecast(scenario, draws=400, seed=7).actions.set_index("action")
     p_high = float(mean.loc["high", "probability"])
     obs = result.observations
-    assert obs["probability"].to_numpy() == pytest.approx(
-        [p_high, 1 - p_high, p_high], rel=1e-12
-    )
+    assert obs["probability"].to_numpy() == pytest.approx([p_high, 1 - p_high, p_high], rel=1e-12)
     table = result.scores
     assert table.loc["forecast", "log_score_low"] < table.loc["forecast", "log_score_high"]
     assert result.draw_log_score.shape == (400,)
     # each draw's own forecast, scored alone, averaged over draws
     low, high_ = table.loc["forecast", ["log_score_low", "log_score_high"]]
     assert low <= np.median(result.draw_log_score) <= high_
+
+
+def test_the_documented_outcomes_score_alike_in_csv_and_yaml(tmp_path: Path) -> None:
+    """The examples of docs/scoring.md, on the complete example of
+    docs/scenario-format.md; and the documented error message."""
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    fmt = (docs / "scenario-format.md").read_text(encoding="utf-8")
+    example = next(
+        b for b in re.findall(r"```yaml\n(.*?)```", fmt, re.S) if b.startswith("# complete")
+    )
+    scenario = load(text=example, name="doc-example.yaml")
+    text = (docs / "scoring.md").read_text(encoding="utf-8")
+    yaml_block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "cases:" in b)
+    csv_block = next(b for b in re.findall(r"```csv\n(.*?)```", text, re.S))
+    (tmp_path / "cases.yaml").write_text(yaml_block, encoding="utf-8")
+    (tmp_path / "cases.csv").write_text(csv_block, encoding="utf-8")
+    a = rp.score(scenario, tmp_path / "cases.yaml").observations.drop(columns="forecast")
+    b = rp.score(scenario, tmp_path / "cases.csv").observations.drop(columns="forecast")
+    assert a.equals(b) and len(a) == 7
+    bad = csv_block.replace("kosovo-1999,hold,,", "kosovo-1999,hold,wait,")
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
+    with pytest.raises(rp.InputError) as caught:
+        rp.score(scenario, tmp_path / "bad.csv")
+    documented = re.search(r'\("(case .kosovo-1999.*?)"\)', text.replace("\n", " "), re.S)
+    assert documented is not None
+    assert " ".join(documented.group(1).split()) in str(caught.value)

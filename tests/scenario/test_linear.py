@@ -5,6 +5,10 @@ multivariate normal exactly (checked against the moments computed by hand)."""
 
 from __future__ import annotations
 
+import re
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -191,3 +195,19 @@ def test_an_estimated_parameter_is_named_in_expressions_but_not_in_issues() -> N
     issues = issues.replace("actors: {a: A, b: B}", "actors: {a: A, b: B, c: C}")
     with pytest.raises(InputError, match="unknown name `ua`"):
         load(text=issues, name="f.yaml")
+
+
+def test_the_documented_fitted_example_loads() -> None:
+    """The fitted example of docs/scenario-format.md, in a minimal scenario."""
+    doc = (Path(__file__).parents[2] / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "coefficients:" in b)
+    text = (
+        "format: 1\nid: doc\nsources: {leblang2003: a, estimated_fit: b, imf2024: c, calendar: d}\n"
+        "actors: {g: G}\n"
+        + textwrap.dedent(block)
+        + "moves:\n  - {id: m, actor: g, actions: [devalue, defend]}\n"
+        + 'payoffs:\n  g: {d: "defend_value * (m == defend)"}\n'
+    )
+    scenario = load(text=text, name="doc.yaml")
+    values = compile_scenario(scenario).parameter_values()
+    assert values["defend_value"][0, 0] == pytest.approx(0.19 + 2.10 * 0.8 + 3.99 * 1)

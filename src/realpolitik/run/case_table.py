@@ -63,12 +63,13 @@ YAML_KEYS = ("cases", "scenario", "description")
 @dataclass(frozen=True, eq=False)
 class ObservedSubject:
     """A choice that cases may report: ``name`` as in the file, the move's
-    position, its mover (or ``chance``), the dimension (-1: the whole
+    position and id, its mover (or ``chance``), the dimension (-1: the whole
     action), the level ids, and the level taken at every terminal (-1 where
     the move did not happen on that path)."""
 
     name: str
     move: int
+    move_id: str
     actor: str
     dimension: int
     levels: tuple[str, ...]
@@ -139,7 +140,9 @@ def observable_subjects(compiled: CompiledScenario) -> dict[str, ObservedSubject
             else move.action_ids(actor)
         )
         taken = np.array([h.get(name, -1) for h in histories], dtype=np.int64)
-        out[name] = ObservedSubject(name, position[move_id], actor, dimension, levels, taken)
+        out[name] = ObservedSubject(
+            name, position[move_id], move_id, actor, dimension, levels, taken
+        )
     # a compound move's whole (joint) action, by the move's id
     for k, move in enumerate(scenario.moves):
         for actor, dims in move.dimensions.items():
@@ -151,7 +154,9 @@ def observable_subjects(compiled: CompiledScenario) -> dict[str, ObservedSubject
                 [joint.get(tuple(h.get(n, -1) for n in parts), -1) for h in histories],
                 dtype=np.int64,
             )
-            out[move.id] = ObservedSubject(move.id, k, actor, -1, move.action_ids(actor), taken)
+            out[move.id] = ObservedSubject(
+                move.id, k, move.id, actor, -1, move.action_ids(actor), taken
+            )
     return out
 
 

@@ -159,7 +159,7 @@ def _impossible(
     after = " after " + ", ".join(earlier) if earlier else ""
     subject = subjects[j]
     reason = (
-        f"move {subject.name!r} cannot happen{after}"
+        f"move {subject.move_id!r} cannot happen{after}"
         if not happens
         else f"{subject.name} = {subject.levels[level]} is not possible{after} (a combination "
         "the move does not allow)"
