@@ -1,14 +1,14 @@
 """Shared fixtures: where the peer-computed reference results live.
 
-Tests read peer results from ``../shared/reference/`` beside the checkout (CI
-places it there); ``REALPOLITIK_SHARED`` overrides the location. A missing
-reference directory is an error, not a skip: the tests exist to compare with it.
+Tests read peer results from ``tests/reference/`` (vendored, with provenance
+and licences in its README), so that they pass on a fresh clone with nothing
+beside the repository. ``../shared/reference`` (or ``$REALPOLITIK_SHARED``) is
+only the source the copy is refreshed from; the tests never read it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +19,8 @@ import realpolitik as rp
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """The ``shared`` directory beside the checkout (or ``$REALPOLITIK_SHARED``)."""
-    override = os.environ.get("REALPOLITIK_SHARED")
-    path = Path(override) if override else REPO_ROOT.parent / "shared"
-    if not (path / "reference").is_dir():
-        raise RuntimeError(
-            f"reference data not found at {path}/reference; "
-            "check out ../shared beside the repository or set REALPOLITIK_SHARED"
-        )
-    return path
-
-
-REFERENCE = shared_dir() / "reference"
+#: The vendored reference data (see tests/reference/README.md).
+REFERENCE = REPO_ROOT / "tests" / "reference"
 
 
 @pytest.fixture(scope="session")

@@ -276,3 +276,58 @@ payoffs:
   we:
     credibility: "(reply == sanction) * where(stance.trade == evade, 1, -1)"
 """
+
+
+# ROUNDS: a stage (the third state helps or not, then the West lists entities
+# or holds) played twice, round 2 discounted by delta = 0.9. The West lists
+# after help (1 > 0) and holds otherwise (-0.5 < 0); the third state gains 1
+# from helping but loses 2 if listed. Nothing carries over into the payoffs,
+# so each round is the one-shot stage game with round r's payoffs scaled by
+# delta ** (r - 1): at precision lam, P(list | help) = sigma(l), P(list |
+# stay out) = sigma(-0.5 l), P(help) = sigma(l (1 - 2 sigma(l) + 2 sigma(-0.5 l)))
+# with l = lam delta ** (r - 1). The state counts the listings.
+ROUNDS = """\
+id: two-rounds
+sources: {s: Hand calculation}
+actors: {we: West, ch: Third state}
+parameters:
+  gain: {dist: fixed, value: 1, source: s}
+  delta: {dist: fixed, value: 0.9, source: s}
+moves:
+  - id: help
+    actor: ch
+    actions: [stay_out, assist]
+  - id: package
+    actor: we
+    actions: [hold, list_entities]
+rounds:
+  count: 2
+  stage: [help, package]
+  discount: delta
+  state:
+    listed: {initial: "0", next: "listed + (package == list_entities)"}
+payoffs:
+  ch:
+    rents: {expr: "gain * (help == assist) - 2 * (package == list_entities)", per_round: true}
+  we:
+    credibility:
+      expr: "(package == list_entities) * where(help == assist, 1, -0.5)"
+      per_round: true
+metrics:
+  listed_by_end: "listed >= 1"
+"""
+
+
+def rounds_qre(lam: float, delta: float = 0.9) -> dict[str, float]:
+    """The ROUNDS scenario by hand (see above): P(help) and P(list) per round,
+    and the probability of at least one listing."""
+    out: dict[str, float] = {}
+    none = 1.0
+    for r in (1, 2):
+        lam_r = lam * delta ** (r - 1)
+        help_ = sigma(lam_r * (1 - 2 * sigma(lam_r) + 2 * sigma(-0.5 * lam_r)))
+        listing = help_ * sigma(lam_r) + (1 - help_) * sigma(-0.5 * lam_r)
+        out[f"help@{r}"], out[f"list@{r}"] = help_, listing
+        none *= 1 - listing
+    out["listed"] = 1 - none
+    return out

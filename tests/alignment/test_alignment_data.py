@@ -2,14 +2,13 @@
 
 Checked against facts independent of the build: the official tally of
 A/RES/68/262 (100 yes, 11 no, 58 abstentions, 24 absent; A/68/PV.80), the
-per-member record of ``../shared/reference/domain`` (from the ukraine-viz
-project, not from Voeten's data) when it is present, hand-computed
+per-member record vendored in ``tests/reference/domain`` (from the ukraine-viz
+project, not from Voeten's data), hand-computed
 imputations, and the rule that nothing dated 2022 or later enters.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -27,10 +26,9 @@ from realpolitik.alignment.data import (
 )
 from realpolitik.errors import InputError
 
-#: An independent per-member record of the 68/262 votes (../shared, or $REALPOLITIK_SHARED).
+#: An independent per-member record of the 68/262 votes (vendored, see tests/reference/README.md).
 SHARED_VOTES = (
-    Path(os.environ.get("REALPOLITIK_SHARED") or Path(__file__).resolve().parents[3] / "shared")
-    / "reference/domain/unga_68-262_crimea_2014_votes.csv"
+    Path(__file__).resolve().parents[1] / "reference/domain/unga_68-262_crimea_2014_votes.csv"
 )
 
 
@@ -53,7 +51,6 @@ def test_the_2014_tally_is_the_official_one(table: pd.DataFrame) -> None:
     assert votes == {"yes": 100, "no": 11, "abstain": 58, "absent": 24}
 
 
-@pytest.mark.skipif(not SHARED_VOTES.exists(), reason="../shared reference not checked out")
 def test_the_2014_votes_match_an_independent_record(table: pd.DataFrame) -> None:
     ref = pd.read_csv(SHARED_VOTES)
     letters = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from peers import require
 from realpolitik.analysis import forecast_runs as runs
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import (
@@ -37,7 +38,8 @@ from realpolitik.analysis.forecast_summary import (
 )
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.run.evaluate import evaluate_draws, evaluate_settings
+from realpolitik.run.blocks import evaluate_settings
+from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
@@ -65,7 +67,7 @@ def same_forecast(a: Forecast, b: Forecast) -> bool:
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
+    distributed = require("distributed")
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
@@ -193,6 +195,17 @@ def test_dask_local_cluster_equals_in_process(flagship: rp.Scenario, dask_client
     )
     assert same_forecast(base, by_address)
     assert dask_client.status == "running"  # a client we were given is left open
+
+
+def test_dask_alone_starts_a_local_cluster_and_says_so(
+    flagship: rp.Scenario, capfd: pytest.CaptureFixture[str]
+) -> None:
+    require("distributed")
+    base = forecast(flagship, draws=3000, seed=5)
+    alone = forecast(flagship, draws=3000, seed=5, chunk=1024, executor="dask", workers=2)
+    assert same_forecast(base, alone)
+    err = capfd.readouterr().err
+    assert "dask: started a local cluster of 2 worker processes at tcp://127.0.0.1:" in err
 
 
 def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
@@ -373,3 +386,74 @@ def collect_connections() -> Iterator[None]:
     (held, say, by a failed test's traceback) outlives its test."""
     yield
     gc.collect()
+
+
+# -- what a run keeps (--keep) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keep", ["outcomes", "summary"])
+def test_a_run_read_back_is_the_same_whatever_it_keeps(
+    flagship: rp.Scenario, tmp_path: Path, keep: str
+) -> None:
+    path = tmp_path / f"{keep}.duckdb"
+    made = forecast(flagship, draws=3000, seed=11, chunk=1024, store=path, keep=keep)
+    full = forecast(flagship, draws=3000, seed=11, chunk=1024, store=tmp_path / "all.duckdb")
+    assert same_forecast(made, full)
+    assert same_forecast(runs.from_store(path, 1), full)
+    with Store.open(path, create=False, read_only=True) as store:
+        record = store.run(1)
+        assert record.keep == keep
+        with pytest.raises(InputError, match=f"--keep {keep}"):
+            store.draws(1)
+        if keep == "outcomes":
+            # the outcomes decode bit for bit to those a full run stores
+            with Store.open(tmp_path / "all.duckdb", create=False, read_only=True) as other:
+                a = other.outcomes(1)
+                b = store.outcomes(1)
+                assert a.drop(columns=["modal_path_label"]).equals(
+                    b.drop(columns=["modal_path_label"])
+                )
+                assert record.predictors  # the near-duplicate columns were found
+                # and the draws, regenerated from the recorded sampler, are the stored ones
+                assert runs.stored_draws(store, 1).equals(other.draws(1))
+
+
+def test_a_summary_run_resumes_exactly(flagship: rp.Scenario, tmp_path: Path) -> None:
+    path = tmp_path / "summary.duckdb"
+    whole = forecast(flagship, draws=4096, seed=2, chunk=1024)
+    calls = 0
+
+    def stop_after_two(done: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        forecast(
+            flagship, draws=4096, seed=2, chunk=1024, store=path, keep="summary",
+            progress=stop_after_two,
+        )  # fmt: skip
+    with Store.open(path, create=False, read_only=True) as store:
+        assert 0 < store.run(1).draws_done < 4096
+    assert same_forecast(runs.resume(path, 1), whole)
+
+
+def test_runs_export_regenerates_the_draws_of_an_outcomes_run(
+    flagship: rp.Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    from realpolitik.cli.main import main
+
+    forecast(flagship, draws=2048, seed=4, store=tmp_path / "all.duckdb")
+    forecast(flagship, draws=2048, seed=4, store=tmp_path / "out.duckdb", keep="outcomes")
+    for name in ("all", "out"):
+        assert main(["runs", "export", "1", "--parquet", str(tmp_path / name),
+                     "--store", str(tmp_path / f"{name}.duckdb")]) == 0  # fmt: skip
+    capsys.readouterr()
+    read = [
+        duckdb.sql(f"SELECT * FROM '{tmp_path / n / 'run-1-draws.parquet'}' ORDER BY draw").df()
+        for n in ("all", "out")
+    ]
+    assert read[0].equals(read[1])

@@ -27,7 +27,7 @@ from hand_scenarios import CHOICE, ENTRY
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.compiler.scenario_tree import compile_scenario
-from realpolitik.run.evaluate import evaluate_settings
+from realpolitik.run.blocks import evaluate_settings
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
 from realpolitik.scenario.load import load

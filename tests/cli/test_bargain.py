@@ -170,9 +170,9 @@ GOOD = "Actor,Capability,Position,Salience\nA,1,0,0.5\nB,2,50,0.25\nC,1.5,100,1\
         (GOOD.replace("B,2,50", "B,2,"), [], ":3: Position:", "missing position"),
         (GOOD.replace("B,2,50", "B,2,abc"), [], ":3: Position:", "'abc' is not a number"),
         (GOOD, ["--variant", "nope"], "variant:", "unknown EUM variant"),
-        (GOOD, ["--format", "xml"], "format:", "not one of table, json"),
+        (GOOD, ["--format", "xml"], "format:", "not one of table, markdown, json"),
         (GOOD, ["--model", "bdm"], "model:", "unknown model 'bdm'; use eum or smp"),
-        (GOOD, ["--plot", "out.pdf"], "plot:", "must end in .png or .svg"),
+        (GOOD, ["--plot", "out.pdf"], "--plot", "should end in .png or .svg"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(

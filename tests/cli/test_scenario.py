@@ -130,7 +130,7 @@ def test_forecast_table(capsys: pytest.CaptureFixture[str], entry: Path) -> None
     for heading in ("Who does what", "Most likely pathways", "Expected metrics", "Why"):
         assert heading in out
     # the entrant enters for sure; its reason: market +2 (accommodated) over 0
-    assert "Entrant chooses enter (100%) over stay_out by +2 (market +2)" in out
+    assert "Entrant chooses enter (100% at the start) over stay_out by +2 (market +2)" in out
 
 
 def test_forecast_table_over_draws(capsys: pytest.CaptureFixture[str], entry: Path) -> None:
@@ -232,13 +232,13 @@ def test_export_gambit_refuses_bad_paths(
     missing = tmp_path / "no" / "such" / "game.efg"
     code, _, err = run(capsys, "export-gambit", str(entry), str(missing))
     assert code == 2
-    assert err.splitlines() == [f"error: cannot write {missing}: No such file or directory"]
+    assert err.splitlines() == [f"error: output file {missing}: no such directory {missing.parent}"]
 
     folder = tmp_path / "folder.efg"
     folder.mkdir()
     code, _, err = run(capsys, "export-gambit", str(entry), str(folder))
     assert code == 2
-    assert err.splitlines() == [f"error: cannot write {folder}: Is a directory"]
+    assert err.splitlines() == [f"error: output file {folder} is a directory; give a file name"]
     # nothing written, no temporary file left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "folder.efg"])
     assert list(folder.iterdir()) == []

@@ -34,6 +34,7 @@ import numpy as np
 import pytest
 
 from hand_scenarios import COMPOUND, SIGNAL
+from peers import require
 from realpolitik.cli.main import main
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.gambit_io import write_efg
@@ -41,7 +42,7 @@ from realpolitik.scenario.load import load, resolve
 from realpolitik.scenario.model import Scenario
 from realpolitik.solve.dispatch import solve
 
-gbt = pytest.importorskip("pygambit")
+gbt = require("pygambit")
 pytestmark = pytest.mark.peer
 
 CHANCE = """\

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from games_oracle import REFERENCE_DIR, load_r_reference
 
 

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from games_oracle import TEXT_OUTCOME_LEVELS, load_r_reference
 
+from games_oracle import TEXT_OUTCOME_LEVELS, load_r_reference
 from realpolitik.estimation import EstimationResult, estimate
 
 FITS = load_r_reference()["fits"]

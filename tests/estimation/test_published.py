@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from games_oracle import LEBLANG_FORMULA
 
+from games_oracle import LEBLANG_FORMULA
 from realpolitik.cli.main import main
 from realpolitik.estimation import egame12
 

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from peers import require
 from realpolitik.errors import InputError, ResourceError
 from realpolitik.games.gambit_io import (
     EfgGame,
@@ -38,7 +39,7 @@ from realpolitik.games.gambit_io import (
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import GameTree, NodeKind, TreeBuilder, TreeClass, TreeGame
 
-gbt = pytest.importorskip("pygambit")
+gbt = require("pygambit")
 pytestmark = pytest.mark.peer
 
 

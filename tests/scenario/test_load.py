@@ -225,7 +225,7 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
     assert problems(BASE + "payof: {}\n") == [
         "s.yaml:22: payof: unknown key 'payof' (did you mean 'payoffs'?); allowed: format, "
         "id, title, description, as_of, sources, actors, parameters, moves, derived, payoffs, "
-        "metrics, issues, solve, correlations, types"
+        "metrics, issues, solve, correlations, types, rounds"
     ]
 
 
@@ -527,7 +527,7 @@ def test_too_many_paths() -> None:
     text = f'id: t\nactors: {{a: A}}\nmoves:\n{moves}payoffs:\n  a: {{g: "1"}}\n'
     assert problems(text) == [
         "s.yaml:3: moves: the moves make more than 50000 paths; simplify the scenario (fewer "
-        "actions, or conditions that end paths sooner)"
+        "actions, fewer rounds, or conditions that end paths sooner)"
     ]
 
 
@@ -714,3 +714,26 @@ def test_cli_no_traceback_in_a_real_process(tmp_path: Path) -> None:
     assert len(lines) == 3
     assert all(line.startswith(f"error: {path}:") for line in lines)
     assert "Traceback" not in run.stderr
+
+
+# -- one mistake, one error: what follows from it is not reported --------------------------------
+
+
+def test_a_mistyped_section_gives_one_error_with_a_suggestion() -> None:
+    from realpolitik.examples import example_path
+
+    text = example_path("third-state.yaml").read_text(encoding="utf-8")
+    assert len(problems(text, "t.yaml")) == 0
+    found = problems(text.replace("\nparameters:", "\nparamters:"), "t.yaml")
+    assert len(found) == 1
+    assert "unknown key 'paramters' (did you mean 'parameters'?)" in found[0]
+
+
+def test_a_refused_parameter_or_derived_name_is_reported_once() -> None:
+    from realpolitik.examples import example_path
+
+    text = example_path("third-state.yaml").read_text(encoding="utf-8")
+    found = problems(text.replace("dist: pert", "dist: prt"), "t.yaml")
+    assert len(found) == 1 and "unknown distribution `prt`; did you mean `pert`?" in found[0]
+    found = problems(text.replace('expr: "severity * (defender', 'expr: "severty * (defender'))
+    assert len(found) == 1 and "unknown name `severty`; did you mean `severity`?" in found[0]

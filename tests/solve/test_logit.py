@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from peers import require
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import NormalFormGame, max_regret, payoff_range
 from realpolitik.solve.homotopy import TraceOptions, TraceStatus
@@ -189,7 +190,7 @@ def test_regret_vanishes_along_the_branch_and_the_limit_is_nash(
 
 
 def test_three_player_games_agree_with_pygambit() -> None:
-    gbt = pytest.importorskip("pygambit")
+    gbt = require("pygambit")
     table = random_games(20260711, 3, (3, 3, 3))
     lams = [0.5, 1.0, 2.0]
     q = logit_qre(table, lams)

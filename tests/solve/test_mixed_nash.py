@@ -8,12 +8,12 @@ import warnings
 from fractions import Fraction
 from typing import Any
 
-import nashpy
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from peers import require
 from realpolitik.errors import InputError
 from realpolitik.games.normal_form import max_regret
 from realpolitik.solve.mixed_nash import ExtremeEquilibria, extreme_equilibria
@@ -85,6 +85,7 @@ def nashpy_vertices(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # nashpy returns entries like -5.55e-17 (PEERS.md); clip them to zero.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        nashpy = require("nashpy")
         found = [np.concatenate(e) for e in nashpy.Game(a, b).vertex_enumeration()]
     return np.clip(np.array(found).reshape(len(found), -1), 0.0, None)
 

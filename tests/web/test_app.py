@@ -132,3 +132,15 @@ def test_bargaining_equals_the_python_api(client: TestClient) -> None:
     assert answer["draws"] == expected.summary()
     bad = client.post(f"/api/scenarios/{FLAGSHIP}/bargain", json={"issue": "taiwan"})
     assert bad.status_code == 422 and "ukraine_alignment" in bad.json()["detail"]
+
+
+def test_the_api_docs_load_nothing_from_other_hosts(client: TestClient) -> None:
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert client.get("/redoc").status_code == 404  # Redoc would load from a CDN

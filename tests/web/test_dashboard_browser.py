@@ -176,3 +176,49 @@ def test_the_bargaining_panel_draws_the_models_run(browser: Any, live_server: st
     assert page.locator("#bargain-summary").get_attribute("data-model") == "eum"
     assert f"forecast {eum['forecast'][0]:.4g}" in page.locator("#bargain-summary").inner_text()
     page.close()
+
+
+def test_the_api_docs_render_with_the_network_blocked(browser: Any, live_server: str) -> None:
+    """/docs draws Swagger UI from files served by the app: every request to
+    another host is refused, and the page still lists the API's operations."""
+    page = browser.new_page()
+    blocked: list[str] = []
+
+    def only_local(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(live_server):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{live_server}/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "realpolitik" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/forecast" in p for p in paths)
+    assert blocked == []
+    page.close()
+
+
+def test_the_page_labels_marginal_and_conditional_probabilities(
+    browser: Any, live_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server}/?scenario={FLAGSHIP}")
+    page.wait_for_selector("body[data-solved]")
+    central = httpx.post(f"{live_server}/api/scenarios/{FLAGSHIP}/forecast", json={}).json()
+    row = next(
+        r
+        for r in central["forecast"]["action_detail"]
+        if r["move"] == "response" and r["action"] == "secondary_sanctions"
+    )
+    heading = page.locator("#actions-west-response h3").inner_text()
+    assert f"reached {100 * row['reach']:.1f}%" in heading and "marginal" in heading
+    shown = page.locator(
+        '.bar[data-actor="west"][data-action="secondary_sanctions"] .conditional'
+    ).inner_text()
+    assert shown.strip() == f"{100 * row['conditional']:.1f}% if reached"
+    page.close()

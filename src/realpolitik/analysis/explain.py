@@ -26,11 +26,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_settings
+from realpolitik.plots.explain_plots import plot_explanation
+from realpolitik.plots.notebook import result_html
+from realpolitik.run.blocks import evaluate_settings
+from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Move, Scenario
@@ -79,8 +83,11 @@ class Decision:
     dimensions: list[DimensionChoice] = field(default_factory=list)
 
     def sentence(self, actor_name: str) -> str:
-        """The decision in words, e.g. 'China chooses neutral over
-        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'."""
+        """The decision in words, e.g. 'China chooses neutral (78% given
+        full_invasion > sweeping, reached with probability 37%) over
+        covert_assist by 0.31: partnership -0.20, secondary_sanctions +0.60'.
+        The probability is conditional on reaching the decision (see
+        :meth:`where`), not the marginal one of the forecast's actions."""
         if self.dimensions:
             parts = [
                 f"on {d.dimension}, {d.chosen} "
@@ -90,11 +97,17 @@ class Decision:
                 )
                 for d in self.dimensions
             ]
-            return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}): " + "; ".join(
-                parts
-            )
+            return f"{actor_name} chooses {self.chosen} ({self.where()}): " + "; ".join(parts)
         parts = [_versus(alt) for alt in self.alternatives]
-        return f"{actor_name} chooses {self.chosen} ({self.probability:.0%}) " + "; ".join(parts)
+        return f"{actor_name} chooses {self.chosen} ({self.where()}) " + "; ".join(parts)
+
+    def where(self) -> str:
+        """The decision's probability, labelled as conditional on reaching it:
+        '78% given full_invasion > sweeping, reached with probability 37%'."""
+        if not self.history:
+            return f"{self.probability:.0%} at the start"
+        after = " > ".join(action for _, action in self.history)
+        return f"{self.probability:.0%} given {after}, reached with probability {self.reach:.0%}"
 
 
 def _versus(alt: Alternative) -> str:
@@ -110,6 +123,22 @@ class Explanation:
     settings: Settings
     decisions: list[Decision]
 
+    def plot(self, path: str | None = None) -> Figure:
+        """Each decision's alternatives as bars split into the named terms
+        (a matplotlib figure; also written as PNG and SVG at ``path``)."""
+        return plot_explanation(self, path)
+
+    def _repr_html_(self) -> str:
+        actors = self.scenario.actors
+        return result_html(
+            f"Why: {self.scenario.title}",
+            [
+                "Each probability is conditional on reaching the decision.",
+                *(d.sentence(actors[d.actor].name) for d in self.decisions),
+            ],
+            {"The term-by-term split": self.table()},
+        )
+
     def table(self) -> pd.DataFrame:
         """One row per (decision, alternative, term): the exact split."""
         rows = []
@@ -122,7 +151,9 @@ class Explanation:
                             "actor": d.actor,
                             "move": d.move,
                             "after": " > ".join(f"{a}:{b}" for a, b in d.history) or "(start)",
+                            "reach_probability": d.reach,
                             "chosen": d.chosen,
+                            "conditional_probability": d.probability,
                             "alternative": alt.action,
                             "term": term,
                             "difference": value,
@@ -138,8 +169,14 @@ class Explanation:
             "draws": self.settings.draws,
             "seed": self.settings.seed,
             "values": dict(self.settings.values),
+            "probabilities": (
+                "each decision's probability (and its alternatives') is conditional on reaching "
+                "the decision, after its history; reach_probability is the probability of "
+                "reaching it"
+            ),
             "decisions": [
-                {
+                _with_dimensions(d)
+                | {
                     "actor": d.actor,
                     "move": d.move,
                     "after": [[a, b] for a, b in d.history],
@@ -156,22 +193,6 @@ class Explanation:
                             "terms": a.terms,
                         }
                         for a in d.alternatives
-                    ],
-                    "dimensions": [
-                        {
-                            "dimension": c.dimension,
-                            "chosen": c.chosen,
-                            "alternatives": [
-                                {
-                                    "level": a.action,
-                                    "probability": a.probability,
-                                    "difference": a.difference,
-                                    "terms": a.terms,
-                                }
-                                for a in c.alternatives
-                            ],
-                        }
-                        for c in d.dimensions
                     ],
                     "text": d.sentence(self.scenario.actors[d.actor].name),
                 }
@@ -219,6 +240,30 @@ def _dimension_choices(
         alternatives.sort(key=lambda a: a.difference)
         out.append(DimensionChoice(dim.id, dim.levels[chosen[d]].id, alternatives))
     return out
+
+
+def _with_dimensions(d: Decision) -> dict[str, object]:
+    """A compound move's choice, dimension by dimension (nothing for a plain move)."""
+    if not d.dimensions:
+        return {}
+    return {
+        "dimensions": [
+            {
+                "dimension": c.dimension,
+                "chosen": c.chosen,
+                "alternatives": [
+                    {
+                        "level": a.action,
+                        "probability": a.probability,
+                        "difference": a.difference,
+                        "terms": a.terms,
+                    }
+                    for a in c.alternatives
+                ],
+            }
+            for c in d.dimensions
+        ]
+    }
 
 
 def explain(
@@ -270,7 +315,7 @@ def explain(
         kind = tree.node_kind[node]
         if kind == NodeKind.TERMINAL:
             continue
-        move = scenario.moves[int(compiled.node_move[node])]
+        move = compiled.moves[int(compiled.node_move[node])]
         kids = tree.children(node)
         if kind == NodeKind.CHANCE:
             outcomes = move.action_ids(CHANCE)

@@ -28,10 +28,11 @@ from realpolitik.analysis.forecast_summary import (
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import central_row
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
-from realpolitik.store.duckdb_store import Store
+from realpolitik.store.duckdb_store import KEEPS, Store
 from realpolitik.uncertainty.ensemble import Executor, make_executor
 
 
@@ -51,6 +52,7 @@ def forecast(
     cluster: str | None = None,
     on_run: Callable[[int, Store], None] | None = None,
     values: Mapping[str, float] | None = None,
+    keep: str = "all",
 ) -> Forecast:
     """Forecast a scenario (see the module docstring).
 
@@ -79,6 +81,11 @@ def forecast(
         each inside its distribution's support: a "what if". At the central
         values they replace the central values; over draws they are held
         fixed while the other parameters vary (a conditional forecast).
+    keep : with ``store``: what is stored per draw, ``"all"`` (parameters and
+        outcomes), ``"outcomes"`` (the parameters are regenerated from the
+        recorded sampler) or ``"summary"`` (chunk sums only; reading the run
+        back evaluates its draws again). The forecast read back is identical
+        whichever is kept (bytes per draw: BENCHMARKS.md).
 
     Raises
     ------
@@ -90,13 +97,15 @@ def forecast(
     settings = Settings.resolve(scenario, concept, lam, draws, seed, method, values)
     if chunk < 1:
         raise InputError(f"--chunk must be >= 1 draw, got {chunk}")
+    if keep not in KEEPS:
+        raise InputError(f"--keep must be one of {', '.join(KEEPS)}, got {keep!r}")
     if settings.draws == 0:
         if store is not None:
             raise InputError("--store records parameter draws; add --draws N (N >= 1)")
         compiled = compile_scenario(scenario)
         layout = OutcomeLayout.of(compiled)
         accumulator = ForecastAccumulator(layout)
-        central = settings.central_row(scenario)
+        central = central_row(scenario, settings)
         solved = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, central, first_draw=None
         )
@@ -114,7 +123,9 @@ def forecast(
         task = ForecastTask.of(scenario, settings)
         task.remember(compiled)
         if opened is not None:
-            run_id = create_run(opened, scenario, settings, task, chunk, runner.describe())
+            run_id = create_run(
+                opened, scenario, settings, task, chunk, runner.describe(), keep=keep
+            )
             if on_run is not None:
                 on_run(run_id, opened)
         drive(

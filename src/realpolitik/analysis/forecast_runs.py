@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from realpolitik.analysis.forecast_summary import (
     BLOCK,
@@ -36,14 +37,14 @@ from realpolitik.analysis.forecast_summary import (
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import ScenarioSampler, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
-from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.scenario.model import Scenario
 from realpolitik.store.duckdb_store import RunInterrupted, RunRecord, Store
 from realpolitik.uncertainty.ensemble import DEFAULT_CHUNK, Executor, make_executor, run_chunks
-from realpolitik.uncertainty.sampling import SCHEME, Sampler
+from realpolitik.uncertainty.sampling import SCHEME
 
 #: Draws solved at once inside a task (cache-friendly; a multiple of BLOCK).
 SLICE = 8192
@@ -55,7 +56,7 @@ ENSEMBLE_CHUNK = DEFAULT_CHUNK
 def solve_range(
     compiled: CompiledScenario,
     layout: OutcomeLayout,
-    sampler: Sampler,
+    sampler: ScenarioSampler,
     settings: Settings,
     start: int,
     stop: int,
@@ -78,7 +79,7 @@ def solve_range(
 class _TaskState:
     compiled: CompiledScenario
     layout: OutcomeLayout
-    sampler: Sampler
+    sampler: ScenarioSampler
 
 
 # Compiled scenarios of recent tasks, per process: a worker compiles a task's
@@ -116,7 +117,7 @@ class ForecastTask:
         state = _TaskState(
             compiled,
             OutcomeLayout.of(compiled),
-            settings_sampler(compiled.scenario, self.settings),
+            run_sampler(compiled.scenario, self.settings),
         )
         with _STATES_LOCK:
             _STATES[self.key] = state
@@ -168,9 +169,10 @@ def output_columns(layout: OutcomeLayout) -> tuple[list[str], list[str], list[st
 
 
 def _run_settings(
-    settings: Settings, sampler: Sampler, chunk: int, executor: str
+    settings: Settings, sampler: ScenarioSampler, chunk: int, executor: str, keep: str = "all"
 ) -> dict[str, Any]:
     return {
+        "keep": keep,
         "concept": settings.concept,
         "lambda": settings.lam,
         "draws": settings.draws,
@@ -191,8 +193,10 @@ def create_run(
     task: ForecastTask,
     chunk: int,
     executor: str,
+    keep: str = "all",
 ) -> int:
-    """Record a new run of ``task`` in ``store``; returns its id."""
+    """Record a new run of ``task`` in ``store``; returns its id. ``keep``:
+    what the store keeps per draw (:data:`realpolitik.store.KEEPS`)."""
     actions, metrics, paths = output_columns(task.state().layout)
     return store.create_run(
         scenario=scenario.id,
@@ -200,7 +204,7 @@ def create_run(
         scenario_hash=scenario.content_hash,
         scenario_file=scenario.file,
         scenario_text=scenario.source_text,
-        settings=_run_settings(settings, task.state().sampler, chunk, executor),
+        settings=_run_settings(settings, task.state().sampler, chunk, executor, keep),
         seed=settings.seed,
         draws=settings.draws,
         parameters=list(scenario.parameter_ids),
@@ -351,8 +355,47 @@ def _stored_run(store: Store, run_id: int) -> tuple[RunRecord, Scenario, Setting
     return record, scenario, _settings_of(record)
 
 
-def _replay(store: Store, record: RunRecord, accumulator: ForecastAccumulator) -> None:
+def _recompute(
+    store: Store,
+    record: RunRecord,
+    scenario: Scenario,
+    settings: Settings,
+    accumulator: ForecastAccumulator,
+) -> None:
+    """Fold a ``--keep summary`` run's chunks into ``accumulator`` by
+    evaluating their draws again (they are a function of the recorded
+    sampler), each checked against the chunk's stored sums and counts."""
+    task = ForecastTask.of(scenario, settings)
+    task.remember(accumulator.layout.compiled)
+    shape = accumulator.path_hist.shape
+    for start, stop, sums, counts in store.chunk_sums(record.id):
+        out = task(start, stop)
+        stored = np.zeros(shape[0] * shape[1], dtype=np.int64)
+        stored[counts[:, 0]] = counts[:, 1]
+        if not (
+            np.array_equal(out.block_sums.ravel(), sums)
+            and np.array_equal(out.path_histogram.ravel(), stored)
+        ):
+            raise InputError(
+                f"run {record.id}: draws [{start}, {stop}) evaluate to other sums than the "
+                f"stored ones (written by {record.versions.get('realpolitik', '?')}); this "
+                "realpolitik cannot read a --keep summary run of another version"
+            )
+        accumulator.add(out)
+
+
+def _replay(
+    store: Store,
+    record: RunRecord,
+    accumulator: ForecastAccumulator,
+    scenario: Scenario | None = None,
+    settings: Settings | None = None,
+) -> None:
     """Fold a stored run's chunks into ``accumulator``, in draw order."""
+    if record.keep == "summary":
+        assert scenario is not None and settings is not None
+        _recompute(store, record, scenario, settings, accumulator)
+        return
     shape = accumulator.path_hist.shape
     for stored in store.chunks(record.id):
         counts = np.zeros(shape[0] * shape[1], dtype=np.int64)
@@ -412,7 +455,7 @@ def resume(
             )
         compiled = compile_scenario(scenario)
         accumulator = ForecastAccumulator(OutcomeLayout.of(compiled))
-        _replay(opened, record, accumulator)
+        _replay(opened, record, accumulator, scenario, settings)
         if progress is not None and accumulator.n:
             progress(accumulator.n)
         if accumulator.n < settings.draws:
@@ -464,7 +507,7 @@ def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False)
             )
         compiled = compile_scenario(scenario)
         accumulator = ForecastAccumulator(OutcomeLayout.of(compiled))
-        _replay(opened, record, accumulator)
+        _replay(opened, record, accumulator, scenario, settings)
     finally:
         if opened is not store:
             opened.close()
@@ -473,3 +516,24 @@ def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False)
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
     return result
+
+
+def stored_draws(store: str | Path | Store, run_id: int) -> pd.DataFrame:
+    """A stored run's parameter draws, one row per draw: read from the store
+    when it kept them (``--keep all``), else regenerated from the recorded
+    sampler (the same numbers, bit for bit: draws are a function of the seed)."""
+    opened = (
+        Store.open(store, create=False, read_only=True) if isinstance(store, str | Path) else store
+    )
+    try:
+        record, scenario, settings = _stored_run(opened, run_id)
+        if record.keep == "all":
+            return opened.draws(run_id)
+        task = ForecastTask.of(scenario, settings)
+        values = task.state().sampler.draws(0, record.draws_done)
+    finally:
+        if opened is not store:
+            opened.close()
+    frame = pd.DataFrame(values, columns=list(record.parameters))
+    frame.insert(0, "draw", np.arange(record.draws_done, dtype=np.int64))
+    return frame

@@ -24,9 +24,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.plots.forecast_plots import plot_forecast
+from realpolitik.plots.notebook import result_html
 from realpolitik.run.outcomes import (
     DrawOutcomes,
     OutcomeLayout,
@@ -256,6 +259,14 @@ def _histogram_percentile(counts: NDArray[np.int64], n: int, q: float) -> FloatA
     return result
 
 
+#: What the probabilities of a forecast are, in its JSON and its tables.
+PROBABILITY_NOTE = (
+    "actions and action_detail.probability are marginal: the probability that the action is "
+    "taken; action_detail.conditional is the probability given that its move is reached, "
+    "action_detail.reach the probability that the move is reached"
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Forecast:
     """A scenario's forecast (see the module docstring).
@@ -264,8 +275,11 @@ class Forecast:
     ----------
     scenario : the scenario.
     settings : concept, lambda, draws, seed, sampling method.
-    actions : one row per (actor, move, action): probability (mean over
-        draws), p05, p95, most_likely_share.
+    actions : one row per (actor, move, action): probability (marginal: the
+        probability that the action is taken, mean over draws), p05, p95,
+        most_likely_share, reach (the probability that the move is reached)
+        and conditional (the probability of the action given that its move is
+        reached: probability / reach, pooled over draws).
     pathways : one row per path, most likely first: path, probability,
         p05, p95 (from 1/4000-wide histograms), modal_share, and one column
         per metric (expected along the path).
@@ -291,6 +305,27 @@ class Forecast:
     dimensions: pd.DataFrame = field(default_factory=pd.DataFrame)
     type_conditional: pd.DataFrame = field(default_factory=pd.DataFrame)
     beliefs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def plot(self, directory: str | None = None) -> dict[str, Figure]:
+        """The forecast's bars (with 90% bands over draws) and its pathway
+        diagram as matplotlib figures, also written (PNG and SVG) to
+        ``directory`` if given."""
+        return plot_forecast(self, directory)
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        how = s.concept.upper() + (f", lambda={s.lam:g}" if s.lam is not None else "")
+        how += f", {s.draws} draws" if s.draws else ", central values"
+        return result_html(
+            f"{self.scenario.title} ({how})",
+            [PROBABILITY_NOTE],
+            {
+                "Who does what": self.actions,
+                "Pathways, most likely first": self.pathways.drop(columns=["steps"]),
+                "Expected metrics": self.metrics,
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document printed by ``realpolitik forecast --format json``."""
@@ -312,6 +347,8 @@ class Forecast:
                 "p05": float(r["p05"]),
                 "p95": float(r["p95"]),
                 "most_likely_share": float(r["most_likely_share"]),
+                "reach": float(r["reach"]),
+                "conditional": json_number(r["conditional"]),
             }
             for r in records
         ]
@@ -349,6 +386,7 @@ class Forecast:
             "seed": s.seed,
             "method": s.method if s.draws else None,
             "values": dict(s.values),
+            "probabilities": PROBABILITY_NOTE,
             "actions": actions,
             "action_detail": detail,
             "pathways": pathways,
@@ -406,6 +444,17 @@ def _information_json(result: Forecast) -> dict[str, Any]:
                 r["probability"]
             )
         out["beliefs"] = list(sets.values())
+    if len(result.rounds):
+        table: dict[str, dict[str, dict[str, dict[str, list[float | None]]]]] = {}
+        for r in result.rounds.to_dict("records"):
+            entry = (
+                table.setdefault(str(r["actor"]), {})
+                .setdefault(str(r["move"]), {})
+                .setdefault(str(r["action"]), {"in_round": [], "by_round": []})
+            )
+            entry["in_round"].append(json_number(r["in_round"]))
+            entry["by_round"].append(json_number(r["by_round"]))
+        out["rounds"] = table
     return out
 
 
@@ -434,6 +483,14 @@ def summarize(
             "p95": accumulator.action_percentile(hi),
             "most_likely_share": accumulator.most_likely / n,
         }
+    )
+    # an actor's actions at a move sum to the probability that the move is
+    # reached; the conditional probability is the pooled ratio E[p] / E[reach]
+    actions["reach"] = actions.groupby(["actor", "move"])["probability"].transform("sum")
+    actions["conditional"] = np.where(
+        actions["reach"] > 0,
+        actions["probability"] / actions["reach"].where(actions["reach"] > 0, 1.0),
+        np.nan,
     )
     metric_ids = [m.id for m in compiled.scenario.metrics]
     path_prob = accumulator.path_sum / n
@@ -485,6 +542,7 @@ def summarize(
         dimensions=_dimensions_frame(accumulator, n),
         type_conditional=_type_frame(accumulator),
         beliefs=_belief_frame(accumulator),
+        rounds=_rounds_frame(accumulator, actions),
     )
 
 
@@ -534,6 +592,29 @@ def _type_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _rounds_frame(accumulator: ForecastAccumulator, actions: pd.DataFrame) -> pd.DataFrame:
+    extras = accumulator.layout.extras
+    if extras is None or not extras.rounds:
+        return pd.DataFrame()
+    n = max(accumulator.n, 1)
+    start = len(accumulator.extra_sum) - len(extras.rounds)
+    by_round = accumulator.extra_sum[start:] / n
+    marginal = actions.set_index(["actor", "move", "action"])["probability"]
+    return pd.DataFrame(
+        {
+            "actor": [k.actor for k in extras.rounds],
+            "move": [k.move for k in extras.rounds],
+            "action": [k.action for k in extras.rounds],
+            "round": [k.round for k in extras.rounds],
+            "in_round": [
+                float(marginal.get((k.actor, f"{k.move}@{k.round}", k.action), np.nan))
+                for k in extras.rounds
+            ],
+            "by_round": by_round,
+        }
+    )
 
 
 def _belief_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.analysis.prim import PrimResult, PrimStability, prim, prim_stability
@@ -28,8 +29,10 @@ from realpolitik.analysis.targets import Target
 from realpolitik.analysis.thresholds import flip_thresholds
 from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
+from realpolitik.plots.notebook import result_html
+from realpolitik.plots.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
 from realpolitik.run.evaluate import DEFAULT_BLOCK
-from realpolitik.run.sampling import scenario_sampler
+from realpolitik.run.links import linked_sampler
 from realpolitik.scenario.load import ScenarioLike
 from realpolitik.scenario.model import Scenario
 from realpolitik.uncertainty.sampling import fresh_seed
@@ -90,6 +93,27 @@ class DiscoveryResult:
         if self.threshold is not None:
             return f"{t.name} above {self.threshold:g}"
         return f"{t.action} is {t.actor}'s most likely choice at {t.move}"
+
+    def plot(self) -> dict[str, Figure]:
+        """PRIM's coverage-density trade-off and the box on its two most
+        restrictive parameters (none without a box)."""
+        if self.prim is None:
+            return {}
+        figures = {"tradeoff": plot_prim_tradeoff(self.prim)}
+        if len(self.parameters) >= 2:
+            figures["box"] = plot_prim_box(self.prim, self.X, self.y)
+        return figures
+
+    def _repr_html_(self) -> str:
+        n_cases = int(self.y.sum())
+        tables = {"Tipping points (one parameter moved alone)": self.thresholds}
+        if self.prim is not None:
+            tables = {"PRIM box": box_table(self), **tables}
+        return result_html(
+            f"When {self.target.name} holds: {self.scenario.title}",
+            [f"Cases of interest: {n_cases} of {self.draws} draws", *self.notes],
+            tables,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The document printed by ``realpolitik discover --format json``."""
@@ -281,7 +305,7 @@ def scenario_discovery(
     classify = model.classifier(0, threshold if model.targets[0].kind == "metric" else None)
     seed = fresh_seed() if seed is None else int(seed)
     require_bytes("discovery draws", (draws, len(source.parameter_ids)), hint="use fewer --draws")
-    sampler = scenario_sampler(source, draws, method=method, seed=seed)
+    sampler = linked_sampler(source, draws, method=method, seed=seed)
     all_draws = sampler.draws(0, draws)
     columns = [source.parameter_ids.index(n) for n in model.names]
     X = np.ascontiguousarray(all_draws[:, columns])

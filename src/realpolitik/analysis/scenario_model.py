@@ -34,6 +34,7 @@ from realpolitik.analysis.targets import Target, parse_targets, select_parameter
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_draws
+from realpolitik.run.links import central_row
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
@@ -102,10 +103,10 @@ class ScenarioModel:
         object.__setattr__(
             self, "_columns", np.array([ids.index(n) for n in self.names], dtype=np.intp)
         )
-        parameters = self.compiled.scenario.parameters
-        object.__setattr__(
-            self, "_central_all", np.array([parameters[n].central for n in ids], dtype=np.float64)
-        )
+        scenario = self.compiled.scenario
+        # linked parameters take their upstream scenario's central outcome
+        central = central_row(scenario, Settings.resolve(scenario))[0]
+        object.__setattr__(self, "_central_all", np.asarray(central, dtype=np.float64))
         if self.chunk < 1:
             raise InputError(f"chunk must be at least 1, got {self.chunk}")
 

@@ -20,12 +20,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.analysis.scenario_model import Progress, scenario_model, staged
 from realpolitik.analysis.sensitivity import morris_screening, sobol_indices, tornado
 from realpolitik.analysis.targets import Target
 from realpolitik.errors import InputError
+from realpolitik.plots.notebook import result_html
+from realpolitik.plots.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
 from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.scenario.load import ScenarioLike
 from realpolitik.scenario.model import Scenario
@@ -80,6 +83,31 @@ class SensitivityResult:
     morris: pd.DataFrame | None
     tornado: pd.DataFrame | None
     notes: tuple[str, ...] = ()
+
+    def plot(self, target: str | None = None, *, top: int = 15) -> dict[str, Figure]:
+        """Sobol', Morris and tornado plots of one target (default: the
+        first), the ``top`` parameters by total index and swing."""
+        name = self.targets[0].name if target is None else target
+        if name not in {t.name for t in self.targets}:
+            raise InputError(
+                f"no target {name!r}; the targets are {[t.name for t in self.targets]}"
+            )
+        figures: dict[str, Figure] = {}
+        if self.sobol is not None:
+            rows = self.sobol.loc[self.sobol["output"] == name].nlargest(top, "ST", keep="first")
+            figures["sobol"] = plot_sobol(rows)
+        if self.morris is not None:
+            figures["morris"] = plot_morris(self.morris, output=name)
+        if self.tornado is not None:
+            figures["tornado"] = plot_tornado(self.tornado, output=name, top=top)
+        return figures
+
+    def _repr_html_(self) -> str:
+        return result_html(
+            f"What drives {', '.join(t.name for t in self.targets)}: {self.scenario.title}",
+            [f"{len(self.parameters)} parameters; seed {self.seed}", *self.notes],
+            {"Indices per target and parameter": self.table()},
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per (target, parameter) with every statistic computed:

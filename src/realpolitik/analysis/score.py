@@ -52,9 +52,9 @@ from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.run.case_table import CaseTable, read_case_table
 from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.observations import Observations
 from realpolitik.run.outcomes import OutcomeLayout
-from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 
@@ -291,10 +291,11 @@ def score(
     layout = OutcomeLayout.of(compiled)
     table = read_case_table(outcomes, compiled)
     observations = Observations.of(table)
+    # the forecast's own draws (linked parameters included), as rp.forecast takes them
     base = (
-        settings.central_row(loaded)
+        central_row(loaded, settings)
         if settings.draws == 0
-        else settings_sampler(loaded, settings).draws(0, settings.draws)
+        else run_sampler(loaded, settings).draws(0, settings.draws)
     )
     n_draws = base.shape[0]
     columns = {

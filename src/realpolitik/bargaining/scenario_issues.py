@@ -22,14 +22,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.bargaining.baselines import weighted_mean, weighted_median
 from realpolitik.bargaining.models import ModelOptions, bargaining_model
 from realpolitik.bargaining.types import BargainingProblem, BargainingRun
 from realpolitik.errors import InputError
-from realpolitik.run.sampling import settings_sampler
-from realpolitik.run.settings import Settings, check_values
+from realpolitik.plots.bargaining_plots import plot_forecast_draws
+from realpolitik.plots.notebook import result_html
+from realpolitik.run.links import central_row, run_sampler
+from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Issue, Scenario
 
@@ -128,8 +132,9 @@ def central_parameters(
 ) -> dict[str, FloatArray]:
     """``name -> (1, 1)`` the central values, with ``values`` (checked as in
     :func:`realpolitik.forecast`) in their place."""
-    chosen = dict(check_values(scenario, values or {}))
-    return {pid: np.array([[chosen.get(pid, p.central)]]) for pid, p in scenario.parameters.items()}
+    settings = Settings.resolve(scenario, values=values)
+    row = central_row(scenario, settings)
+    return {pid: row[:, k : k + 1] for k, pid in enumerate(scenario.parameter_ids)}
 
 
 def run_issue(
@@ -164,6 +169,28 @@ class IssueEnsemble:
     forecast: FloatArray  # (D,)
     weighted_mean: FloatArray  # (D,)
     weighted_median: FloatArray  # (D,)
+
+    def plot(self) -> Figure:
+        """The forecast and both baselines over draws (histograms)."""
+        return plot_forecast_draws(
+            {
+                f"{self.model} forecast": self.forecast,
+                "weighted mean": self.weighted_mean,
+                "weighted median": self.weighted_median,
+            },
+            title=f"{self.scenario.title}: {self.issue.id} over {self.n_draws} draws",
+        )
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
+        frame = pd.DataFrame([{"": name, **stats} for name, stats in rows])
+        return result_html(
+            f"{self.scenario.title}: {self.issue.id} ({self.model}, {self.n_draws} draws, "
+            f"seed {self.seed})",
+            [],
+            {"Over draws": frame},
+        )
 
     def summary(self) -> dict[str, Any]:
         """Mean and 90% interval of the forecast and the baselines."""
@@ -210,7 +237,7 @@ def run_issue_draws(
     found = bargaining_model(model)
     issue = find_issue(scenario, issue_id)
     settings = Settings.resolve(scenario, draws=draws, seed=seed, method=method, values=values)
-    sample = settings_sampler(scenario, settings).draws(0, draws)
+    sample = run_sampler(scenario, settings).draws(0, draws)
     params = {n: sample[:, k : k + 1] for k, n in enumerate(scenario.parameter_ids)}
     stances = issue_draws(scenario, issue, params)
     weight = stances.capability * stances.salience

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
+
+from realpolitik.plots.bargaining_plots import plot_trajectories
+from realpolitik.plots.notebook import result_html
 
 FloatArray = NDArray[np.float64]
 
@@ -93,6 +98,30 @@ class BargainingRun:
     @property
     def n_turns(self) -> int:
         return int(self.positions.shape[0]) - 1
+
+    def plot(self, *, title: str | None = None) -> Figure:
+        """Every actor's position by turn, one panel per dimension."""
+        return plot_trajectories(self, title=title)
+
+    def _repr_html_(self) -> str:
+        problem = self.problem
+        final = pd.DataFrame(
+            self.positions[-1], index=list(problem.actors), columns=list(problem.dimensions)
+        ).reset_index(names="actor")
+        forecast = pd.DataFrame(
+            {
+                "forecaster": [f"{self.model} forecast", *self.baselines],
+                **{
+                    dim: [float(self.forecast[d]), *(float(v[d]) for v in self.baselines.values())]
+                    for d, dim in enumerate(problem.dimensions)
+                },
+            }
+        )
+        return result_html(
+            f"{self.model} ({self.variant}) after {self.n_turns} turns",
+            [],
+            {"Forecast and baselines": forecast, "Positions at the last turn": final},
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The ``bargain run --format json`` document: per turn every actor's

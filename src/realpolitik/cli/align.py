@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from realpolitik.alignment.choices import CHOICES
 from realpolitik.alignment.data import ImputeRule
 from realpolitik.alignment.forecast import AlignmentResult, align
+from realpolitik.cli.output import Output, Table
+from realpolitik.cli.output import out as stdout
 from realpolitik.errors import InputError
 
 __all__ = ["register"]
@@ -41,7 +41,7 @@ def _check(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def _print_table(result: AlignmentResult, console: Console) -> None:
+def _print_table(result: AlignmentResult, console: Output) -> None:
     meta = result.meta
     console.print(
         f"[bold]{meta['title']}[/bold]  (as of {meta['as_of']}; {meta['draws']} draws, "
@@ -135,7 +135,7 @@ def align_command(
     elif fmt == "csv":
         sys.stdout.write(result.countries.to_csv(index=False))
     else:
-        _print_table(result, Console(width=160))
+        _print_table(result, stdout)
     if out is not None:
         for path in _write_out(result, out):
             sys.stderr.write(f"wrote {path}\n")

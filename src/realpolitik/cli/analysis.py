@@ -28,17 +28,19 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
+from realpolitik.cli.output import Table, check_output_dir
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,
     FormatOpt,
     LambdaOpt,
+    OutOpt,
     PlotOpt,
     ScenarioArg,
     err,
     out,
+    wrote_tables,
 )
 from realpolitik.cli.scenario import Method as Sampling
 from realpolitik.errors import InputError
@@ -149,10 +151,9 @@ def _how(concept: str, lam: float | None) -> str:
 
 
 def _check_plot_dir(directory: Path | None) -> None:
-    if directory is None:
-        return
-    if directory.exists() and not directory.is_dir():
+    if directory is not None and directory.exists() and not directory.is_dir():
         raise InputError(f"--plot {directory} is a file; give a directory for the plots")
+    check_output_dir(directory, "--plot")
 
 
 def _wrote(files: list[Path], directory: Path) -> None:
@@ -195,6 +196,7 @@ def sensitivity(
     fmt: FormatOpt = Format.table,
     plot: PlotOpt = None,
     top: TopOpt = 10,
+    out_dir: OutOpt = None,
 ) -> None:
     """Which parameters drive a target: Sobol' indices, Morris screening, tornado."""
     from realpolitik.analysis.scenario_sensitivity import SENSITIVITY_METHODS, scenario_sensitivity
@@ -207,6 +209,7 @@ def sensitivity(
     if "morris" in methods and trajectories < 2:
         raise InputError(f"--trajectories must be at least 2, got {trajectories}")
     _check_plot_dir(plot)
+    check_output_dir(out_dir, "--out")
     with progress_bar() as report:
         result = scenario_sensitivity(
             sc,
@@ -222,12 +225,19 @@ def sensitivity(
         )
     if plot is not None:
         _wrote(write_sensitivity_plots(result, plot), plot)
+    tables = {"indices": result.table()}
+    for name in ("sobol", "morris", "tornado"):
+        frame = getattr(result, name)
+        if frame is not None:
+            tables[name] = frame
+    wrote_tables(out_dir, tables)
     if fmt == Format.json:
         _print_json(result.to_json())
         return
     if fmt == Format.csv:
         sys.stdout.write(result.table().to_csv(index=False))
         return
+    out.use(fmt)
     _sensitivity_tables(result, top)
 
 
@@ -239,7 +249,7 @@ def write_sensitivity_plots(
     The Sobol' and tornado plots show the ``top`` parameters with the largest
     total index and swing (0: all); the Morris plot shows every parameter.
     """
-    from realpolitik.report.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
+    from realpolitik.plots.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
 
     files: list[Path] = []
 
@@ -370,6 +380,7 @@ def discover(
     fmt: FormatOpt = Format.table,
     plot: PlotOpt = None,
     top: TopOpt = 10,
+    out_dir: OutOpt = None,
 ) -> None:
     """Under which conditions a choice holds (PRIM box) and where it flips (tipping points)."""
     from realpolitik.analysis.scenario_discovery import scenario_discovery
@@ -379,6 +390,7 @@ def discover(
     if not 0.0 < min_coverage <= 1.0:
         raise InputError(f"--min-coverage must lie in (0, 1], got {min_coverage}")
     _check_plot_dir(plot)
+    check_output_dir(out_dir, "--out")
     with progress_bar() as report:
         result = scenario_discovery(
             sc,
@@ -396,18 +408,20 @@ def discover(
         )
     if plot is not None:
         _wrote(write_discovery_plots(result, plot), plot)
+    wrote_tables(out_dir, _discovery_out(result))
     if fmt == Format.json:
         _print_json(result.to_json())
         return
     if fmt == Format.csv:
         sys.stdout.write(_discovery_csv(result).to_csv(index=False))
         return
+    out.use(fmt)
     _discovery_tables(result, top)
 
 
 def write_discovery_plots(result: DiscoveryResult, directory: Path) -> list[Path]:
     """PRIM trade-off and box plots (PNG and SVG); none when there is no box."""
-    from realpolitik.report.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
+    from realpolitik.plots.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
 
     if result.prim is None:
         return []
@@ -422,6 +436,20 @@ def write_discovery_plots(result: DiscoveryResult, directory: Path) -> list[Path
     except OSError as error:
         raise InputError(f"cannot write plots to {directory}: {error.strerror}") from None
     return files
+
+
+def _discovery_out(result: DiscoveryResult) -> dict[str, pd.DataFrame]:
+    """Every table of a discovery, for ``--out``."""
+    from realpolitik.analysis.scenario_discovery import box_table
+
+    tables = {"thresholds": result.thresholds}
+    if result.prim is not None:
+        tables["box"] = box_table(result)
+        tables["trajectory"] = result.prim.trajectory
+    if result.stability is not None:
+        tables["stability"] = result.stability.summary
+        tables["stability_boxes"] = result.stability.boxes
+    return tables
 
 
 def _discovery_csv(result: DiscoveryResult) -> pd.DataFrame:

@@ -23,27 +23,28 @@ input's scale. ``evaluate``: ``{"n_issues": n, "scores": {name: {"mae",
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from realpolitik.bargaining.bargain import bargain, is_scenario
 from realpolitik.bargaining.data import SalienceScale, detect_format
 from realpolitik.bargaining.eum import DEFAULT_VARIANT
 from realpolitik.bargaining.evaluate import evaluate_file
 from realpolitik.bargaining.models import BARGAINING_MODELS, ModelOptions, bargaining_model
-from realpolitik.bargaining.plots import save_trajectory_plot
 from realpolitik.bargaining.scenario_issues import IssueEnsemble
 from realpolitik.bargaining.types import BargainingRun
-from realpolitik.cli.scenario import SetOpt, parse_set
+from realpolitik.cli.output import Table, check_output_dir, check_output_file, out
+from realpolitik.cli.scenario import OutOpt, SetOpt, parse_set, wrote_tables
 from realpolitik.errors import InputError
+from realpolitik.plots.bargaining_plots import save_trajectory_plot
 
 __all__ = ["register", "run_to_json"]
 
-_FORMATS = ("table", "json")
+_FORMATS = ("table", "markdown", "json")
 MODEL_NAMES = " or ".join(BARGAINING_MODELS)
 
 
@@ -62,10 +63,49 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.6g}"
 
 
-def _print_run(run: BargainingRun, console: Console) -> None:
+def run_tables(run: BargainingRun) -> dict[str, pd.DataFrame]:
+    """Every table of a run, for ``--out``: positions (long), forecast, moves."""
+    problem = run.problem
+    positions = pd.DataFrame(
+        [
+            {"turn": t, "actor": actor, "dimension": dim, "position": float(run.positions[t, a, d])}
+            for t in range(run.positions.shape[0])
+            for a, actor in enumerate(problem.actors)
+            for d, dim in enumerate(problem.dimensions)
+        ]
+    )
+    forecast = pd.DataFrame(
+        [
+            {"forecaster": name, "dimension": dim, "value": float(values[d])}
+            for name, values in [(f"{run.model} forecast", run.forecast), *run.baselines.items()]
+            for d, dim in enumerate(problem.dimensions)
+        ]
+    )
+    moves = pd.DataFrame(
+        [
+            {
+                "turn": m.turn,
+                "actor": m.actor,
+                "move": m.kind,
+                "with": m.counterpart or "",
+                "from": list(m.old),
+                "to": list(m.new),
+                "detail": m.detail,
+            }
+            for m in run.moves
+        ],
+        columns=["turn", "actor", "move", "with", "from", "to", "detail"],
+    )
+    return {"positions": positions, "forecast": forecast, "moves": moves}
+
+
+def _print_run(run: BargainingRun, console: Any) -> None:
     problem = run.problem
     n_turns = run.positions.shape[0]
-    shown = list(range(n_turns)) if n_turns <= 12 else [*range(6), *range(n_turns - 6, n_turns)]
+    # on a terminal, long runs show their first and last 6 turns; to a file
+    # or pipe every turn is printed (--out writes them all as a table)
+    elide = sys.stdout.isatty() and not out.markdown and n_turns > 12
+    shown = [*range(6), *range(n_turns - 6, n_turns)] if elide else list(range(n_turns))
     for d, dim in enumerate(problem.dimensions):
         table = Table(title=f"{run.model} ({run.variant}): positions on {dim}", show_lines=False)
         table.add_column("actor")
@@ -78,6 +118,8 @@ def _print_run(run: BargainingRun, console: Console) -> None:
             if series is not None and series.shape[0] == n_turns:
                 table.add_row(f"[bold]{key}[/bold]", *(_fmt(float(series[t, d])) for t in shown))
         console.print(table)
+        if elide:
+            console.print(f"  turns 6 to {n_turns - 7} not shown on a terminal (pipe or --out)")
     summary = Table(title="forecast and baselines (weights capability x salience)")
     summary.add_column("")
     for dim in problem.dimensions:
@@ -150,11 +192,17 @@ def run_command(
     plot: Annotated[
         Path | None, typer.Option(help="Write a position-trajectory plot (.png or .svg).")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, markdown or json.")
+    ] = "table",
     set_values: SetOpt = None,
+    out_dir: OutOpt = None,
 ) -> None:
     """Run a bargaining model on FILE and print positions per turn, moves and forecast."""
     _check_choice(output_format, _FORMATS, "format")
+    check_output_file(plot, "--plot", (".png", ".svg"))
+    check_output_dir(out_dir, "--out")
+    out.use(output_format)
     scale = _check_choice(salience_scale, ("auto", "1", "100"), "salience-scale")
     salience: SalienceScale = "auto" if scale == "auto" else ("1" if scale == "1" else "100")
     result = bargain(
@@ -174,10 +222,11 @@ def run_command(
         return
     if plot is not None:
         save_trajectory_plot(result, plot)
+    wrote_tables(out_dir, run_tables(result))
     if output_format == "json":
         typer.echo(json.dumps(run_to_json(result), indent=1))
     else:
-        _print_run(result, Console())
+        _print_run(result, out)
 
 
 def _print_ensemble(ensemble: IssueEnsemble, output_format: str) -> None:
@@ -196,12 +245,14 @@ def _print_ensemble(ensemble: IssueEnsemble, output_format: str) -> None:
     rows = [("forecast", summary["forecast"]), *summary["baselines"].items()]
     for name, stats in rows:
         table.add_row(name, *(f"{stats[k]:.3g}" for k in ("mean", "p05", "p50", "p95")))
-    Console().print(table)
+    out.print(table)
 
 
 def evaluate_command(
     file: Annotated[Path, typer.Argument(help="DEU III-style tab-separated file.")],
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, markdown or json.")
+    ] = "table",
     models: Annotated[str, typer.Option(help="Comma-separated models to score.")] = ",".join(
         BARGAINING_MODELS
     ),
@@ -211,6 +262,7 @@ def evaluate_command(
     """Score the models and the weighted mean and median baselines on real outcomes."""
 
     _check_choice(output_format, _FORMATS, "format")
+    out.use(output_format)
     chosen = tuple(m.strip() for m in models.split(",") if m.strip())
     for name in chosen:
         bargaining_model(name)
@@ -233,10 +285,9 @@ def evaluate_command(
         table.add_column(column, justify="left" if column == "forecaster" else "right")
     for name, s in result.scores.items():
         table.add_row(name, f"{s.mae:.2f}", f"{s.median_ae:.2f}", f"{s.share_within_10:.1%}")
-    console = Console()
-    console.print(table)
+    out.print(table)
     if result.skipped:
-        console.print(f"{len(result.skipped)} issue(s) skipped (no outcome or fewer than 3 actors)")
+        out.print(f"{len(result.skipped)} issue(s) skipped (no outcome or fewer than 3 actors)")
 
 
 def register(app: typer.Typer) -> None:

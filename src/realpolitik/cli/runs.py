@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
+from realpolitik.cli.output import Table
 from realpolitik.cli.scenario import (
     ChunkOpt,
     ClusterOpt,
@@ -25,6 +25,8 @@ from realpolitik.cli.scenario import (
     ExecutorOpt,
     Format,
     FormatOpt,
+    Keep,
+    KeepOpt,
     LambdaOpt,
     Method,
     MethodOpt,
@@ -82,6 +84,7 @@ def run(
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
     set_values: SetOpt = None,
+    keep: KeepOpt = Keep.all,
 ) -> None:
     """Run a scenario over draws into a results store, or --resume a stored run."""
     from realpolitik.analysis.forecast import forecast as run_forecast
@@ -121,6 +124,7 @@ def run(
                     store=store,
                     on_run=lambda run_id, st: say(f"run {run_id} in {st.path}"),
                     values=parse_set(set_values),
+                    keep=keep.value,
                     **ensemble,
                 )
     except RunInterrupted as stop:
@@ -163,7 +167,7 @@ def runs_list(store: StoreArg = DEFAULT_STORE, fmt: ListFormatOpt = ListFormat.t
         ("seed", "right"),
         ("started (UTC)", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify)
     for r in records:
         done = f"{r.draws_done:,}" if r.draws_done == r.draws else f"{r.draws_done:,}/{r.draws:,}"
         table.add_row(
@@ -230,11 +234,26 @@ def runs_export(
     ],
     store: StoreArg = DEFAULT_STORE,
 ) -> None:
-    """Write a run's draws and outcomes as Parquet (and its record as JSON)."""
+    """Write a run's draws and outcomes as Parquet (and its record as JSON).
+
+    A run stored with ``--keep outcomes`` or ``summary`` has no draws table:
+    its draws are regenerated from the recorded sampler and written too.
+    """
+    from realpolitik.analysis.forecast_runs import stored_draws
+    from realpolitik.cli.output import check_output_dir, write_tables
     from realpolitik.store import Store
 
+    check_output_dir(parquet, "--parquet")
     with Store.open(store, create=False, read_only=True) as opened:
         written = opened.export_parquet(run_id, parquet)
+        record = opened.run(run_id)
+        if record.keep != "all":
+            draws = stored_draws(opened, run_id)
+            files = write_tables(parquet, {f"run-{record.id}-draws": draws})
+            written += [f for f in files if f.suffix == ".parquet"]
+            for f in files:
+                if f.suffix == ".csv":
+                    f.unlink()
     for path in written:
         say(f"wrote {path}")
 

@@ -3,7 +3,6 @@ export-gambit."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,20 +23,22 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
+from realpolitik.cli.output import (
+    Format,
+    Table,
+    check_output_dir,
+    check_output_file,
+    emit_json,
+    err,
+    out,
+    write_tables,
+)
 from realpolitik.concepts import CONCEPTS
 from realpolitik.errors import InputError
 
-out = Console(highlight=False, soft_wrap=False, width=120)
-err = Console(stderr=True, highlight=False)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+__all__ = ["Format", "FormatOpt", "OutOpt", "err", "out", "register"]
 
 
 class Method(StrEnum):
@@ -72,7 +72,20 @@ SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Sampling seed (recorded; drawn if omitted).")
 ]
 MethodOpt = Annotated[Method, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
-FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        help="table (full width to a file or pipe, COLUMNS wide when set), markdown, json or csv.",
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Also write every table of the command into this directory as CSV and Parquet.",
+    ),
+]
 
 
 class RateColumn(ProgressColumn):
@@ -110,33 +123,51 @@ def say(message: str) -> None:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n")
+    emit_json(data)
 
 
-def _json_default(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
+def wrote_tables(directory: Path | None, tables: dict[str, Any]) -> None:
+    """``--out DIR``: every table of the command as CSV and Parquet."""
+    if directory is None:
+        return
+    files = write_tables(directory, tables)
+    say(f"tables: {len(files)} files in {directory} ({', '.join(tables)})")
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:5.1f}%"
 
 
-def scenarios() -> None:
+def scenarios(fmt: FormatOpt = Format.table) -> None:
     """List the built-in scenarios."""
-    from realpolitik.scenario.load import builtin_names, resolve
+    from realpolitik.scenario.catalog import builtin_summaries
 
+    rows = builtin_summaries()
+    if fmt == Format.json:
+        emit_json([r._asdict() for r in rows])
+        return
+    out.use(fmt)
     table = Table(title="Built-in scenarios", title_justify="left")
     table.add_column("name")
     table.add_column("title")
     table.add_column("as of")
     table.add_column("actors")
-    for name in builtin_names():
-        sc = resolve(name)
-        table.add_row(name, sc.title, sc.as_of, ", ".join(sc.actor_ids))
+    for row in rows:
+        table.add_row(row.name, row.title, row.as_of, ", ".join(row.actors))
     out.print(table)
+
+
+def new(
+    name: Annotated[str, typer.Argument(help="The scenario's id; the file is NAME.yaml.")],
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to write NAME.yaml (and the schema).")
+    ] = Path("."),
+) -> None:
+    """Write a commented scenario template, NAME.yaml, that validates as it is."""
+    from realpolitik.scenario.catalog import write_template
+
+    target = write_template(name, directory)
+    out.print(f"wrote {target}; next: realpolitik validate {target}")
 
 
 #: Parameter draws on which `validate` evaluates every expression (Latin
@@ -153,14 +184,15 @@ def validate(scenario: ScenarioArg) -> None:
     reported with the parameter values that cause it.
     """
     from realpolitik.compiler.scenario_tree import compile_scenario
-    from realpolitik.run.sampling import scenario_sampler
+    from realpolitik.run.links import linked_sampler
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
     compiled = compile_scenario(sc)
     compiled.check(compiled.parameter_values(), first_draw=None)
+    out.use(Format.table)
     if sc.parameters:
-        draws = scenario_sampler(sc, VALIDATE_DRAWS, method="lhs", seed=0).draws(0, VALIDATE_DRAWS)
+        draws = linked_sampler(sc, VALIDATE_DRAWS, method="lhs", seed=0).draws(0, VALIDATE_DRAWS)
         compiled.check(compiled.parameter_values(draws))
     out.print(
         f"ok: {sc.id}: {len(sc.actors)} actors, {len(sc.parameters)} parameters, "
@@ -189,13 +221,34 @@ StoreOpt = Annotated[
         "see `realpolitik runs`.",
     ),
 ]
+
+
+class Keep(StrEnum):
+    summary = "summary"
+    outcomes = "outcomes"
+    all = "all"
+
+
+KeepOpt = Annotated[
+    Keep,
+    typer.Option(
+        "--keep",
+        help="With --store: what to store per draw: all (parameters and outcomes), outcomes "
+        "(parameters are regenerated from the seed) or summary (chunk sums only; reading the "
+        "run re-evaluates it). The forecast read back is the same.",
+    ),
+]
 ChunkOpt = Annotated[
     int | None,
     typer.Option("--chunk", help="Draws per task (memory per task; results do not change).", min=1),
 ]
 ExecutorOpt = Annotated[
     ExecutorName | None,
-    typer.Option("--executor", help="local (this process, default), threads, processes, or dask."),
+    typer.Option(
+        "--executor",
+        help="local (this process, default), threads, processes, or dask (a local cluster "
+        "of worker processes, started and shut down here; with --cluster, that scheduler).",
+    ),
 ]
 WorkersOpt = Annotated[
     int | None,
@@ -260,16 +313,22 @@ def forecast(
     cluster: ClusterOpt = None,
     plot: PlotOpt = None,
     set_values: SetOpt = None,
+    out_dir: OutOpt = None,
+    keep: KeepOpt = Keep.all,
 ) -> None:
     """Forecast who does what, the most likely pathways, metrics and the reasons."""
     from realpolitik.analysis.forecast import forecast as run_forecast
     from realpolitik.scenario.load import resolve
     from realpolitik.store import RunInterrupted
 
+    check_output_dir(plot, "--plot")
+    check_output_dir(out_dir, "--out")
+    check_output_file(store, "--store")
     sc = resolve(scenario)
     ensemble = ensemble_options(chunk, executor, workers, cluster)
     if store is not None:
         ensemble["store"] = store
+        ensemble["keep"] = keep.value
         ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
     try:
         with progress_bar(draws, "solving") as advance:
@@ -290,29 +349,58 @@ def forecast(
     except KeyboardInterrupt:
         say("interrupted (nothing was stored; add --store PATH to keep a run and resume it)")
         raise typer.Exit(130) from None
-    show_forecast(result, fmt, top)
+    show_forecast(result, fmt, top, out_dir)
     if plot is not None:
         _write_plots(result, plot)
 
 
 def _write_plots(result: Any, directory: Path) -> None:
-    from realpolitik.report.forecast_plots import write_forecast_plots
+    from realpolitik.plots.forecast_plots import write_forecast_plots
 
     files = write_forecast_plots(result, directory)
     say(f"plots: {', '.join(str(f) for f in files)}")
 
 
-def show_forecast(result: Any, fmt: Format, top: int) -> None:
-    """Print a forecast as ``realpolitik forecast`` does (also used by ``run``)."""
+def forecast_tables(result: Any, why: Any | None) -> dict[str, Any]:
+    """Every table of a forecast, for ``--out``: actions, pathways, metrics, reasons."""
+    tables = {
+        "actions": result.actions,
+        "pathways": result.pathways.assign(
+            steps=[" > ".join(f"{a}:{b}" for a, b in s) for s in result.pathways["steps"]]
+        ),
+        "metrics": result.metrics,
+    }
+    if why is not None:
+        tables["reasons"] = why.table()
+    return tables
+
+
+def _why(result: Any) -> Any:
     from realpolitik.analysis.explain import explain as run_explain
 
+    s = result.settings
+    return run_explain(
+        result.scenario,
+        concept=s.concept,
+        lam=s.lam,
+        draws=min(s.draws, 2000),
+        seed=s.seed,
+        method=s.method,
+        values=dict(s.values),
+    )
+
+
+def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = None) -> None:
+    """Print a forecast as ``realpolitik forecast`` does (also used by ``run``)."""
     sc = result.scenario
-    if fmt == Format.json:
-        _print_json(result.to_json())
+    if fmt in (Format.json, Format.csv):
+        wrote_tables(out_dir, forecast_tables(result, _why(result) if out_dir else None))
+        if fmt == Format.json:
+            _print_json(result.to_json())
+        else:
+            sys.stdout.write(result.actions.to_csv(index=False))
         return
-    if fmt == Format.csv:
-        sys.stdout.write(result.actions.to_csv(index=False))
-        return
+    out.use(fmt)
     s = result.settings
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
@@ -320,20 +408,29 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
         held = ", ".join(f"{name} = {value:g}" for name, value in s.values)
         how += f" except {held}" if not s.draws else f", holding {held}"
     out.print(f"[bold]{sc.title}[/bold]  (as of {sc.as_of}; {how})")
-    table = Table(title="Who does what", title_justify="left")
+    table = Table(
+        title="Who does what (probability: marginal; given reached: conditional on reaching "
+        "the move)",
+        title_justify="left",
+    )
     table.add_column("actor")
+    table.add_column("move")
     table.add_column("action")
     table.add_column("probability", justify="right")
     if s.draws:
         table.add_column("90% interval", justify="right")
         table.add_column("most likely in", justify="right")
+    table.add_column("move reached", justify="right")
+    table.add_column("given reached", justify="right")
     for row in result.actions.itertuples():
-        cells = [str(row.actor), str(row.action), _pct(float(row.probability))]
+        cells = [str(row.actor), str(row.move), str(row.action), _pct(float(row.probability))]
         if s.draws:
             cells += [
                 f"{_pct(float(row.p05))}-{_pct(float(row.p95))}",
                 _pct(float(row.most_likely_share)),
             ]
+        reach = float(row.reach)
+        cells += [_pct(reach), _pct(float(row.conditional)) if reach > 0 else "-"]
         table.add_row(*cells)
     out.print(table)
     _pathway_table(result, top, max_metrics=2)
@@ -351,17 +448,16 @@ def show_forecast(result: Any, fmt: Format, top: int) -> None:
             cells.append(str(row.unit))
             mt.add_row(*cells)
         out.print(mt)
-    why = run_explain(
-        sc,
-        concept=s.concept,
-        lam=s.lam,
-        draws=min(s.draws, 2000),
-        seed=s.seed,
-        method=s.method,
+    why = _why(result)
+    out.print(
+        "[bold]Why[/bold] (the chosen action against each alternative, term by term; "
+        "each probability is conditional on reaching the decision):"
     )
-    out.print("[bold]Why[/bold] (the chosen action against each alternative, term by term):")
     for decision in why.decisions[:6]:
         out.print("  - " + decision.sentence(sc.actors[decision.actor].name))
+    if len(why.decisions) > 6:
+        out.print(f"  ... {len(why.decisions) - 6} more decisions: realpolitik explain")
+    wrote_tables(out_dir, forecast_tables(result, why))
 
 
 def _pathway_table(result: Any, top: int, max_metrics: int | None = None) -> None:
@@ -371,7 +467,7 @@ def _pathway_table(result: Any, top: int, max_metrics: int | None = None) -> Non
         title += " (every path and metric: realpolitik pathways)"
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("path (actions in order)", overflow="fold", min_width=30)
+    table.add_column("path (actions in order)", min_width=30)
     table.add_column("probability", justify="right")
     interval = bool(result.settings.draws) and "p05" in result.pathways
     if interval:
@@ -401,11 +497,14 @@ def explain(
     fmt: FormatOpt = Format.table,
     plot: PlotOpt = None,
     set_values: SetOpt = None,
+    out_dir: OutOpt = None,
 ) -> None:
     """Why: each decision on the equilibrium path against its alternatives, term by term."""
     from realpolitik.analysis.explain import explain as run_explain
     from realpolitik.scenario.load import resolve
 
+    check_output_dir(plot, "--plot")
+    check_output_dir(out_dir, "--out")
     sc = resolve(scenario)
     result = run_explain(
         sc,
@@ -417,27 +516,30 @@ def explain(
         values=parse_set(set_values),
     )
     if plot is not None:
-        from realpolitik.report.explain_plots import write_explanation_plot
+        from realpolitik.plots.explain_plots import write_explanation_plot
 
         files = write_explanation_plot(result, plot)
         say(f"plots: {', '.join(str(f) for f in files)}")
+    wrote_tables(out_dir, {"reasons": result.table()})
     if fmt == Format.json:
         _print_json(result.to_json())
         return
     if fmt == Format.csv:
         sys.stdout.write(result.table().to_csv(index=False))
         return
+    out.use(fmt)
+    out.print("(each probability is conditional on reaching the decision)")
     for decision in result.decisions:
         name = sc.actors[decision.actor].name
         after = " > ".join(f"{a}:{b}" for a, b in decision.history) or "the start"
         out.print(
             f"\n[bold]{name}[/bold] at [italic]{decision.move}[/italic] after {after} "
             f"(reached with probability {decision.reach:.2f}) chooses "
-            f"[bold]{decision.chosen}[/bold] ({decision.probability:.0%})"
+            f"[bold]{decision.chosen}[/bold] ({decision.probability:.0%} when reached)"
         )
         terms = list(decision.value_terms)
         table = Table(show_edge=False)
-        table.add_column(f"{decision.chosen} minus ...")
+        table.add_column(f"{decision.chosen} minus ... (probability when reached)")
         for term in terms:
             table.add_column(term, justify="right")
         table.add_column("total", justify="right")
@@ -459,11 +561,14 @@ def pathways(
     method: MethodOpt = Method.mc,
     fmt: FormatOpt = Format.table,
     plot: PlotOpt = None,
+    out_dir: OutOpt = None,
 ) -> None:
     """Every escalation pathway with its probability and metrics, most likely first."""
     from realpolitik.analysis.forecast import forecast as run_forecast
     from realpolitik.scenario.load import resolve
 
+    check_output_dir(plot, "--plot")
+    check_output_dir(out_dir, "--out")
     sc = resolve(scenario)
     with progress_bar(draws, "solving") as advance:
         result = run_forecast(
@@ -477,30 +582,34 @@ def pathways(
         )
     if plot is not None:
         _write_plots(result, plot)
+    wrote_tables(out_dir, {"pathways": forecast_tables(result, None)["pathways"]})
     if fmt == Format.json:
         _print_json(result.to_json()["pathways"])
         return
     if fmt == Format.csv:
         sys.stdout.write(result.pathways.drop(columns=["steps"]).to_csv(index=False))
         return
+    out.use(fmt)
     _pathway_table(result, len(result.pathways))
 
 
 def export_gambit(
     scenario: ScenarioArg,
     output: Annotated[Path, typer.Argument(help="The .efg file to write.")],
+    lam: LambdaOpt = None,
 ) -> None:
-    """Write the scenario's game at the central parameter values as a Gambit .efg file."""
-    from realpolitik.compiler.scenario_tree import compile_scenario
-    from realpolitik.games.gambit_io import write_efg
+    """Write the scenario's game at the central parameter values as a Gambit .efg file.
+
+    The file's comment records the scenario's solution concept and lambda
+    (or --lambda), which ``realpolitik solve`` reads back, so that ``solve
+    --concept qre`` on the file agrees with ``forecast``.
+    """
+    from realpolitik.compiler.gambit_export import gambit_text
     from realpolitik.scenario.load import resolve
 
-    if output.suffix != ".efg":
-        raise InputError(f"output file {output} should end in .efg")
+    check_output_file(output, "output file", (".efg",))
     sc = resolve(scenario)
-    compiled = compile_scenario(sc)
-    game = compiled.game(compiled.parameter_values(), terms=False, first_draw=None)
-    text = write_efg(game)
+    text, n_nodes, n_outcomes = gambit_text(sc, lam)
     # write a temporary file beside the output, then rename it: the output is
     # either the whole new file or left as it was, never half written
     tmp: Path | None = None
@@ -516,9 +625,7 @@ def export_gambit(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {output}: {error.strerror}") from None
-    err.print(
-        f"wrote {output} ({compiled.tree.n_nodes} nodes, {compiled.tree.n_terminals} outcomes)"
-    )
+    err.print(f"wrote {output} ({n_nodes} nodes, {n_outcomes} outcomes)")
 
 
 def report(
@@ -541,6 +648,7 @@ def report(
     from realpolitik.report.html_report import build_report, write_report
     from realpolitik.scenario.load import resolve
 
+    check_output_file(output, "output file")
     sc = resolve(scenario)
     html = build_report(
         sc,
@@ -557,6 +665,7 @@ def report(
 
 def register(app: typer.Typer) -> None:
     app.command("scenarios")(scenarios)
+    app.command("new")(new)
     app.command("report")(report)
     app.command("validate")(validate)
     app.command("forecast")(forecast)

@@ -30,14 +30,17 @@ from numpy.typing import NDArray
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
-from realpolitik.scenario.model import Move, Scenario
+from realpolitik.scenario.model import Move, Scenario, Term
 from realpolitik.scenario.paths import (
     CHANCE,
     History,
+    Slot,
     Subject,
     condition_holds,
-    record_action,
+    record_in_slot,
+    round_view,
     subjects_of,
+    unrolled,
 )
 
 FloatArray = NDArray[np.float64]
@@ -68,9 +71,11 @@ class CompiledScenario:
     scenario : the source scenario.
     tree : the game tree (players = the scenario's actors, in order).
     terminal_history : each terminal's history, in terminal order.
-    node_move : ``(nodes,)`` index into ``scenario.moves`` of the move made at
+    node_move : ``(nodes,)`` index into :attr:`slots` of the move made at
         each node (-1 at terminals).
-    chance_nodes : move id -> ``(node ids, histories)`` of its chance nodes.
+    slots : the moves in playing order (a stage repeated over rounds appears
+        once per round, as ``move@round``; see
+        :func:`realpolitik.scenario.paths.unrolled`).
     """
 
     scenario: Scenario
@@ -83,12 +88,18 @@ class CompiledScenario:
     #: does not see everything (steps ``(move position, mover, action index or
     #: per-dimension levels with -1 for the unseen)``)
     node_seen: Mapping[int, tuple[Any, ...]] = field(default_factory=dict)
+    slots: tuple[Slot, ...] = ()
+
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """The moves in playing order (``node_move`` indexes them)."""
+        return tuple(slot.move for slot in self.slots)
 
     def describe_seen(self, seen: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
         """``((subject, action or level), ...)``: what a mover has seen, in words."""
         out: list[tuple[str, str]] = []
         for position, mover, index in seen:
-            move = self.scenario.moves[position]
+            move = self.slots[position].move
             if isinstance(index, tuple):
                 for dim, level in zip(move.dimensions[mover], index, strict=True):
                     if level >= 0:
@@ -104,20 +115,31 @@ class CompiledScenario:
 
     @cached_property
     def terminal_actions(self) -> dict[str, IntArray]:
-        """``subject -> (1, terminals)`` action indices for expression evaluation."""
-        return _history_arrays(list(self.terminal_history), self.subjects)
+        """``subject -> (1, terminals)`` action indices for expression
+        evaluation (the stage's subjects as in the last round played)."""
+        return _history_arrays([round_view(h, 0) for h in self.terminal_history], self.subjects)
+
+    @cached_property
+    def round_actions(self) -> tuple[dict[str, IntArray], ...]:
+        """Per round of the stage, ``subject -> (1, terminals)`` as that round's
+        expressions see them (empty without rounds)."""
+        count = self.scenario.rounds.count if self.scenario.rounds else 0
+        return tuple(
+            _history_arrays([round_view(h, r) for h in self.terminal_history], self.subjects)
+            for r in range(1, count + 1)
+        )
 
     @cached_property
     def _chance_groups(self) -> list[tuple[Move, IntArray, dict[str, IntArray]]]:
         groups = []
-        for index, move in enumerate(self.scenario.moves):
-            if move.kind != "chance":
+        for index, slot in enumerate(self.slots):
+            if slot.base.kind != "chance":
                 continue
             nodes = np.flatnonzero(self.node_move == index)
             if len(nodes) == 0:
                 continue
-            histories = [self.node_history[n] for n in nodes]
-            groups.append((move, nodes, _history_arrays(histories, self.subjects)))
+            histories = [round_view(self.node_history[n], slot.round) for n in nodes]
+            groups.append((slot.base, nodes, _history_arrays(histories, self.subjects)))
         return groups
 
     def parameter_values(self, draws: FloatArray | None = None) -> dict[str, FloatArray]:
@@ -235,13 +257,46 @@ class CompiledScenario:
         ]
         return ", ".join(shown) or "no parameters"
 
+    def state_values(
+        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+    ) -> list[dict[str, FloatArray]]:
+        """The state variables at the start of each round ``1..R`` and after the
+        last (``R + 1`` mappings ``name -> (D, T)``; empty without rounds)."""
+        rounds = self.scenario.rounds
+        if rounds is None or not rounds.state:
+            return []
+        current = {
+            v.id: self._evaluate(
+                v.initial, params, {}, f"rounds.state.{v.id}.initial", v.line, first_draw
+            )
+            for v in rounds.state
+        }
+        out = [current]
+        for r in range(rounds.count):
+            values = {**params, **current}
+            current = {
+                v.id: self._evaluate(
+                    v.next,
+                    values,
+                    self.round_actions[r],
+                    f"rounds.state.{v.id}.next",
+                    v.line,
+                    first_draw,
+                )
+                for v in rounds.state
+            }
+            out.append(current)
+        return out
+
     def with_derived(
         self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
     ) -> dict[str, FloatArray]:
-        """Parameters plus every derived quantity at every terminal ``(D, T)``."""
-        if not self.scenario.derived:
+        """Parameters, the final state and every derived quantity at every
+        terminal ``(D, T)``."""
+        states = self.state_values(params, first_draw=first_draw)
+        if not self.scenario.derived and not states:
             return dict(params)
-        values: dict[str, FloatArray] = dict(params)
+        values: dict[str, FloatArray] = {**params, **(states[-1] if states else {})}
         for item in self.scenario.derived:
             if item.expression.kind == "number":
                 values[item.id] = self._evaluate(
@@ -258,6 +313,35 @@ class CompiledScenario:
                 )
         return values
 
+    def _term_value(
+        self,
+        term: Term,
+        values: Mapping[str, FloatArray],
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+    ) -> FloatArray:
+        """A term at every terminal ``(D, T)``: per-round terms summed over the
+        rounds with ``discount ** (r - 1)``, each round seeing its own moves and
+        the state at its start."""
+        field_name = f"payoffs.{term.actor}.{term.id}"
+        rounds = self.scenario.rounds
+        if not term.per_round or rounds is None:
+            return self._evaluate(
+                term.expression, values, self.terminal_actions, field_name, term.line, first_draw
+            )
+        states = self.state_values(params, first_draw=first_draw)
+        discount = self._evaluate(
+            rounds.discount, params, {}, "rounds.discount", rounds.line, first_draw
+        )
+        total: FloatArray = np.zeros(())
+        for r in range(rounds.count):
+            seen = {**values, **(states[r] if states else {})}
+            value = self._evaluate(
+                term.expression, seen, self.round_actions[r], field_name, term.line, first_draw
+            )
+            total = total + discount**r * value
+        return total
+
     def payoff_terms(
         self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
     ) -> FloatArray:
@@ -266,17 +350,9 @@ class CompiledScenario:
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
-        actions = self.terminal_actions
-        params = self.with_derived(params, first_draw=first_draw)
+        values = self.with_derived(params, first_draw=first_draw)
         for term in scenario.terms:
-            value = self._evaluate(
-                term.expression,
-                params,
-                actions,
-                f"payoffs.{term.actor}.{term.id}",
-                term.line,
-                first_draw,
-            )
+            value = self._term_value(term, values, params, first_draw)
             out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
         return out
 
@@ -287,16 +363,10 @@ class CompiledScenario:
         scenario = self.scenario
         n_draws = self.draws_of(params)
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players)))
-        actions = self.terminal_actions
-        params = self.with_derived(params, first_draw=first_draw)
+        values = self.with_derived(params, first_draw=first_draw)
         for term in scenario.terms:
-            out[:, :, self.players.index(term.actor)] += self._evaluate(
-                term.expression,
-                params,
-                actions,
-                f"payoffs.{term.actor}.{term.id}",
-                term.line,
-                first_draw,
+            out[:, :, self.players.index(term.actor)] += self._term_value(
+                term, values, params, first_draw
             )
         return out
 
@@ -402,13 +472,13 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     always sees its own choices and what it once observed stays observed,
     the information sets have perfect recall.
     """
-    moves = scenario.moves
-    subjects = subjects_of(moves)
+    subjects = subjects_of(scenario.moves)
+    slots = unrolled(scenario.moves, scenario.rounds)
+    moves = tuple(slot.move for slot in slots)
     builder = TreeBuilder(list(scenario.actor_ids), title=scenario.title)
     node_move: dict[int, int] = {}
     node_history: dict[int, History] = {}
     terminals: list[tuple[int, History]] = []
-
     node_seen: dict[int, tuple[Any, ...]] = {}
 
     def infoset_of(move: Move, actor: str, k: int, node: int, trail: tuple[Step, ...]) -> Any:
@@ -426,14 +496,19 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             node_seen[at] = infoset[3]
         return builder.decision(at, actor, move.action_ids(actor), infoset=infoset, label=move.id)
 
+    def happens(position: int, history: History) -> bool:
+        slot = slots[position]
+        return condition_holds(slot.base, round_view(history, slot.round), subjects)
+
     def grow(node: int, position: int, history: History, trail: tuple[Step, ...]) -> None:
-        while position < len(moves) and not condition_holds(moves[position], history, subjects):
+        while position < len(slots) and not happens(position, history):
             position += 1
-        if position == len(moves):
+        if position == len(slots):
             builder.terminal(node, [0.0] * len(scenario.actors))
             terminals.append((node, history))
             return
-        move = moves[position]
+        slot = slots[position]
+        move = slot.move
         node_move[node] = position
         node_history[node] = history
         if move.kind == "chance":
@@ -445,7 +520,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                 grow(
                     kid,
                     position + 1,
-                    record_action(history, move, CHANCE, k, subjects),
+                    record_in_slot(history, slot, CHANCE, k, subjects),
                     (*trail, (position, CHANCE, k)),
                 )
             return
@@ -463,7 +538,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
                     nxt.append(
                         (
                             kid,
-                            record_action(h, move, actor, a, subjects),
+                            record_in_slot(h, slot, actor, a, subjects),
                             (*staged, (position, actor, a)),
                         )
                     )
@@ -496,4 +571,5 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         node_history=tuple(history_of),
         subjects=subjects,
         node_seen=MappingProxyType(seen_of),
+        slots=slots,
     )

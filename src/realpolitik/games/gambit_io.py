@@ -882,7 +882,24 @@ def _draw_index(n_draws: int, draw: int) -> int:
     return draw % n_draws
 
 
-def write_efg(game: TreeGame, draw: int = 0, *, gambit_labels: bool = True) -> str:
+#: ``lambda=2`` in a file's comment: the logit precision the game was
+#: exported with (``realpolitik export-gambit``), read back by ``solve``.
+_COMMENT_LAMBDA = re.compile(r"\blambda\s*=\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)")
+
+
+def comment_lambda(comment: str) -> float | None:
+    """The ``lambda=VALUE`` recorded in a game file's comment, if any.
+
+    >>> comment_lambda("realpolitik export: concept=qre lambda=2.5")
+    2.5
+    """
+    found = _COMMENT_LAMBDA.search(comment)
+    return float(found.group(1)) if found else None
+
+
+def write_efg(
+    game: TreeGame, draw: int = 0, *, gambit_labels: bool = True, comment: str | None = None
+) -> str:
     """One draw of a tree game as Gambit ``.efg`` text.
 
     Parameters
@@ -899,6 +916,9 @@ def write_efg(game: TreeGame, draw: int = 0, *, gambit_labels: bool = True) -> s
         set labels unique per player (repeats get ``_1``, ``_2``, ...).
         ``False`` writes labels verbatim, which :func:`read_efg` reads back
         exactly.
+    comment : the file's comment (default: the tree's); ``realpolitik
+        export-gambit`` writes the solution concept and lambda there (see
+        :func:`comment_lambda`).
 
     Returns
     -------
@@ -950,7 +970,7 @@ def write_efg(game: TreeGame, draw: int = 0, *, gambit_labels: bool = True) -> s
     lines = [
         f"EFG 2 R {_free_text(tree.title, gambit_labels)} "
         f"{{ {' '.join(q(p) for p in tree.players)} }}",
-        _free_text(tree.comment, gambit_labels),
+        _free_text(tree.comment if comment is None else comment, gambit_labels),
         "",
     ]
     if layout is not None:

@@ -30,9 +30,9 @@ from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
 from realpolitik.errors import InputError
-from realpolitik.report.explain_plots import plot_explanation
-from realpolitik.report.forecast_plots import plot_forecast
-from realpolitik.report.sensitivity_plots import plot_tornado
+from realpolitik.plots.explain_plots import plot_explanation
+from realpolitik.plots.forecast_plots import plot_forecast
+from realpolitik.plots.sensitivity_plots import plot_tornado
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
 from realpolitik.version import __version__
@@ -107,7 +107,9 @@ def _forecast_section(result: Forecast) -> str:
 
     figures = plot_forecast(result)
     draws = result.settings.draws > 0
-    head = ["actor", "move", "action", "probability"]
+    # probability: marginal (the action is taken); conditional: given that
+    # its move is reached (with the move's reach beside it)
+    head = ["actor", "move", "action", "probability (marginal)", "given the move", "move reached"]
     if draws:
         head += ["90% of draws", "most likely in"]
     rows = []
@@ -117,11 +119,13 @@ def _forecast_section(result: Forecast) -> str:
             str(r["move"]),
             str(r["label"] or r["action"]),
             _pct(r["probability"]),
+            _pct(r["conditional"]) if r["reach"] > 0 else "-",
+            _pct(r["reach"]),
         ]
         if draws:
             row += [f"{_pct(r['p05'])} to {_pct(r['p95'])}", _pct(r["most_likely_share"])]
         rows.append(row)
-    numeric = {3, 4, 5}
+    numeric = {3, 4, 5, 6, 7}
     metrics = [m.id for m in result.scenario.metrics]
     path_rows = [
         [

@@ -10,7 +10,6 @@ once written three times). Memory is bounded by the caller's block size;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +17,6 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, draw_outcomes
-from realpolitik.run.sampling import settings_sampler
-from realpolitik.run.settings import Settings
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -75,33 +72,3 @@ def evaluate_draws(
     metrics = compiled.metric_values(params, first_draw=first_draw)
     outcomes = draw_outcomes(layout, solution, metrics)
     return EvaluatedDraws(first_draw, parameters, solution, outcomes)
-
-
-def draw_blocks(
-    compiled: CompiledScenario, settings: Settings, *, block: int, start: int = 0
-) -> Iterator[tuple[int | None, FloatArray]]:
-    """The parameter values of a run, block by block: ``(first_draw,
-    (D, k) values)``; one block ``(None, central row)`` when
-    ``settings.draws == 0``."""
-    if settings.draws == 0:
-        yield None, settings.central_row(compiled.scenario)
-        return
-    sampler = settings_sampler(compiled.scenario, settings)
-    for lo in range(start, settings.draws, block):
-        yield lo, sampler.draws(lo, min(lo + block, settings.draws))
-
-
-def evaluate_settings(
-    compiled: CompiledScenario,
-    settings: Settings,
-    *,
-    block: int,
-    terms: bool = False,
-    layout: OutcomeLayout | None = None,
-) -> Iterator[EvaluatedDraws]:
-    """Every block of a run, solved (see :func:`draw_blocks`)."""
-    layout = layout or OutcomeLayout.of(compiled)
-    for first, values in draw_blocks(compiled, settings, block=block):
-        yield evaluate_draws(
-            compiled, layout, settings.concept, settings.lam, values, first_draw=first, terms=terms
-        )

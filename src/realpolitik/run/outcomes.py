@@ -81,6 +81,16 @@ class BeliefKey:
     level: str
 
 
+@dataclass(frozen=True)
+class RoundKey:
+    """An action of the repeated stage, taken at least once by ``round``."""
+
+    actor: str
+    move: str
+    action: str
+    round: int
+
+
 @dataclass(frozen=True, eq=False)
 class Extras:
     """The outcomes beyond actions and paths, each a sum of edge or node
@@ -93,13 +103,17 @@ class Extras:
     - ``belief[b]`` and ``belief_reach[b]``: the probability of reaching the
       information set of belief key ``b`` with the hidden subject at its
       level, and of reaching the set at all (their ratio is the belief, by
-      Bayes' rule).
+      Bayes' rule);
+    - ``by_round[k]``: the probability that round key ``k``'s action is
+      taken at least once by its round (the reach of the terminals whose
+      path takes it).
     """
 
     types: tuple[TypeKey, ...]
     beliefs: tuple[BeliefKey, ...]
     edge_lists: tuple[NDArray[np.int64], ...]  # type masses, then type x action columns
-    node_lists: tuple[NDArray[np.int64], ...]  # belief numerators, then their set's reach
+    node_lists: tuple[NDArray[np.int64], ...]  # belief numerators, their sets' reach, by round
+    rounds: tuple[RoundKey, ...] = ()
 
     @property
     def width(self) -> int:
@@ -122,10 +136,9 @@ class OutcomeLayout:
     @classmethod
     def of(cls, compiled: CompiledScenario) -> OutcomeLayout:
         tree = compiled.tree
-        scenario = compiled.scenario
         keys: list[ActionKey] = []
         index: dict[tuple[str, str, str], int] = {}
-        for move in scenario.moves:
+        for move in compiled.moves:
             if move.kind == "chance":
                 continue
             for actor in move.actors:
@@ -134,14 +147,14 @@ class OutcomeLayout:
                     keys.append(ActionKey(actor, move.id, option.id, option.label or option.id))
         edge_column = np.full(tree.n_edges, -1, dtype=np.int64)
         for node in np.flatnonzero(tree.node_kind == NodeKind.DECISION):
-            move = scenario.moves[int(compiled.node_move[node])]
+            move = compiled.moves[int(compiled.node_move[node])]
             actor = tree.players[int(tree.node_player[node])]
             lo = int(tree.child_offset[node])
             for k, action in enumerate(move.action_ids(actor)):
                 edge_column[lo + k] = index[(move.id, actor, action)]
         levels: list[LevelKey] = []
         level_columns: list[tuple[int, ...]] = []
-        for move in scenario.moves:
+        for move in compiled.moves:
             for actor, dims in move.dimensions.items():
                 columns = [index[(move.id, actor, a)] for a in move.action_ids(actor)]
                 joint = move.joint_levels[actor]
@@ -175,10 +188,9 @@ class OutcomeLayout:
     def path_label(self, terminal: int) -> list[tuple[str, str]]:
         """``[(actor or chance move, action), ...]`` along a terminal's path."""
         tree = self.compiled.tree
-        scenario = self.compiled.scenario
         steps = []
         for node, action in tree.path(int(tree.terminal_node[terminal])):
-            move = scenario.moves[int(self.compiled.node_move[node])]
+            move = self.compiled.moves[int(self.compiled.node_move[node])]
             if tree.node_kind[node] == NodeKind.CHANCE:
                 steps.append((move.id, move.action_ids(CHANCE)[action]))
             else:
@@ -239,8 +251,8 @@ def _extras(
     (None without any: such scenarios keep the outcomes they always had)."""
     tree = compiled.tree
     scenario = compiled.scenario
-    typed = [(p, m) for p, m in enumerate(scenario.moves) if m.type_of is not None]
-    if not typed and not compiled.node_seen:
+    typed = [(p, m) for p, m in enumerate(compiled.moves) if m.type_of is not None]
+    if not typed and not compiled.node_seen and scenario.rounds is None:
         return None
     types: list[TypeKey] = []
     edge_lists: list[NDArray[np.int64]] = []
@@ -275,7 +287,7 @@ def _extras(
         if len(members) < 2 or int(members[0]) not in compiled.node_seen:
             continue
         histories = [compiled.node_history[int(m)] for m in members]
-        move = scenario.moves[int(compiled.node_move[int(members[0])])]
+        move = compiled.moves[int(compiled.node_move[int(members[0])])]
         actor = tree.players[int(tree.infoset_player[infoset])]
         observed = compiled.describe_seen(compiled.node_seen[int(members[0])])
         for name, (move_id, mover, dimension) in names.items():
@@ -301,12 +313,52 @@ def _extras(
                     )
                 )
                 denominators.append(np.asarray(members, dtype=np.int64))
+    round_keys, round_lists = _by_round(compiled)
     return Extras(
         types=tuple(types),
         beliefs=tuple(beliefs),
         edge_lists=tuple(edge_lists + type_actions),
-        node_lists=tuple(numerators + denominators),
+        node_lists=tuple(numerators + denominators + round_lists),
+        rounds=round_keys,
     )
+
+
+def _by_round(compiled: CompiledScenario) -> tuple[tuple[RoundKey, ...], list[NDArray[np.int64]]]:
+    """For each action of the repeated stage and each round, the terminals
+    whose path takes the action in that round or an earlier one."""
+    rounds = compiled.scenario.rounds
+    if rounds is None:
+        return (), []
+    tree = compiled.tree
+    keys: list[RoundKey] = []
+    lists: list[NDArray[np.int64]] = []
+    for move_id in rounds.stage:
+        move = compiled.scenario.move(move_id)
+        if move.kind == "chance":
+            continue
+        for actor in move.actors:
+            subject = None
+            if not move.dimensions.get(actor):
+                subject = next(
+                    (
+                        name
+                        for name, s in compiled.subjects.items()
+                        if s.move == move_id and s.actor == actor and s.dimension < 0
+                    ),
+                    None,
+                )
+            if subject is None:
+                continue
+            for k, action in enumerate(move.action_ids(actor)):
+                for r in range(1, rounds.count + 1):
+                    taken = [
+                        int(tree.terminal_node[t])
+                        for t, h in enumerate(compiled.terminal_history)
+                        if any(h.get(f"{subject}@{q}") == k for q in range(1, r + 1))
+                    ]
+                    keys.append(RoundKey(actor, move_id, action, r))
+                    lists.append(np.array(taken, dtype=np.int64))
+    return tuple(keys), lists
 
 
 def _subject_names(compiled: CompiledScenario) -> dict[str, tuple[str, str, int]]:

@@ -15,7 +15,9 @@ The format is documented in ``docs/scenario-format.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import difflib
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -34,6 +36,7 @@ from realpolitik.scenario.expressions import (
     parse_expression,
 )
 from realpolitik.scenario.linear import check_columns, head_specs, read_linear, split_estimated
+from realpolitik.scenario.links import link_identity, parse_link
 from realpolitik.scenario.model import (
     Actor,
     Correlation,
@@ -43,6 +46,7 @@ from realpolitik.scenario.model import (
     Metric,
     Move,
     Parameter,
+    Rounds,
     Scenario,
     SolveDefaults,
     Source,
@@ -50,6 +54,7 @@ from realpolitik.scenario.model import (
 )
 from realpolitik.scenario.moves import RawMove, parse_moves, parse_types
 from realpolitik.scenario.paths import expand_paths
+from realpolitik.scenario.rounds import parse_rounds, rounds_shape, state_names
 from realpolitik.scenario.yaml_source import PathKey, field_name, load_yaml
 from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import Fixed, from_spec
@@ -81,6 +86,7 @@ TOP_KEYS = (
     "solve",
     "correlations",
     "types",
+    "rounds",
 )
 PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
 
@@ -146,6 +152,21 @@ def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[st
     for pid, spec in table.items():
         path: PathKey = ("parameters", pid)
         if not ck.ident(pid, path, "parameter"):
+            continue
+        if isinstance(spec, dict) and "link" in spec:
+            # its values come from another scenario (resolved after this pass)
+            out[pid] = Parameter(
+                id=pid,
+                distribution=Fixed(0.0),
+                description=ck.text(spec.get("description"), (*path, "description")),
+                unit=ck.text(spec.get("unit"), (*path, "unit")),
+                sources=(),
+                note=ck.text(spec.get("note"), (*path, "note")),
+                line=ck.source.key_line(path),
+            )
+            extra = sorted(set(spec) - {"link", *PARAMETER_KEYS})
+            if extra:
+                ck.add((*path, extra[0]), "a linked parameter takes no distribution")
             continue
         try:
             distribution = from_spec(spec, where=field_name(path), extra_keys=PARAMETER_KEYS)
@@ -417,7 +438,11 @@ def _finish_moves(
 
 
 def _terms(
-    ck: Checker, raw: Any, actors: Mapping[str, Actor], context: ExpressionContext
+    ck: Checker,
+    raw: Any,
+    actors: Mapping[str, Actor],
+    context: ExpressionContext,
+    has_rounds: bool = False,
 ) -> list[Term]:
     out: list[Term] = []
     table = ck.mapping(raw, ("payoffs",), what="a mapping of actors to their payoff terms")
@@ -439,16 +464,26 @@ def _terms(
                 continue
             description = ""
             text = entry
+            per_round = False
             if isinstance(entry, dict):
-                body = ck.mapping(entry, where, allowed=("expr", "description"), required=("expr",))
+                body = ck.mapping(
+                    entry, where, allowed=("expr", "description", "per_round"), required=("expr",)
+                )
                 if body is None or "expr" not in body:
                     continue
                 text = body["expr"]
                 description = ck.text(body.get("description"), (*where, "description"))
+                per_round = body.get("per_round", False) is True
+                if "per_round" in body and not isinstance(body["per_round"], bool):
+                    ck.add((*where, "per_round"), "per_round is true or false")
+                if per_round and not has_rounds:
+                    ck.add((*where, "per_round"), "per_round needs a 'rounds:' section")
                 where = (*where, "expr")
             expr = _expression(ck, text, where, context, "number")
             if expr is not None:
-                out.append(Term(actor, tid, expr, description, ck.source.key_line(where)))
+                out.append(
+                    Term(actor, tid, expr, description, ck.source.key_line(where), per_round)
+                )
     return out
 
 
@@ -703,13 +738,15 @@ def _solve_defaults(ck: Checker, raw: Any) -> SolveDefaults:
     return SolveDefaults(concept, float(lam))
 
 
-def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None) -> int:
-    """Expand the moves into paths (actions only), checking that every move
-    happens on some path and that the tree stays within :data:`MAX_PATHS`.
-    Returns the number of paths."""
+def check_structure(
+    scenario_moves: tuple[Move, ...], ck: Checker | None = None, rounds: Rounds | None = None
+) -> int:
+    """Expand the moves into paths (actions only; the stage repeated over the
+    rounds), checking that every move happens on some path and that the tree
+    stays within :data:`MAX_PATHS`. Returns the number of paths."""
     happened: set[str] = set()
     try:
-        paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add)
+        paths = expand_paths(scenario_moves, limit=MAX_PATHS, visit=happened.add, rounds=rounds)
     except InputError as error:
         if ck is None:
             raise
@@ -717,7 +754,8 @@ def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None)
             ck.add(("moves",), problem.message)
         return 0
     if ck is not None:
-        for index, move in enumerate(scenario_moves):
+        listed = [m for m in scenario_moves if m.type_of is None]  # types come first
+        for index, move in enumerate(listed):
             if move.id not in happened:
                 ck.add(
                     ("moves", index, "when"),
@@ -726,8 +764,74 @@ def check_structure(scenario_moves: tuple[Move, ...], ck: Checker | None = None)
     return len(paths)
 
 
-def load(path: str | Path | None = None, *, text: str | None = None, name: str = "") -> Scenario:
-    """Read and validate a scenario file.
+#: The name a problem is about, for problems that a broken declaration of
+#: that name causes: a use of an unknown name, parameter, actor or source, a
+#: derived name used where it cannot be, a correlation of a parameter that
+#: fell back to fixed.
+_SUBJECT = re.compile(
+    r"^(?:unknown (?:name|parameter|actor|source) [`']([^`']+)[`']"
+    r"|`([^`]+)` is a derived name"
+    r"|'([^']+)' is fixed, so it cannot be correlated)"
+)
+#: Sections that declare names, under the names a typo of the key suggests.
+_DECLARING = ("sources", "actors", "parameters", "derived")
+
+
+def _lost_names(
+    top: Mapping[str, Any],
+    sources: Mapping[str, Any],
+    actors: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    derived: list[Derived],
+) -> set[str]:
+    """Names written in a declaring section that did not get declared: the
+    section's key was mistyped, or the entry itself was refused."""
+    lost: set[str] = set()
+    for key, value in top.items():
+        if key not in TOP_KEYS and isinstance(value, dict):
+            close = difflib.get_close_matches(str(key), _DECLARING, n=1, cutoff=0.6)
+            if close:
+                lost.update(str(k) for k in value)
+    kept = {
+        "sources": set(sources),
+        "actors": set(actors),
+        "parameters": set(parameters),
+        "derived": {d.id for d in derived},
+    }
+    for section, names in kept.items():
+        raw = top.get(section)
+        if isinstance(raw, dict):
+            lost.update(str(k) for k in raw if str(k) not in names)
+    return lost
+
+
+def _drop_cascade(ck: Checker, lost: set[str]) -> None:
+    """Drop the problems that follow from a declaration reported before:
+    every use of a name whose declaration failed fails too, and says nothing
+    new (fixing the first problem shows any that remain)."""
+    for problem in ck.problems:  # an entry refused in a declaring section
+        section, _, rest = (problem.field or "").partition(".")
+        if section in _DECLARING and rest:
+            lost.add(rest.split(".")[0].split("[")[0])
+    if not lost:
+        return
+
+    def follows(problem: Problem) -> bool:
+        found = _SUBJECT.search(problem.message)
+        return found is not None and next(g for g in found.groups() if g) in lost
+
+    ck.problems[:] = [p for p in ck.problems if not follows(p)]
+
+
+def load(
+    path: str | Path | None = None,
+    *,
+    text: str | None = None,
+    name: str = "",
+    chain: tuple[str, ...] = (),
+) -> Scenario:
+    """Read and validate a scenario file (``chain``: the scenarios whose
+    links led here, to refuse a cycle).
 
     Raises
     ------
@@ -762,6 +866,7 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     # expressions like any other; their fitted coefficients are drawn
     raw_parameters, estimated = split_estimated(top.get("parameters"))
     parameters = _parameters(ck, raw_parameters, sources)
+    parameters = _links(ck, raw_parameters, parameters, (*chain, source.file))
     heads = _parameters(ck, head_specs(estimated, PARAMETER_KEYS), sources)
     raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
     raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
@@ -773,13 +878,22 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
     check_columns(ck, linear, parameters)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
     moves = _finish_moves(ck, raw_moves, named)
+    shape = None
+    if "rounds" in top:
+        shape = rounds_shape(ck, top["rounds"], [m.id for m in raw_moves if not m.type_of])
+    taken = set(named) | set(actors) | {m.id for m in raw_moves}
+    state = state_names(ck, top.get("rounds"), taken) if shape else []
+    full = _context(named, raw_moves)
     derived, context = _derived(
         ck,
         top.get("derived"),
-        _context(named, raw_moves),
-        set(actors) | {m.id for m in raw_moves},
+        dataclasses.replace(full, numbers=full.numbers | frozenset(state)),
+        taken,
     )
-    terms = _terms(ck, top["payoffs"], actors, context) if "payoffs" in top else []
+    rounds = parse_rounds(ck, top["rounds"], shape, named, full, state) if shape else None
+    terms = (
+        _terms(ck, top["payoffs"], actors, context, rounds is not None) if "payoffs" in top else []
+    )
     metrics = _metrics(ck, top.get("metrics"), context)
     solve = _solve_defaults(ck, top.get("solve"))
     parameters = {**parameters, **coefficients}
@@ -788,8 +902,9 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         ck, top.get("issues"), actors, {p: v for p, v in parameters.items() if IDENT.match(p)}
     )
     as_of = _as_of(ck, top.get("as_of"))
+    _drop_cascade(ck, _lost_names(top, sources, actors, {**named, **parameters}, derived))
     if not ck.problems and moves:
-        check_structure(moves, ck)
+        check_structure(moves, ck, rounds)
     if not ck.problems:
         moving = {a for m in moves for a in m.actors if a != "chance"}
         paid = {t.actor for t in terms}
@@ -815,8 +930,39 @@ def load(path: str | Path | None = None, *, text: str | None = None, name: str =
         correlations=correlations,
         issues=tuple(issues),
         source_text=raw_text,
+        rounds=rounds,
         linear=tuple(linear),
     )
+
+
+def _links(
+    ck: Checker, raw: Any, parameters: dict[str, Parameter], chain: tuple[str, ...]
+) -> dict[str, Parameter]:
+    """Attach each linked parameter's link (its upstream scenario loaded)."""
+    if not isinstance(raw, dict):
+        return parameters
+    here = chain[-1]
+
+    def upstream(name: str, seen: tuple[str, ...]) -> Scenario:
+        identity = link_identity(name, here)
+        if identity in seen or identity == here:
+            cycle = " -> ".join((*seen, identity))
+            raise InputError(f"link cycle: {cycle}; a scenario cannot depend on itself")
+        if identity.endswith((".yaml", ".yml")):
+            if not Path(identity).exists():
+                raise InputError(f"no such scenario file: {identity}")
+            return load(identity, chain=(*seen,))
+        if name not in builtin_names():
+            raise InputError(f"unknown scenario '{name}'{suggest(name, builtin_names())}")
+        resource = resources.files(LIBRARY_PACKAGE) / f"{name}.yaml"
+        return load(text=resource.read_text(encoding="utf-8"), name=f"{name}.yaml", chain=(*seen,))
+
+    out = dict(parameters)
+    for pid, spec in raw.items():
+        if pid in out and isinstance(spec, dict) and "link" in spec:
+            link = parse_link(ck, spec["link"], ("parameters", pid, "link"), upstream, chain)
+            out[pid] = dataclasses.replace(out[pid], link=link)
+    return out
 
 
 # ---------------------------------------------------------------------------

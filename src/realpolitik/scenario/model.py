@@ -42,9 +42,26 @@ class Actor:
     description: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class Link:
+    """A parameter taken, draw by draw, from another scenario's outcome.
+
+    ``take`` names the outcome: ``metric:ID`` (the metric's expected value),
+    ``ACTOR:ACTION`` or ``ACTOR:MOVE:ACTION`` (the action's probability),
+    or ``belief:ACTOR:SUBJECT=LEVEL`` with ``given`` (the actor's posterior
+    at the information set where it observed ``given``).
+    """
+
+    scenario: Scenario
+    take: str
+    given: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One uncertain number, its distribution and where it came from."""
+    """One uncertain number, its distribution and where it came from (or,
+    for a linked parameter, the other scenario it is taken from)."""
 
     id: str
     distribution: Distribution
@@ -53,6 +70,7 @@ class Parameter:
     sources: tuple[str, ...]
     note: str = ""
     line: int | None = None
+    link: Link | None = None
 
     @property
     def central(self) -> float:
@@ -230,6 +248,37 @@ class Term:
     expression: Expression
     description: str = ""
     line: int | None = None
+    #: in a scenario with rounds: earned every round (discounted), rather than
+    #: once at the end
+    per_round: bool = False
+
+
+@dataclass(frozen=True)
+class StateVariable:
+    """A value carried from round to round (say, the evidence of evasion or
+    the sanctions packages in force): ``initial`` before the first round,
+    then ``next`` of the round just played."""
+
+    id: str
+    initial: Expression
+    next: Expression
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """A stage of moves repeated over rounds: the moves ``stage`` (a block of
+    consecutive moves of the scenario) are played ``count`` times, each
+    round seeing the earlier rounds; ``discount`` weighs round ``r``'s
+    per-round payoff terms by ``discount ** (r - 1)``; ``state`` carries
+    values from round to round."""
+
+    count: int
+    stage: tuple[str, ...]
+    discount: Expression
+    state: tuple[StateVariable, ...] = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +375,8 @@ class Scenario:
     issues: tuple[Issue, ...] = ()
     #: the file's text (workers of an ensemble re-load the scenario from it)
     source_text: str = field(default="", repr=False)
+    #: a stage repeated over rounds (``rounds:`` section), or None
+    rounds: Rounds | None = None
     #: parameters estimated from data (``estimate:``): computed from their
     #: coefficients (which are in :attr:`parameters` once fitted) and columns
     linear: tuple[LinearPredictor, ...] = ()

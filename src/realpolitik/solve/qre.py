@@ -19,6 +19,7 @@ from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import TreeClass, TreeGame
 from realpolitik.solve.agent_qre import agent_qre, agent_qre_fixed_point
 from realpolitik.solve.backward_induction import solve_tree
+from realpolitik.solve.homotopy import TraceStatus
 from realpolitik.solve.logit import logit_qre
 from realpolitik.solve.profiles import StrategyProfile
 from realpolitik.solve.tree_solution import TreeSolution
@@ -49,6 +50,11 @@ def normal_form_qre(game: NormalFormGame, lam: float) -> list[StrategyProfile]:
             {
                 "lambda": float(qre.lam[0, 0]),
                 "fixed_point_residual": float(qre.fixed_point_residual[0, 0]),
+                # the principal branch crossed a bifurcation on its way from
+                # lambda = 0: several QRE branches exist there (homotopy.py)
+                "passed_bifurcation": bool(
+                    qre.status[0, 0] == TraceStatus.REACHED_AFTER_BIFURCATION
+                ),
             },
         )
     ]

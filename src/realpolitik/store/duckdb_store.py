@@ -30,6 +30,27 @@ Layout (schema version 1; :data:`SCHEMA_VERSION`):
     ``paths``), each action's probability (columns named ``actor:action``)
     and each metric's expected value.
 
+What a run keeps (``settings["keep"]``, :data:`KEEPS`; ``--keep``):
+
+``all`` (default)
+    both per-draw tables.
+``outcomes``
+    no ``draws_<id>`` table: the parameter draws are regenerated from the
+    recorded sampler when asked for (they are a function of the seed).
+``summary``
+    neither per-draw table, only the chunk rows: reading the run back
+    re-evaluates its draws and checks them against the stored sums.
+
+Outcome columns that nearly repeat an earlier column (a metric that is an
+action's probability computed another way; the second of two actions, whose
+probability is one minus the first's) are found on the run's first chunk and
+recorded in ``settings["predictors"]``: such a column is stored as the XOR of
+its bits with those of its prediction (a BIGINT, 0 where they agree and a few
+low bits where they differ by rounding), which DuckDB's bit packing shrinks
+to a few bits a row; reading XORs back, bit for bit. DuckDB compresses every
+column (ALP for doubles, bit packing for integers). Bytes per draw for each
+``keep``: BENCHMARKS.md.
+
 Per-run tables (rather than one long table) keep a draw's values in named
 columns, which is what an analyst queries (``SELECT * FROM draws_3 WHERE
 partnership_value > 2``) and what Parquet export writes, and let appends go
@@ -73,6 +94,7 @@ FloatArray = NDArray[np.float64]
 __all__ = [
     "DEFAULT_STORE",
     "FORMAT",
+    "KEEPS",
     "SCHEMA_VERSION",
     "STATUSES",
     "RunInterrupted",
@@ -90,6 +112,9 @@ FORMAT = "realpolitik-results-store"
 
 SCHEMA_VERSION = 1
 """Version of the layout above; a file with a larger one is refused."""
+
+KEEPS = ("summary", "outcomes", "all")
+"""What a run stores per draw (see the module docstring)."""
 
 STATUSES = ("running", "interrupted", "complete", "failed")
 """A run's status. A killed process leaves ``running``; a resume accepts it."""
@@ -205,6 +230,18 @@ class RunRecord:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
+
+    @property
+    def keep(self) -> str:
+        """What the run stores per draw: ``summary``, ``outcomes`` or ``all``."""
+        return str(self.settings.get("keep", "all"))
+
+    @property
+    def predictors(self) -> dict[str, tuple[str, str]]:
+        """Outcome columns stored as the XOR with a prediction: ``{name: (source,
+        "same" | "complement")}`` (see the module docstring)."""
+        found = self.settings.get("predictors", {})
+        return {str(k): (str(v[0]), str(v[1])) for k, v in found.items()}
 
     @property
     def resumable(self) -> bool:
@@ -444,6 +481,9 @@ class Store:
         block: int,
     ) -> int:
         """Record a new run (status ``running``) and create its tables; return its id."""
+        keep = str(settings.get("keep", "all"))
+        if keep not in KEEPS:
+            raise InputError(f"--keep must be one of {', '.join(KEEPS)}, got {keep!r}")
         con = self._writable()
         now = _now()
         outcome_columns = ["draw", "modal_path", *actions, *metrics]
@@ -477,16 +517,14 @@ class Store:
                 ],
             )
             columns = ", ".join(f"{_quote(p)} DOUBLE NOT NULL" for p in parameters)
-            con.execute(
-                f"CREATE TABLE draws_{run_id} (draw BIGINT NOT NULL"
-                + (f", {columns}" if columns else "")
-                + ")"
-            )
-            values = ", ".join(f"{_quote(c)} DOUBLE NOT NULL" for c in (*actions, *metrics))
-            con.execute(
-                f"CREATE TABLE outcomes_{run_id} (draw BIGINT NOT NULL, modal_path INTEGER NOT "
-                "NULL" + (f", {values}" if values else "") + ")"
-            )
+            if keep == "all":
+                con.execute(
+                    f"CREATE TABLE draws_{run_id} (draw BIGINT NOT NULL"
+                    + (f", {columns}" if columns else "")
+                    + ")"
+                )
+            # outcomes_<id> is created with the first chunk, once the
+            # predicted columns (stored as BIGINT) are known
             con.commit()
         except BaseException:
             con.rollback()
@@ -528,11 +566,7 @@ class Store:
         draw = np.arange(start, stop, dtype=np.int64)
         draws_frame: dict[str, Any] = {"draw": draw}
         draws_frame.update({f"c{j}": parameters[:, j] for j in range(parameters.shape[1])})
-        out_frame: dict[str, Any] = {"draw": draw, "modal_path": modal_path.astype(np.int32)}
-        out_frame.update(
-            {f"a{j}": action_probability[:, j] for j in range(action_probability.shape[1])}
-        )
-        out_frame.update({f"m{j}": metrics[:, j] for j in range(metrics.shape[1])})
+        values = np.column_stack([action_probability, metrics]).astype(np.float64)
         flat = np.zeros(0, dtype=np.int64) if counts is None else np.ravel(counts)
         nonzero = np.flatnonzero(flat)
         sparse = np.column_stack([nonzero, flat[nonzero]]).astype(np.int64).ravel().tolist()
@@ -544,8 +578,41 @@ class Store:
                 raise InputError(f"no run {run_id} in {self.path}")
             if int(row[0]) != start:
                 raise ValueError(f"run {run_id} has {row[0]} draws done; cannot append at {start}")
-            con.append(f"draws_{run_id}", pd.DataFrame(draws_frame, copy=False))
-            con.append(f"outcomes_{run_id}", pd.DataFrame(out_frame, copy=False))
+            record = self.run(run_id)
+            if record.keep == "all":
+                con.append(f"draws_{run_id}", pd.DataFrame(draws_frame, copy=False))
+            if record.keep != "summary":
+                names = [*record.actions, *record.metrics]
+                predictors = record.predictors
+                if start == 0:
+                    predictors = _find_predictors(names, values)
+                    settings = {
+                        **record.settings,
+                        "predictors": {k: list(v) for k, v in predictors.items()},
+                    }
+                    con.execute(
+                        "UPDATE runs SET settings = ? WHERE id = ?",
+                        [json.dumps(settings, sort_keys=True), run_id],
+                    )
+                    columns = ", ".join(
+                        f"{_quote(c)} {'BIGINT' if c in predictors else 'DOUBLE'} NOT NULL"
+                        for c in names
+                    )
+                    con.execute(
+                        f"CREATE TABLE outcomes_{run_id} (draw BIGINT NOT NULL, modal_path "
+                        "INTEGER NOT NULL" + (f", {columns}" if columns else "") + ")"
+                    )
+                out_frame: dict[str, Any] = {
+                    "draw": draw,
+                    "modal_path": modal_path.astype(np.int32),
+                }
+                for j, name in enumerate(names):
+                    out_frame[f"v{j}"] = (
+                        _xor(values[:, j], _predict(values, names, predictors[name]))
+                        if name in predictors
+                        else values[:, j]
+                    )
+                con.append(f"outcomes_{run_id}", pd.DataFrame(out_frame, copy=False))
             now = _now()
             con.execute(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
@@ -683,12 +750,19 @@ class Store:
         n_actions, n_metrics = len(record.actions), len(record.metrics)
         for start, stop, sums, counts in ranges:
             start, stop = int(start), int(stop)
+            if record.keep == "summary":
+                raise InputError(
+                    f"run {record.id} kept only its summaries (--keep summary): it has no "
+                    "per-draw outcomes; realpolitik re-evaluates its draws to read it"
+                )
             got = con.execute(
                 f"SELECT * FROM outcomes_{record.id} WHERE draw >= ? AND draw < ? ORDER BY draw",
                 [start, stop],
             ).fetchnumpy()
             columns = list(got)
             values = [np.asarray(got[c]) for c in columns]
+            decoded = _decode(record, np.column_stack(values[2:]) if len(values) > 2 else None)
+            values = values[:2] + ([*decoded.T] if decoded is not None else [])
             if len(values[0]) != stop - start:
                 raise InputError(
                     f"results store {self.path} is inconsistent: run {record.id} chunk "
@@ -702,7 +776,7 @@ class Store:
             )
             m = stop - start
             params = None
-            if parameters:
+            if parameters and record.keep == "all":
                 frame = con.execute(
                     f"SELECT * EXCLUDE (draw) FROM draws_{record.id} WHERE draw >= ? AND draw < ? "
                     "ORDER BY draw",
@@ -729,9 +803,37 @@ class Store:
                 parameters=params,
             )
 
+    def chunk_sums(self, run_id: int) -> list[tuple[int, int, FloatArray, NDArray[np.int64]]]:
+        """Each chunk's draw range, block sums and sparse counts, in draw order
+        (all a ``--keep summary`` run stores)."""
+        record = self.run(run_id)
+        rows = self.connection.execute(
+            "SELECT start, stop, block_sums, counts FROM chunks WHERE run_id = ? ORDER BY start",
+            [record.id],
+        ).fetchall()
+        return [
+            (
+                int(a),
+                int(b),
+                np.asarray(sums, dtype=np.float64),
+                np.asarray(counts, dtype=np.int64).reshape(-1, 2),
+            )
+            for a, b, sums, counts in rows
+        ]
+
+    def _require(self, record: RunRecord, table: str) -> None:
+        kept = {"draws": ("all",), "outcomes": ("all", "outcomes")}[table]
+        if record.keep not in kept:
+            raise InputError(
+                f"run {record.id} was stored with --keep {record.keep}: it has no per-draw "
+                f"{table}; realpolitik.stored_draws regenerates the draws from the recorded "
+                "sampler"
+            )
+
     def draws(self, run_id: int) -> pd.DataFrame:
         """The run's parameter draws, one row per draw, in draw order."""
         record = self.run(run_id)
+        self._require(record, "draws")
         frame: pd.DataFrame = self.connection.execute(
             f"SELECT * FROM draws_{record.id} ORDER BY draw"
         ).df()
@@ -740,10 +842,21 @@ class Store:
     def outcomes(self, run_id: int) -> pd.DataFrame:
         """The run's per-draw outcomes (with ``modal_path_label``), in draw order."""
         record = self.run(run_id)
+        self._require(record, "outcomes")
+        return self._outcome_frame(record)
+
+    def _outcome_frame(self, record: RunRecord) -> pd.DataFrame:
+        """The outcomes table decoded (predicted columns XORed back), with labels."""
         frame: pd.DataFrame = self.connection.execute(
             f"SELECT o.*, (SELECT paths FROM runs WHERE id = {record.id})[o.modal_path + 1] "
             f"AS modal_path_label FROM outcomes_{record.id} AS o ORDER BY draw"
         ).df()
+        names = [*record.actions, *record.metrics]
+        if record.predictors and len(frame):
+            decoded = _decode(record, np.column_stack([frame[n].to_numpy() for n in names]))
+            assert decoded is not None
+            for j, name in enumerate(names):
+                frame[name] = decoded[:, j]
         return frame
 
     def export_parquet(self, run_id: int, directory: str | Path) -> list[Path]:
@@ -759,17 +872,82 @@ class Store:
         draws = folder / f"run-{record.id}-draws.parquet"
         outcomes = folder / f"run-{record.id}-outcomes.parquet"
         con = self.connection
-        con.execute(
-            f"COPY (SELECT * FROM draws_{record.id} ORDER BY draw) TO "
-            f"'{_sql_path(draws)}' (FORMAT parquet)"
-        )
-        con.execute(
-            f"COPY (SELECT o.*, (SELECT paths FROM runs WHERE id = {record.id})[o.modal_path + 1] "
-            f"AS modal_path_label FROM outcomes_{record.id} AS o ORDER BY draw) TO "
-            f"'{_sql_path(outcomes)}' (FORMAT parquet)"
-        )
+        written = [meta]
+        if record.keep == "all":
+            con.execute(
+                f"COPY (SELECT * FROM draws_{record.id} ORDER BY draw) TO "
+                f"'{_sql_path(draws)}' (FORMAT parquet)"
+            )
+            written.append(draws)
+        if record.keep != "summary":
+            frame = self._outcome_frame(record)  # decoded here: SQL cannot XOR doubles' bits
+            con.register("decoded_outcomes", frame)
+            try:
+                con.execute(f"COPY decoded_outcomes TO '{_sql_path(outcomes)}' (FORMAT parquet)")
+            finally:
+                con.unregister("decoded_outcomes")
+            written.append(outcomes)
         meta.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
-        return [meta, draws, outcomes]
+        return written
+
+
+#: A prediction is kept when its XOR with the column fits this many bits in
+#: every row of the first chunk (rounding differences); otherwise the column
+#: is stored as it is.
+PREDICTION_BITS = 32
+
+
+def _predict(values: FloatArray, names: Sequence[str], how: tuple[str, str]) -> FloatArray:
+    source = values[:, list(names).index(how[0])]
+    prediction: FloatArray = 1.0 - source if how[1] == "complement" else source
+    return prediction
+
+
+def _xor(column: FloatArray, prediction: FloatArray) -> NDArray[np.int64]:
+    bits: NDArray[np.int64] = (
+        np.ascontiguousarray(column).view(np.uint64)
+        ^ np.ascontiguousarray(prediction).view(np.uint64)
+    ).view(np.int64)
+    return bits
+
+
+def _find_predictors(names: Sequence[str], values: FloatArray) -> dict[str, tuple[str, str]]:
+    """For each column, the earlier column (or one minus it) whose bits agree
+    with it best, if they differ by at most :data:`PREDICTION_BITS` low bits
+    in every row; chains are not allowed (a source is stored as it is)."""
+    found: dict[str, tuple[str, str]] = {}
+    if values.shape[0] == 0:
+        return found
+    for j in range(1, len(names)):
+        best: tuple[int, tuple[str, str]] | None = None
+        for i in range(j):
+            if names[i] in found:
+                continue
+            for how in ("same", "complement"):
+                xor = _xor(values[:, j], _predict(values, names, (names[i], how)))
+                width = int(np.abs(xor).max()).bit_length()
+                if width <= PREDICTION_BITS and (best is None or width < best[0]):
+                    best = (width, (names[i], how))
+        if best is not None:
+            found[names[j]] = best[1]
+    return found
+
+
+def _decode(record: RunRecord, stored: NDArray[Any] | None) -> FloatArray | None:
+    """The outcome values (draws x columns) from the stored columns."""
+    if stored is None:
+        return None
+    names = [*record.actions, *record.metrics]
+    predictors = record.predictors
+    values = np.empty(stored.shape, dtype=np.float64)
+    plain = [j for j, n in enumerate(names) if n not in predictors]
+    values[:, plain] = stored[:, plain].astype(np.float64)
+    for j, name in enumerate(names):
+        if name in predictors:
+            prediction = _predict(values, names, predictors[name])
+            bits = stored[:, j].astype(np.int64).view(np.uint64) ^ prediction.view(np.uint64)
+            values[:, j] = bits.view(np.float64)
+    return values
 
 
 def _sql_path(path: Path) -> str:

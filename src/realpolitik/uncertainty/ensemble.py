@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -323,8 +324,12 @@ class DaskExecutor(Executor):
     ----------
     client : a ``dask.distributed.Client`` (left open by :meth:`close`), or
     address : a scheduler address such as ``tcp://10.0.0.5:8786``; the
-        connection is opened here and closed by :meth:`close`.
+        connection is opened here and closed by :meth:`close`. Without
+        either, a local distributed cluster (worker processes, one per core
+        or ``workers``) is started here, announced on stderr, and shut down
+        by :meth:`close`.
     timeout : seconds to wait for the scheduler.
+    workers : worker processes of a local cluster (default: the cores).
 
     Raises
     ------
@@ -336,14 +341,19 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(
-        self, client: Any = None, *, address: str | None = None, timeout: float = CONNECT_TIMEOUT
+        self,
+        client: Any = None,
+        *,
+        address: str | None = None,
+        timeout: float = CONNECT_TIMEOUT,
+        workers: int | None = None,
     ) -> None:
         self._own = client is None
+        self._cluster: Any = None
+        if client is None and not address:
+            client = self._start_local(workers)
         if client is None:
-            if not address:
-                raise InputError(
-                    "the dask executor needs a cluster: give --cluster tcp://host:port"
-                )
+            assert address is not None
             _probe(address, min(timeout, PROBE_TIMEOUT))
             try:  # imported here: about a second, and needed only for --executor dask
                 from distributed import Client
@@ -363,6 +373,25 @@ class DaskExecutor(Executor):
                     "or drop --cluster to run on this machine"
                 ) from None
         self.client = client
+
+    def _start_local(self, workers: int | None) -> Any:
+        """A local distributed cluster of worker processes (one thread each)."""
+        try:  # imported here: about a second, and needed only for --executor dask
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+            raise InputError(
+                "the dask executor needs dask.distributed: pip install 'dask[distributed]'"
+            ) from None
+        n = workers or os.cpu_count() or 1
+        self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+        client = Client(self._cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+        sys.stderr.write(
+            f"dask: started a local cluster of {n} worker processes at "
+            f"{self._cluster.scheduler_address} (give --cluster ADDRESS to use a running one)\n"
+        )
+        return client
 
     @property
     def workers(self) -> int:
@@ -396,6 +425,9 @@ class DaskExecutor(Executor):
     def close(self) -> None:
         if self._own:
             self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
 
 
 def make_executor(
@@ -432,7 +464,7 @@ def make_executor(
     if name == "processes":
         return ProcessPool(workers)
     if name == "dask":
-        return DaskExecutor(address=cluster)
+        return DaskExecutor(address=cluster, workers=workers)
     raise InputError(f"unknown executor '{name}'; use one of {', '.join(EXECUTORS)}")
 
 

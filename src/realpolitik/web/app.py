@@ -19,12 +19,15 @@ external resources, so it works on a machine without internet access.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Iterable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -166,6 +169,10 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         version=__version__,
         description="Forecasts of crisis scenarios: who does what, along which pathways, "
         "and why, at any parameter values.",
+        # /docs is served below from the installed Swagger UI 5 (swagger-ui-py,
+        # Apache-2.0), not from a CDN, so the API docs render offline
+        docs_url=None,
+        redoc_url=None,
     )
 
     def get(scenario_id: str) -> Scenario:
@@ -240,4 +247,26 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         return (static / "index.html").read_text(encoding="utf-8")
 
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="realpolitik API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_assets()), name="docs-assets")
     return app
+
+
+def swagger_ui_assets() -> Path:
+    """The folder of Swagger UI's files in the swagger-ui-py package, found
+    without importing it (its package imports web-framework handlers).
+    Swagger UI 5 renders FastAPI's OpenAPI 3.1 description; 4.x does not."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise RuntimeError("swagger-ui-py is not installed: pip install swagger-ui-py")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"

@@ -84,13 +84,21 @@ function drawActions(forecast) {
   }
   for (const [key, rows] of groups) {
     const [actor, move] = key.split("/");
+    // bars show marginal probabilities (the action is taken); a move that is
+    // not always reached also shows its reach and each action's conditional
+    // probability (given the move is reached)
+    const reach = rows[0].reach;
+    const reached = reach < 0.9995 ? ` (reached ${pct(reach)}; bars: marginal, then given reached)` : "";
     const group = el("div", { class: "actor", id: `actions-${actor}-${move}` },
-      el("h3", { text: `${actors.get(actor) || actor}: ${move}` }));
+      el("h3", { text: `${actors.get(actor) || actor}: ${move}${reached}` }));
     for (const r of rows) {
       const fill = el("div", { class: "fill" });
       fill.style.width = pct(r.probability);
       const track = el("div", { class: "track" }, fill);
       const value = el("span", { class: "pct", text: pct(r.probability) });
+      if (reach < 0.9995 && r.conditional !== null) {
+        value.append(el("small", { class: "conditional", text: ` ${pct(r.conditional)} if reached` }));
+      }
       if (forecast.draws > 0) {
         // the 90% interval of the probability across draws, and how often
         // this action is the actor's most likely one

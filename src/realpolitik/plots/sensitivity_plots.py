@@ -36,8 +36,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.typing import ArrayLike, NDArray
 
-from realpolitik.analysis.prim import PrimResult
 from realpolitik.errors import InputError
+from realpolitik.plots.protocols import PrimLike as PrimResult
 
 FloatArray = NDArray[np.float64]
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
-from realpolitik.bargaining.types import BargainingRun
 from realpolitik.errors import InputError
+from realpolitik.plots.protocols import BargainingRunLike as BargainingRun
 
 __all__ = ["FORMATS", "plot_trajectories", "save_trajectory_plot"]
 
@@ -119,3 +120,21 @@ def save_trajectory_plot(run: BargainingRun, path: str | Path, *, title: str | N
     fig = plot_trajectories(run, title=title)
     fig.savefig(target, format=suffix[1:], dpi=120)
     return target
+
+
+def plot_forecast_draws(series: dict[str, NDArray[np.float64]], *, title: str = "") -> Figure:
+    """Histograms of forecasts over parameter draws (one per forecaster), on
+    shared bins, for a bargaining issue forecast over draws."""
+    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    values = np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()])
+    bins = [float(b) for b in np.histogram_bin_edges(values, bins=40)]
+    for name, v in series.items():
+        ax.hist(v, bins=bins, histtype="step", linewidth=1.5, label=name)
+    ax.set_xlabel("position on the issue")
+    ax.set_ylabel("draws")
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig

@@ -23,7 +23,7 @@ import realpolitik as rp
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.errors import InputError
-from realpolitik.report.forecast_plots import (
+from realpolitik.plots.forecast_plots import (
     MAX_WIDTH,
     MIN_WIDTH,
     plot_forecast,

@@ -26,7 +26,7 @@ reports and notebooks, from its ``actions`` and ``pathways`` DataFrames:
 
 Every ``plot_*`` function returns a :class:`matplotlib.figure.Figure` built
 without pyplot (an Agg canvas) and, given ``path``, writes ``<path>.png`` and
-``<path>.svg`` with :func:`realpolitik.report.sensitivity_plots.save_figure`
+``<path>.svg`` with :func:`realpolitik.plots.sensitivity_plots.save_figure`
 (reproducible SVGs). Artists carry ``gid``s (``edge:<prefix>``,
 ``edge-label:<prefix>``, ``leaf-label:<path>``) so that tests and post-editing
 can find them.
@@ -49,9 +49,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.errors import InputError
-from realpolitik.report.sensitivity_plots import save_figure
+from realpolitik.plots.protocols import ForecastLike as Forecast
+from realpolitik.plots.sensitivity_plots import save_figure
 
 FloatArray = NDArray[np.float64]
 
@@ -365,7 +365,7 @@ def _settings_text(forecast: Forecast) -> str:
     s = forecast.settings
     how = s.concept.upper() + (f", lambda={s.lam:g}" if s.lam is not None else "")
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
-    return how
+    return str(how)
 
 
 def plot_forecast(forecast: Forecast, directory: Path | str | None = None) -> dict[str, Figure]:

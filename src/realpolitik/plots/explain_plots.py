@@ -14,9 +14,9 @@ from pathlib import Path
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from realpolitik.analysis.explain import Explanation
 from realpolitik.errors import InputError
-from realpolitik.report.sensitivity_plots import save_figure
+from realpolitik.plots.protocols import ExplanationLike as Explanation
+from realpolitik.plots.sensitivity_plots import save_figure
 
 #: At most this many decisions are drawn (the first ones on the path).
 MAX_DECISIONS = 6
@@ -66,7 +66,7 @@ def plot_explanation(
         actor = explanation.scenario.actors[decision.actor].name
         after = " > ".join(b for _, b in decision.history) or "the start"
         ax.set_title(
-            f"{actor} chooses {decision.chosen} ({decision.probability:.0%}) after {after}",
+            f"{actor} chooses {decision.chosen} ({decision.probability:.0%} given {after})",
             fontsize=10,
             loc="left",
         )

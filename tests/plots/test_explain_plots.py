@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 
 import realpolitik as rp
 from realpolitik.cli.main import main
-from realpolitik.report.explain_plots import plot_explanation
+from realpolitik.plots.explain_plots import plot_explanation
 
 
 def test_bars_are_the_term_differences() -> None:

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 
 from realpolitik.analysis.prim import prim
 from realpolitik.errors import InputError
-from realpolitik.report.sensitivity_plots import (
+from realpolitik.plots.sensitivity_plots import (
     most_restrictive,
     plot_morris,
     plot_prim_box,
