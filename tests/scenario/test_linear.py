@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import realpolitik as rp
 from realpolitik.compiler.scenario_tree import compile_scenario
@@ -18,6 +19,7 @@ from realpolitik.errors import InputError
 from realpolitik.run.sampling import scenario_sampler
 from realpolitik.scenario.linear import parse_linear_formula
 from realpolitik.scenario.load import load
+from realpolitik.scenario.schema import shipped_schema
 
 HEAD = """\
 format: 1
@@ -211,3 +213,16 @@ def test_the_documented_fitted_example_loads() -> None:
     scenario = load(text=text, name="doc.yaml")
     values = compile_scenario(scenario).parameter_values()
     assert values["defend_value"][0, 0] == pytest.approx(0.19 + 2.10 * 0.8 + 3.99 * 1)
+
+
+def test_the_json_schema_accepts_estimated_parameters_and_refuses_mistakes() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(shipped_schema())
+    for text in (TEMPLATE, FITTED):
+        assert [e.message for e in validator.iter_errors(yaml.safe_load(text))] == []
+    typo = TEMPLATE.replace("estimate:\n      formula:", "estimate:\n      formla:")
+    no_sd = FITTED.replace("sd: 0.3}", "}")
+    for text in (typo, no_sd):
+        assert list(validator.iter_errors(yaml.safe_load(text)))
+        with pytest.raises(InputError):
+            load(text=text, name="bad.yaml")

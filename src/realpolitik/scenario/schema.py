@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from realpolitik.concepts import CONCEPTS, forecast_concepts
+from realpolitik.scenario.linear import ESTIMATE
 from realpolitik.scenario.load import (
     FORMAT_VERSION,
     ISSUE_ACTOR_KEYS,
@@ -73,7 +74,9 @@ def _expression_or(
     }
 
 
-def _distribution(name: str) -> dict[str, Any]:
+def _distribution(name: str, coefficient: bool = False) -> dict[str, Any]:
+    """One family's keys: a parameter's (with its metadata and a required
+    source), or an estimated coefficient's (``note`` only)."""
     family = FAMILIES[name]
     numbers = {"type": "number"}
     properties: dict[str, Any] = {"dist": {"const": name}}
@@ -83,7 +86,7 @@ def _distribution(name: str) -> dict[str, Any]:
             if key in ("values", "weights")
             else numbers
         )
-    for key in PARAMETER_KEYS:
+    for key in ("note",) if coefficient else PARAMETER_KEYS:
         properties[key] = (
             {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
             if key == "source"
@@ -93,12 +96,56 @@ def _distribution(name: str) -> dict[str, Any]:
         "type": "object",
         "description": family.summary,
         "properties": properties,
-        "required": ["dist", *family.required, "source"],
+        "required": ["dist", *family.required, *(() if coefficient else ("source",))],
         "additionalProperties": False,
     }
     if family.one_of:
         schema["oneOf"] = [{"required": [key]} for key in family.one_of]
     return schema
+
+
+def _distributed(coefficient: bool = False) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["dist"],
+        "properties": {"dist": {"enum": list(FAMILIES)}},
+        "allOf": [
+            {"if": {"properties": {"dist": {"const": n}}}, "then": _distribution(n, coefficient)}
+            for n in FAMILIES
+        ],
+    }
+
+
+def _estimated() -> dict[str, Any]:
+    """A parameter estimated from data (``estimate:``, scenario/linear.py)."""
+    properties: dict[str, Any] = {
+        key: (
+            {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+            if key == "source"
+            else _TEXT
+        )
+        for key in PARAMETER_KEYS
+    }
+    properties[ESTIMATE] = {
+        "type": "object",
+        "description": "a linear predictor of data columns, its coefficients once fitted",
+        "properties": {
+            "formula": {"type": "string", "description": "one-sided: '~ x + z'"},
+            "coefficients": {
+                "type": "object",
+                "description": "each term's distribution: '(Intercept)', 'x', 'x:z'",
+                "additionalProperties": _distributed(coefficient=True),
+            },
+        },
+        "required": ["formula"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [ESTIMATE, "source"],
+        "additionalProperties": False,
+    }
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -265,15 +312,11 @@ def scenario_schema() -> dict[str, Any]:
         ),
         "parameters": _named(
             {
-                "type": "object",
-                "required": ["dist"],
-                "properties": {"dist": {"enum": list(FAMILIES)}},
-                "allOf": [
-                    {"if": {"properties": {"dist": {"const": n}}}, "then": _distribution(n)}
-                    for n in FAMILIES
-                ],
+                "if": {"type": "object", "required": [ESTIMATE]},
+                "then": _estimated(),
+                "else": _distributed(),
             },
-            "uncertain parameters: a distribution and a source each",
+            "uncertain parameters: a distribution (or a formula to estimate) and a source each",
         ),
         "moves": {"type": "array", "items": move, "minItems": 1},
         "derived": _named(_expression_or(("description",)), "named intermediate quantities"),
