@@ -155,3 +155,28 @@ def test_the_documented_outcomes_score_alike_in_csv_and_yaml(tmp_path: Path) -> 
     documented = re.search(r'\("(case .kosovo-1999.*?)"\)', text.replace("\n", " "), re.S)
     assert documented is not None
     assert " ".join(documented.group(1).split()) in str(caught.value)
+
+
+def test_choices_after_an_impossible_one_are_not_scored(tmp_path: Path) -> None:
+    """Under the SPE a reported choice can have probability 0; the choices
+    reported after it have no forecast (0 / 0) and are left out of every mean."""
+    text = SCENARIO.replace(
+        "payoffs:", "  - {id: final, actor: a, actions: [keep, drop]}\npayoffs:"
+    ).replace('fight: "-(reply == reject)"}', 'fight: "-(reply == reject)", k: "final == keep"}')
+    scenario = load(text=text, name="offer3.yaml")
+    path = tmp_path / "cases.csv"
+    path.write_text("case,offer,reply,final\nA,high,accept,keep\nB,low,,keep\n", encoding="utf-8")
+    result = rp.score(scenario, path, concept="spe")
+    obs = result.observations.set_index(["case", "choice"])
+    # the SPE: b accepts, a offers high and keeps, all with certainty
+    assert obs.loc[("A", "offer"), "probability"] == 1.0
+    assert obs.loc[("B", "offer"), "log_score"] == -math.inf
+    assert not obs.loc[("B", "final"), "scored"]
+    assert math.isnan(obs.loc[("B", "final"), "probability"])
+    assert len(result.scored) == 4
+    assert result.scores.loc["forecast", "log_score"] == -math.inf
+    assert result.scores.loc["uniform", "total_log_score"] == pytest.approx(4 * math.log(0.5))
+    doc = result.to_json()
+    json.dumps(doc, allow_nan=False)
+    assert doc["n_scored"] == 4 and doc["scores"]["forecast"]["log_score"] is None
+    assert "not scored" in result.summary()

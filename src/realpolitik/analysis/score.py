@@ -85,7 +85,8 @@ class ScoreResult:
     observations : one row per reported choice: ``case``, ``choice``,
         ``observed``, ``levels`` (how many actions), ``probability`` (the
         forecast of the observed action), ``log_score``, ``brier``, the same
-        for ``uniform_*`` and ``base_rate_*``, and ``forecast`` (action ->
+        for ``uniform_*`` and ``base_rate_*``, ``scored`` (the forecast is
+        defined: see :attr:`scored`), and ``forecast`` (action ->
         probability).
     draw_log_score, draw_brier : ``(draws,)`` the mean scores under each
         draw's forecast alone (one entry at the central values).
@@ -102,10 +103,18 @@ class ScoreResult:
         return int(self.observations["case"].nunique())
 
     @property
+    def scored(self) -> pd.DataFrame:
+        """The observations whose forecast is defined: all but those after an
+        earlier report to which the forecast gives probability 0 (possible
+        under the SPE), whose forecast is 0 / 0. Every score, the baselines'
+        too, is a mean over these."""
+        return self.observations[self.observations["scored"]]
+
+    @property
     def scores(self) -> pd.DataFrame:
         """Mean log and Brier scores of the forecast and the baselines, with
         the forecast's interval over draws (NaN at the central values)."""
-        obs = self.observations
+        obs = self.scored
         rows = []
         for who in FORECASTERS:
             prefix = "" if who == "forecast" else f"{who}_"
@@ -132,7 +141,7 @@ class ScoreResult:
         """Mean scores per reported choice (column of the outcomes file)."""
         cols = ["log_score", "brier", "uniform_log_score", "uniform_brier"]
         cols += ["base_rate_log_score", "base_rate_brier"]
-        grouped = self.observations.groupby("choice", sort=False)
+        grouped = self.scored.groupby("choice", sort=False)
         out = grouped[cols].mean()
         out.insert(0, "n", grouped.size())
         return out
@@ -163,6 +172,13 @@ class ScoreResult:
                 f"Warning: the forecast gave probability 0 to {zero} observed choice(s): "
                 "its log score is minus infinity"
             )
+        undefined = int((~self.observations["scored"]).sum())
+        if undefined:
+            lines.append(
+                f"Warning: {undefined} reported choice(s) follow an earlier report the forecast "
+                "gives probability 0; their forecast is undefined and they are not scored (by "
+                "the baselines either)"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -182,6 +198,7 @@ class ScoreResult:
             "values": dict(s.values),
             "n_cases": self.n_cases,
             "n_observations": len(self.observations),
+            "n_scored": len(self.scored),
             "scores": {
                 str(who): {k: _none(float(v)) for k, v in row.items()}
                 for who, row in table.iterrows()
@@ -195,6 +212,7 @@ class ScoreResult:
                     "case": row["case"],
                     "choice": row["choice"],
                     "observed": row["observed"],
+                    "scored": bool(row["scored"]),
                     "forecast": {k: _none(v) for k, v in row["forecast"].items()},
                     **{
                         k: _none(float(row[k]))
@@ -375,6 +393,7 @@ def score(
             "uniform_brier": 1.0 - 1.0 / n_levels[subject_index],
             "base_rate_log_score": base_log[case_index, subject_index],
             "base_rate_brier": base_brier[case_index, subject_index],
+            "scored": np.isfinite(joined["probability"][order]),
             "forecast": [
                 dict(zip(table.subjects[j].levels, (float(v) for v in forecasts[k]), strict=True))
                 for j, k in zip(subject_index, order, strict=True)
