@@ -52,9 +52,14 @@ from realpolitik.bargaining.types import BargainingProblem
 HERE = Path(__file__).resolve().parent
 # the vendored copy (tests/reference); $REALPOLITIK_SHARED/reference when set
 REFERENCE = (
-    (Path(os.environ["REALPOLITIK_SHARED"]) if "REALPOLITIK_SHARED" in os.environ else None)
-    or HERE.parent / "tests"
-) / "reference" / "bargaining" / "ktab_smp"
+    (
+        (Path(os.environ["REALPOLITIK_SHARED"]) if "REALPOLITIK_SHARED" in os.environ else None)
+        or HERE.parent / "tests"
+    )
+    / "reference"
+    / "bargaining"
+    / "ktab_smp"
+)
 
 # --------------------------------------------------------------------------- per pair
 

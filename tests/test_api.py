@@ -33,6 +33,7 @@ API_OF_COMMAND = {
     "serve": ("create_app",),
     "align": ("align", "AlignmentResult"),
     "estimate": ("estimate",),
+    "compare": ("compare", "Comparison"),
 }
 
 

@@ -47,6 +47,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DiscoveryResult": ("realpolitik.analysis.scenario_discovery", "DiscoveryResult"),
     "report": ("realpolitik.report.html_report", "report"),
     "build_report": ("realpolitik.report.html_report", "build_report"),
+    "compare": ("realpolitik.analysis.compare", "compare"),
+    "Comparison": ("realpolitik.analysis.compare", "Comparison"),
     # stored runs
     "Store": ("realpolitik.store.duckdb_store", "Store"),
     "resume": ("realpolitik.analysis.forecast_runs", "resume"),
@@ -86,6 +88,7 @@ __all__ = [
     "EXAMPLES",
     "AlignmentResult",
     "BargainingRun",
+    "Comparison",
     "DiscoveryResult",
     "Explanation",
     "Forecast",
@@ -100,6 +103,7 @@ __all__ = [
     "bargain",
     "build_report",
     "calibrate",
+    "compare",
     "copy_examples",
     "create_app",
     "discover",
@@ -129,6 +133,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from realpolitik.alignment.forecast import AlignmentResult, align
+    from realpolitik.analysis.compare import Comparison, compare
     from realpolitik.analysis.explain import Explanation, explain
     from realpolitik.analysis.forecast import forecast
     from realpolitik.analysis.forecast_runs import from_store, resume, stored_draws

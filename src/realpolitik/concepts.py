@@ -31,6 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from realpolitik.errors import InputError, listing
 
 
@@ -45,6 +48,9 @@ class ConceptParameter:
     description : what it means, for help texts and the API.
     default : its value when neither the scenario nor the user sets one.
     minimum : the smallest admissible value (inclusive); values must be finite.
+    per_draw : whether the solvers accept one value per draw (an array
+        ``(draws,)``), so that the parameter can be drawn like any other
+        (a lambda with a distribution).
     """
 
     name: str
@@ -52,6 +58,24 @@ class ConceptParameter:
     description: str
     default: float
     minimum: float = -math.inf
+    per_draw: bool = False
+
+    def check_draws(self, values: ArrayLike, where: str = "") -> NDArray[np.float64]:
+        """Per-draw ``values`` ``(draws,)`` checked as :meth:`check` checks
+        one; refused for a parameter that is not :attr:`per_draw`."""
+        label = where or self.name
+        if not self.per_draw:
+            raise InputError(f"{label} takes one value, not one per draw")
+        row = np.asarray(values, dtype=np.float64)
+        if row.ndim != 1:
+            raise InputError(f"{label}: one value per draw, shape (draws,), got {row.shape}")
+        bad = ~np.isfinite(row) | (row < self.minimum)
+        if bad.any():
+            draw = int(np.argmax(bad))
+            raise InputError(
+                f"{label} must be a number >= {self.minimum:g}, got {row[draw]} at draw {draw}"
+            )
+        return row
 
     def check(self, value: object, where: str = "") -> float:
         """``value`` as a float, or an :class:`InputError` saying what is wrong."""
@@ -134,6 +158,7 @@ LAMBDA = ConceptParameter(
     "large values approach best responses",
     default=1.0,
     minimum=0.0,
+    per_draw=True,
 )
 
 #: Every solution concept, by name, in the order help texts list them.

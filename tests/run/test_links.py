@@ -153,3 +153,18 @@ def test_unknown_targets_are_located(linked: Path, take: str, message: str) -> N
         load(linked)
     (line,) = caught.value.lines()
     assert ":6: parameters.p.link.take:" in line and message in line
+
+
+def test_views_compare_keeps_the_link_draw_by_draw(linked: Path) -> None:
+    """``compare`` takes a linked parameter from the upstream draw by draw in
+    every view that keeps the link (not the link's placeholder value)."""
+    linked.write_text(
+        DOWNSTREAM + "views:\n  sharp:\n    description: sharper choices\n    solve: {lambda: 6}\n",
+        encoding="utf-8",
+    )
+    scenario = load(linked)
+    result = rp.compare(scenario, draws=3000, seed=5)
+    p = linked_sampler(scenario, 3000, seed=5).draws(0, 3000)[:, 0]
+    side = result.side_by_side()
+    assert side.loc["b:act:go", "base"] == pytest.approx(sigma(3 * (p - 0.3)).mean(), abs=1e-12)
+    assert side.loc["b:act:go", "sharp"] == pytest.approx(sigma(6 * (p - 0.3)).mean(), abs=1e-12)

@@ -225,7 +225,7 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
     assert problems(BASE + "payof: {}\n") == [
         "s.yaml:22: payof: unknown key 'payof' (did you mean 'payoffs'?); allowed: format, "
         "id, title, description, as_of, sources, actors, parameters, moves, derived, payoffs, "
-        "metrics, issues, solve, correlations, types, rounds"
+        "metrics, issues, solve, correlations, views, types, rounds"
     ]
 
 
@@ -489,8 +489,9 @@ def test_distribution_arguments() -> None:
 
 def test_missing_source() -> None:
     assert problems(edit(", source: s1}", "}")) == [
-        "s.yaml:8: parameters.x: missing 'source': every parameter cites where its value "
-        "comes from (a key of 'sources', e.g. source: [hung2022])"
+        "s.yaml:8: parameters.x: missing 'source' or 'judgement': every parameter cites where "
+        "its value comes from (a key of 'sources', e.g. source: [hung2022]) or says why it is "
+        'the analyst\'s judgement (judgement: "...")'
     ]
     assert problems(edit("source: s1}", "source: []}")) == [
         "s.yaml:8: parameters.x.source: the source list is empty; cite at least one source id"
@@ -511,10 +512,12 @@ def test_unknown_source_id() -> None:
 def test_solve_section() -> None:
     assert problems(BASE + "solve: {concept: nash, lambda: -1}\n") == [
         "s.yaml:22: solve.concept: concept must be 'spe' or 'qre', got 'nash'",
-        "s.yaml:22: solve.lambda: lambda must be a finite number >= 0, got int -1",
+        "s.yaml:22: solve.lambda: lambda must be a finite number >= 0 or a distribution "
+        "({dist: ..., source or judgement: ...}), got int -1",
     ]
     assert problems(BASE + "solve: {lambda: .inf}\n") == [
-        "s.yaml:22: solve.lambda: lambda must be a finite number >= 0, got float inf"
+        "s.yaml:22: solve.lambda: lambda must be a finite number >= 0 or a distribution "
+        "({dist: ..., source or judgement: ...}), got float inf"
     ]
 
 

@@ -45,7 +45,18 @@ def _valid_texts() -> list[tuple[str, str]]:
     ]
     texts.append(("third-state", example_path("third-state.yaml").read_text("utf-8")))
     texts.append(("template", template()))
+    texts.append(("doc-views", views_example()))
     return texts
+
+
+def views_example() -> str:
+    """The worked example of provenance, views and a drawn lambda
+    (docs/scenario-format.md)."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
+    marker = "# worked example: provenance, views and structural uncertainty"
+    text = doc.read_text(encoding="utf-8")
+    start = text.index(marker)
+    return text[start : text.index("```", start)]
 
 
 @pytest.mark.parametrize(("name", "text"), _valid_texts(), ids=lambda v: str(v)[:20])
@@ -67,6 +78,10 @@ BAD = {
     "a move without an id": ("  - id: escalation\n    actor", "  - actor"),
     "a bad actor id": ("  challenger: Challenger", "  2nd: Challenger"),
     "an unknown concept": ("concept: qre", "concept: nash"),
+    "a link with a distribution and no target": (
+        'unit: "% of the challenger\'s GDP", source: judgement}',
+        'unit: "%", link: {scenario: other.yaml}}',
+    ),
 }
 
 

@@ -30,9 +30,17 @@ def test_lists_and_describes_the_flagship(client: TestClient) -> None:
         low, high = param.distribution.support()
         assert p["slider"]["min"] <= p["central"] <= p["slider"]["max"]
         assert low <= p["slider"]["min"] and p["slider"]["max"] <= high
-        # every parameter shows where its number came from
-        assert p["sources"] and all(s["cite"] for s in p["sources"])
-    assert detail["solve"] == {"concept": scenario.solve.concept, "lambda": scenario.solve.lam}
+        # every parameter shows where its number came from, or why it is judgement
+        assert p["sources"] or p["judgement"]
+        assert all(s["cite"] for s in p["sources"])
+        assert p["judgement"] == param.judgement
+    assert detail["solve"] == {
+        "concept": scenario.solve.concept,
+        "lambda": scenario.solve.lam,
+        "lambda_drawn": False,
+        "mixture": {},
+    }
+    assert [v["id"] for v in detail["views"]] == ["hung", "techoutlook"]
 
 
 def test_forecast_equals_the_python_api(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_runs import ENSEMBLE_CHUNK, ForecastTask, create_run, drive
 from realpolitik.analysis.forecast_summary import (
     Forecast,
@@ -53,6 +54,7 @@ def forecast(
     on_run: Callable[[int, Store], None] | None = None,
     values: Mapping[str, float] | None = None,
     keep: str = "all",
+    assumptions: bool = True,
 ) -> Forecast:
     """Forecast a scenario (see the module docstring).
 
@@ -86,6 +88,9 @@ def forecast(
         recorded sampler) or ``"summary"`` (chunk sums only; reading the run
         back evaluates its draws again). The forecast read back is identical
         whichever is kept (bytes per draw: BENCHMARKS.md).
+    assumptions : also say what rests on assumptions (``extra["judgement"]``:
+        the judgement share of each number; ``extra["noise"]``: QRE against
+        best responses and lambda's Sobol' index); a few hundred more rows.
 
     Raises
     ------
@@ -110,7 +115,7 @@ def forecast(
             compiled, layout, settings.concept, settings.lam, central, first_draw=None
         )
         accumulator.add(reduce_chunk(0, central, solved.outcomes))
-        return summarize(compiled, settings, accumulator)
+        return with_assumptions(summarize(compiled, settings, accumulator), compiled, assumptions)
     # the executor and the store first: an unreachable cluster or a file that
     # is not a store is reported before any work
     runner = make_executor(executor, workers=workers, cluster=cluster)
@@ -146,4 +151,4 @@ def forecast(
     result = summarize(compiled, settings, accumulator)
     if run_id is not None:
         result.extra["run_id"] = run_id
-    return result
+    return with_assumptions(result, compiled, assumptions)

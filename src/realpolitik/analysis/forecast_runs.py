@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_summary import (
     BLOCK,
     ChunkOutput,
@@ -484,7 +485,7 @@ def resume(
             opened.close()
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
-    return result
+    return with_assumptions(result, compiled)
 
 
 def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False) -> Forecast:
@@ -515,7 +516,7 @@ def from_store(store: str | Path | Store, run_id: int, *, partial: bool = False)
         settings = replace(settings, draws=accumulator.n)
     result = summarize(compiled, settings, accumulator)
     result.extra["run_id"] = record.id
-    return result
+    return with_assumptions(result, compiled)
 
 
 def stored_draws(store: str | Path | Store, run_id: int) -> pd.DataFrame:

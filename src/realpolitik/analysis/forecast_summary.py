@@ -376,6 +376,10 @@ class Forecast:
         }
         s = self.settings
         optional = _information_json(self)
+        # what rests on assumptions (analysis/judgement.py, analysis/noise.py)
+        assumed: dict[str, Any] = {
+            k: self.extra[k].to_json() for k in ("judgement", "noise") if k in self.extra
+        }
         return optional | {
             "scenario": self.scenario.id,
             "title": self.scenario.title,
@@ -392,6 +396,7 @@ class Forecast:
             "pathways": pathways,
             "metrics": metrics,
             "metric_detail": metric_detail,
+            **assumed,
         }
 
 

@@ -43,6 +43,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.bargain",
     "realpolitik.cli.runs",
     "realpolitik.cli.analysis",
+    "realpolitik.cli.compare",
     "realpolitik.cli.web",
     "realpolitik.cli.align",
     "realpolitik.cli.estimate",
@@ -74,6 +75,9 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "pathways": CommandEntry(
         "realpolitik.cli.scenario", "Every escalation pathway with its probability and metrics."
+    ),
+    "compare": CommandEntry(
+        "realpolitik.cli.compare", "Analysts' views side by side, each difference explained."
     ),
     "report": CommandEntry("realpolitik.cli.scenario", "Write the forecast as one HTML file."),
     "export-gambit": CommandEntry(

@@ -188,6 +188,8 @@ def validate(scenario: ScenarioArg) -> None:
     from realpolitik.scenario.load import resolve
 
     sc = resolve(scenario)
+    for warning in sc.warnings:  # post-dated or undated sources: the file still loads
+        typer.echo(" ".join(f"warning: {warning}".split()), err=True)
     compiled = compile_scenario(sc)
     compiled.check(compiled.parameter_values(), first_draw=None)
     out.use(Format.table)
@@ -361,6 +363,31 @@ def _write_plots(result: Any, directory: Path) -> None:
     say(f"plots: {', '.join(str(f) for f in files)}")
 
 
+def _assumption_cells(result: Any) -> dict[str, dict[str, str]]:
+    """Per action (``actor:move:action``): its probability under best
+    responses, lambda's share of its variance, its share of swing from
+    judgement (columns present only when computed)."""
+    cells: dict[str, dict[str, str]] = {}
+    noise = result.extra.get("noise")
+    judged = result.extra.get("judgement")
+    if noise is not None:
+        for r in noise.table.to_dict("records"):
+            row = cells.setdefault(str(r["name"]), {})
+            best = float(r["best_response"])
+            row["best response"] = _pct(best) if best == best else "-"
+            if noise.lambda_drawn:  # an estimate: shown with its 95% half-width
+                s1, conf = float(r["lambda_s1"]), float(r["lambda_s1_conf"])
+                row["λ share"] = f"{100 * s1:.0f}±{100 * conf:.0f}%" if s1 == s1 else "-"
+    if judged is not None:
+        for r in judged.table.to_dict("records"):
+            if r["kind"] == "action":
+                share = float(r["share"])
+                cells.setdefault(str(r["name"]), {})["from judgement"] = (
+                    _pct(share) if share == share else "-"
+                )
+    return cells
+
+
 def forecast_tables(result: Any, why: Any | None) -> dict[str, Any]:
     """Every table of a forecast, for ``--out``: actions, pathways, metrics, reasons."""
     tables = {
@@ -403,6 +430,10 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
     out.use(fmt)
     s = result.settings
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
+    if s.concept == "mixture":
+        how = "mixture of " + " + ".join(f"{w:g} {c.upper()}" for c, w in sc.solve.mixture)
+    if s.lam is None and sc.solve.lam_varies and s.concept != "spe":
+        how += ", lambda drawn"
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
     if s.values:
         held = ", ".join(f"{name} = {value:g}" for name, value in s.values)
@@ -422,6 +453,10 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
         table.add_column("most likely in", justify="right")
     table.add_column("move reached", justify="right")
     table.add_column("given reached", justify="right")
+    # what each number rests on (analysis/judgement.py, analysis/noise.py)
+    assumed = _assumption_cells(result)
+    for column in next(iter(assumed.values()), {}):
+        table.add_column(column, justify="right")
     for row in result.actions.itertuples():
         cells = [str(row.actor), str(row.move), str(row.action), _pct(float(row.probability))]
         if s.draws:
@@ -431,8 +466,13 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
             ]
         reach = float(row.reach)
         cells += [_pct(reach), _pct(float(row.conditional)) if reach > 0 else "-"]
+        cells += list(assumed.get(f"{row.actor}:{row.move}:{row.action}", {}).values())
         table.add_row(*cells)
     out.print(table)
+    judged = result.extra.get("judgement")
+    if judged is not None:
+        alone = judged.resting_on_judgement()["name"].tolist()
+        out.print(f"resting on judgement alone: {', '.join(alone) if alone else 'none'}")
     _pathway_table(result, top, max_metrics=2)
     if len(result.metrics):
         mt = Table(title="Expected metrics", title_justify="left")

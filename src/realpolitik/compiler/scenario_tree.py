@@ -343,31 +343,60 @@ class CompiledScenario:
         return total
 
     def payoff_terms(
-        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        term_weights: FloatArray | None = None,
     ) -> FloatArray:
-        """``(D, terminals, players, terms)`` every term at every terminal."""
+        """``(D, terminals, players, terms)`` every term at every terminal.
+
+        ``term_weights`` ``(D or 1, len(scenario.terms))`` multiplies each
+        term (in the order of ``scenario.terms``) per draw: a view's weight,
+        0 for a term switched off. None leaves the terms as written.
+        """
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
         values = self.with_derived(params, first_draw=first_draw)
-        for term in scenario.terms:
+        weights = self._term_weights(term_weights)
+        for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
+            if weights is not None:
+                value = value * weights[:, k : k + 1]
             out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
         return out
 
+    def _term_weights(self, term_weights: FloatArray | None) -> FloatArray | None:
+        if term_weights is None:
+            return None
+        weights = np.asarray(term_weights, dtype=np.float64)
+        if weights.ndim != 2 or weights.shape[1] != len(self.scenario.terms):
+            raise ValueError(
+                f"term weights must be (D, {len(self.scenario.terms)}), got {weights.shape}"
+            )
+        return weights
+
     def payoffs(
-        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        term_weights: FloatArray | None = None,
     ) -> FloatArray:
-        """``(D, terminals, players)`` total payoffs (terms summed)."""
+        """``(D, terminals, players)`` total payoffs (terms summed; weights
+        as :meth:`payoff_terms`)."""
         scenario = self.scenario
         n_draws = self.draws_of(params)
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players)))
         values = self.with_derived(params, first_draw=first_draw)
-        for term in scenario.terms:
-            out[:, :, self.players.index(term.actor)] += self._term_value(
-                term, values, params, first_draw
-            )
+        weights = self._term_weights(term_weights)
+        for k, term in enumerate(scenario.terms):
+            value = self._term_value(term, values, params, first_draw)
+            if weights is not None:
+                value = value * weights[:, k : k + 1]
+            out[:, :, self.players.index(term.actor)] += value
         return out
 
     def metric_values(
@@ -398,11 +427,14 @@ class CompiledScenario:
         *,
         terms: bool = True,
         first_draw: int | None = 0,
+        term_weights: FloatArray | None = None,
     ) -> TreeGame:
         """The tree with payoffs (and chance probabilities) for these draws.
 
         ``first_draw`` numbers the draws in error messages: the index of the
         first row of ``params`` in the whole run, or None for the central values.
+        ``term_weights`` multiplies the payoff terms per draw (see
+        :meth:`payoff_terms`).
         """
         chance = (
             self.chance_probabilities(params, first_draw=first_draw)
@@ -412,14 +444,14 @@ class CompiledScenario:
         if terms:
             return TreeGame(
                 self.tree,
-                self.payoff_terms(params, first_draw=first_draw),
+                self.payoff_terms(params, first_draw=first_draw, term_weights=term_weights),
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
             )
         return TreeGame(
             self.tree,
-            self.payoffs(params, first_draw=first_draw),
+            self.payoffs(params, first_draw=first_draw, term_weights=term_weights),
             chance_probs=chance,
             source=self.scenario.file,
         )

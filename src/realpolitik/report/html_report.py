@@ -5,8 +5,10 @@ holds, in one file with no external resources (plots inline as SVG, styles
 inline, no scripts): the settings it was computed with, who does what with
 90% intervals, the most likely pathways, the expected metrics, the
 term-by-term reasons of every decision on the equilibrium path, optionally a
-tornado of the parameters that move one target most, and every parameter
-with its distribution and the sources it cites. Every number in it comes
+tornado of the parameters that move one target most, what rests on
+judgement and how much of each probability is noise, the scenario's views
+side by side (when it declares any), and every parameter with its
+distribution, the dated sources it cites or the judgement it is. Every number in it comes
 from :func:`realpolitik.forecast`, :func:`realpolitik.explain` and
 :func:`realpolitik.sensitivity` with the settings
 printed at its top.
@@ -25,6 +27,7 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+from realpolitik.analysis.compare import compare
 from realpolitik.analysis.explain import Explanation, explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
@@ -33,6 +36,11 @@ from realpolitik.errors import InputError
 from realpolitik.plots.explain_plots import plot_explanation
 from realpolitik.plots.forecast_plots import plot_forecast
 from realpolitik.plots.sensitivity_plots import plot_tornado
+from realpolitik.report.assumption_sections import (
+    judgement_section,
+    noise_section,
+    views_section,
+)
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
 from realpolitik.version import __version__
@@ -41,6 +49,8 @@ from realpolitik.version import __version__
 TOP_PATHWAYS = 10
 #: Parameters shown in the tornado.
 TOP_TORNADO = 12
+#: Common draws of the views' comparison.
+VIEW_DRAWS = 1000
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; color: #1d2733; max-width: 60rem;
@@ -92,7 +102,14 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]
 
 def _settings_line(result: Forecast) -> str:
     s = result.settings
-    how = s.concept.upper() + (f", lambda = {s.lam:g}" if s.lam is not None else "")
+    solve = result.scenario.solve
+    how = s.concept.upper()
+    if s.concept == "mixture":
+        how = "a mixture of " + ", ".join(f"{c.upper()} ({w:g})" for c, w in solve.mixture)
+    if s.lam is not None:
+        how += f", lambda = {s.lam:g}"
+    elif solve.lam_varies and s.concept != "spe":
+        how += f", lambda drawn from {result.scenario.parameters['lambda'].distribution.describe()}"
     if s.draws:
         how += f", {s.draws:,} parameter draws ({s.method}, seed {s.seed})"
     else:
@@ -197,11 +214,14 @@ def _parameters_section(scenario: Scenario) -> str:
             p.distribution.describe(),
             _num(p.central),
             ", ".join(p.sources),
+            p.judgement,
         ]
         for p in scenario.parameters.values()
     ]
     sources = "".join(
-        f'<li id="source-{escape(s.id)}"><strong>{escape(s.id)}</strong>: {escape(s.cite)}'
+        f'<li id="source-{escape(s.id)}"><strong>{escape(s.id)}</strong>'
+        f" [{escape(s.date or 'undated')}]: {escape(s.cite)}"
+        + (f" ({escape(s.page)})" if s.page else "")
         + (f' <a href="{escape(s.url)}">{escape(s.url)}</a>' if s.url else "")
         + (f' <span class="small">({escape(s.note)})</span>' if s.note else "")
         + "</li>"
@@ -209,7 +229,11 @@ def _parameters_section(scenario: Scenario) -> str:
     )
     return (
         "<h2>Parameters and where their numbers come from</h2>"
-        + _table(["parameter", "what", "unit", "distribution", "central", "sources"], rows, {4})
+        + _table(
+            ["parameter", "what", "unit", "distribution", "central", "sources", "judgement"],
+            rows,
+            {4},
+        )
         + f"<h2>Sources</h2><ul>{sources}</ul>"
     )
 
@@ -246,6 +270,11 @@ def build_report(
         _forecast_section(result),
         _explanation_section(why),
         _tornado_section(scenario, target, concept, lam, seed) if target else "",
+        judgement_section(result),
+        noise_section(result),
+        views_section(compare(scenario, draws=VIEW_DRAWS, seed=seed or 0))
+        if scenario.views
+        else "",
         _parameters_section(scenario),
     ]
     body = "\n".join(s for s in sections if s)

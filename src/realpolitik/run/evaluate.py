@@ -5,11 +5,12 @@ Why one function: the forecast (central values and ensembles), the
 explanation, the sensitivity and discovery runs and the web API all solve
 blocks of draws; written once, the chain cannot differ between them (it was
 once written three times). Memory is bounded by the caller's block size;
-:func:`draw_blocks` gives the blocks of a run.
+:func:`realpolitik.run.blocks.draw_blocks` gives the blocks of a run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,8 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, draw_outcomes
+from realpolitik.run.structural import draw_precision, solve_mixture
+from realpolitik.scenario.structural import MIXTURE
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -49,11 +52,13 @@ def evaluate_draws(
     compiled: CompiledScenario,
     layout: OutcomeLayout,
     concept: str,
-    lam: float | None,
+    lam: float | FloatArray | None,
     parameters: FloatArray,
     *,
     first_draw: int | None = 0,
     terms: bool = False,
+    term_weights: FloatArray | None = None,
+    mixture: Sequence[tuple[str, float]] | None = None,
 ) -> EvaluatedDraws:
     """Solve the scenario on ``(D, k)`` parameter values.
 
@@ -61,14 +66,26 @@ def evaluate_draws(
     ----------
     compiled : the compiled scenario; ``layout`` its outcome layout.
     concept, lam : the solution concept and its precision (see
-        :func:`realpolitik.solve.dispatch.solve`).
+        :func:`realpolitik.solve.dispatch.solve`): one precision, one per
+        draw ``(D,)``, or None to use the scenario's drawn ``lambda`` column
+        (:func:`realpolitik.run.structural.draw_precision`). The concept
+        ``"mixture"`` mixes the outcomes of the concepts of ``mixture``
+        (default: the scenario's ``solve.mixture``) per draw.
     parameters : ``(D, k)`` values, columns in the scenario's parameter order.
     first_draw : index of the first row in its run (None: the central values).
     terms : keep each payoff term apart through solving (for explanations).
+    term_weights : ``(D or 1, len(scenario.terms))`` multipliers of the
+        payoff terms per draw (a view's weights), or None.
     """
     params = compiled.parameter_values(parameters)
-    game = compiled.game(params, terms=terms, first_draw=first_draw)
-    solution = solve(game, concept, lam)
+    precision = draw_precision(compiled.scenario, params, lam)
+    game = compiled.game(params, terms=terms, first_draw=first_draw, term_weights=term_weights)
     metrics = compiled.metric_values(params, first_draw=first_draw)
+    if concept == MIXTURE:
+        mixed = solve_mixture(
+            game, layout, mixture or compiled.scenario.solve.mixture, precision, metrics
+        )
+        return EvaluatedDraws(first_draw, parameters, mixed.solution, mixed.outcomes)
+    solution = solve(game, concept, precision)
     outcomes = draw_outcomes(layout, solution, metrics)
     return EvaluatedDraws(first_draw, parameters, solution, outcomes)

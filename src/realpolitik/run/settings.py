@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from realpolitik.concepts import LAMBDA, forecast_concept
 from realpolitik.errors import InputError
 from realpolitik.scenario.model import Scenario
+from realpolitik.scenario.structural import MIXTURE
 
 FloatArray = NDArray[np.float64]
 
@@ -30,8 +31,12 @@ class Settings:
 
     Attributes
     ----------
-    concept : a concept that forecasts (``spe``, ``qre``, ...).
-    lam : the logit precision of concepts that have one, else None.
+    concept : a concept that forecasts (``spe``, ``qre``, ...), or
+        ``mixture`` (the scenario's declared mixture of concepts).
+    lam : the logit precision of concepts that have one, else None; None
+        too when the scenario draws lambda (``solve.lambda`` a
+        distribution) and the user did not set it: each draw's ``lambda``
+        is then used.
     draws : 0 for the central values, else the number of parameter draws.
     seed : the sampling seed (None at the central values).
     method : "mc", "lhs" or "sobol".
@@ -60,17 +65,30 @@ class Settings:
     ) -> Settings:
         """Settings from a user's choices, the scenario's defaults filling
         the gaps; a seed is drawn (and recorded) for draws without one."""
-        found = forecast_concept(concept or scenario.solve.concept)
-        if any(p.keyword == LAMBDA.keyword for p in found.parameters):
-            lam = LAMBDA.check(scenario.solve.lam if lam is None else lam, "--lambda")
+        name = concept or scenario.solve.concept
+        if name == MIXTURE:
+            if not scenario.solve.mixture:
+                raise InputError(
+                    "--concept mixture needs a mixture declared in the scenario "
+                    "(solve: {mixture: {qre: 0.8, spe: 0.2}})"
+                )
+            used = [forecast_concept(c) for c, _ in scenario.solve.mixture]
         else:
+            used = [forecast_concept(name)]
+            name = used[0].name
+        if not any(p.keyword == LAMBDA.keyword for c in used for p in c.parameters):
             lam = None
+        elif lam is not None:
+            lam = LAMBDA.check(lam, "--lambda")
+        elif not scenario.solve.lam_varies:
+            lam = LAMBDA.check(scenario.solve.lam, "--lambda")
+        # else: lambda is drawn like a parameter (None here: the column is read)
         if draws < 0:
             raise InputError(f"--draws must be >= 0, got {draws}")
         if draws and seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
         chosen = check_values(scenario, values or {})
-        return cls(found.name, lam, draws, seed if draws else None, method, chosen)
+        return cls(name, lam, draws, seed if draws else None, method, chosen)
 
     def central_row(self, scenario: Scenario) -> FloatArray:
         """``(1, k)`` the parameters' central values, with :attr:`values` in

@@ -193,6 +193,7 @@ def _coefficients(
             sources=head.sources,
             note=ck.text(note, (*where, "note")),
             line=ck.source.key_line(where),
+            judgement=head.judgement,
         )
     missing = [n for n in names if n not in table]
     if missing:

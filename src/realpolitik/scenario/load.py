@@ -16,7 +16,6 @@ The format is documented in ``docs/scenario-format.md``.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import difflib
 import hashlib
 import re
@@ -26,8 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from realpolitik.concepts import CONCEPTS, LAMBDA, forecast_concepts
-from realpolitik.errors import InputError, Problem, listing
+from realpolitik.concepts import LAMBDA
+from realpolitik.errors import InputError, Problem
 from realpolitik.scenario.checker import IDENT, RESERVED, Checker, kind_of, suggest
 from realpolitik.scenario.expressions import (
     Expression,
@@ -48,13 +47,15 @@ from realpolitik.scenario.model import (
     Parameter,
     Rounds,
     Scenario,
-    SolveDefaults,
     Source,
     Term,
 )
 from realpolitik.scenario.moves import RawMove, parse_moves, parse_types
 from realpolitik.scenario.paths import expand_paths
+from realpolitik.scenario.provenance import date_warnings, read_as_of, read_citation, read_sources
 from realpolitik.scenario.rounds import parse_rounds, rounds_shape, state_names
+from realpolitik.scenario.structural import read_solve, solve_defaults
+from realpolitik.scenario.views import read_views
 from realpolitik.scenario.yaml_source import PathKey, field_name, load_yaml
 from realpolitik.uncertainty.correlation import correlation_matrix, validate_correlation
 from realpolitik.uncertainty.distributions import Fixed, from_spec
@@ -85,32 +86,11 @@ TOP_KEYS = (
     "issues",
     "solve",
     "correlations",
+    "views",
     "types",
     "rounds",
 )
-PARAMETER_KEYS = ("description", "unit", "source", "note", "label")
-
-
-def _sources(ck: Checker, raw: Any) -> dict[str, Source]:
-    out: dict[str, Source] = {}
-    if raw is None:
-        return out
-    table = ck.mapping(raw, ("sources",), what="a mapping of source ids to citations")
-    for sid, entry in (table or {}).items():
-        path: PathKey = ("sources", sid)
-        if isinstance(entry, str):
-            out[sid] = Source(sid, entry)
-            continue
-        spec = ck.mapping(entry, path, allowed=("cite", "url", "note"), required=("cite",))
-        if spec is None:
-            continue
-        out[sid] = Source(
-            sid,
-            ck.text(spec.get("cite"), (*path, "cite")),
-            ck.text(spec.get("url"), (*path, "url")),
-            ck.text(spec.get("note"), (*path, "note")),
-        )
-    return out
+PARAMETER_KEYS = ("description", "unit", "source", "judgement", "note", "label")
 
 
 def _actors(ck: Checker, raw: Any) -> dict[str, Actor]:
@@ -175,40 +155,16 @@ def _parameters(ck: Checker, raw: Any, sources: Mapping[str, Source]) -> dict[st
             # keep the name known, so expressions using it do not cascade errors
             distribution = Fixed(0.0)
         meta = spec if isinstance(spec, dict) else {}
-        cited = meta.get("source")
-        cites: list[str] = []
-        if cited is None:
-            ck.add(
-                path,
-                "missing 'source': every parameter cites where its value comes from "
-                "(a key of 'sources', e.g. source: [hung2022])",
-            )
-        elif cited == []:
-            ck.add((*path, "source"), "the source list is empty; cite at least one source id")
-        else:
-            items = cited if isinstance(cited, list) else [cited]
-            for k, item in enumerate(items):
-                where: PathKey = (
-                    (*path, "source", k) if isinstance(cited, list) else (*path, "source")
-                )
-                if not isinstance(item, str) or not item:
-                    ck.add(where, f"a source is a source id, got {kind_of(item)}")
-                elif item not in sources:
-                    ck.add(
-                        where,
-                        f"unknown source '{item}'{suggest(item, sources)}; declare it under "
-                        "'sources'",
-                    )
-                else:
-                    cites.append(item)
+        cites, judgement = read_citation(ck, meta, path, sources)
         out[pid] = Parameter(
             id=pid,
             distribution=distribution,
             description=ck.text(meta.get("description"), (*path, "description")),
             unit=ck.text(meta.get("unit"), (*path, "unit")),
-            sources=tuple(cites),
+            sources=cites,
             note=ck.text(meta.get("note"), (*path, "note")),
             line=ck.source.key_line(path),
+            judgement=judgement,
         )
     return out
 
@@ -230,12 +186,6 @@ def _distinct_parameters(
         else:
             out[pid] = parameter
     return out
-
-
-def _as_of(ck: Checker, raw: Any) -> str:
-    if isinstance(raw, datetime.date):
-        return raw.isoformat()
-    return ck.text(raw, ("as_of",))
 
 
 def _context(
@@ -713,31 +663,6 @@ def _correlations(
     return tuple(out)
 
 
-def _solve_defaults(ck: Checker, raw: Any) -> SolveDefaults:
-    """The optional ``solve`` section: a concept that forecasts (see
-    :data:`realpolitik.concepts.CONCEPTS`) and the concepts' parameters."""
-    if raw is None:
-        return SolveDefaults()
-    names = sorted({p.name for c in CONCEPTS.values() for p in c.parameters})
-    spec = ck.mapping(raw, ("solve",), allowed=("concept", *names))
-    if spec is None:
-        return SolveDefaults()
-    concept = spec.get("concept", SolveDefaults.concept)
-    if concept not in forecast_concepts():
-        ck.add(
-            ("solve", "concept"),
-            f"concept must be {listing(forecast_concepts(), quote=True)}, got {concept!r}",
-        )
-        concept = SolveDefaults.concept
-    lam = spec.get(LAMBDA.name, LAMBDA.default)
-    try:
-        lam = LAMBDA.check(lam)
-    except InputError:
-        ck.add(("solve", "lambda"), f"lambda must be a finite number >= 0, got {kind_of(lam)}")
-        lam = LAMBDA.default
-    return SolveDefaults(concept, float(lam))
-
-
 def check_structure(
     scenario_moves: tuple[Move, ...], ck: Checker | None = None, rounds: Rounds | None = None
 ) -> int:
@@ -860,7 +785,7 @@ def load(
             f"got {kind_of(top['format'])}",
         )
     # a missing section is reported once above, not again as an empty one
-    sources = _sources(ck, top.get("sources"))
+    sources = read_sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
     # parameters estimated from data (scenario/linear.py) are named in
     # expressions like any other; their fitted coefficients are drawn
@@ -895,14 +820,23 @@ def load(
         _terms(ck, top["payoffs"], actors, context, rounds is not None) if "payoffs" in top else []
     )
     metrics = _metrics(ck, top.get("metrics"), context)
-    solve = _solve_defaults(ck, top.get("solve"))
+    raw_solve = {} if top.get("solve") is None else top["solve"]
+    solve, lam_parameter = solve_defaults(read_solve(ck, raw_solve, ("solve",), sources))
+    if lam_parameter is not None:
+        if LAMBDA.name in named:
+            ck.add(
+                ("parameters", LAMBDA.name),
+                "'lambda' is drawn from solve.lambda's distribution; rename this parameter",
+            )
+        parameters = {**parameters, LAMBDA.name: lam_parameter}
     parameters = {**parameters, **coefficients}
     correlations = _correlations(ck, top.get("correlations"), parameters)
     issues = _issues(
         ck, top.get("issues"), actors, {p: v for p, v in parameters.items() if IDENT.match(p)}
     )
-    as_of = _as_of(ck, top.get("as_of"))
+    as_of = read_as_of(ck, top.get("as_of"))
     _drop_cascade(ck, _lost_names(top, sources, actors, {**named, **parameters}, derived))
+    views = read_views(ck, top.get("views"), parameters, tuple(terms), sources)
     if not ck.problems and moves:
         check_structure(moves, ck, rounds)
     if not ck.problems:
@@ -912,6 +846,7 @@ def load(
             ck.add(("payoffs",), f"actor '{actor}' moves but has no payoff terms")
     if ck.problems:
         raise InputError(problems=ck.problems)
+    warnings = date_warnings(ck, as_of, sources, parameters)
     return Scenario(
         id=str(sid),
         title=ck.text(top.get("title"), ("title",)) or str(sid),
@@ -930,6 +865,8 @@ def load(
         correlations=correlations,
         issues=tuple(issues),
         source_text=raw_text,
+        views=views,
+        warnings=tuple(warnings),
         rounds=rounds,
         linear=tuple(linear),
     )

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.concepts import LAMBDA
-from realpolitik.errors import InputError
+from realpolitik.errors import InputError, Problem
 from realpolitik.scenario.expressions import Expression
 from realpolitik.uncertainty.distributions import Distribution
 
@@ -33,6 +33,10 @@ class Source:
     cite: str
     url: str = ""
     note: str = ""
+    #: publication date as written (YYYY, YYYY-MM or YYYY-MM-DD), "" if undated
+    date: str = ""
+    #: where in the source (a page, a table)
+    page: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,13 @@ class Parameter:
     note: str = ""
     line: int | None = None
     link: Link | None = None
+    #: why the value is the analyst's judgement ("" when it is sourced)
+    judgement: str = ""
+
+    @property
+    def is_judgement(self) -> bool:
+        """Whether the value rests on judgement rather than on its sources."""
+        return bool(self.judgement)
 
     @property
     def central(self) -> float:
@@ -338,6 +349,60 @@ class SolveDefaults:
 
     concept: str = "qre"
     lam: float = LAMBDA.default
+    #: whether lambda is drawn like a parameter (then the parameter ``lambda``)
+    lam_varies: bool = False
+    #: a declared mixture of concepts: ``((concept, weight), ...)``, weights
+    #: summing to 1 (then :attr:`concept` is ``"mixture"``)
+    mixture: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewParameter:
+    """A view's prior for one parameter (or for lambda), with its provenance."""
+
+    id: str
+    distribution: Distribution
+    sources: tuple[str, ...] = ()
+    judgement: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """A named view of the crisis (``views:`` section): another analyst's
+    priors for some parameters, weights on payoff terms (0 switches a term
+    off), and solve settings. Everything not named is the scenario's.
+
+    Attributes
+    ----------
+    parameters : parameter id -> the view's prior.
+    term_weights : ``"actor.term"`` -> a multiplier of that payoff term.
+    lam : the view's lambda (a fixed value or a distribution), or None.
+    concept : ``((concept, weight), ...)``: one concept with weight 1, a
+        mixture, or () when the view keeps the scenario's.
+    """
+
+    id: str
+    description: str = ""
+    parameters: MappingProxyType[str, ViewParameter] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    term_weights: MappingProxyType[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    lam: ViewParameter | None = None
+    concept: tuple[tuple[str, float], ...] = ()
+    line: int | None = None
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """What the view changes, one name each: ``parameter:<id>``,
+        ``term:<actor>.<term>``, ``lambda``, ``concept``."""
+        out = [f"parameter:{p}" for p in self.parameters]
+        out += [f"term:{t}" for t in self.term_weights]
+        if self.lam is not None:
+            out.append("lambda")
+        if self.concept:
+            out.append("concept")
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -375,6 +440,10 @@ class Scenario:
     issues: tuple[Issue, ...] = ()
     #: the file's text (workers of an ensemble re-load the scenario from it)
     source_text: str = field(default="", repr=False)
+    #: named views of the crisis (``views:`` section)
+    views: tuple[View, ...] = ()
+    #: what validation warns about (post-dated or undated sources)
+    warnings: tuple[Problem, ...] = ()
     #: a stage repeated over rounds (``rounds:`` section), or None
     rounds: Rounds | None = None
     #: parameters estimated from data (``estimate:``): computed from their
@@ -399,6 +468,12 @@ class Scenario:
 
     def terms_of(self, actor: str) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if t.actor == actor)
+
+    def view(self, view_id: str) -> View:
+        for v in self.views:
+            if v.id == view_id:
+                return v
+        raise KeyError(view_id)
 
     def move(self, move_id: str) -> Move:
         for m in self.moves:

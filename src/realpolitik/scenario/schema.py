@@ -24,6 +24,7 @@ from typing import Any
 
 from realpolitik.concepts import CONCEPTS, forecast_concepts
 from realpolitik.scenario.linear import ESTIMATE
+from realpolitik.scenario.links import LINK_KEYS
 from realpolitik.scenario.load import (
     FORMAT_VERSION,
     ISSUE_ACTOR_KEYS,
@@ -31,7 +32,10 @@ from realpolitik.scenario.load import (
     TOP_KEYS,
 )
 from realpolitik.scenario.moves import DIMENSION_KEYS, MOVE_KEYS, TYPE_OBSERVERS
+from realpolitik.scenario.provenance import SOURCE_KEYS
 from realpolitik.scenario.rounds import MAX_ROUNDS, ROUNDS_KEYS, STATE_KEYS
+from realpolitik.scenario.structural import LAMBDA_KEYS
+from realpolitik.scenario.views import MAX_VIEWS, VIEW_KEYS, VIEW_PARAMETER_KEYS
 from realpolitik.uncertainty.distributions import FAMILIES
 
 __all__ = ["SCHEMA_FILE", "scenario_schema", "shipped_schema"]
@@ -74,9 +78,9 @@ def _expression_or(
     }
 
 
-def _distribution(name: str, coefficient: bool = False) -> dict[str, Any]:
-    """One family's keys: a parameter's (with its metadata and a required
-    source), or an estimated coefficient's (``note`` only)."""
+def _distribution(name: str, keys: tuple[str, ...] = PARAMETER_KEYS) -> dict[str, Any]:
+    """One family's distribution with the metadata ``keys``; where a
+    ``source`` is allowed, a ``source`` or a ``judgement`` is required."""
     family = FAMILIES[name]
     numbers = {"type": "number"}
     properties: dict[str, Any] = {"dist": {"const": name}}
@@ -86,7 +90,7 @@ def _distribution(name: str, coefficient: bool = False) -> dict[str, Any]:
             if key in ("values", "weights")
             else numbers
         )
-    for key in ("note",) if coefficient else PARAMETER_KEYS:
+    for key in keys:
         properties[key] = (
             {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
             if key == "source"
@@ -96,23 +100,86 @@ def _distribution(name: str, coefficient: bool = False) -> dict[str, Any]:
         "type": "object",
         "description": family.summary,
         "properties": properties,
-        "required": ["dist", *family.required, *(() if coefficient else ("source",))],
+        "required": ["dist", *family.required],
         "additionalProperties": False,
     }
+    alternatives: list[dict[str, Any]] = []
     if family.one_of:
-        schema["oneOf"] = [{"required": [key]} for key in family.one_of]
+        alternatives.append({"oneOf": [{"required": [key]} for key in family.one_of]})
+    if "source" in keys:
+        alternatives.append({"anyOf": [{"required": ["source"]}, {"required": ["judgement"]}]})
+    if alternatives:
+        schema["allOf"] = alternatives
     return schema
 
 
-def _distributed(coefficient: bool = False) -> dict[str, Any]:
+def _prior(keys: tuple[str, ...], what: str) -> dict[str, Any]:
+    """A distribution of any family, with the metadata ``keys``."""
     return {
         "type": "object",
+        "description": what,
         "required": ["dist"],
         "properties": {"dist": {"enum": list(FAMILIES)}},
         "allOf": [
-            {"if": {"properties": {"dist": {"const": n}}}, "then": _distribution(n, coefficient)}
+            {"if": {"properties": {"dist": {"const": n}}}, "then": _distribution(n, keys)}
             for n in FAMILIES
         ],
+    }
+
+
+def _solve() -> dict[str, Any]:
+    """The ``solve`` mapping (also a view's ``solve``)."""
+    concept_parameters = {p.name for c in CONCEPTS.values() for p in c.parameters}
+    precision = {"type": "number", "minimum": 0}
+    properties: dict[str, Any] = {
+        "concept": {"enum": list(forecast_concepts())},
+        "mixture": {
+            "type": "object",
+            "description": "concepts and their weights (summing to 1)",
+            "propertyNames": {"enum": list(forecast_concepts())},
+            "additionalProperties": {"type": "number", "minimum": 0},
+            "minProperties": 1,
+        },
+    }
+    for name in sorted(concept_parameters):
+        properties[name] = (
+            {"oneOf": [precision, _prior(LAMBDA_KEYS, "a drawn precision")]}
+            if name == "lambda"
+            else precision
+        )
+    return {
+        "type": "object",
+        "properties": properties,
+        "not": {"required": ["concept", "mixture"]},
+        "additionalProperties": False,
+    }
+
+
+def _link() -> dict[str, Any]:
+    """A linked parameter: its values are another scenario's outcome."""
+    given = {
+        "type": "array",
+        "items": {
+            "type": "array",
+            "prefixItems": [{"type": "string"}, {"type": "string"}],
+            "minItems": 2,
+            "maxItems": 2,
+        },
+    }
+    properties: dict[str, Any] = {key: _TEXT for key in PARAMETER_KEYS if key != "source"}
+    properties["link"] = {
+        "type": "object",
+        "properties": {"scenario": {"type": "string"}, "take": {"type": "string"}, "given": given},
+        "required": ["scenario", "take"],
+        "additionalProperties": False,
+    }
+    assert set(properties["link"]["properties"]) == set(LINK_KEYS), "the schema must cover links"
+    return {
+        "type": "object",
+        "description": "taken draw by draw from another scenario's outcome",
+        "properties": properties,
+        "required": ["link"],
+        "additionalProperties": False,
     }
 
 
@@ -134,7 +201,7 @@ def _estimated() -> dict[str, Any]:
             "coefficients": {
                 "type": "object",
                 "description": "each term's distribution: '(Intercept)', 'x', 'x:z'",
-                "additionalProperties": _distributed(coefficient=True),
+                "additionalProperties": _prior(("note",), "the coefficient's distribution"),
             },
         },
         "required": ["formula"],
@@ -142,9 +209,36 @@ def _estimated() -> dict[str, Any]:
     }
     return {
         "type": "object",
+        "description": "estimated from past cases (realpolitik estimate)",
         "properties": properties,
-        "required": [ESTIMATE, "source"],
+        "required": [ESTIMATE],
+        "anyOf": [{"required": ["source"]}, {"required": ["judgement"]}],
         "additionalProperties": False,
+    }
+
+
+def _views() -> dict[str, Any]:
+    view_properties: dict[str, Any] = {
+        "description": _TEXT,
+        "parameters": _named(
+            _prior(VIEW_PARAMETER_KEYS, "the view's distribution of the parameter"),
+            "parameters this view sees differently",
+        ),
+        "terms": {
+            "type": "object",
+            "description": "payoff terms (actor.term) and the weight this view gives them",
+            "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*[.][A-Za-z_][A-Za-z0-9_]*$"},
+            "additionalProperties": {"type": "number"},
+        },
+        "solve": _solve(),
+    }
+    assert set(view_properties) == set(VIEW_KEYS), "the schema must cover every view key"
+    return {
+        **_named(
+            {"type": "object", "properties": view_properties, "additionalProperties": False},
+            "analysts' views: changes to the parameters, terms and solution concept",
+        ),
+        "maxProperties": MAX_VIEWS,
     }
 
 
@@ -225,15 +319,6 @@ def scenario_schema() -> dict[str, Any]:
         },
         "actors with private information",
     )
-    concept_parameters = {p.name for c in CONCEPTS.values() for p in c.parameters}
-    solve = {
-        "type": "object",
-        "properties": {
-            "concept": {"enum": list(forecast_concepts())},
-            **{name: {"type": "number", "minimum": 0} for name in sorted(concept_parameters)},
-        },
-        "additionalProperties": False,
-    }
     stance = {"oneOf": [{"type": "number"}, {"type": "string"}]}
     issue = {
         "type": "object",
@@ -290,7 +375,14 @@ def scenario_schema() -> dict[str, Any]:
                     {"type": "string"},
                     {
                         "type": "object",
-                        "properties": {"cite": _TEXT, "url": _TEXT, "note": _TEXT},
+                        "properties": {
+                            **{key: _TEXT for key in SOURCE_KEYS},
+                            "date": {
+                                "type": "string",
+                                "description": "when the source was published: YYYY, YYYY-MM "
+                                "or YYYY-MM-DD",
+                            },
+                        },
                         "required": ["cite"],
                         "additionalProperties": False,
                     },
@@ -312,11 +404,14 @@ def scenario_schema() -> dict[str, Any]:
         ),
         "parameters": _named(
             {
-                "if": {"type": "object", "required": [ESTIMATE]},
-                "then": _estimated(),
-                "else": _distributed(),
+                "oneOf": [
+                    _prior(PARAMETER_KEYS, "a distribution and its source"),
+                    _link(),
+                    _estimated(),
+                ]
             },
-            "uncertain parameters: a distribution (or a formula to estimate) and a source each",
+            "uncertain parameters: a distribution and a source (or judgement) each, a link, "
+            "or a formula to estimate",
         ),
         "moves": {"type": "array", "items": move, "minItems": 1},
         "derived": _named(_expression_or(("description",)), "named intermediate quantities"),
@@ -326,7 +421,8 @@ def scenario_schema() -> dict[str, Any]:
         ),
         "metrics": _named(_expression_or(("unit", "description")), "outcome metrics"),
         "issues": _named(issue, "bargaining issues"),
-        "solve": solve,
+        "solve": _solve(),
+        "views": _views(),
         "correlations": {"type": "array", "items": correlation},
         "types": types,
         "rounds": {

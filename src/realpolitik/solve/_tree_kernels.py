@@ -41,7 +41,7 @@ def _decide(  # pragma: no cover - compiled
     lo: int,
     hi: int,
     spe: bool,
-    lam: float,
+    lam: NDArray[np.float64],
     rtol: float,
     choice: NDArray[np.int16],
     tie: NDArray[np.bool_],
@@ -54,9 +54,10 @@ def _decide(  # pragma: no cover - compiled
 ) -> None:
     """One decision node, draws ``lo:hi``. SPE: the first child within
     ``rtol * (1 + |best|)`` of the best (``choice``/``tie`` rows of the
-    node's information set); QRE: p ∝ exp(lam * (u - best)) into the ``mixed``
-    rows ``slots``. Scratch: ``best``, ``work``, ``index``, ``count`` of at
-    least ``hi - lo``."""
+    node's information set); QRE: p ∝ exp(lam[d] * (u - best)) into the
+    ``mixed`` rows ``slots``, with ``lam`` the per-draw precision ``(D,)``
+    (a scalar precision is passed as a constant row). Scratch: ``best``,
+    ``work``, ``index``, ``count`` of at least ``hi - lo``."""
     n = hi - lo
     arity = kids.shape[0]
     n_players = total.shape[1]
@@ -124,11 +125,12 @@ def _decide(  # pragma: no cover - compiled
         return
     for d in range(n):
         work[d] = 0.0
+    lam_row = lam[lo:hi]
     for a in range(arity):
         row = total[kids[a], mover, lo:hi]
         out = mixed[slots[a], lo:hi]
         for d in range(n):
-            e = np.exp(lam * (row[d] - best[d]))
+            e = np.exp(lam_row[d] * (row[d] - best[d]))
             out[d] = e
             work[d] += e
     for a in range(arity):
@@ -203,7 +205,7 @@ def _backward_blocks(  # pragma: no cover - compiled
     edge_slot: NDArray[np.int64],
     chance: NDArray[np.float64],
     spe: bool,
-    lam: float,
+    lam: NDArray[np.float64],
     rtol: float,
     total: NDArray[np.float64],
     value: NDArray[np.float64],
@@ -294,7 +296,7 @@ def _decision_group_blocks(  # pragma: no cover - compiled
     infosets: NDArray[np.int64],
     mover: int,
     spe: bool,
-    lam: float,
+    lam: NDArray[np.float64],
     rtol: float,
     slots: NDArray[np.int64],
     choice: NDArray[np.int16],
@@ -350,7 +352,7 @@ def backward_all(
     edge_slot: NDArray[np.int64],
     chance: NDArray[np.float64],
     spe: bool,
-    lam: float,
+    lam: NDArray[np.float64],
     rtol: float,
     total: NDArray[np.float64],
     value: NDArray[np.float64],
@@ -382,7 +384,7 @@ def decision_group(
     infosets: NDArray[np.int64],
     mover: int,
     spe: bool,
-    lam: float,
+    lam: NDArray[np.float64],
     rtol: float,
     slots: NDArray[np.int64],
     choice: NDArray[np.int16],

@@ -248,6 +248,52 @@ def agent_qre_path(
     return out
 
 
+def agent_qre_per_draw(
+    game: TreeGame, lam: FloatArray, *, options: TraceOptions | None = None
+) -> TreeSolution:
+    """Agent logit QRE with a precision per draw, ``lam`` ``(draws,)``.
+
+    The QRE of a game at precision ``lam_d`` is the QRE of ``lam_d *
+    payoffs`` at precision 1 (the logit response depends on ``lam * u``
+    only), so the branch is followed to 1 on the scaled game and the values
+    are those of the behaviour on the game as given.
+    """
+    row = np.asarray(lam, dtype=np.float64)
+    scale = row.reshape(-1, *([1] * (game.payoffs.ndim - 1)))
+    scaled = TreeGame(
+        game.tree,
+        game.payoffs * scale,
+        term_names=game.term_names,
+        chance_probs=game.chance_probs,
+        source=game.source,
+    )
+    solved = agent_qre(scaled, 1.0, options=options)
+    behaviour = solved.behaviour
+    return TreeSolution(
+        game=game,
+        concept="qre",
+        value_t=_node_values(game, behaviour),
+        mixed_t=np.ascontiguousarray(behaviour.T),
+        lam=np.asarray(solved.lam) * row,
+        residual=solved.residual,
+    )
+
+
+def _node_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
+    """``(nodes, players[, terms], draws)`` node values of a behaviour strategy."""
+    tree = game.tree
+    edge = edge_probabilities(game, behaviour)
+    value = np.zeros((game.n_draws, tree.n_nodes, *game.payoffs.shape[2:]))
+    value[:, tree.terminal_node] = game.payoffs
+    trailing = (1,) * (game.payoffs.ndim - 2)
+    for edges, children in reversed(tree.depth_schedule):
+        parents = tree.edge_parent[edges]
+        contrib = edge[:, edges].reshape(game.n_draws, len(edges), *trailing) * value[:, children]
+        _accumulate(value, parents.astype(np.int64), contrib)
+    result: FloatArray = np.moveaxis(value, 0, -1)
+    return result
+
+
 def _term_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
     """``(nodes, players, terms, draws)`` node values per payoff term."""
     tree = game.tree

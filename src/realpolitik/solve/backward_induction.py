@@ -28,7 +28,10 @@ so callers chunk the draws (:func:`solve_tree_chunked`).
   (risk dominance, payoff dominance, the first pure equilibrium in some order)
   are not defined for every n-player game or depend on labels.
 - **Agent logit QRE.** With ``lam`` given, each mover plays p ∝ exp(lam * u)
-  on the raw payoff scale (Gambit's convention). In a tree of perfect
+  on the raw payoff scale (Gambit's convention). ``lam`` is one precision
+  for every draw or one per draw (an array ``(draws,)``: a precision drawn
+  like a parameter); the kernels always read a row of precisions, so a
+  scalar gives the same bits as before. In a tree of perfect
   information the agent QRE is unique and this single pass computes it
   exactly (McKelvey and Palfrey 1998, "Quantal response equilibria for
   extensive form games"); at a simultaneous stage the stage game's logit QRE
@@ -112,7 +115,34 @@ def logit_choice(values: FloatArray, lam: float, axis: int = -1) -> FloatArray:
     return out
 
 
-def _stage_solver(concept: str, lam: float | None) -> StageSolver:
+#: A precision: one for every draw, or one per draw ``(draws,)``.
+Precision = float | FloatArray
+
+
+def lambda_row(lam: Precision | None, draws: int) -> FloatArray:
+    """``(draws,)`` the precision of each draw (zeros for None)."""
+    if lam is None:
+        return np.zeros(draws)
+    row = np.asarray(lam, dtype=np.float64)
+    if row.ndim == 0:
+        return np.full(draws, float(row))
+    if row.shape != (draws,):
+        raise ValueError(f"a per-draw lambda must have shape ({draws},), got {row.shape}")
+    return np.ascontiguousarray(row)
+
+
+def common_lambda(lam: Precision | None) -> float | None:
+    """The precision shared by every draw, or None when they differ (a
+    constant row is the same game as its scalar, bit for bit)."""
+    if lam is None:
+        return None
+    row = np.asarray(lam, dtype=np.float64)
+    if row.ndim == 0:
+        return float(row)
+    return float(row[0]) if row.size and bool(np.all(row == row[0])) else None
+
+
+def _stage_solver(concept: str, lam: Precision | None, draws: int = 0) -> StageSolver:
     if concept == "spe":
 
         def solve(payoffs: FloatArray) -> list[FloatArray]:
@@ -133,15 +163,25 @@ def _stage_solver(concept: str, lam: float | None) -> StageSolver:
         return solve
 
     assert lam is not None
+    shared = common_lambda(lam)
+    per_draw = lambda_row(lam, draws)
 
     def solve_qre(payoffs: FloatArray) -> list[FloatArray]:
-        qre = logit.logit_qre(payoffs, float(lam))
+        if shared is None:
+            # the QRE at precision lam_d is the QRE of lam_d * payoffs at 1
+            # (logit_qre's notes); rows are (draw, stage) in C order
+            rows = np.repeat(per_draw, payoffs.shape[0] // draws)
+            scaled = payoffs * rows.reshape(-1, *([1] * (payoffs.ndim - 1)))
+            qre = logit.logit_qre(scaled, 1.0)
+        else:
+            qre = logit.logit_qre(payoffs, shared)
         short = ~np.isin(
             qre.status[:, 0], (TraceStatus.REACHED, TraceStatus.REACHED_AFTER_BIFURCATION)
         )
         if short.any():
             warnings.warn(
-                f"a simultaneous stage: the logit branch ended before lambda = {lam:g} in "
+                f"a simultaneous stage: the logit branch ended before lambda = "
+                f"{np.max(per_draw):g} in "
                 f"{int(short.sum())} of {short.size} draws; the last point reached is used there",
                 UserWarning,
                 stacklevel=2,
@@ -187,7 +227,7 @@ def _whole_tree_plan(
     )
 
 
-def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
+def _backward_whole(game: TreeGame, concept: str, lam: Precision | None) -> _Pass:
     """Backward pass of a tree without simultaneous stages in one compiled call."""
     tree = game.tree
     draws = game.n_draws
@@ -208,7 +248,7 @@ def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
         *plan,
         chance,
         spe,
-        0.0 if lam is None else float(lam),
+        lambda_row(lam, draws),
         TIE_RTOL,
         total,
         value.reshape(tree.n_nodes, -1, draws),
@@ -222,7 +262,7 @@ def _backward_whole(game: TreeGame, concept: str, lam: float | None) -> _Pass:
     return _Pass(value, total, None, mixed, None)
 
 
-def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
+def _backward(game: TreeGame, concept: str, lam: Precision | None) -> _Pass:
     if not game.tree.stages:
         return _backward_whole(game, concept, lam)
     tree = game.tree
@@ -246,11 +286,12 @@ def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
     chance_column = np.full(tree.n_edges, -1, dtype=np.int64)
     chance_column[tree.chance_edge] = np.arange(len(tree.chance_edge))
     stage_solver: StageSolver | None = None
+    lam_row = lambda_row(lam, draws)
 
     for group in tree.backward_schedule:
         if group.kind == "stage":
             if stage_solver is None:
-                stage_solver = _stage_solver(concept, lam)
+                stage_solver = _stage_solver(concept, lam, draws)
             assert mixed is not None
             _solve_stages(tree, group, value, total, mixed, stage_solver, terms)
             continue
@@ -266,7 +307,7 @@ def _backward(game: TreeGame, concept: str, lam: float | None) -> _Pass:
                 tree.node_infoset[group.nodes].astype(np.int64),
                 int(group.movers[0]),
                 spe,
-                0.0 if lam is None else float(lam),
+                lam_row,
                 TIE_RTOL,
                 tree.edge_action[group.edges].astype(np.int64),
                 choice if choice is not None else _EMPTY_CHOICE,
@@ -336,7 +377,7 @@ def _level_nodes(stage: Stage, level: int) -> NDArray[np.int64]:
     return np.asarray(stage.interior[start : start + sizes[level]], dtype=np.int64)
 
 
-def solve_tree(game: TreeGame, concept: str = "spe", lam: float | None = None) -> TreeSolution:
+def solve_tree(game: TreeGame, concept: str = "spe", lam: Precision | None = None) -> TreeSolution:
     """Solve a perfect-information or staged tree for every draw.
 
     Parameters
@@ -344,7 +385,8 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: float | None = None) -
     game : the tree with payoffs ``(draws, terminals, players[, terms])``.
     concept : "spe" (subgame-perfect equilibrium, tie rule in the module
         docstring) or "qre" (agent logit QRE at precision ``lam``).
-    lam : logit precision on the raw payoff scale (required for "qre").
+    lam : logit precision on the raw payoff scale (required for "qre"): one
+        for every draw, or one per draw ``(draws,)``.
 
     Returns
     -------
@@ -374,8 +416,10 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: float | None = None) -
     """
     if concept not in ("spe", "qre"):
         raise ValueError(f"unknown concept {concept!r}")
-    if concept == "qre" and (lam is None or not np.isfinite(lam) or lam < 0):
-        raise GameClassError(f"the agent QRE needs a precision lambda >= 0, got {lam}")
+    if concept == "qre":
+        row = None if lam is None else np.asarray(lam, dtype=np.float64)
+        if row is None or not np.all(np.isfinite(row)) or np.any(row < 0):
+            raise GameClassError(f"the agent QRE needs a precision lambda >= 0, got {lam}")
     _require_backward_class(game, concept.upper())
     result = _backward(game, concept, lam)
     return TreeSolution(
@@ -384,7 +428,7 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: float | None = None) -
         value_t=result.value,
         choice_t=result.choice,
         mixed_t=result.mixed,
-        lam=None if lam is None else np.full(game.n_draws, float(lam)),
+        lam=None if lam is None else lambda_row(lam, game.n_draws).copy(),
         tie_t=result.tie,
         residual=np.zeros(game.n_draws) if concept == "qre" else None,
     )

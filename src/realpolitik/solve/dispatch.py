@@ -15,6 +15,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
 
+import numpy as np
+from numpy.typing import NDArray
+
 from realpolitik.concepts import Concept, forecast_concept
 from realpolitik.concepts import concept as find_concept
 from realpolitik.games.normal_form import NormalFormGame
@@ -22,6 +25,7 @@ from realpolitik.games.tree import TreeGame
 from realpolitik.solve.profiles import StrategyProfile
 from realpolitik.solve.tree_solution import TreeSolution
 
+FloatArray = NDArray[np.float64]
 TreeSolver = Callable[..., TreeSolution]
 NormalFormSolver = Callable[..., list[StrategyProfile]]
 
@@ -48,23 +52,33 @@ def normal_form_solver(concept: Concept) -> NormalFormSolver:
     return cast(NormalFormSolver, resolve(concept.normal_form_solver))
 
 
-def concept_arguments(concept: Concept, lam: float | None) -> dict[str, float]:
+def concept_arguments(
+    concept: Concept, lam: float | FloatArray | None
+) -> dict[str, float | FloatArray]:
     """The keyword arguments of ``concept``'s solvers: each of its parameters
-    at the value given (``lam``, the only one any concept has today) or its
-    default, checked."""
+    at the value given (``lam``, the only one any concept has today; one
+    value, or one per draw for a parameter that allows it) or its default,
+    checked."""
     given = {"lam": lam}
-    out = {}
+    out: dict[str, float | FloatArray] = {}
     for p in concept.parameters:
         value = given.get(p.keyword)
-        out[p.keyword] = p.default if value is None else p.check(value)
+        if value is None:
+            out[p.keyword] = p.default
+        elif isinstance(value, np.ndarray) and value.ndim:
+            out[p.keyword] = p.check_draws(value)
+        else:
+            out[p.keyword] = p.check(float(value) if isinstance(value, np.ndarray) else value)
     return out
 
 
-def solve(game: TreeGame, concept: str = "spe", lam: float | None = None) -> TreeSolution:
+def solve(
+    game: TreeGame, concept: str = "spe", lam: float | FloatArray | None = None
+) -> TreeSolution:
     """Solve a tree for every draw with ``concept``'s tree solver.
 
     ``lam`` is the logit precision of concepts that have one (ignored by the
-    others).
+    others): one for every draw, or ``(draws,)`` one per draw.
     """
     found = forecast_concept(concept)
     return tree_solver(found)(game, **concept_arguments(found, lam))

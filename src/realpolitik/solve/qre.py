@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.agent_qre import agent_qre, agent_qre_fixed_point
-from realpolitik.solve.backward_induction import solve_tree
+from realpolitik.solve.agent_qre import agent_qre, agent_qre_fixed_point, agent_qre_per_draw
+from realpolitik.solve.backward_induction import Precision, common_lambda, lambda_row, solve_tree
 from realpolitik.solve.homotopy import TraceStatus
 from realpolitik.solve.logit import logit_qre
 from realpolitik.solve.profiles import StrategyProfile
@@ -31,13 +31,18 @@ from realpolitik.solve.tree_solution import TreeSolution
 PATH_FOLLOWER_MAX_ACTIONS = 24
 
 
-def solve_qre(game: TreeGame, lam: float) -> TreeSolution:
-    """The agent logit QRE of a tree at precision ``lam``, for every draw."""
+def solve_qre(game: TreeGame, lam: Precision) -> TreeSolution:
+    """The agent logit QRE of a tree at precision ``lam``, for every draw:
+    one precision, or one per draw ``(draws,)`` (a drawn lambda)."""
     if game.tree.tree_class == TreeClass.GENERAL:
+        shared = common_lambda(lam)
         positive = bool((game.edge_chance_probs() > 0).all())
         if game.tree.n_actions <= PATH_FOLLOWER_MAX_ACTIONS and positive:
-            return agent_qre(game, lam)
-        return agent_qre_fixed_point(game, lam)
+            if shared is None:
+                return agent_qre_per_draw(game, lambda_row(lam, game.n_draws))
+            return agent_qre(game, shared)
+        per_draw = lambda_row(lam, game.n_draws) if shared is None else shared
+        return agent_qre_fixed_point(game, per_draw)
     return solve_tree(game, "qre", lam)
 
 

@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from realpolitik.analysis.compare import compare
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.bargaining.models import BARGAINING_MODELS
@@ -98,6 +99,19 @@ class BargainRequest(BaseModel):
     seed: int = Field(default=1, ge=0)
 
 
+class CompareRequest(BaseModel):
+    """Views of the scenario side by side on common draws (see
+    ``realpolitik compare``)."""
+
+    views: list[str] | None = Field(
+        default=None,
+        description="view ids, the first the reference ('base': the scenario as written); "
+        "default: base and every declared view",
+    )
+    draws: int = Field(default=500, ge=1, le=MAX_DRAWS)
+    seed: int = Field(default=0, ge=0)
+
+
 def _slider(parameter: Parameter) -> dict[str, float]:
     dist = parameter.distribution
     low, high = dist.support()
@@ -133,9 +147,11 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
                         "id": s,
                         "cite": scenario.sources[s].cite if s in scenario.sources else s,
                         "url": scenario.sources[s].url if s in scenario.sources else "",
+                        "date": scenario.sources[s].date if s in scenario.sources else "",
                     }
                     for s in p.sources
                 ],
+                "judgement": p.judgement,
                 "note": p.note,
             }
             for p in scenario.parameters.values()
@@ -143,7 +159,15 @@ def describe_scenario(scenario: Scenario) -> dict[str, Any]:
         "metrics": [
             {"id": m.id, "unit": m.unit, "description": m.description} for m in scenario.metrics
         ],
-        "solve": {"concept": scenario.solve.concept, "lambda": scenario.solve.lam},
+        "solve": {
+            "concept": scenario.solve.concept,
+            "lambda": scenario.solve.lam,
+            # lambda drawn like a parameter (then "lambda" is its median) and
+            # a declared mixture of concepts
+            "lambda_drawn": scenario.solve.lam_varies,
+            "mixture": dict(scenario.solve.mixture),
+        },
+        "views": [{"id": v.id, "description": v.description} for v in scenario.views],
         "issues": [
             {
                 "id": i.id,
@@ -217,6 +241,18 @@ def create_app(scenarios: Iterable[str] | None = None) -> FastAPI:
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
         return {"forecast": result.to_json(), "explanation": why.to_json()}
+
+    @app.post(
+        "/api/scenarios/{scenario_id}/compare",
+        summary="The scenario's views side by side, what drives each difference",
+    )
+    def scenario_compare(scenario_id: str, request: CompareRequest) -> dict[str, Any]:
+        scenario = get(scenario_id)
+        try:
+            result = compare(scenario, views=request.views, draws=request.draws, seed=request.seed)
+        except RealpolitikError as error:
+            raise HTTPException(422, error.one_line()) from None
+        return result.to_json()
 
     @app.post(
         "/api/scenarios/{scenario_id}/bargain",

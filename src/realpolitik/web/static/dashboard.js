@@ -46,10 +46,12 @@ function drawParameters(scenario) {
   box.replaceChildren();
   for (const p of scenario.parameters) {
     if (p.fixed) continue;
-    const sources = p.sources.map((s) => s.cite).join("\n");
+    const sources = p.sources.map((s) => (s.date ? `[${s.date}] ` : "[undated] ") + s.cite).join("\n");
+    const judged = p.judgement ? `\n\nJudgement: ${p.judgement}` : "";
     const value = el("span", { class: "value", id: `value-${p.id}`, text: num(p.central) + (p.unit ? " " + p.unit : "") });
     const name = el("div", { class: "name" },
-      el("span", { class: "id", title: `${p.description}\n${p.distribution}\n\nSources:\n${sources}`, text: p.id }),
+      el("span", { class: "id", title: `${p.description}\n${p.distribution}\n\nSources:\n${sources}${judged}`, text: p.id }),
+      p.judgement ? el("span", { class: "judged", title: `Judgement: ${p.judgement}`, text: "judgement" }) : "",
       value);
     const slider = el("input", {
       type: "range", id: `slider-${p.id}`, "data-parameter": p.id, "aria-label": p.id,
@@ -108,8 +110,18 @@ function drawActions(forecast) {
         track.append(band);
         value.append(el("small", { class: "interval", text: `${pct(r.p05)}–${pct(r.p95)}` }));
       }
+      // what the number rests on: the share of its swing from judged numbers,
+      // and the same draws under best responses (no noise)
+      const name = `${r.actor}:${r.move}:${r.action}`;
+      const judged = (forecast.judgement?.outputs || []).find((o) => o.name === name);
+      const noise = (forecast.noise?.actions || []).find((o) => o.name === name);
+      const notes = [];
+      if (noise && noise.best_response !== null) notes.push(`best response ${pct(noise.best_response)}`);
+      if (noise && noise.lambda_s1 !== null) notes.push(`${pct(noise.lambda_s1)} of its variance from λ`);
+      if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
       group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
         el("span", { text: r.label || r.action, title: r.action }), track, value));
+      if (notes.length) group.append(el("div", { class: "assumptions", "data-action": r.action, text: notes.join("; ") }));
     }
     box.append(group);
   }
@@ -246,12 +258,59 @@ async function solve() {
   }
 }
 
+function drawViews(scenario) {
+  // the scenario's named views; compared on request (common draws, Shapley)
+  $("views").hidden = !scenario.views.length;
+  $("views-list").textContent = scenario.views.map((v) => `${v.id}: ${v.description}`).join(" · ");
+  $("views-table").tHead.replaceChildren();
+  $("views-table").tBodies[0].replaceChildren();
+  $("views-drivers").replaceChildren();
+}
+
+async function compareViews() {
+  const draws = Number($("draws").value) || 500;
+  setStatus("comparing views…");
+  const data = await api(`/api/scenarios/${state.scenario.id}/compare`, { draws, seed: 1 });
+  const head = $("views-table").tHead;
+  head.replaceChildren(el("tr", {}, el("th", { text: "action or metric" }),
+    ...data.views.map((v) => el("th", { class: "num", text: v }))));
+  const body = $("views-table").tBodies[0];
+  body.replaceChildren();
+  const names = Object.keys(data.forecasts[data.reference]);
+  for (const name of names) {
+    body.append(el("tr", {}, el("td", { text: name }),
+      ...data.views.map((v) => el("td", { class: "num", text: num(data.forecasts[v][name].mean) }))));
+  }
+  const box = $("views-drivers");
+  box.replaceChildren();
+  for (const [view, d] of Object.entries(data.decompositions)) {
+    const top = data.tells_apart[view].slice(0, 3);
+    const lines = top.map((t) => {
+      const parts = d.elements.map((e) => `${e} ${d.contributions[e][t.action] >= 0 ? "+" : ""}${num(d.contributions[e][t.action])}`);
+      return `${t.action}: ${num(t.reference)} → ${num(t.view)} (${parts.join(", ")})`;
+    });
+    box.append(el("h3", { text: `${view} against ${data.reference} (${d.method})` }),
+      el("ul", {}, ...lines.map((l) => el("li", { text: l }))));
+  }
+  setStatus(`views compared on ${data.draws} draws`);
+}
+
 async function loadScenario(id) {
   state.scenario = await api(`/api/scenarios/${id}`);
   state.values = {};
   $("title").textContent = `${state.scenario.title} (as of ${state.scenario.as_of})`;
+  // a declared mixture of concepts is the scenario's own choice: offer it
+  const mixture = Object.entries(state.scenario.solve.mixture || {});
+  $("concept").querySelector('option[value="mixture"]')?.remove();
+  if (mixture.length) {
+    $("concept").append(el("option", { value: "mixture", text: "MIXTURE",
+      title: mixture.map(([c, w]) => `${c} ${w}`).join(" + ") }));
+  }
   $("concept").value = state.scenario.solve.concept;
-  $("lambda").value = state.scenario.solve.lambda ?? "";
+  // a drawn lambda stays drawn unless the user types one
+  $("lambda").value = state.scenario.solve.lambda_drawn ? "" : (state.scenario.solve.lambda ?? "");
+  $("lambda").placeholder = state.scenario.solve.lambda_drawn ? "drawn" : "";
+  drawViews(state.scenario);
   $("lambda-label").hidden = !hasLambda($("concept").value);
   drawParameters(state.scenario);
   const issue = state.scenario.issues[0];
@@ -266,6 +325,7 @@ async function loadScenario(id) {
 // The solution concepts and bargaining models come from the API's registries
 // (GET /api/concepts, /api/bargaining-models), never from a list in this file.
 function hasLambda(name) {
+  if (name === "mixture") return Object.keys(state.scenario?.solve.mixture || {}).some(hasLambda);
   const concept = state.concepts.find((c) => c.name === name);
   return Boolean(concept && concept.parameters.some((p) => p.name === "lambda"));
 }
@@ -292,6 +352,7 @@ async function main() {
       schedule();
     });
     $("lambda").addEventListener("input", schedule);
+    $("compare").addEventListener("click", () => compareViews().catch((e) => setStatus(e.message, true)));
     $("uncertain").addEventListener("change", schedule);
     $("bargain-model").addEventListener("change", schedule);
     $("draws").addEventListener("change", schedule);

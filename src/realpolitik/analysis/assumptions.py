@@ -1,0 +1,29 @@
+"""What a forecast rests on, attached to it: the judgement share of each
+number (:mod:`realpolitik.analysis.judgement`) and the noise share of each
+probability (:mod:`realpolitik.analysis.noise`).
+
+Why a module of its own: a forecast computed now, one resumed and one read
+back from a results store must say the same thing (their JSON documents are
+equal), so all three attach these the same way.
+"""
+
+from __future__ import annotations
+
+from realpolitik.analysis.forecast_summary import Forecast
+from realpolitik.analysis.judgement import judgement_shares
+from realpolitik.analysis.noise import noise_shares
+from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.run.outcomes import OutcomeLayout
+
+
+def with_assumptions(result: Forecast, compiled: CompiledScenario, on: bool = True) -> Forecast:
+    """``result`` with what rests on assumptions: the judgement share of each
+    number (:mod:`realpolitik.analysis.judgement`) and the noise share of each
+    probability (:mod:`realpolitik.analysis.noise`), in ``extra``."""
+    if on:
+        layout = OutcomeLayout.of(compiled)
+        result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
+        noise = noise_shares(compiled, result.settings, layout)
+        if noise is not None:
+            result.extra["noise"] = noise
+    return result

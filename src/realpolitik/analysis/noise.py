@@ -1,0 +1,206 @@
+"""How much of each forecast probability is noise (the logit precision
+lambda) rather than payoffs.
+
+Why: under the agent logit QRE a probability of 0.3 may mean "the payoffs
+favour this option in 30% of the plausible worlds" or "the payoffs always
+favour another option, but choices are noisy". Two numbers tell them apart:
+
+- **QRE beside best response.** On the same draws, each action's mean
+  probability under the forecast's concept and under the subgame-perfect
+  equilibrium (best responses, the limit lambda -> infinity). Where they
+  agree, the probability comes from the payoffs' uncertainty; the gap is
+  what noise adds or takes away.
+- **The share of the variance due to lambda.** When lambda is drawn
+  (``solve: {lambda: {dist: ...}}``), the first-order Sobol' index of lambda
+  for each action's probability, with the other parameters taken together as
+  one group (SALib's grouped Sobol' design, Saltelli 2002; ``N (G + 2)`` rows
+  for ``G = 2`` groups, evaluated as one batch; an estimate, which can
+  fall slightly below 0 when lambda's true share is small, reported with
+  SALib's 95% confidence half-width of draws through the run
+  layer). It is the share of the variance across draws explained by lambda
+  alone; like every Sobol' index here, it treats the parameters as
+  independent.
+
+References
+----------
+Saltelli, A. (2002). Making best use of model evaluations to compute
+sensitivity indices. Computer Physics Communications 145, 280-297.
+Herman, J., Usher, W. (2017). SALib: an open-source Python library for
+sensitivity analysis. Journal of Open Source Software 2(9).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
+
+from realpolitik.analysis.forecast_summary import json_number
+from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.concepts import LAMBDA, concept
+from realpolitik.errors import GameClassError
+from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.links import central_row, run_sampler
+from realpolitik.run.outcomes import OutcomeLayout
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.structural import MIXTURE
+
+FloatArray = NDArray[np.float64]
+
+#: Most draws of a run compared with best responses (the run's first ones).
+NOISE_DRAWS = 2048
+#: Base sample size of the grouped Sobol' design (rows: 4 x this).
+SOBOL_BASE = 1024
+
+
+@dataclass(frozen=True, eq=False)
+class NoiseShares:
+    """QRE against best response per action, and lambda's Sobol' index.
+
+    ``table``: one row per action (``name`` ``actor:move:action``):
+    ``forecast`` (mean probability under the forecast's concept on the
+    compared draws), ``best_response`` (under the SPE), ``gap`` (their
+    difference), ``lambda_s1`` and ``lambda_s1_conf`` (NaN when lambda is
+    not drawn).
+    """
+
+    concept: str
+    draws: int
+    lambda_drawn: bool
+    sobol_base: int
+    table: pd.DataFrame
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "concept": self.concept,
+            "draws": self.draws,
+            "lambda_drawn": self.lambda_drawn,
+            "sobol_rows": self.sobol_base * 4 if self.lambda_drawn else 0,
+            "note": self.note or None,
+            "actions": [
+                {
+                    "name": str(r["name"]),
+                    "forecast": float(r["forecast"]),
+                    "best_response": json_number(r["best_response"]),
+                    "gap": json_number(r["gap"]),
+                    "lambda_s1": json_number(r["lambda_s1"]) if self.lambda_drawn else None,
+                    "lambda_s1_conf": (
+                        json_number(r["lambda_s1_conf"]) if self.lambda_drawn else None
+                    ),
+                }
+                for r in self.table.to_dict("records")
+            ],
+        }
+
+
+def uses_lambda(name: str, settings_mixture: tuple[tuple[str, float], ...]) -> bool:
+    """Whether a concept (or the declared mixture) has a logit precision."""
+    names = [c for c, _ in settings_mixture] if name == MIXTURE else [name]
+    return any(p.keyword == LAMBDA.keyword for c in names for p in concept(c).parameters)
+
+
+def noise_shares(
+    compiled: CompiledScenario,
+    settings: Settings,
+    layout: OutcomeLayout | None = None,
+    *,
+    draws: int = NOISE_DRAWS,
+    sobol_base: int = SOBOL_BASE,
+) -> NoiseShares | None:
+    """The noise shares of a forecast's actions (module docstring); None for
+    a concept without a precision (the SPE)."""
+    scenario = compiled.scenario
+    if not uses_lambda(settings.concept, scenario.solve.mixture):
+        return None
+    layout = layout or OutcomeLayout.of(compiled)
+    if settings.draws == 0:
+        rows = central_row(scenario, settings)
+    else:
+        n = min(draws, settings.draws)
+        with warnings.catch_warnings():  # the forecast's own sampler said it already
+            warnings.simplefilter("ignore", UserWarning)
+            rows = run_sampler(scenario, settings).draws(0, n)
+    forecast = evaluate_draws(compiled, layout, settings.concept, settings.lam, rows).outcomes
+    mean_forecast = forecast.action_probability.mean(axis=0)
+    note = ""
+    try:
+        best = evaluate_draws(compiled, layout, "spe", None, rows).outcomes
+        mean_best = best.action_probability.mean(axis=0)
+    except GameClassError:
+        # information sets that are not simultaneous stages have no backward
+        # induction: there is no best-response forecast to set beside
+        mean_best = np.full(len(layout.keys), np.nan)
+        note = "no best-response (SPE) forecast: the game has information sets"
+    held = dict(settings.values)
+    drawn = (
+        settings.draws > 0
+        and settings.lam is None
+        and scenario.solve.lam_varies
+        and LAMBDA.name not in held
+    )
+    s1 = np.full(len(layout.keys), np.nan)
+    s1_conf = np.full(len(layout.keys), np.nan)
+    if drawn:
+        s1, s1_conf = _lambda_first_order(compiled, settings, layout, sobol_base)
+    table = pd.DataFrame(
+        {
+            "name": [f"{k.actor}:{k.move}:{k.action}" for k in layout.keys],
+            "forecast": mean_forecast,
+            "best_response": mean_best,
+            "gap": mean_forecast - mean_best,
+            "lambda_s1": s1,
+            "lambda_s1_conf": s1_conf,
+        }
+    )
+    return NoiseShares(settings.concept, int(rows.shape[0]), drawn, sobol_base, table, note)
+
+
+def _lambda_first_order(
+    compiled: CompiledScenario, settings: Settings, layout: OutcomeLayout, base: int
+) -> tuple[FloatArray, FloatArray]:
+    """First-order Sobol' index of lambda against all other varied
+    parameters as one group, per action, from one batch of ``4 base`` rows."""
+    scenario = compiled.scenario
+    held = dict(settings.values)
+    ids = scenario.parameter_ids
+    varied = [n for n in ids if n not in held and not scenario.parameters[n].distribution.is_fixed]
+    central = central_row(scenario, settings)[0]
+    groups = ["lambda" if n == LAMBDA.name else "payoffs" for n in varied]
+    n_actions = len(layout.keys)
+    if len(set(groups)) == 1:  # lambda alone varies: it explains all the variance
+        return np.ones(n_actions), np.zeros(n_actions)
+    problem = {
+        "num_vars": len(varied),
+        "names": varied,
+        "bounds": [[0.0, 1.0]] * len(varied),
+        "groups": groups,
+    }
+    seed = int(settings.seed or 0) % (2**32)
+    U = sobol_sample.sample(problem, base, calc_second_order=False, seed=seed)
+    U = np.clip(U, 1e-12, 1 - 1e-12)  # the design's 0 and 1 map to infinite tails
+    full = np.tile(central, (U.shape[0], 1))
+    for j, name in enumerate(varied):  # parameters are few; each column is vectorised
+        full[:, ids.index(name)] = scenario.parameters[name].distribution.ppf(U[:, j])
+    Y = evaluate_draws(
+        compiled, layout, settings.concept, settings.lam, full, first_draw=None
+    ).outcomes.action_probability
+    s1 = np.full(n_actions, np.nan)
+    conf = np.full(n_actions, np.nan)
+    position = sorted(set(groups), key=groups.index).index("lambda")
+    for a in range(n_actions):  # one SALib analysis per output, as SALib takes them
+        y = Y[:, a]
+        if float(np.var(y)) <= 0.0:
+            continue
+        result = sobol_analyze.analyze(
+            problem, y, calc_second_order=False, seed=seed, print_to_console=False
+        )
+        s1[a] = float(result["S1"][position])
+        conf[a] = float(result["S1_conf"][position])
+    return s1, conf

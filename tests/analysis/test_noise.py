@@ -1,0 +1,115 @@
+"""Noise shares (analysis/noise.py): the forecast beside best responses on the
+same draws, and lambda's first-order Sobol' index against the same index
+computed independently by numerical integration (scipy.integrate) for a
+one-decision logit choice ``f = logistic(lam d)``:
+``S1 = Var_lam(E_d[f | lam]) / Var(f)``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from realpolitik.analysis.forecast import forecast
+from realpolitik.scenario.load import load
+
+
+def scenario(d: str, lam: str) -> str:
+    return f"""\
+id: n
+as_of: "2024-01-01"
+sources: {{s: {{cite: "A source", date: "2023-01-01"}}}}
+actors: {{a: A}}
+parameters:
+  d: {d}
+moves:
+  - id: choice
+    actor: a
+    actions: [go, stay]
+payoffs:
+  a:
+    gain: "d * (a == go)"
+solve: {{lambda: {lam}}}
+"""
+
+
+def sigma(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def first_order_of_lambda(d_lo: float, d_hi: float, l_lo: float, l_hi: float) -> float:
+    """Var over lam of E[f | lam], over Var f, both uniform, by quadrature."""
+    wd, wl = d_hi - d_lo, l_hi - l_lo
+
+    def given_lam(lam: float) -> float:
+        return integrate.quad(lambda d: sigma(lam * d), d_lo, d_hi)[0] / wd
+
+    mean = integrate.quad(given_lam, l_lo, l_hi)[0] / wl
+    second = integrate.dblquad(lambda d, lam: sigma(lam * d) ** 2, l_lo, l_hi, d_lo, d_hi)[0] / (
+        wd * wl
+    )
+    between = integrate.quad(lambda lam: given_lam(lam) ** 2, l_lo, l_hi)[0] / wl
+    return (between - mean**2) / (second - mean**2)
+
+
+def test_central_forecast_beside_best_response() -> None:
+    result = forecast(load(text=scenario("{dist: fixed, value: 0.8, source: s}", "2"), name="n"))
+    noise = result.extra["noise"].table.set_index("name")
+    assert float(noise.loc["a:choice:go", "forecast"]) == pytest.approx(sigma(1.6), abs=1e-15)
+    assert float(noise.loc["a:choice:go", "best_response"]) == 1.0
+    assert float(noise.loc["a:choice:go", "gap"]) == pytest.approx(sigma(1.6) - 1, abs=1e-15)
+    assert result.to_json()["noise"]["lambda_drawn"] is False
+
+
+def test_spe_forecasts_have_no_noise_section() -> None:
+    sc = load(text=scenario("{dist: fixed, value: 0.8, source: s}", "2"), name="n")
+    assert "noise" not in forecast(sc, concept="spe").to_json()
+
+
+@pytest.mark.parametrize(
+    ("d", "lam"),
+    [((0.8, 1.2), (0.0, 4.0)), ((-1.0, 1.0), (1.0, 2.0))],
+)
+def test_lambda_first_order_index_against_quadrature(
+    d: tuple[float, float], lam: tuple[float, float]
+) -> None:
+    text = scenario(
+        f"{{dist: uniform, low: {d[0]}, high: {d[1]}, source: s}}",
+        f'{{dist: uniform, low: {lam[0]}, high: {lam[1]}, judgement: "x"}}',
+    )
+    result = forecast(load(text=text, name="n"), draws=4000, seed=11)
+    noise = result.extra["noise"]
+    assert noise.lambda_drawn and noise.draws == 2048
+    row = noise.table.set_index("name").loc["a:choice:go"]
+    truth = first_order_of_lambda(*d, *lam)
+    estimate, conf = float(row["lambda_s1"]), float(row["lambda_s1_conf"])
+    assert abs(estimate - truth) <= max(3 * conf, 0.03), (estimate, conf, truth)
+    # the forecast beside best responses on the same 2048 draws: go is best when d > 0
+    share_positive = max(0.0, min(1.0, d[1] / (d[1] - d[0]))) if d[0] < 0 else 1.0
+    assert float(row["best_response"]) == pytest.approx(share_positive, abs=0.05)
+    assert np.isfinite(float(row["forecast"]))
+
+
+def test_a_drawn_lambda_is_a_parameter_of_sensitivity_and_discovery() -> None:
+    from realpolitik.analysis.scenario_discovery import scenario_discovery
+    from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
+
+    text = scenario(
+        "{dist: fixed, value: 0.5, source: s}",
+        '{dist: uniform, low: 0, high: 4, judgement: "x"}',
+    )
+    sc = load(text=text, name="n")
+    result = scenario_sensitivity(sc, "a:go", methods=("sobol", "tornado"), seed=1)
+    assert result.parameters == ("d", "lambda")  # d is fixed: no swing, no index
+    assert result.sobol is not None
+    sobol = result.sobol.set_index("parameter")
+    # lambda is the only thing that varies: it explains all the variance
+    assert float(sobol.loc["lambda", "S1"]) == pytest.approx(1.0, abs=0.05)
+    tornado = result.tornado
+    assert tornado is not None and tornado["parameter"].iloc[0] == "lambda"
+    lo, hi = 0.2, 3.8  # lambda's 5% and 95% quantiles
+    assert float(tornado["swing"].iloc[0]) == pytest.approx(sigma(hi * 0.5) - sigma(lo * 0.5))
+    found = scenario_discovery(sc, "a:go", draws=500, seed=2, threshold=0.6)
+    assert "lambda" in found.parameters
