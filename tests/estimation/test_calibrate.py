@@ -172,3 +172,24 @@ def test_lambda_cannot_be_fitted_with_every_term_free() -> None:
         rp.calibrate(scenario, cases, weights=["a.x", "b.y"])
     with pytest.raises(InputError, match=r"unknown payoff term 'a\.z'"):
         rp.calibrate(scenario, cases, weights=["a.z"])
+
+
+def test_the_printed_solve_lines_make_lambda_a_drawn_parameter() -> None:
+    """What ``realpolitik calibrate`` prints, pasted into the scenario, loads:
+    lambda becomes the drawn parameter ``lambda`` with the fit's median, and
+    forecasts and scores over draws vary it."""
+    scenario = load(text=SEQUENTIAL, name="sequential.yaml")
+    fit = rp.calibrate(scenario, rp.simulate_cases(scenario, 2000, lam=2.0, seed=1))
+    solve_lines, source_lines = fit.solve_yaml().split("sources:\n")
+    text = SEQUENTIAL.replace("solve: {concept: qre, lambda: 1}\n", solve_lines).replace(
+        'sources: {s: "an illustration"}', 'sources:\n  s: "an illustration"\n' + source_lines
+    )
+    calibrated = load(text=text, name="calibrated.yaml")
+    drawn = calibrated.parameters["lambda"]
+    assert drawn.central == pytest.approx(fit.lam, rel=1e-12)
+    assert drawn.sources == ("calibrated_lambda",)
+    result = rp.score(
+        calibrated, rp.simulate_cases(scenario, 50, lam=2.0, seed=9), draws=200, seed=2
+    )
+    low, high = result.scores.loc["forecast", ["log_score_low", "log_score_high"]]
+    assert low < high  # lambda varies over the draws
