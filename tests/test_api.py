@@ -34,6 +34,8 @@ API_OF_COMMAND = {
     "align": ("align", "AlignmentResult"),
     "estimate": ("estimate",),
     "compare": ("compare", "Comparison"),
+    "calibrate": ("calibrate",),
+    "score": ("score", "simulate_cases"),
 }
 
 

@@ -61,8 +61,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "solve_game": ("realpolitik.solve.equilibria", "solve_game"),
     "profiles_frame": ("realpolitik.solve.equilibria", "profiles_frame"),
     "CONCEPTS": ("realpolitik.concepts", "CONCEPTS"),
-    # strategic statistical models
-    "estimate": ("realpolitik.estimation.fitting", "estimate"),
+    # strategic statistical models, calibration and scoring
+    "estimate": ("realpolitik.estimation.api", "estimate"),
+    "calibrate": ("realpolitik.estimation.calibrate", "calibrate"),
+    "simulate_cases": ("realpolitik.estimation.scenario_simulate", "simulate_cases"),
+    "score": ("realpolitik.analysis.score", "score"),
     # bargaining
     "bargain": ("realpolitik.bargaining.bargain", "bargain"),
     "BargainingRun": ("realpolitik.bargaining.types", "BargainingRun"),
@@ -99,6 +102,7 @@ __all__ = [
     "align",
     "bargain",
     "build_report",
+    "calibrate",
     "compare",
     "copy_examples",
     "create_app",
@@ -119,7 +123,9 @@ __all__ = [
     "scenario_schema",
     "scenario_summaries",
     "scenarios",
+    "score",
     "sensitivity",
+    "simulate_cases",
     "solve_game",
     "stored_draws",
     "write_efg",
@@ -136,6 +142,7 @@ if TYPE_CHECKING:
     from realpolitik.analysis.scenario_discovery import scenario_discovery as discover
     from realpolitik.analysis.scenario_sensitivity import SensitivityResult
     from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity as sensitivity
+    from realpolitik.analysis.score import score
     from realpolitik.bargaining.bargain import bargain
     from realpolitik.bargaining.evaluate import evaluate_file as evaluate_bargaining
     from realpolitik.bargaining.models import BARGAINING_MODELS
@@ -144,7 +151,9 @@ if TYPE_CHECKING:
     from realpolitik.compiler.gambit_export import gambit_text as export_gambit
     from realpolitik.concepts import CONCEPTS
     from realpolitik.errors import InputError, RealpolitikError
-    from realpolitik.estimation.fitting import estimate
+    from realpolitik.estimation.api import estimate
+    from realpolitik.estimation.calibrate import calibrate
+    from realpolitik.estimation.scenario_simulate import simulate_cases
     from realpolitik.examples import EXAMPLES, copy_examples, example_path
     from realpolitik.games.gambit_io import read_game, write_efg
     from realpolitik.report.html_report import build_report, report

@@ -7,10 +7,13 @@ canonical games of the R package ``games`` (``egame12``, ``egame122``,
 document; options add a bootstrap, likelihood profiles, predicted
 probabilities over a covariate, and figures.
 
-The first argument names what is estimated. Today that is a canonical model;
-:func:`resolve_target` is the one place that decides, so that a scenario file
-(``realpolitik estimate SCENARIO.yaml --data cases.csv``) can be added there.
+The first argument names what is estimated: a canonical model, or a
+scenario whose parameters are declared with ``estimate:`` (``realpolitik
+estimate SCENARIO.yaml --data cases.csv [--write FITTED.yaml]``; see
+docs/estimation.md); :func:`resolve_target` is the one place that decides.
 The data may be given as the second argument or with ``--data``.
+``realpolitik calibrate SCENARIO --data cases.csv`` fits the logit precision
+lambda (and optionally term weights) of any scenario.
 
 Every check (model, formula parts, columns, outcome levels, numbers, case
 count) runs before anything is fitted or written; a user's mistake is one
@@ -26,13 +29,20 @@ JSON shape
 (``{name: {"lower", "upper", "grid": [[value, log_likelihood], ...]}}``) and
 ``"predicted"`` (rows of the predicted-probability table) when asked for.
 Coefficient names are those ``games`` builds (``u1(no attack):lreserves``).
+A scenario's fit prints ``{"scenario", "concept", "lambda", "formulas", "n",
+"n_dropped", "log_likelihood", "aic", "converged", "locally_identified",
+"iterations", "fit_seconds", "std_error_source", "coefficients", "warnings"}``
+(coefficients named ``parameter:term``), plus ``"bootstrap"``, ``"profile"``
+and ``"written"`` (the fitted scenario's path) when asked for.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +51,7 @@ import numpy as np
 import typer
 
 from realpolitik.errors import InputError
+from realpolitik.estimation.calibrate import calibrate
 from realpolitik.estimation.canonical import CANONICAL_GAMES
 from realpolitik.estimation.fitting import fit_prepared, read_cases, with_bootstrap
 from realpolitik.estimation.model import prepare
@@ -48,6 +59,10 @@ from realpolitik.estimation.parallel import default_workers
 from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
 from realpolitik.estimation.profile import LikelihoodProfile
 from realpolitik.estimation.result import EstimationResult
+from realpolitik.estimation.scenario_fit import estimate_scenario
+from realpolitik.estimation.scenario_fit import with_bootstrap as scenario_bootstrap
+from realpolitik.estimation.scenario_result import ScenarioEstimate
+from realpolitik.scenario.load import builtin_names
 
 __all__ = ["EstimationTarget", "register", "resolve_target"]
 
@@ -58,7 +73,8 @@ _FORMATS = ("table", "json")
 @dataclass(frozen=True)
 class EstimationTarget:
     """What the first argument names: a canonical model (``kind ==
-    "canonical"``) and, later, a scenario file."""
+    "canonical"``) or a scenario (``kind == "scenario"``: a .yaml path or a
+    built-in name)."""
 
     kind: str
     name: str
@@ -69,14 +85,30 @@ def resolve_target(target: str) -> EstimationTarget:
     if target in CANONICAL_GAMES:
         return EstimationTarget("canonical", target)
     if Path(target).suffix.lower() in (".yaml", ".yml"):
-        raise InputError(
-            f"{target}: estimating a scenario's payoffs is not available yet; use one of "
-            f"{', '.join(CANONICAL_GAMES)}",
-            field="target",
-        )
+        if not Path(target).is_file():
+            raise InputError(f"no such scenario file: {target}", field="target")
+        return EstimationTarget("scenario", target)
+    if target in builtin_names():
+        return EstimationTarget("scenario", target)
     raise InputError(
-        f"unknown model {target!r}; use one of {', '.join(CANONICAL_GAMES)}", field="target"
+        f"unknown model {target!r}; use one of {', '.join(CANONICAL_GAMES)}, or a scenario "
+        "(.yaml) with parameters to estimate",
+        field="target",
     )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same
+    directory, so that an interrupted write leaves no half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _parse_numbers(text: str, field: str) -> list[float]:
@@ -151,7 +183,12 @@ def _print_table(
 
 def estimate_command(
     target: Annotated[
-        str, typer.Argument(help="The model: egame12, egame122 or egame123.", show_default=False)
+        str,
+        typer.Argument(
+            help="The model: egame12, egame122 or egame123; or a scenario (.yaml) whose "
+            "parameters are declared with 'estimate:'.",
+            show_default=False,
+        ),
     ],
     data_arg: Annotated[
         Path | None, typer.Argument(help="CSV of cases, one row per case.", show_default=False)
@@ -166,8 +203,10 @@ def estimate_command(
     data_opt: Annotated[
         Path | None, typer.Option("--data", help="CSV of cases (instead of the 2nd argument).")
     ] = None,
-    link: Annotated[str, typer.Option("--link", help="probit or logit.")] = "probit",
-    errors: Annotated[str, typer.Option("--errors", help="agent or private.")] = "agent",
+    link: Annotated[str | None, typer.Option("--link", help="probit (default) or logit.")] = None,
+    errors: Annotated[
+        str | None, typer.Option("--errors", help="agent (default) or private.")
+    ] = None,
     levels: Annotated[
         str | None,
         typer.Option("--levels", help="Outcome levels in tree order, comma-separated."),
@@ -202,8 +241,17 @@ def estimate_command(
         Path | None, typer.Option("--plot", help="Directory to write figures (PNG) into.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    lam: Annotated[
+        float | None,
+        typer.Option("--lambda", help="Scenarios: the QRE's precision (default: the scenario's)."),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", help="Scenarios: write the fitted scenario (YAML) to this path."),
+    ] = None,
 ) -> None:
-    """Estimate the payoffs of a strategic model from observed outcomes."""
+    """Estimate the payoffs of a strategic model (or of a scenario's
+    parameters declared with 'estimate:') from observed outcomes."""
     resolved = resolve_target(target)
     if fmt not in _FORMATS:
         raise InputError(f"unknown format {fmt!r}; use table or json", field="format")
@@ -216,6 +264,36 @@ def estimate_command(
     data_path = data_arg if data_arg is not None else data_opt
     if data_path is None:
         raise InputError("no data: give a CSV of cases as the second argument or with --data")
+    if resolved.kind == "scenario":
+        refused = {
+            "--formula": formula,
+            "--levels": levels,
+            "--sd-formula": sd_formula,
+            "--fixed-utils": fixed_utils,
+            "--predict-over": predict_over,
+            "--predict-range": predict_range,
+        }
+        given = [name for name, value in refused.items() if value is not None]
+        given += ["--sd-by-player"] if sd_by_player else []
+        given += [f"--link {link}"] if link not in (None, "logit") else []
+        given += [f"--errors {errors}"] if errors not in (None, "agent") else []
+        if given:
+            raise InputError(
+                f"{given[0]} is for the canonical models; a scenario's formulas are in its file "
+                "and it is fitted under its agent logit QRE",
+                field="target",
+            )
+        _estimate_scenario(
+            resolved.name, data_path, lam, write, bootstrap, seed, workers, profile, plot, fmt
+        )
+        return
+    if lam is not None or write is not None:
+        raise InputError(
+            "--lambda and --write are for scenarios; the canonical models estimate their scales",
+            field="target",
+        )
+    link = link or "probit"
+    errors = errors or "agent"
     if formula is None:
         raise InputError('--formula is required, e.g. "y ~ x1 | 0 | x2 | z"', field="formula")
     if plot is not None and plot.exists() and not plot.is_dir():
@@ -272,5 +350,122 @@ def estimate_command(
     _print_table(result, prof, pred)
 
 
+def _estimate_scenario(
+    scenario: str,
+    data_path: Path,
+    lam: float | None,
+    write: Path | None,
+    bootstrap: int,
+    seed: int,
+    workers: int | None,
+    profile: bool,
+    plot: Path | None,
+    fmt: str,
+) -> None:
+    """``realpolitik estimate SCENARIO --data CASES``: fit, then write."""
+    if write is not None and write.exists() and write.is_dir():
+        raise InputError(f"{write} is a directory; --write takes a file path", field="write")
+    if plot is not None and plot.exists() and not plot.is_dir():
+        raise InputError(f"{plot} exists and is not a directory", field="plot")
+    n_workers = default_workers() if workers is None else workers
+    result: ScenarioEstimate = estimate_scenario(scenario, data_path, lam=lam)
+    if bootstrap:
+        result = scenario_bootstrap(result, bootstrap, seed=seed, workers=n_workers, progress=True)
+    prof = result.profile(workers=n_workers, progress=True) if profile else None
+    fitted = result.fitted_scenario() if write is not None else None
+    if plot is not None:
+        figures = {"coefficients.png": result.plot()}
+        if prof is not None:
+            figures["profile.png"] = prof.plot()
+        plot.mkdir(parents=True, exist_ok=True)
+        for name, figure in figures.items():
+            figure.savefig(plot / name, dpi=120)
+    if write is not None and fitted is not None:
+        write_atomically(write, fitted)
+    if fmt == "json":
+        doc = result.to_json()
+        if result.bootstrap is not None:
+            doc["bootstrap"] = {
+                "replicates": int(result.bootstrap.shape[0]),
+                "seed": result.bootstrap_seed,
+                "seconds": result.bootstrap_seconds,
+            }
+        if prof is not None:
+            doc["profile"] = _profile_json(prof)
+        if write is not None:
+            doc["written"] = str(write)
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        return
+    print(result.summary())
+    print(f"Fit time: {result.fit_seconds:.3f} s")
+    if prof is not None:
+        print("\nLikelihood-ratio 95% intervals (profile):")
+        print(prof.intervals().to_string(float_format=lambda v: f"{v:.6g}"))
+    if write is not None:
+        print(f"\nFitted scenario written to {write}")
+
+
+def _parse_names(text: str | None) -> list[str]:
+    if text is None:
+        return []
+    names = [part.strip() for part in text.split(",")]
+    if any(not name for name in names):
+        raise InputError("a term name is empty", field="weights")
+    return names
+
+
+def calibrate_command(
+    scenario: Annotated[
+        str,
+        typer.Argument(help="A scenario: a .yaml path or a built-in name.", show_default=False),
+    ],
+    data_arg: Annotated[
+        Path | None,
+        typer.Argument(help="Cases (CSV or YAML), one row per case.", show_default=False),
+    ] = None,
+    data_opt: Annotated[
+        Path | None, typer.Option("--data", help="Cases (instead of the 2nd argument).")
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="Also fit these payoff terms' weights: actor.term,..."),
+    ] = None,
+    start: Annotated[
+        float | None, typer.Option("--start", help="Starting lambda (default: the scenario's).")
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Hold a parameter at a value in every case: NAME=VALUE."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Calibrate a scenario's logit precision (and term weights) on observed choices."""
+    if fmt not in _FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use table or json", field="format")
+    if data_arg is not None and data_opt is not None:
+        raise InputError("give the data once: as the second argument or with --data")
+    data_path = data_arg if data_arg is not None else data_opt
+    if data_path is None:
+        raise InputError("no data: give the cases as the second argument or with --data")
+    values: dict[str, float] = {}
+    for item in set_values or []:
+        name, sep, text = item.partition("=")
+        parsed = _parse_numbers(text, "set") if sep and name.strip() else []
+        if len(parsed) != 1:
+            raise InputError(f"--set {item!r}: write NAME=VALUE", field="set")
+        values[name.strip()] = parsed[0]
+    result = calibrate(
+        scenario, data_path, weights=_parse_names(weights), start=start, values=values
+    )
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+        return
+    print(result.summary())
+    print(f"Fit time: {result.fit_seconds:.3f} s")
+    print("\nFor the scenario's solve section (lambda as an uncertain factor):")
+    print(result.solve_yaml())
+
+
 def register(app: typer.Typer) -> None:
     app.command("estimate")(estimate_command)
+    app.command("calibrate")(calibrate_command)

@@ -47,6 +47,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.web",
     "realpolitik.cli.align",
     "realpolitik.cli.estimate",
+    "realpolitik.cli.score",
 )
 
 
@@ -96,6 +97,12 @@ COMMANDS: dict[str, CommandEntry] = {
     "align": CommandEntry("realpolitik.cli.align", "All UN members choosing sides."),
     "estimate": CommandEntry(
         "realpolitik.cli.estimate", "Estimate a strategic model's payoffs from observed outcomes."
+    ),
+    "calibrate": CommandEntry(
+        "realpolitik.cli.estimate", "Fit a scenario's logit precision lambda to observed choices."
+    ),
+    "score": CommandEntry(
+        "realpolitik.cli.score", "Log and Brier scores of a forecast against observed outcomes."
     ),
 }
 

@@ -144,7 +144,9 @@ class CompiledScenario:
 
     def parameter_values(self, draws: FloatArray | None = None) -> dict[str, FloatArray]:
         """``name -> (D, 1)`` parameter arrays from ``(D, k)`` draws (columns in
-        the scenario's parameter order), or the central values when None."""
+        the scenario's parameter order), or the central values when None; the
+        parameters estimated from data (``scenario.linear``) are computed
+        from their drawn coefficients and columns."""
         names = self.scenario.parameter_ids
         if draws is None:
             row = np.array([[self.scenario.parameters[n].central for n in names]])
@@ -152,7 +154,10 @@ class CompiledScenario:
             row = np.asarray(draws, dtype=np.float64)
             if row.ndim != 2 or row.shape[1] != len(names):
                 raise ValueError(f"draws must be (D, {len(names)}), got {row.shape}")
-        return {name: row[:, k : k + 1] for k, name in enumerate(names)}
+        values = {name: row[:, k : k + 1] for k, name in enumerate(names)}
+        for predictor in self.scenario.linear:
+            values[predictor.id] = predictor.evaluate(values, self.scenario.file)
+        return values
 
     def _evaluate(
         self,

@@ -1,7 +1,9 @@
 """Strategic statistical models: maximum-likelihood estimation of the payoffs
 of extensive-form crisis games from observed outcomes, one row per case.
 
-The canonical games of the R package ``games`` (Kenkel and Signorino 2014):
+Any scenario's parameters declared with ``estimate:`` (``estimate_scenario``),
+its logit precision (``calibrate``), and the canonical games of the R package
+``games`` (Kenkel and Signorino 2014):
 ``egame12``, ``egame122``, ``egame123``, with agent-error (logit or probit
 quantal response; Signorino 1999) or private-information (probit; Signorino
 2003, Lewis and Schultz 2003) errors, utilities and error scales linear in
@@ -20,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from realpolitik.estimation.calibrate import LambdaCalibration, calibrate
     from realpolitik.estimation.canonical import CANONICAL_GAMES, CanonicalGame
     from realpolitik.estimation.fitting import (
         ConvergenceWarning,
@@ -37,8 +40,16 @@ if TYPE_CHECKING:
     from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
     from realpolitik.estimation.resampling import BootstrapResult, bootstrap
     from realpolitik.estimation.result import EstimationResult
+    from realpolitik.estimation.scenario_fit import estimate_scenario
+    from realpolitik.estimation.scenario_result import ScenarioEstimate
+    from realpolitik.estimation.scenario_simulate import simulate_cases
 
 _HOME = {
+    "LambdaCalibration": "calibrate",
+    "calibrate": "calibrate",
+    "estimate_scenario": "scenario_fit",
+    "ScenarioEstimate": "scenario_result",
+    "simulate_cases": "scenario_simulate",
     "BootstrapResult": "resampling",
     "bootstrap": "resampling",
     "CANONICAL_GAMES": "canonical",
@@ -72,20 +83,25 @@ __all__ = [
     "ConvergenceWarning",
     "EstimationResult",
     "IdentificationWarning",
+    "LambdaCalibration",
     "LikelihoodProfile",
     "MLEFit",
     "NonNestedTest",
     "PredictedProbabilities",
+    "ScenarioEstimate",
     "bootstrap",
+    "calibrate",
     "clarke",
     "egame12",
     "egame122",
     "egame123",
     "estimate",
+    "estimate_scenario",
     "maximize",
     "predicted_probabilities",
     "profile_likelihood",
     "read_cases",
+    "simulate_cases",
     "vuong",
     "with_bootstrap",
 ]

@@ -55,7 +55,10 @@ class CaseLikelihood(Protocol):
     Implementations must be picklable (the bootstrap and profiles send them
     to worker processes once). A model may also offer ``subset(rows)``
     returning the likelihood of those cases; :func:`maximize` then estimates
-    its starting curvature on a subsample when there are many cases.
+    its starting curvature on a subsample when there are many cases. A model
+    whose gradient is itself a finite difference may offer ``hessian(theta,
+    weights)``, the Hessian of the weighted log-likelihood; it is then used
+    instead of differencing the gradient.
     """
 
     @property
@@ -182,7 +185,12 @@ def maximize(
     fval, gvec = objective(x)
     hess_mean: FloatArray | None = None
     if polish and idx.size:
-        hess_mean = _fd_jacobian(gradient, x)
+        own = getattr(lik, "hessian", None)
+        if callable(own):
+            full[idx] = x
+            hess_mean = -np.asarray(own(full, weights))[np.ix_(idx, idx)] * scale
+        else:
+            hess_mean = _fd_jacobian(gradient, x)
         x, fval, gvec = _newton_step(objective, x, fval, gvec, hess_mean)
     full[idx] = x
     gmax = float(np.max(np.abs(gvec))) if idx.size else 0.0
@@ -206,6 +214,9 @@ def _start_curvature(
     first steps: from a random subsample of ``START_SUBSAMPLE`` cases when the
     model offers ``subset(rows)`` and has more cases (it only scales the
     steps; the fit itself uses every case)."""
+    own = getattr(lik, "hessian", None)
+    if callable(own):
+        return np.asarray(own(full), dtype=np.float64)[np.ix_(idx, idx)] / max(lik.n_cases, 1)
     subset = getattr(lik, "subset", None)
     if subset is None or lik.n_cases <= START_SUBSAMPLE:
         grad = gradient
@@ -271,6 +282,9 @@ def hessian(
     mask = _free_mask(lik.n_params, free)
     idx = np.flatnonzero(mask)
     full = np.array(theta, dtype=np.float64)
+    own = getattr(lik, "hessian", None)
+    if callable(own):
+        return np.asarray(own(full, weights), dtype=np.float64)[np.ix_(idx, idx)]
 
     def grad(x: FloatArray) -> FloatArray:
         full[idx] = x

@@ -34,6 +34,7 @@ from realpolitik.scenario.expressions import (
     ExpressionError,
     parse_expression,
 )
+from realpolitik.scenario.linear import check_columns, head_specs, read_linear, split_estimated
 from realpolitik.scenario.links import link_identity, parse_link
 from realpolitik.scenario.model import (
     Actor,
@@ -786,26 +787,35 @@ def load(
     # a missing section is reported once above, not again as an empty one
     sources = read_sources(ck, top.get("sources"))
     actors = _actors(ck, top["actors"]) if "actors" in top else {}
-    parameters = _parameters(ck, top.get("parameters"), sources)
-    parameters = _links(ck, top.get("parameters"), parameters, (*chain, source.file))
+    # parameters estimated from data (scenario/linear.py) are named in
+    # expressions like any other; their fitted coefficients are drawn
+    raw_parameters, estimated = split_estimated(top.get("parameters"))
+    parameters = _parameters(ck, raw_parameters, sources)
+    parameters = _links(ck, raw_parameters, parameters, (*chain, source.file))
+    heads = _parameters(ck, head_specs(estimated, PARAMETER_KEYS), sources)
     raw_moves = parse_types(ck, top["types"], actors, 0) if "types" in top else []
     raw_moves += parse_moves(ck, top["moves"], actors) if "moves" in top else []
-    parameters = _distinct_parameters(ck, parameters, actors, raw_moves)
+    named = _distinct_parameters(ck, {**parameters, **heads}, actors, raw_moves)
+    parameters = {pid: p for pid, p in named.items() if pid not in heads}
+    linear, coefficients = read_linear(
+        ck, {p: s for p, s in estimated.items() if p in named}, heads, PARAMETER_KEYS
+    )
+    check_columns(ck, linear, parameters)
     ck.hints = _name_hints(actors, raw_moves, top.get("derived"))
-    moves = _finish_moves(ck, raw_moves, parameters)
+    moves = _finish_moves(ck, raw_moves, named)
     shape = None
     if "rounds" in top:
         shape = rounds_shape(ck, top["rounds"], [m.id for m in raw_moves if not m.type_of])
-    taken = set(parameters) | set(actors) | {m.id for m in raw_moves}
+    taken = set(named) | set(actors) | {m.id for m in raw_moves}
     state = state_names(ck, top.get("rounds"), taken) if shape else []
-    full = _context(parameters, raw_moves)
+    full = _context(named, raw_moves)
     derived, context = _derived(
         ck,
         top.get("derived"),
         dataclasses.replace(full, numbers=full.numbers | frozenset(state)),
         taken,
     )
-    rounds = parse_rounds(ck, top["rounds"], shape, parameters, full, state) if shape else None
+    rounds = parse_rounds(ck, top["rounds"], shape, named, full, state) if shape else None
     terms = (
         _terms(ck, top["payoffs"], actors, context, rounds is not None) if "payoffs" in top else []
     )
@@ -813,16 +823,19 @@ def load(
     raw_solve = {} if top.get("solve") is None else top["solve"]
     solve, lam_parameter = solve_defaults(read_solve(ck, raw_solve, ("solve",), sources))
     if lam_parameter is not None:
-        if LAMBDA.name in parameters:
+        if LAMBDA.name in named:
             ck.add(
                 ("parameters", LAMBDA.name),
                 "'lambda' is drawn from solve.lambda's distribution; rename this parameter",
             )
         parameters = {**parameters, LAMBDA.name: lam_parameter}
+    parameters = {**parameters, **coefficients}
     correlations = _correlations(ck, top.get("correlations"), parameters)
-    issues = _issues(ck, top.get("issues"), actors, parameters)
+    issues = _issues(
+        ck, top.get("issues"), actors, {p: v for p, v in parameters.items() if IDENT.match(p)}
+    )
     as_of = read_as_of(ck, top.get("as_of"))
-    _drop_cascade(ck, _lost_names(top, sources, actors, parameters, derived))
+    _drop_cascade(ck, _lost_names(top, sources, actors, {**named, **parameters}, derived))
     views = read_views(ck, top.get("views"), parameters, tuple(terms), sources)
     if not ck.problems and moves:
         check_structure(moves, ck, rounds)
@@ -855,6 +868,7 @@ def load(
         views=views,
         warnings=tuple(warnings),
         rounds=rounds,
+        linear=tuple(linear),
     )
 
 

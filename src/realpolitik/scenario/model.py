@@ -9,12 +9,16 @@ compiler in :mod:`realpolitik.compiler.scenario_tree` turns it into a game tree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from realpolitik.concepts import LAMBDA
-from realpolitik.errors import Problem
+from realpolitik.errors import InputError, Problem
 from realpolitik.scenario.expressions import Expression
 from realpolitik.uncertainty.distributions import Distribution
 
@@ -82,6 +86,82 @@ class Parameter:
     @property
     def central(self) -> float:
         return self.distribution.central()
+
+
+#: The name of a linear predictor's intercept (R's, as ``games`` names it).
+INTERCEPT = "(Intercept)"
+
+
+@dataclass(frozen=True)
+class LinearPredictor:
+    """A parameter estimated from data: a linear function of data columns,
+    ``value = sum_j b_j x_j`` (``estimate:`` in the file; see
+    :mod:`realpolitik.scenario.linear`).
+
+    ``terms`` lists each regressor as the columns multiplied together, the
+    empty tuple being the intercept. Once fitted, each coefficient ``b_j`` is
+    a parameter of the scenario named ``<id>:<term>`` (``resolve:(Intercept)``,
+    ``resolve:trade_share``), drawn like any other, and every column is a
+    parameter too (the case being forecast); before the fit the coefficients
+    are unknown and the scenario can only be estimated.
+    """
+
+    id: str
+    formula: str
+    terms: tuple[tuple[str, ...], ...]
+    fitted: bool
+    line: int | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Each coefficient's term name: ``(Intercept)``, ``x``, ``x:z``."""
+        return tuple(":".join(t) if t else INTERCEPT for t in self.terms)
+
+    @property
+    def coefficient_ids(self) -> tuple[str, ...]:
+        """The coefficients as parameters: ``<id>:<term>``."""
+        return tuple(f"{self.id}:{name}" for name in self.names)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns used, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for term in self.terms:
+            for column in term:
+                seen.setdefault(column, None)
+        return tuple(seen)
+
+    def regressors(self, columns: Mapping[str, NDArray[np.float64]]) -> list[NDArray[np.float64]]:
+        """Each term's regressor from the columns' values (any shapes that
+        broadcast; the intercept is 1)."""
+        out: list[NDArray[np.float64]] = []
+        for term in self.terms:
+            value: NDArray[np.float64] = np.ones((1, 1))
+            for column in term:
+                value = value * np.asarray(columns[column], dtype=np.float64)
+            out.append(value)
+        return out
+
+    def evaluate(
+        self, values: Mapping[str, NDArray[np.float64]], file: str = ""
+    ) -> NDArray[np.float64]:
+        """The parameter's value from its coefficients and columns, both
+        found in ``values`` (parameters by id, ``(D, 1)`` arrays)."""
+        if not self.fitted:
+            raise InputError(
+                f"parameter '{self.id}' is estimated from data and has no coefficients yet; "
+                f"fit it first (realpolitik estimate {file or 'SCENARIO'} --data CASES.csv "
+                "--write FITTED.yaml) and use the fitted file",
+                file=file or None,
+                line=self.line,
+                field=f"parameters.{self.id}.estimate",
+            )
+        total: NDArray[np.float64] = np.zeros((1, 1))
+        for coefficient, regressor in zip(
+            self.coefficient_ids, self.regressors(values), strict=True
+        ):
+            total = total + np.asarray(values[coefficient], dtype=np.float64) * regressor
+        return total
 
 
 @dataclass(frozen=True)
@@ -366,6 +446,9 @@ class Scenario:
     warnings: tuple[Problem, ...] = ()
     #: a stage repeated over rounds (``rounds:`` section), or None
     rounds: Rounds | None = None
+    #: parameters estimated from data (``estimate:``): computed from their
+    #: coefficients (which are in :attr:`parameters` once fitted) and columns
+    linear: tuple[LinearPredictor, ...] = ()
 
     @property
     def actor_ids(self) -> tuple[str, ...]:

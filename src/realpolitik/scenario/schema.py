@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from realpolitik.concepts import CONCEPTS, forecast_concepts
+from realpolitik.scenario.linear import ESTIMATE
 from realpolitik.scenario.links import LINK_KEYS
 from realpolitik.scenario.load import (
     FORMAT_VERSION,
@@ -178,6 +179,40 @@ def _link() -> dict[str, Any]:
         "description": "taken draw by draw from another scenario's outcome",
         "properties": properties,
         "required": ["link"],
+        "additionalProperties": False,
+    }
+
+
+def _estimated() -> dict[str, Any]:
+    """A parameter estimated from data (``estimate:``, scenario/linear.py)."""
+    properties: dict[str, Any] = {
+        key: (
+            {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+            if key == "source"
+            else _TEXT
+        )
+        for key in PARAMETER_KEYS
+    }
+    properties[ESTIMATE] = {
+        "type": "object",
+        "description": "a linear predictor of data columns, its coefficients once fitted",
+        "properties": {
+            "formula": {"type": "string", "description": "one-sided: '~ x + z'"},
+            "coefficients": {
+                "type": "object",
+                "description": "each term's distribution: '(Intercept)', 'x', 'x:z'",
+                "additionalProperties": _prior(("note",), "the coefficient's distribution"),
+            },
+        },
+        "required": ["formula"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "description": "estimated from past cases (realpolitik estimate)",
+        "properties": properties,
+        "required": [ESTIMATE],
+        "anyOf": [{"required": ["source"]}, {"required": ["judgement"]}],
         "additionalProperties": False,
     }
 
@@ -368,8 +403,15 @@ def scenario_schema() -> dict[str, Any]:
             "actor ids and their names",
         ),
         "parameters": _named(
-            {"oneOf": [_prior(PARAMETER_KEYS, "a distribution and its source"), _link()]},
-            "uncertain parameters: a distribution and a source (or judgement) each, or a link",
+            {
+                "oneOf": [
+                    _prior(PARAMETER_KEYS, "a distribution and its source"),
+                    _link(),
+                    _estimated(),
+                ]
+            },
+            "uncertain parameters: a distribution and a source (or judgement) each, a link, "
+            "or a formula to estimate",
         ),
         "moves": {"type": "array", "items": move, "minItems": 1},
         "derived": _named(_expression_or(("description",)), "named intermediate quantities"),
