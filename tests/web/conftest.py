@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
+from fixture_scenarios import LEGACY_FLAGSHIP
+from realpolitik.scenario.load import builtin_names
 from realpolitik.web import create_app
 
 
@@ -23,7 +25,12 @@ def _free_port() -> int:
 def live_server() -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app([*builtin_names(), LEGACY_FLAGSHIP]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
