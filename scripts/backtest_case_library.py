@@ -131,15 +131,34 @@ def held_out_score(case: str, others: list[str]) -> tuple[CaseScore, pd.DataFram
     return row, scored
 
 
-def backtest(cases: tuple[str, ...] = CASE_NAMES) -> list[CaseScore]:
-    """Leave each of ``cases`` out in turn (the fit uses the rest of ``cases``)."""
+def backtest(cases: tuple[str, ...] = CASE_NAMES) -> tuple[list[CaseScore], pd.DataFrame]:
+    """Leave each of ``cases`` out in turn (the fit uses the rest of ``cases``):
+    the summary rows and every scored choice (with its held-out case)."""
     rows = []
+    frames = []
     with Progress() as bar:
         task = bar.add_task("leave-one-case-out", total=len(cases))
         for case in cases:
-            rows.append(held_out_score(case, [c for c in cases if c != case])[0])
+            row, scored = held_out_score(case, [c for c in cases if c != case])
+            rows.append(row)
+            frames.append(scored.assign(held_out=case))
             bar.advance(task)
-    return rows
+    return rows, pd.concat(frames, ignore_index=True)
+
+
+def by_dimension(scored: pd.DataFrame) -> str:
+    """Mean log score per reported choice, by held-out case and dimension."""
+    lines = [
+        "| held-out case | dimension | choices | forecast | uniform | others' base rate |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (case, choice), part in scored.groupby(["held_out", "choice"], sort=False):
+        lines.append(
+            f"| {case} | {str(choice).split('.', 1)[1]} | {len(part)} | "
+            f"{part['log_score'].mean():.3f} | {part['uniform_log_score'].mean():.3f} | "
+            f"{part['others_base_rate_log_score'].mean():.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def table(rows: list[CaseScore]) -> str:
@@ -182,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
     args = parser.parse_args(argv)
     cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
-    rows = backtest(cases)
+    rows, scored = backtest(cases)
     print(table(rows))
+    print()
+    print(by_dimension(scored))
     if args.json is not None:
         data = [
             {
