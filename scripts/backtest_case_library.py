@@ -13,11 +13,12 @@ training decisions reporting the dimension, plus one: Laplace's rule).
 Decisions without their covariates (the E3 in Iran 2018) are left out of both
 fit and score. Run from the repository root::
 
-    python scripts/backtest_case_library.py [--cases a,b,c] [--json FILE]
+    python scripts/backtest_case_library.py [--cases a,b,c] [--past-only] [--json FILE]
 
 prints the table of docs/backtests.md (mean log score and Brier score per
 reported choice, and the total log score, per held-out case). About a minute
-per case on one core.
+per case on one core. ``--past-only`` fits each fold on the earlier cases only
+(a real-time test; only cases with three earlier cases are held out).
 """
 
 from __future__ import annotations
@@ -131,15 +132,32 @@ def held_out_score(case: str, others: list[str]) -> tuple[CaseScore, pd.DataFram
     return row, scored
 
 
-def backtest(cases: tuple[str, ...] = CASE_NAMES) -> tuple[list[CaseScore], pd.DataFrame]:
-    """Leave each of ``cases`` out in turn (the fit uses the rest of ``cases``):
-    the summary rows and every scored choice (with its held-out case)."""
+#: A past-only fold needs this many earlier cases (fewer separate the formulas).
+MIN_PAST = 3
+
+
+def training_cases(case: str, cases: tuple[str, ...], past_only: bool) -> list[str]:
+    """The cases a fold fits on: all the others, or (``past_only``) those
+    before ``case`` in the order of ``CASE_NAMES`` (chronological)."""
+    if not past_only:
+        return [c for c in cases if c != case]
+    return [c for c in cases if CASE_NAMES.index(c) < CASE_NAMES.index(case)]
+
+
+def backtest(
+    cases: tuple[str, ...] = CASE_NAMES, past_only: bool = False
+) -> tuple[list[CaseScore], pd.DataFrame]:
+    """Leave each of ``cases`` out in turn (the fit uses the rest of ``cases``,
+    or with ``past_only`` only the earlier ones, for cases with at least
+    ``MIN_PAST`` earlier cases): the summary rows and every scored choice
+    (with its held-out case)."""
+    held = [c for c in cases if not past_only or len(training_cases(c, cases, True)) >= MIN_PAST]
     rows = []
     frames = []
     with Progress() as bar:
-        task = bar.add_task("leave-one-case-out", total=len(cases))
-        for case in cases:
-            row, scored = held_out_score(case, [c for c in cases if c != case])
+        task = bar.add_task("leave-one-case-out", total=len(held))
+        for case in held:
+            row, scored = held_out_score(case, training_cases(case, cases, past_only))
             rows.append(row)
             frames.append(scored.assign(held_out=case))
             bar.advance(task)
@@ -199,9 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASE_NAMES), help="cases, comma-separated")
     parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument(
+        "--past-only", action="store_true", help="fit each fold on the earlier cases only"
+    )
     args = parser.parse_args(argv)
     cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
-    rows, scored = backtest(cases)
+    rows, scored = backtest(cases, args.past_only)
     print(table(rows))
     print()
     print(by_dimension(scored))
