@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.errors import InputError
+from realpolitik.estimation.inference import ConvergenceWarning, IdentificationWarning
 from realpolitik.estimation.mle import covariance, flat_directions, maximize
 from realpolitik.estimation.model import PreparedData, prepare
 from realpolitik.estimation.resampling import bootstrap as run_bootstrap
@@ -53,15 +54,6 @@ __all__ = [
     "read_cases",
     "with_bootstrap",
 ]
-
-
-class IdentificationWarning(UserWarning):
-    """The likelihood is flat along some direction: the coefficients named
-    are not (or barely) identified by the data."""
-
-
-class ConvergenceWarning(UserWarning):
-    """The optimiser stopped before the gradient vanished."""
 
 
 def read_cases(path: str | Path) -> pd.DataFrame:
