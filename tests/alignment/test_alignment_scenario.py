@@ -47,8 +47,10 @@ def _line_of(path: Path, needle: str) -> int:
         ("    date: 2022-02-22", "    date: 2022-03-02", "after as_of", "2022-03-02"),
         ("    effect: {yes: 1.0, no: -1.0}", "    effect: {yes: 1.0, maybe: -1.0}",
          "not one of yes/no/abstain/absent", "maybe"),
-        ("{type: triangular, low: 0.0, mode: 0.5, high: 1.5}",
-         "{type: triangular, low: 0.0, mode: 2.5, high: 1.5}", "low <= mode <= high", "mode: 2.5"),
+        # a distribution's problem is placed on its parameter, as in game scenarios
+        ("    mode: 0.5\n", "    mode: 2.5\n", "mode=2.5 lies outside", "  severity:"),
+        ("    dist: uniform\n", "    dist: lognormal-ish\n", "did you mean `lognormal`",
+         "  sanctions_pressure:"),
         ("    times: ally_usa", "    times: gdp", "unknown covariate", "times: gdp"),
         ("  peer_groups: region", "  peer_groups: continent", "must be one of", "continent"),
     ],
@@ -70,7 +72,7 @@ def test_a_crisis_parameter_needs_a_source_or_a_judgement(tmp_path: Path) -> Non
     end = text.index("\n", text.index("2014.", start)) + 1
     path = tmp_path / "unsourced.yaml"
     path.write_text(text[:start] + text[end:])
-    with pytest.raises(InputError, match="dated source or a judgement"):
+    with pytest.raises(InputError, match="missing 'source' or 'judgement'"):
         load_alignment_scenario(path)
 
 
