@@ -31,7 +31,9 @@ judgement}``, where ``dist`` is any family of the scenario format
 ``effect`` maps choices to the payoff added per unit of the parameter, and
 ``times`` optionally names a raw (unscaled) covariate that multiplies it. A
 source dated after ``as_of`` is an error (not a warning as in the game-tree
-format): the forecast claims the information of that day.
+format): the forecast claims the information of that day; so is a
+``vintage`` or a fit's ``vintage`` after the year of ``as_of`` (a vintage
+holds data published before its year).
 """
 
 from __future__ import annotations
@@ -347,6 +349,15 @@ def load_alignment_scenario(name_or_path: str | Path) -> AlignmentScenario:
     if peer and peer not in _PEER_GROUPS:
         ck.add(("model", "peer_groups"), f"must be one of {', '.join(_PEER_GROUPS)}, not {peer!r}")
     fit, estimate, covariance, scaling = _fit(ck, model.get("fit"), columns)
+    # a vintage holds data published before its year: none may postdate as_of
+    years: tuple[tuple[PathKey, Any], ...] = (
+        (("vintage",), vintage),
+        (("model", "fit", "vintage"), fit.get("vintage")),
+    )
+    for where, year in years:
+        known = isinstance(year, int) and not isinstance(year, bool)
+        if as_of is not None and known and year > as_of.year:
+            ck.add(where, f"vintage {year} is after as_of {as_of}: nothing later may enter")
     crisis_spec = data.get("crisis")
     table = (
         ck.mapping(crisis_spec, ("crisis",), what="a mapping of crisis parameters")
