@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import realpolitik.alignment.validate as validate_module
 from realpolitik.alignment import align, load_table
+from realpolitik.alignment.data import provenance
 from realpolitik.alignment.scenario import builtin_names, load_alignment_scenario
+from realpolitik.alignment.validate import check_alignment_scenario
 from realpolitik.errors import InputError
 
 BUILTIN = "unga-2022-aggression"
@@ -104,3 +107,21 @@ def test_a_scenario_can_name_its_own_table(tmp_path: Path) -> None:
     mine = align(path, draws=1).countries.set_index("iso3")
     assert mine.at["IND", "yes"] > shipped.at["IND", "yes"] + 0.1
     assert mine.at["USA", "yes"] == pytest.approx(shipped.at["USA", "yes"], abs=0.01)
+
+
+def test_nothing_dated_2022_or_later_enters_the_fit() -> None:
+    """The built-in fit reads the 2014 vintage and the vote of 27 March 2014
+    (its date as provenance.csv records it, read independently here)."""
+    check = check_alignment_scenario(BUILTIN)
+    assert check.scenario.fit["vintage"] == 2014 and check.scenario.fit["vote"] == "vote_68_262"
+    recorded = provenance().set_index("column").at["vote_68_262", "years_vintage_2014"]
+    assert check.vote_dates == (dt.date.fromisoformat(str(recorded)),) == (dt.date(2014, 3, 27),)
+    assert all(d.year < 2022 for d in check.vote_dates)
+
+
+def test_a_fitted_vote_dated_after_as_of_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = provenance()
+    table.loc[table["column"] == "vote_68_262", "years_vintage_2014"] = "2022-03-02"
+    monkeypatch.setattr(validate_module, "provenance", lambda: table)
+    with pytest.raises(InputError, match="dated 2022-03-02, after as_of 2022-02-23"):
+        check_alignment_scenario(BUILTIN)
