@@ -28,6 +28,7 @@ from realpolitik.alignment.game import AlignmentGame
 from realpolitik.alignment.likelihood import GAMMA_BOUND, VoteLikelihood
 from realpolitik.alignment.recovery import recovery_study, simulate_votes, synthetic_design
 from realpolitik.alignment.scenario import load_alignment_scenario
+from realpolitik.errors import InputError
 from realpolitik.estimation.inference import IdentificationWarning, LikelihoodFit
 from realpolitik.estimation.mle import CaseLikelihood
 
@@ -221,3 +222,10 @@ def test_case_bootstrap_standard_errors_agree_with_the_hessian() -> None:
     ratio = fit.std_errors() / hessian_se
     assert np.median(ratio) == pytest.approx(1.0, abs=0.2), ratio
     assert ((ratio > 0.6) & (ratio < 1.6)).all(), ratio
+
+
+def test_bad_fit_arguments_are_input_errors(design_2014) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match="start needs 16 values, not 3"):
+        fit_vote(design_2014, start=np.zeros(3))
+    with pytest.raises(InputError, match="prior_scale must be > 0"):
+        fit_vote(design_2014, prior_scale=0.0)

@@ -181,6 +181,10 @@ def fit_vote(
         AlignmentGame(design.X, design.region), np.asarray(observed, np.intp), prior_scale
     )
     theta0 = np.zeros(likelihood.n_params) if start is None else np.array(start, dtype=float)
+    if theta0.shape != (likelihood.n_params,):
+        raise InputError(
+            f"start needs {likelihood.n_params} values, not {theta0.size}", field="start"
+        )
     free = np.ones(likelihood.n_params, dtype=bool)
     if not interaction:
         theta0[-1] = 0.0
