@@ -148,3 +148,39 @@ def test_a_game_command_on_an_alignment_file_says_what_it_is(
     err = _one_error(*run(capsys, "forecast", path)[::2])
     assert f"{path}:{_line_of(path, 'kind: alignment')}: kind: " in err
     assert "realpolitik align" in err
+
+
+def test_align_fit_refits_the_block_beside_the_multinomial_logit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The refit through the estimation machinery reproduces the block the
+    fitting script wrote (``tests/alignment/test_alignment_fit.py`` checks
+    the fit itself against statsmodels)."""
+    block = yaml.safe_load(_builtin_text())["model"]["fit"]
+    code, out, err = run(capsys, "align-fit", BUILTIN, "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    game, mnl = doc["game"], doc["mnl"]
+    assert game["log_likelihood"] == pytest.approx(block["loglik"], abs=1e-6)
+    assert mnl["log_likelihood"] == pytest.approx(block["mnl_loglik"], abs=1e-6)
+    assert game["interaction"] is True and mnl["interaction"] is False
+    assert game["n"] == 193 and game["vote"] == block["vote"] == "vote_68_262"
+    gamma = game["coefficients"]["gamma"]
+    assert gamma["estimate"] == pytest.approx(block["estimate"][-1], abs=1e-6)
+    assert gamma["std_error"] == pytest.approx(block["covariance"][-1][-1] ** 0.5, abs=1e-6)
+    assert "gamma" not in mnl["coefficients"] and mnl["fixed_terms"] == {"gamma": 0.0}
+    comparison = doc["comparison"]
+    assert comparison["lr_statistic"] == pytest.approx(
+        2 * (block["loglik"] - block["mnl_loglik"]), abs=1e-5
+    )
+    assert comparison["lr_statistic"] >= 0 and comparison["extra_parameters"] == 1
+
+
+def test_align_fit_bad_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _scenario_with_table(tmp_path, "vote_68_262", "PER", "2014", "perhaps")
+    err = _one_error(*run(capsys, "align-fit", path)[::2])
+    assert "not one of yes/no/abstain/absent" in err
+    err = _one_error(*run(capsys, "align-fit", BUILTIN, "--format", "csv")[::2])
+    assert "'csv' is not one of table, json" in err

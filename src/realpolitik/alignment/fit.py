@@ -31,22 +31,32 @@ Kenkel, B. and Signorino, C. S. (2014). Estimating extensive form games in R.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from realpolitik.alignment.choices import REFERENCE
-from realpolitik.alignment.data import Design, Scaling
+from realpolitik.alignment.data import (
+    Design,
+    ImputeRule,
+    Scaling,
+    design_matrix,
+    load_table,
+    table_path,
+    vintage_rows,
+)
 from realpolitik.alignment.game import AlignmentGame, parameter_names
 from realpolitik.alignment.likelihood import GAMMA_BOUND, VoteLikelihood
+from realpolitik.alignment.scenario import AlignmentScenario, load_alignment_scenario
 from realpolitik.errors import InputError
 from realpolitik.estimation.inference import LikelihoodFit, finite_or_none, fit_likelihood
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["VoteEstimate", "fit_vote"]
+__all__ = ["VoteEstimate", "fit_scenario", "fit_vote"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -205,3 +215,43 @@ def fit_vote(
         interaction=interaction,
         vote=label,
     )
+
+
+def fit_scenario(
+    scenario: AlignmentScenario | str | Path,
+    *,
+    table: str | Path | None = None,
+    impute: ImputeRule = "error",
+) -> tuple[VoteEstimate, VoteEstimate]:
+    """Refit a scenario's model on its roll call: the game as the scenario's
+    ``fit`` block specifies it (covariates, vote column, vintage, prior,
+    interaction) and, beside it, the multinomial logit on the same covariates
+    and prior (``gamma`` held at 0).
+
+    The covariates are standardised with the fitting sample's means and
+    standard deviations, as the block's ``scaling`` records them.
+
+    Parameters
+    ----------
+    scenario : a loaded scenario, a built-in name or a file.
+    table : a covariate table instead of the scenario's (or the shipped one).
+    impute : the rule for missing covariate values (see
+        :func:`~realpolitik.alignment.data.load_table`).
+
+    Returns
+    -------
+    (game, multinomial logit)
+    """
+    sc = scenario if isinstance(scenario, AlignmentScenario) else load_alignment_scenario(scenario)
+    source = table if table is not None else sc.table
+    file = str(source) if source is not None else str(table_path())
+    frame = load_table(source, impute=impute)
+    vote = str(sc.fit["vote"])
+    if vote not in frame.columns:
+        raise InputError(f"the table has no vote column {vote!r}", file=file, field=vote)
+    rows = vintage_rows(frame, int(sc.fit["vintage"]), file=file)
+    design = design_matrix(rows, sc.covariates, region_column=sc.peer_groups, vote_column=vote)
+    prior = sc.fit["prior_scale"]
+    game = fit_vote(design, interaction=bool(sc.fit["interaction"]), prior_scale=prior, label=vote)
+    mnl = fit_vote(design, interaction=False, prior_scale=prior, label=vote)
+    return game, mnl

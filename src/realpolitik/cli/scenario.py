@@ -148,14 +148,14 @@ def scenarios(fmt: FormatOpt = Format.table) -> None:
         return
     out.use(fmt)
     table = Table(title="Built-in scenarios", title_justify="left")
-    table.add_column("kind")
-    table.add_column("name")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("name", no_wrap=True)  # a name is what the user types next
     table.add_column("title")
     table.add_column("as of")
     table.add_column("actors")
     for row in rows:
         actors = (
-            f"all UN members (covariates of {row.vintage}; realpolitik align)"
+            f"all UN members ({row.vintage} covariates)"
             if row.kind == "alignment"
             else ", ".join(row.actors)
         )
