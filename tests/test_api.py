@@ -33,6 +33,7 @@ API_OF_COMMAND = {
     "bargain": ("bargain", "BargainingRun", "IssueEnsemble", "evaluate_bargaining"),
     "serve": ("create_app",),
     "align": ("align", "AlignmentResult"),
+    "align-fit": ("fit_alignment", "VoteEstimate"),
     "estimate": ("estimate",),
     "compare": ("compare", "Comparison"),
     "calibrate": ("calibrate",),

@@ -75,6 +75,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # many states choosing sides
     "align": ("realpolitik.alignment.forecast", "align"),
     "AlignmentResult": ("realpolitik.alignment.forecast", "AlignmentResult"),
+    "fit_alignment": ("realpolitik.alignment.fit", "fit_scenario"),
+    "VoteEstimate": ("realpolitik.alignment.fit", "VoteEstimate"),
     # the dashboard and its JSON API
     "create_app": ("realpolitik.web.app", "create_app"),
     # errors a user can cause
@@ -98,6 +100,7 @@ __all__ = [
     "Scenario",
     "SensitivityResult",
     "Store",
+    "VoteEstimate",
     "__version__",
     "align",
     "bargain",
@@ -112,6 +115,7 @@ __all__ = [
     "example_path",
     "explain",
     "export_gambit",
+    "fit_alignment",
     "forecast",
     "from_store",
     "load",
@@ -132,6 +136,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from realpolitik.alignment.fit import VoteEstimate
+    from realpolitik.alignment.fit import fit_scenario as fit_alignment
     from realpolitik.alignment.forecast import AlignmentResult, align
     from realpolitik.analysis.compare import Comparison, compare
     from realpolitik.analysis.explain import Explanation, explain

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import realpolitik.alignment.validate as validate_module
 from realpolitik.alignment import align, load_table
+from realpolitik.alignment.data import provenance
 from realpolitik.alignment.scenario import builtin_names, load_alignment_scenario
+from realpolitik.alignment.validate import check_alignment_scenario
 from realpolitik.errors import InputError
 
 BUILTIN = "unga-2022-aggression"
@@ -47,8 +50,10 @@ def _line_of(path: Path, needle: str) -> int:
         ("    date: 2022-02-22", "    date: 2022-03-02", "after as_of", "2022-03-02"),
         ("    effect: {yes: 1.0, no: -1.0}", "    effect: {yes: 1.0, maybe: -1.0}",
          "not one of yes/no/abstain/absent", "maybe"),
-        ("{type: triangular, low: 0.0, mode: 0.5, high: 1.5}",
-         "{type: triangular, low: 0.0, mode: 2.5, high: 1.5}", "low <= mode <= high", "mode: 2.5"),
+        # a distribution's problem is placed on its parameter, as in game scenarios
+        ("    mode: 0.5\n", "    mode: 2.5\n", "mode=2.5 lies outside", "  severity:"),
+        ("    dist: uniform\n", "    dist: lognormal-ish\n", "did you mean `lognormal`",
+         "  sanctions_pressure:"),
         ("    times: ally_usa", "    times: gdp", "unknown covariate", "times: gdp"),
         ("  peer_groups: region", "  peer_groups: continent", "must be one of", "continent"),
     ],
@@ -70,7 +75,7 @@ def test_a_crisis_parameter_needs_a_source_or_a_judgement(tmp_path: Path) -> Non
     end = text.index("\n", text.index("2014.", start)) + 1
     path = tmp_path / "unsourced.yaml"
     path.write_text(text[:start] + text[end:])
-    with pytest.raises(InputError, match="dated source or a judgement"):
+    with pytest.raises(InputError, match="missing 'source' or 'judgement'"):
         load_alignment_scenario(path)
 
 
@@ -102,3 +107,21 @@ def test_a_scenario_can_name_its_own_table(tmp_path: Path) -> None:
     mine = align(path, draws=1).countries.set_index("iso3")
     assert mine.at["IND", "yes"] > shipped.at["IND", "yes"] + 0.1
     assert mine.at["USA", "yes"] == pytest.approx(shipped.at["USA", "yes"], abs=0.01)
+
+
+def test_nothing_dated_2022_or_later_enters_the_fit() -> None:
+    """The built-in fit reads the 2014 vintage and the vote of 27 March 2014
+    (its date as provenance.csv records it, read independently here)."""
+    check = check_alignment_scenario(BUILTIN)
+    assert check.scenario.fit["vintage"] == 2014 and check.scenario.fit["vote"] == "vote_68_262"
+    recorded = provenance().set_index("column").at["vote_68_262", "years_vintage_2014"]
+    assert check.vote_dates == (dt.date.fromisoformat(str(recorded)),) == (dt.date(2014, 3, 27),)
+    assert all(d.year < 2022 for d in check.vote_dates)
+
+
+def test_a_fitted_vote_dated_after_as_of_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = provenance()
+    table.loc[table["column"] == "vote_68_262", "years_vintage_2014"] = "2022-03-02"
+    monkeypatch.setattr(validate_module, "provenance", lambda: table)
+    with pytest.raises(InputError, match="dated 2022-03-02, after as_of 2022-02-23"):
+        check_alignment_scenario(BUILTIN)

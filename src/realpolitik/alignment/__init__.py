@@ -15,7 +15,7 @@ quantal response equilibrium over draws of the coefficients (fitted on the
 
 from realpolitik.alignment.choices import CHOICES
 from realpolitik.alignment.data import design_matrix, load_table, provenance, vintage_rows
-from realpolitik.alignment.fit import FitResult, bootstrap, fit_vote
+from realpolitik.alignment.fit import VoteEstimate, fit_vote
 from realpolitik.alignment.forecast import AlignmentResult, align
 from realpolitik.alignment.game import AlignmentGame
 from realpolitik.alignment.likelihood import VoteLikelihood
@@ -31,11 +31,10 @@ __all__ = [
     "AlignmentGame",
     "AlignmentResult",
     "AlignmentScenario",
-    "FitResult",
     "QRESolution",
+    "VoteEstimate",
     "VoteLikelihood",
     "align",
-    "bootstrap",
     "builtin_names",
     "design_matrix",
     "fit_vote",

@@ -67,6 +67,7 @@ __all__ = [
     "load_table",
     "provenance",
     "raw_covariates",
+    "table_path",
     "vintage_rows",
 ]
 
@@ -88,10 +89,17 @@ MAX_ROWS = 10_000
 
 ImputeRule = Literal["error", "subregion-mean", "drop"]
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+#: Columns holding roll-call votes (``vote_68_262``): each cell yes/no/abstain/absent or empty.
+_VOTE = re.compile(r"^vote_[A-Za-z0-9_]+$")
 
 
 def _data_path(name: str) -> Path:
     return Path(str(resources.files("realpolitik.alignment").joinpath("data").joinpath(name)))
+
+
+def table_path() -> Path:
+    """Where the shipped covariate table is."""
+    return _data_path("covariates.csv")
 
 
 def provenance() -> pd.DataFrame:
@@ -104,8 +112,9 @@ def load_table(path: str | Path | None = None, *, impute: ImputeRule = "error") 
 
     Parameters
     ----------
-    path : a CSV with the columns of the shipped table (``vote_68_262`` and
-        ``imputed`` optional).
+    path : a CSV with the columns of the shipped table (``imputed`` and the
+        vote columns, ``vote_<id>`` such as ``vote_68_262``, optional; a vote
+        is yes/no/abstain/absent or Y/N/A/X, or empty where not recorded).
     impute : what to do with a missing numeric value: ``"error"`` refuses the
         table (naming file, line and column), ``"subregion-mean"`` fills it with
         the mean of the country's UN M49 sub-region in the same vintage (else
@@ -117,7 +126,7 @@ def load_table(path: str | Path | None = None, *, impute: ImputeRule = "error") 
     The table with a ``line`` column (its line in the file) and an ``imputed``
     column listing the columns filled for each row.
     """
-    file = str(path) if path is not None else str(_data_path("covariates.csv"))
+    file = str(path) if path is not None else str(table_path())
     try:
         table = pd.read_csv(file, keep_default_na=False, na_values=[""], dtype=str)
     except FileNotFoundError:
@@ -165,14 +174,12 @@ def load_table(path: str | Path | None = None, *, impute: ImputeRule = "error") 
             row = table[~finite].iloc[0]
             raise InputError("not a finite number", file=file, line=int(row["line"]), field=column)
         table[column] = values
-    if "vote_68_262" in table.columns:
-        votes = []
-        for raw, line in zip(table["vote_68_262"], table["line"], strict=True):
-            votes.append(
-                "" if pd.isna(raw) or raw == "" else
-                parse_vote(str(raw), file=file, line=int(line), field="vote_68_262")
-            )  # fmt: skip
-        table["vote_68_262"] = votes
+    for column in [c for c in table.columns if _VOTE.match(str(c))]:
+        table[column] = [
+            "" if pd.isna(raw) or raw == "" else
+            parse_vote(str(raw), file=file, line=int(line), field=str(column))
+            for raw, line in zip(table[column], table["line"], strict=True)
+        ]  # fmt: skip
     return _fill_gaps(table, impute, file)
 
 
@@ -270,13 +277,17 @@ class Design:
     def n_countries(self) -> int:
         return len(self.iso3)
 
-    def index_of(self, iso3: str) -> int:
-        """Row of a country; an unknown code is the user's mistake."""
+    def index_of(self, iso3: str, *, file: str | None = None) -> int:
+        """Row of a country; an unknown code is the user's mistake (``file``:
+        the covariate table, named in the message)."""
         try:
             return self.iso3.index(iso3.upper())
         except ValueError:
             raise InputError(
-                f"country code {iso3!r} is not in the covariate table", field="country"
+                f"country code {iso3!r} is not in the covariate table ({self.n_countries} "
+                "members in this vintage)",
+                file=file,
+                field="country",
             ) from None
 
 

@@ -1,110 +1,161 @@
-"""Maximum-likelihood fit of the alignment game's coefficients on one roll call.
+"""Fit the alignment game's coefficients on one roll call, with the shared
+estimation machinery.
 
-Why this module is small and separate: the project's generic estimation
-machinery is being built elsewhere; this keeps the fitting to three steps that
-can be routed through it later: minimise :class:`VoteLikelihood` (a function
-of ``theta`` returning the objective and its gradient) with SciPy's L-BFGS-B,
-take standard errors from the inverse Hessian (central differences of the
-analytic gradient), or from a parametric bootstrap (simulate votes from the
-fitted equilibrium, refit; Efron and Tibshirani 1993, ch. 6).
+Why this module exists: it turns a design (covariates, regions, observed
+votes) into the game's likelihood (:class:`~realpolitik.alignment.likelihood.
+VoteLikelihood`, a model of independent cases whose cases are members) and
+hands it to :func:`realpolitik.estimation.inference.fit_likelihood`, which
+fits every model the project estimates: BFGS with the exact gradient, a
+safeguarded Newton step, the Hessian by central differences of the gradient,
+its inverse as the covariance, flat directions and the same warnings. The
+result, :class:`VoteEstimate`, is a
+:class:`~realpolitik.estimation.inference.LikelihoodFit` (the coefficient
+table in R's ``summary.game`` layout, the case bootstrap, likelihood
+profiles, strict JSON), with what the alignment game adds: its covariates and
+their scaling, the prior, and whether the bandwagoning term was free.
 
-The bandwagoning coefficient is kept within ``|gamma| < 1.95``, inside the
-region where the equilibrium is unique (:mod:`realpolitik.alignment.qre`), so
-that the likelihood is a function of ``theta``; an estimate on that bound is
-reported as such (``at_bound``).
-
+``interaction=False`` holds ``gamma`` at 0: the multinomial logit on the same
+covariates (McFadden 1974), which the game nests and must not fit worse than.
 With a prior (``prior_scale``) the estimate is the posterior mode and the
 inverse Hessian of the penalised objective its Laplace-approximation
-covariance.
+covariance; the log-likelihood reported is that of the votes alone.
 
 References
 ----------
-Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
-Chapman & Hall.
+McFadden, D. (1974). Conditional logit analysis of qualitative choice
+behavior. In P. Zarembka (ed.), *Frontiers in Econometrics*, 105-142.
+Kenkel, B. and Signorino, C. S. (2014). Estimating extensive form games in R.
+*Journal of Statistical Software* 56(8).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from rich.progress import track
-from scipy.optimize import minimize
 
-from realpolitik.alignment.data import Design, Scaling
+from realpolitik.alignment.choices import REFERENCE
+from realpolitik.alignment.data import (
+    Design,
+    ImputeRule,
+    Scaling,
+    design_matrix,
+    load_table,
+    table_path,
+    vintage_rows,
+)
 from realpolitik.alignment.game import AlignmentGame, parameter_names
-from realpolitik.alignment.likelihood import VoteLikelihood
+from realpolitik.alignment.likelihood import GAMMA_BOUND, VoteLikelihood
+from realpolitik.alignment.scenario import AlignmentScenario, load_alignment_scenario
+from realpolitik.errors import InputError
+from realpolitik.estimation.inference import LikelihoodFit, finite_or_none, fit_likelihood
 
-__all__ = ["GAMMA_BOUND", "FitResult", "bootstrap", "fit_vote", "hessian", "simulate_votes"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["VoteEstimate", "fit_scenario", "fit_vote"]
 
 FloatArray = npt.NDArray[np.float64]
 
-GAMMA_BOUND = 1.95
-#: Relative step of the central differences of the gradient.
-_STEP = 1e-5
+#: What makes the alignment likelihood flat, for the identification warning.
+FLAT_CAUSES = (
+    "a choice never observed, separation (a covariate that predicts a choice exactly; "
+    "give a prior_scale), or a covariate without variation"
+)
 
 
-@dataclass(frozen=True)
-class FitResult:
-    """Estimates, their covariance and the fit's quality."""
+@dataclass(kw_only=True)
+class VoteEstimate(LikelihoodFit):
+    """The alignment game fitted on one roll call.
 
-    names: tuple[str, ...]
-    estimate: FloatArray
-    covariance: FloatArray
-    loglik: float
-    objective: float
-    n: int
-    interaction: bool
-    prior_scale: float | None
-    converged: bool
-    message: str
+    Attributes (besides those of
+    :class:`~realpolitik.estimation.inference.LikelihoodFit`)
+    ----------
+    columns : ``const`` and the covariates, in the design's order.
+    scaling : the covariates' centre and scale (the fitting sample's).
+    prior_scale : the Gaussian prior's scale on the slopes (None: plain ML).
+    interaction : ``gamma`` was estimated (False: held at 0).
+    vote : what was fitted (a label, e.g. the vote column).
+    """
+
     columns: tuple[str, ...]
     scaling: Scaling
-    at_bound: bool = False
-    method: str = "hessian"
-    extra: dict[str, float] = field(default_factory=dict)
+    prior_scale: float | None
+    interaction: bool
+    vote: str = ""
 
     @property
-    def se(self) -> FloatArray:
-        return np.sqrt(np.clip(np.diag(self.covariance), 0.0, None))
+    def vote_likelihood(self) -> VoteLikelihood:
+        assert isinstance(self.likelihood, VoteLikelihood)
+        return self.likelihood
 
     @property
-    def n_free(self) -> int:
-        return len(self.names) - (0 if self.interaction else 1)
+    def log_posterior(self) -> float:
+        """The maximised objective: the log-likelihood minus the prior's penalty."""
+        return self.log_likelihood - self.vote_likelihood.penalty(self.estimates)[0]
 
-    def table(self) -> pd.DataFrame:
-        """One row per coefficient: estimate, standard error, z."""
-        se = self.se
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(se > 0, self.estimate / se, np.nan)
-        return pd.DataFrame({"parameter": self.names, "estimate": self.estimate, "se": se, "z": z})
+    @property
+    def at_bound(self) -> bool:
+        """``gamma`` stopped at the edge of its parameter space."""
+        return self.interaction and abs(float(self.estimates[-1])) >= GAMMA_BOUND - 1e-3
 
+    def full_covariance(self, use_bootstrap: bool = True) -> FloatArray:
+        """Covariance of every coefficient (``gamma``'s row and column 0 when it
+        was held at 0), as a scenario's ``fit.covariance`` holds it."""
+        full = np.zeros((len(self.names), len(self.names)))
+        free = np.flatnonzero(self.free_mask)
+        full[np.ix_(free, free)] = self.covariance(use_bootstrap)
+        return full
 
-def hessian(likelihood: VoteLikelihood, theta: FloatArray) -> FloatArray:
-    """Hessian of the objective by central differences of its analytic gradient."""
-    theta = np.asarray(theta, dtype=float)
-    p = len(theta)
-    H = np.zeros((p, p))
-    for j in range(p):
-        h = _STEP * max(1.0, abs(theta[j]))
-        up, down = theta.copy(), theta.copy()
-        up[j] += h
-        down[j] -= h
-        H[:, j] = (likelihood(up)[1] - likelihood(down)[1]) / (2 * h)
-    return 0.5 * (H + H.T)
+    def std_errors(self, use_bootstrap: bool = True) -> FloatArray:
+        """Standard error of every coefficient (0 for one held fixed)."""
+        return np.sqrt(np.clip(np.diag(self.full_covariance(use_bootstrap)), 0.0, None))
 
+    def header(self) -> list[str]:
+        model = (
+            "logit QRE of the alignment game, regional bandwagoning (gamma)"
+            if self.interaction
+            else "multinomial logit (the alignment game with gamma = 0)"
+        )
+        prior = (
+            "none (maximum likelihood)"
+            if self.prior_scale is None
+            else f"Gaussian on the slopes, scale {self.prior_scale:g} (posterior mode)"
+        )
+        return [
+            f"{self.vote or 'votes'}: {model}",
+            f"choices: yes, no, absent against {REFERENCE}; covariates (standardised): "
+            + ", ".join(self.columns[1:]),
+            f"prior: {prior}",
+        ]
 
-def _covariance(likelihood: VoteLikelihood, theta: FloatArray) -> FloatArray:
-    H = hessian(likelihood, theta)
-    free = np.ones(len(theta), dtype=bool)
-    if not likelihood.interaction:
-        free[-1] = False
-    cov = np.zeros_like(H)
-    sub = H[np.ix_(free, free)]
-    cov[np.ix_(free, free)] = np.linalg.pinv(sub)
-    return cov
+    def statistics(self) -> list[str]:
+        lines = super().statistics()
+        if self.prior_scale is not None:
+            lines.insert(1, f"Log-posterior (maximised): {self.log_posterior:.7g}")
+        return lines
+
+    def to_json(self, use_bootstrap: bool = True) -> dict[str, Any]:
+        """A strict-JSON document: ``{"model", "vote", "covariates",
+        "interaction", "prior_scale", "log_posterior"}`` and the keys of
+        :meth:`~realpolitik.estimation.inference.LikelihoodFit.fit_json`."""
+        return {
+            "model": "alignment" if self.interaction else "alignment-mnl",
+            "vote": self.vote,
+            "covariates": list(self.columns[1:]),
+            "interaction": self.interaction,
+            "prior_scale": self.prior_scale,
+            "log_posterior": finite_or_none(self.log_posterior),
+            **self.fit_json(use_bootstrap),
+        }
+
+    def plot(self, level: float = 0.95) -> Figure:
+        """Coefficients with their confidence intervals."""
+        title = f"{self.vote or 'votes'}: log-likelihood {self.log_likelihood:.4f}, n = {self.n}"
+        return self.plot_coefficients(title, level)
 
 
 def fit_vote(
@@ -114,92 +165,93 @@ def fit_vote(
     prior_scale: float | None = None,
     start: FloatArray | None = None,
     votes: npt.NDArray[np.intp] | None = None,
-    covariance: bool = True,
-) -> FitResult:
+    label: str = "",
+) -> VoteEstimate:
     """Fit the game's coefficients to one roll call by (penalised) maximum likelihood.
 
     Parameters
     ----------
     design : covariates and (unless ``votes`` is given) the observed votes.
-    interaction : False fixes ``gamma = 0`` (a multinomial logit).
+    interaction : False holds ``gamma`` at 0 (a multinomial logit).
     prior_scale : Gaussian prior on the slopes (None: plain maximum likelihood).
-    start : starting ``theta`` (zeros by default).
+    start : starting coefficients (zeros by default: every member indifferent).
     votes : votes to fit instead of ``design.votes`` (simulated votes).
-    covariance : False skips the Hessian (for bootstrap and recovery refits).
+    label : what is fitted, for the summary (e.g. the vote column).
+
+    Returns
+    -------
+    VoteEstimate
     """
     observed = design.votes if votes is None else votes
     if observed is None:
-        raise ValueError("the design has no votes to fit")
-    game = AlignmentGame(design.X, design.region)
-    likelihood = VoteLikelihood(game, observed, prior_scale, interaction)
-    x0 = np.zeros(likelihood.n_parameters) if start is None else np.array(start, dtype=float)
+        raise InputError("the design has no votes to fit", field="vote")
+    if prior_scale is not None and not prior_scale > 0:
+        raise InputError(f"prior_scale must be > 0, got {prior_scale}", field="prior_scale")
+    likelihood = VoteLikelihood(
+        AlignmentGame(design.X, design.region), np.asarray(observed, np.intp), prior_scale
+    )
+    theta0 = np.zeros(likelihood.n_params) if start is None else np.array(start, dtype=float)
+    if theta0.shape != (likelihood.n_params,):
+        raise InputError(
+            f"start needs {likelihood.n_params} values, not {theta0.size}", field="start"
+        )
+    free = np.ones(likelihood.n_params, dtype=bool)
     if not interaction:
-        x0[-1] = 0.0
-    bound = GAMMA_BOUND if interaction else 0.0
-    bounds = [(None, None)] * (likelihood.n_parameters - 1) + [(-bound, bound)]
-    result = minimize(
-        likelihood, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
-    )  # fmt: skip
-    theta = np.asarray(result.x, dtype=float)
-    cov = _covariance(likelihood, theta) if covariance else np.zeros((len(theta),) * 2)
-    return FitResult(
-        names=parameter_names(design.columns),
-        estimate=theta,
-        covariance=cov,
-        loglik=likelihood.loglik(theta),
-        objective=float(result.fun),
-        n=len(observed),
-        interaction=interaction,
-        prior_scale=prior_scale,
-        converged=bool(result.success),
-        message=str(result.message),
+        theta0[-1] = 0.0
+        free[-1] = False
+    fit = fit_likelihood(
+        likelihood,
+        theta0,
+        parameter_names(design.columns),
+        free,
+        flat_causes=FLAT_CAUSES,
+        stacklevel=2,
+    )
+    return VoteEstimate(
+        **fit.__dict__,
         columns=design.columns,
         scaling=design.scaling,
-        at_bound=bool(interaction and abs(theta[-1]) >= GAMMA_BOUND - 1e-6),
+        prior_scale=prior_scale,
+        interaction=interaction,
+        vote=label,
     )
 
 
-def simulate_votes(
-    game: AlignmentGame, prob: FloatArray, rng: np.random.Generator, size: int
-) -> npt.NDArray[np.intp]:
-    """``size`` roll calls drawn from equilibrium probabilities ``prob[country, choice]``
-    (each member independently, as the QRE's choice model says): ``votes[sample, country]``."""
-    cdf = np.cumsum(prob, axis=1)
-    cdf[:, -1] = 1.0
-    u = rng.random((size, game.n_countries))
-    return np.asarray((u[:, :, None] > cdf[None, :, :]).sum(axis=2), dtype=np.intp)
+def fit_scenario(
+    scenario: AlignmentScenario | str | Path,
+    *,
+    table: str | Path | None = None,
+    impute: ImputeRule = "error",
+) -> tuple[VoteEstimate, VoteEstimate]:
+    """Refit a scenario's model on its roll call: the game as the scenario's
+    ``fit`` block specifies it (covariates, vote column, vintage, prior,
+    interaction) and, beside it, the multinomial logit on the same covariates
+    and prior (``gamma`` held at 0).
 
+    The covariates are standardised with the fitting sample's means and
+    standard deviations, as the block's ``scaling`` records them.
 
-def bootstrap(
-    fit: FitResult, design: Design, *, replicates: int = 200, seed: int = 0, progress: bool = False
-) -> FitResult:
-    """Parametric bootstrap: votes simulated from the fitted equilibrium, refitted.
+    Parameters
+    ----------
+    scenario : a loaded scenario, a built-in name or a file.
+    table : a covariate table instead of the scenario's (or the shipped one).
+    impute : the rule for missing covariate values (see
+        :func:`~realpolitik.alignment.data.load_table`).
 
-    Returns the original estimates with the bootstrap covariance (``method``
-    ``"bootstrap"``; ``extra["failed"]`` counts refits that did not converge,
-    left out).
+    Returns
+    -------
+    (game, multinomial logit)
     """
-    game = AlignmentGame(design.X, design.region)
-    likelihood = VoteLikelihood(game, np.zeros(design.n_countries, np.intp), fit.prior_scale,
-                                fit.interaction)  # fmt: skip
-    prob = likelihood.probabilities(fit.estimate)
-    samples = simulate_votes(game, prob, np.random.default_rng(seed), replicates)
-    rows: list[FloatArray] = []
-    failed = 0
-    loop = track(samples, description="bootstrap refits") if progress else samples
-    for votes in loop:
-        refit = fit_vote(
-            design, interaction=fit.interaction, prior_scale=fit.prior_scale,
-            start=fit.estimate, votes=votes, covariance=False,
-        )  # fmt: skip
-        if refit.converged:
-            rows.append(refit.estimate)
-        else:
-            failed += 1
-    estimates = np.array(rows)
-    cov = np.cov(estimates, rowvar=False) if len(rows) > 1 else np.zeros_like(fit.covariance)
-    return FitResult(
-        **{**fit.__dict__, "covariance": cov, "method": "bootstrap",
-           "extra": {"replicates": float(replicates), "failed": float(failed)}},
-    )  # fmt: skip
+    sc = scenario if isinstance(scenario, AlignmentScenario) else load_alignment_scenario(scenario)
+    source = table if table is not None else sc.table
+    file = str(source) if source is not None else str(table_path())
+    frame = load_table(source, impute=impute)
+    vote = str(sc.fit["vote"])
+    if vote not in frame.columns:
+        raise InputError(f"the table has no vote column {vote!r}", file=file, field=vote)
+    rows = vintage_rows(frame, int(sc.fit["vintage"]), file=file)
+    design = design_matrix(rows, sc.covariates, region_column=sc.peer_groups, vote_column=vote)
+    prior = sc.fit["prior_scale"]
+    game = fit_vote(design, interaction=bool(sc.fit["interaction"]), prior_scale=prior, label=vote)
+    mnl = fit_vote(design, interaction=False, prior_scale=prior, label=vote)
+    return game, mnl

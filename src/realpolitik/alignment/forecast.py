@@ -36,14 +36,16 @@ from realpolitik.alignment.data import (
     design_matrix,
     load_table,
     raw_covariates,
+    table_path,
     vintage_rows,
 )
-from realpolitik.alignment.fit import GAMMA_BOUND
 from realpolitik.alignment.game import AlignmentGame, unpack
+from realpolitik.alignment.likelihood import GAMMA_BOUND
 from realpolitik.alignment.plots import plot_result
 from realpolitik.alignment.qre import QRESolution, solve_qre
 from realpolitik.alignment.scenario import AlignmentScenario, load_alignment_scenario
 from realpolitik.errors import InputError
+from realpolitik.estimation.simulate import draw_outcomes
 
 __all__ = ["MAX_DRAWS", "AlignmentResult", "align"]
 
@@ -242,9 +244,10 @@ def align(
     sc = scenario if isinstance(scenario, AlignmentScenario) else load_alignment_scenario(scenario)
     source = table if table is not None else sc.table
     frame = load_table(source, impute=impute)
-    rows = vintage_rows(frame, sc.vintage, file=str(source or ""))
+    file = str(source) if source is not None else str(table_path())
+    rows = vintage_rows(frame, sc.vintage, file=file)
     design = design_matrix(rows, sc.covariates, scaling=sc.scaling, region_column=sc.peer_groups)
-    keep = [design.index_of(c) for c in countries] if countries else None
+    keep = [design.index_of(c, file=file) for c in countries] if countries else None
     game = AlignmentGame(design.X, design.region)
     rng = np.random.default_rng(seed)
     theta, crisis = _draw_parameters(sc, draws, rng)
@@ -303,9 +306,8 @@ def _simulate_tallies(prob: FloatArray, rng: np.random.Generator) -> npt.NDArray
     """Simulated roll calls, ``counts[sample, choice]``: at least :data:`TALLY_SAMPLES`,
     cycling over the draws (one roll call per draw and round)."""
     rounds = -(-TALLY_SAMPLES // prob.shape[0])
-    cdf = np.cumsum(np.tile(prob, (rounds, 1, 1)), axis=2)
-    cdf[:, :, -1] = 1.0
-    u = rng.random(cdf.shape[:2])
-    votes = (u[:, :, None] > cdf).sum(axis=2)
-    counts = np.stack([(votes == k).sum(axis=1) for k in range(len(CHOICES))], axis=1)
+    samples, countries, choices = rounds * prob.shape[0], prob.shape[1], prob.shape[2]
+    votes = draw_outcomes(np.tile(prob, (rounds, 1, 1)).reshape(-1, choices), rng)
+    votes = votes.reshape(samples, countries)
+    counts = np.stack([(votes == k).sum(axis=1) for k in range(choices)], axis=1)
     return counts.astype(np.int64)

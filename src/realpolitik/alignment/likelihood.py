@@ -1,21 +1,34 @@
 """The likelihood of observed votes under the alignment game's logit QRE.
 
-Why this module exists: estimation needs the negative log-likelihood of a
-coefficient vector and its gradient, as a plain function of ``theta`` (so that
-any optimiser, ours or the shared estimation machinery, can use it).
+Why this module exists: it is the alignment game as a model of independent
+cases for the shared estimation machinery
+(:class:`realpolitik.estimation.mle.CaseLikelihood`: per-member
+log-likelihoods, and a weighted total with its exact gradient), so that the
+game's coefficients are fitted, given standard errors, bootstrapped and
+profiled exactly as the canonical strategic models are.
 
 Model: each member's vote is a draw from its equilibrium choice probabilities
 ``p_i(theta)`` (the QRE of :mod:`realpolitik.alignment.qre`; the votes are
 independent given the equilibrium, as in estimated QRE and in Brock and
 Durlauf's 2001 social-interactions logit). The log-likelihood is
 ``sum_i log p_{i, y_i}(theta)``: a nested fixed point (Rust 1987), with the
-equilibrium solved for every ``theta`` (unique for ``|gamma| < 2``).
+equilibrium solved for every ``theta``. The parameter space is
+``|gamma| < GAMMA_BOUND``, inside the region where the equilibrium is unique
+(``|gamma| < 2``), so that the likelihood is a function of ``theta``; outside
+it the log-likelihood is ``-inf`` (the optimiser's line search steps back).
+
+A case is a member. With case weights ``w`` (a bootstrap resample's counts)
+the weighted log-likelihood is ``sum_i w_i log p_{i, y_i}(theta)``: every
+member still plays (the equilibrium is that of the whole Assembly), only the
+members' contributions are reweighted. Given the covariates the members'
+scores are independent, so this is the bootstrap of an M-estimator with
+independent, not identically distributed scores.
 
 Gradient by the implicit function theorem. With ``u = X B + gamma W p`` and
 ``p = softmax(u)`` row by row, ``dp = J (dV + s dgamma + gamma W dp)`` where
 ``J`` is block-diagonal with blocks ``diag(p_i) - p_i p_i'`` and ``s = W p``.
 So ``(I - gamma J W) dp = J (dV + s dgamma)``. With ``g = dLL/dp``
-(``1 / p_{i,y_i}`` at the observed choice), the adjoint ``lambda`` solves
+(``w_i / p_{i,y_i}`` at the observed choice), the adjoint ``lambda`` solves
 ``(I - gamma J W)' lambda = g``, and with ``mu_i = J_i lambda_i``:
 ``dLL/dbeta_{k,c} = sum_i x_{ik} mu_{ic}`` and ``dLL/dgamma = sum_i mu_i . s_i``.
 At ``gamma = 0`` this is the multinomial logit's ``X' (Y - P)``.
@@ -24,7 +37,8 @@ An optional Gaussian prior on the slopes (``prior_scale``; intercepts and
 ``gamma`` are left free) turns the objective into a penalised likelihood: the
 answer to near-separation on a small sample (11 "no" votes in 2014), following
 Gelman, Jakulin, Pittau and Su (2008) for logistic regression on standardised
-inputs.
+inputs. The prior enters the weighted total (what the optimiser maximises),
+not the per-member log-likelihoods (what fit statistics report).
 
 References
 ----------
@@ -48,10 +62,14 @@ from realpolitik.alignment.game import FREE_CHOICES, AlignmentGame, unpack
 from realpolitik.alignment.qre import solve_qre
 from realpolitik.errors import GameClassError
 
-__all__ = ["VoteLikelihood"]
+__all__ = ["GAMMA_BOUND", "VoteLikelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 
+#: The parameter space of the bandwagoning coefficient, ``|gamma| < GAMMA_BOUND``:
+#: inside the contraction region ``|gamma| < 2`` (unique equilibrium), with a
+#: margin so that the fixed point converges in a few hundred iterations.
+GAMMA_BOUND = 1.95
 #: Tolerance of the equilibrium inside the likelihood (tighter than a forecast's,
 #: so that finite-difference Hessians of the gradient stay accurate).
 TOL = 1e-13
@@ -62,40 +80,51 @@ ADJOINT_MAX_ITER = 100_000
 
 @dataclass(frozen=True)
 class VoteLikelihood:
-    """Negative log-likelihood of one roll call, as a function of ``theta``.
+    """Log-likelihood of one roll call as a function of ``theta``; a
+    :class:`~realpolitik.estimation.mle.CaseLikelihood` whose cases are members.
 
     Parameters
     ----------
     game : players, covariates ``X`` (first column the constant) and regions.
     votes : ``votes[country]``, the observed choice index.
     prior_scale : standard deviation of the Gaussian prior on the slopes (None: none).
-    interaction : False fixes ``gamma = 0`` (the multinomial logit); the
-        gradient's ``gamma`` entry is then 0.
     """
 
     game: AlignmentGame
     votes: npt.NDArray[np.intp]
     prior_scale: float | None = None
-    interaction: bool = True
 
     @property
-    def n_parameters(self) -> int:
+    def n_cases(self) -> int:
+        return int(self.votes.shape[0])
+
+    @property
+    def n_params(self) -> int:
         return int(self.game.X.shape[1]) * len(FREE_CHOICES) + 1
+
+    @property
+    def bounds(self) -> dict[int, tuple[float, float]]:
+        """The parameter space: ``gamma`` (the last coefficient) within
+        ``(-GAMMA_BOUND, GAMMA_BOUND)``; the others free."""
+        return {self.n_params - 1: (-GAMMA_BOUND, GAMMA_BOUND)}
 
     def slope_mask(self) -> npt.NDArray[np.bool_]:
         """True for the entries of ``theta`` the prior applies to (not constants, not gamma)."""
         k = self.game.X.shape[1]
-        mask = np.ones(self.n_parameters, dtype=bool)
+        mask = np.ones(self.n_params, dtype=bool)
         mask[[c * k for c in range(len(FREE_CHOICES))]] = False
         mask[-1] = False
         return mask
 
     def probabilities(self, theta: FloatArray) -> FloatArray:
-        """Equilibrium ``p[country, choice]`` at ``theta``; refuses a ``theta`` whose
-        equilibrium the solver cannot reach."""
+        """Equilibrium ``p[country, choice]`` at ``theta``; refuses a ``theta``
+        outside the parameter space or whose equilibrium the solver cannot reach."""
         beta, gamma = unpack(theta, self.game.X.shape[1])
-        if not self.interaction:
-            gamma = np.zeros(1)
+        if not abs(float(gamma[0])) < GAMMA_BOUND:
+            raise GameClassError(
+                f"gamma={float(gamma[0]):.3g} is outside |gamma| < {GAMMA_BOUND}, where the "
+                "equilibrium is unique"
+            )
         solution = solve_qre(self.game, self.game.base_payoffs(beta), gamma, tol=TOL, threads=1)
         if not solution.converged[0]:
             raise GameClassError(
@@ -104,18 +133,24 @@ class VoteLikelihood:
             )
         return np.asarray(solution.prob[0], dtype=np.float64)
 
-    def loglik(self, theta: FloatArray) -> float:
-        """The log-likelihood (without the prior)."""
+    def _inside(self, theta: FloatArray) -> bool:
+        return bool(np.all(np.isfinite(theta))) and abs(float(theta[-1])) < GAMMA_BOUND
+
+    def loglik_cases(self, theta: FloatArray) -> FloatArray:
+        """Each member's log-likelihood at ``theta`` (without the prior; ``-inf``
+        outside the parameter space)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        if not self._inside(theta):
+            return np.full(self.n_cases, -np.inf)
         prob = self.probabilities(theta)
-        return float(np.log(prob[np.arange(len(self.votes)), self.votes]).sum())
+        return np.asarray(np.log(prob[np.arange(self.n_cases), self.votes]), dtype=np.float64)
 
     def penalty(self, theta: FloatArray) -> tuple[float, FloatArray]:
         """The prior's ``-log density`` (up to a constant) and its gradient."""
         if self.prior_scale is None:
-            return 0.0, np.zeros(self.n_parameters)
-        mask = self.slope_mask()
-        scaled = np.where(mask, np.asarray(theta, float), 0.0) / self.prior_scale**2
-        return 0.5 * float(np.dot(np.where(mask, theta, 0.0), scaled)), scaled
+            return 0.0, np.zeros(self.n_params)
+        slopes = np.where(self.slope_mask(), np.asarray(theta, dtype=np.float64), 0.0)
+        return 0.5 * float(slopes @ slopes) / self.prior_scale**2, slopes / self.prior_scale**2
 
     def _peer(self, values: FloatArray) -> FloatArray:
         """``W v`` for ``v[country, choice]``: the leave-one-out regional mean."""
@@ -143,23 +178,26 @@ class VoteLikelihood:
                 return lam
         raise GameClassError(f"adjoint of the likelihood did not converge at gamma={gamma:.3g}")
 
-    def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        """``(negative log-likelihood + penalty, its gradient)`` at ``theta``."""
-        theta = np.asarray(theta, dtype=float)
-        n = self.game.X.shape[0]
+    def value_and_gradient(
+        self, theta: FloatArray, weights: FloatArray | None = None
+    ) -> tuple[float, FloatArray]:
+        """Weighted log-likelihood minus the prior's penalty, and its gradient
+        (``-inf`` and zeros outside the parameter space)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        if not self._inside(theta):
+            return -np.inf, np.zeros(self.n_params)
+        w = np.ones(self.n_cases) if weights is None else np.asarray(weights, dtype=np.float64)
         prob = self.probabilities(theta)
-        rows = np.arange(n)
-        nll = -float(np.log(prob[rows, self.votes]).sum())
-        gamma = float(theta[-1]) if self.interaction else 0.0
+        rows = np.arange(self.n_cases)
+        observed = prob[rows, self.votes]
+        value = float(w @ np.log(observed))
         g = np.zeros_like(prob)
-        g[rows, self.votes] = 1.0 / prob[rows, self.votes]
-        lam = self._adjoint(prob, g, gamma)
+        g[rows, self.votes] = w / observed
+        lam = self._adjoint(prob, g, float(theta[-1]))
         mu = prob * (lam - (prob * lam).sum(axis=1, keepdims=True))
         grad_beta = self.game.X.T @ mu
         grad = np.concatenate(
             [grad_beta[:, c] for c in FREE_CHOICES] + [[float(np.sum(mu * self._peer(prob)))]]
         )
-        if not self.interaction:
-            grad[-1] = 0.0
         pen, pen_grad = self.penalty(theta)
-        return nll + pen, -grad + pen_grad
+        return value - pen, grad - pen_grad

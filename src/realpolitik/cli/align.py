@@ -10,10 +10,19 @@ files. Everything is computed before anything is written, and files are moved
 into ``--out`` only once all are complete. A user's mistake (unknown scenario
 or country code, a covariate table with gaps or a bad vote coding) is an
 :class:`~realpolitik.errors.InputError`: one line, exit code 2.
+
+``realpolitik align-fit`` refits a scenario's coefficients on the roll call
+its ``fit`` block names, through the estimation machinery
+(:func:`realpolitik.alignment.fit.fit_scenario`): the game's coefficient table
+with Hessian (or case-bootstrap) standard errors, optionally the likelihood
+profile of ``gamma``, beside the multinomial logit on the same covariates. It
+prints; it does not rewrite the scenario (``scripts/fit_alignment_2014.py``
+does that for the built-in one).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -24,6 +33,7 @@ import typer
 
 from realpolitik.alignment.choices import CHOICES
 from realpolitik.alignment.data import ImputeRule
+from realpolitik.alignment.fit import VoteEstimate, fit_scenario
 from realpolitik.alignment.forecast import AlignmentResult, align
 from realpolitik.cli.output import Output, Table
 from realpolitik.cli.output import out as stdout
@@ -144,5 +154,74 @@ def align_command(
             sys.stderr.write(f"wrote {path}\n")
 
 
+def _comparison(game: VoteEstimate, mnl: VoteEstimate) -> dict[str, float | int]:
+    """The in-sample comparison: log-likelihoods, AIC and the likelihood-ratio
+    statistic of the game against the multinomial logit it nests."""
+    return {
+        "game_log_likelihood": game.log_likelihood,
+        "mnl_log_likelihood": mnl.log_likelihood,
+        "game_aic": game.aic,
+        "mnl_aic": mnl.aic,
+        "lr_statistic": 2.0 * (game.log_likelihood - mnl.log_likelihood),
+        "extra_parameters": game.n_free - mnl.n_free,
+    }
+
+
+def align_fit_command(
+    scenario: Annotated[
+        str, typer.Argument(help="A built-in alignment scenario (unga-2022-aggression) or a file.")
+    ],
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Case-bootstrap refits (0: Hessian errors only).")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Profile likelihood of gamma (LR interval).")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    table: Annotated[
+        Path | None, typer.Option("--table", help="A covariate table instead of the shipped one.")
+    ] = None,
+    impute: Annotated[
+        str,
+        typer.Option("--impute", help="Missing covariates: error, subregion-mean or drop."),
+    ] = "error",
+) -> None:
+    """Refit a scenario's coefficients on its roll call, beside the multinomial logit."""
+    _check(fmt, ("table", "json"), "--format")
+    rule = cast(ImputeRule, _check(impute, _IMPUTE, "--impute"))
+    game, mnl = fit_scenario(scenario, table=table, impute=rule)
+    if bootstrap:
+        game.with_bootstrap(bootstrap, seed=seed, progress=fmt == "table")
+    prof = game.profile(["gamma"]) if profile and game.interaction else None
+    if fmt == "json":
+        doc = {
+            "game": game.to_json(),
+            "mnl": mnl.to_json(),
+            "comparison": _comparison(game, mnl),
+        }
+        if prof is not None:
+            doc["profile"] = prof.to_json()
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        return
+    comparison = _comparison(game, mnl)
+    lines = [
+        game.summary(),
+        "",
+        f"Multinomial logit (gamma = 0), same covariates and prior: log-likelihood "
+        f"{mnl.log_likelihood:.7g}, AIC {mnl.aic:.7g}; likelihood-ratio statistic "
+        f"{comparison['lr_statistic']:.4g} on {comparison['extra_parameters']} parameter(s)",
+    ]
+    if prof is not None:
+        interval = prof.to_json()["gamma"]  # a bound not reached is None
+        bounds = ", ".join(
+            "beyond the parameter space" if interval[k] is None else f"{interval[k]:.4g}"
+            for k in ("lower", "upper")
+        )
+        lines.append(f"gamma: 95% likelihood-ratio interval [{bounds}]")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command("align")(align_command)
+    app.command("align-fit")(align_fit_command)

@@ -132,24 +132,6 @@ def _parse_levels(text: str | None) -> list[str] | None:
     return levels
 
 
-def _profile_json(profile: LikelihoodProfile) -> dict[str, Any]:
-    intervals = profile.intervals()
-    out: dict[str, Any] = {}
-    for name in profile.estimates:
-        part = profile.table[profile.table["coefficient"] == name]
-        lower = float(intervals["lower"].to_numpy(dtype=float)[intervals.index.get_loc(name)])
-        upper = float(intervals["upper"].to_numpy(dtype=float)[intervals.index.get_loc(name)])
-        out[name] = {
-            "lower": lower if math.isfinite(lower) else None,
-            "upper": upper if math.isfinite(upper) else None,
-            "grid": [
-                [float(v), float(ll)]
-                for v, ll in zip(part["value"], part["log_likelihood"], strict=True)
-            ],
-        }
-    return out
-
-
 def _predicted_json(pred: PredictedProbabilities) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for record in pred.table.to_dict(orient="records"):
@@ -341,7 +323,7 @@ def estimate_command(
     if fmt == "json":
         doc = result.to_json()
         if prof is not None:
-            doc["profile"] = _profile_json(prof)
+            doc["profile"] = prof.to_json()
         if pred is not None:
             doc["predicted"] = _predicted_json(pred)
         emit_json(doc)
@@ -390,7 +372,7 @@ def _estimate_scenario(
                 "seconds": result.bootstrap_seconds,
             }
         if prof is not None:
-            doc["profile"] = _profile_json(prof)
+            doc["profile"] = prof.to_json()
         if write is not None:
             doc["written"] = str(write)
         emit_json(doc)

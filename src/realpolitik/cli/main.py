@@ -95,6 +95,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "bargain": CommandEntry("realpolitik.cli.bargain", "Bargaining forecasts (EUM, KTAB's SMP)."),
     "serve": CommandEntry("realpolitik.cli.web", "The dashboard page and its JSON API."),
     "align": CommandEntry("realpolitik.cli.align", "All UN members choosing sides."),
+    "align-fit": CommandEntry(
+        "realpolitik.cli.align", "Refit an alignment scenario's coefficients, with standard errors."
+    ),
     "estimate": CommandEntry(
         "realpolitik.cli.estimate", "Estimate a strategic model's payoffs from observed outcomes."
     ),

@@ -139,7 +139,7 @@ def _pct(x: float) -> str:
 
 
 def scenarios(fmt: FormatOpt = Format.table) -> None:
-    """List the built-in scenarios."""
+    """List the built-in scenarios: game trees (forecast) and alignment (align)."""
     from realpolitik.scenario.catalog import builtin_summaries
 
     rows = builtin_summaries()
@@ -148,12 +148,18 @@ def scenarios(fmt: FormatOpt = Format.table) -> None:
         return
     out.use(fmt)
     table = Table(title="Built-in scenarios", title_justify="left")
-    table.add_column("name")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("name", no_wrap=True)  # a name is what the user types next
     table.add_column("title")
     table.add_column("as of")
     table.add_column("actors")
     for row in rows:
-        table.add_row(row.name, row.title, row.as_of, ", ".join(row.actors))
+        actors = (
+            f"all UN members ({row.vintage} covariates)"
+            if row.kind == "alignment"
+            else ", ".join(row.actors)
+        )
+        table.add_row(row.kind, row.name, row.title, row.as_of, actors)
     out.print(table)
 
 
@@ -178,11 +184,23 @@ VALIDATE_DRAWS = 256
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file; print every problem as file:line: field: message.
 
-    Besides the file's structure and names, every expression is evaluated at
-    the central values and on 256 parameter draws (Latin hypercube, seed 0):
-    a chance probability outside [0, 1] or a value that is not finite there is
-    reported with the parameter values that cause it.
+    An alignment scenario (``kind: alignment``) is read by its own loader with
+    the same checker, then checked against its covariate table (every member
+    with every covariate, the fitted vote coded for every member and dated no
+    later than as_of). For a game-tree scenario, besides the file's structure
+    and names, every expression is evaluated at the central values and on 256
+    parameter draws (Latin hypercube, seed 0): a chance probability outside
+    [0, 1] or a value that is not finite there is reported with the parameter
+    values that cause it.
     """
+    from realpolitik.scenario.catalog import scenario_kind
+
+    if scenario_kind(scenario) == "alignment":
+        from realpolitik.alignment.validate import check_alignment_scenario
+
+        out.use(Format.table)
+        out.print(check_alignment_scenario(scenario).summary())
+        return
     from realpolitik.compiler.scenario_tree import compile_scenario
     from realpolitik.run.links import linked_sampler
     from realpolitik.scenario.load import resolve

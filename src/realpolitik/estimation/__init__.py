@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         read_cases,
         with_bootstrap,
     )
+    from realpolitik.estimation.inference import LikelihoodFit, fit_likelihood
     from realpolitik.estimation.mle import CaseLikelihood, MLEFit, maximize
     from realpolitik.estimation.nonnested import NonNestedTest, clarke, vuong
     from realpolitik.estimation.predict import PredictedProbabilities, predicted_probabilities
@@ -62,6 +63,8 @@ _HOME = {
     "estimate": "fitting",
     "read_cases": "fitting",
     "with_bootstrap": "fitting",
+    "LikelihoodFit": "inference",
+    "fit_likelihood": "inference",
     "CaseLikelihood": "mle",
     "MLEFit": "mle",
     "maximize": "mle",
@@ -84,6 +87,7 @@ __all__ = [
     "EstimationResult",
     "IdentificationWarning",
     "LambdaCalibration",
+    "LikelihoodFit",
     "LikelihoodProfile",
     "MLEFit",
     "NonNestedTest",
@@ -97,6 +101,7 @@ __all__ = [
     "egame123",
     "estimate",
     "estimate_scenario",
+    "fit_likelihood",
     "maximize",
     "predicted_probabilities",
     "profile_likelihood",

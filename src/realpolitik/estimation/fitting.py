@@ -35,7 +35,12 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.errors import InputError
-from realpolitik.estimation.mle import covariance, flat_directions, maximize
+from realpolitik.estimation.inference import (
+    FLAT_CAUSES,
+    ConvergenceWarning,
+    IdentificationWarning,
+    fit_likelihood,
+)
 from realpolitik.estimation.model import PreparedData, prepare
 from realpolitik.estimation.resampling import bootstrap as run_bootstrap
 from realpolitik.estimation.result import EstimationResult
@@ -55,15 +60,6 @@ __all__ = [
 ]
 
 
-class IdentificationWarning(UserWarning):
-    """The likelihood is flat along some direction: the coefficients named
-    are not (or barely) identified by the data."""
-
-
-class ConvergenceWarning(UserWarning):
-    """The optimiser stopped before the gradient vanished."""
-
-
 def read_cases(path: str | Path) -> pd.DataFrame:
     """Read a CSV of cases, one row per case, refusing files larger than the
     memory budget. Empty cells and ``NA`` are missing values."""
@@ -81,15 +77,6 @@ def read_cases(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise InputError("the file holds no cases", file=str(file))
     return frame
-
-
-def _flat_message(direction: list[tuple[str, float]]) -> str:
-    parts = ", ".join(f"{name} ({loading:+.2f})" for name, loading in direction)
-    return (
-        f"the log-likelihood is flat along a direction involving {parts}: these coefficients "
-        "are not identified by the data (collinear or constant regressors, an outcome never "
-        "observed, or separation)"
-    )
 
 
 def fit_prepared(
@@ -124,27 +111,9 @@ def fit_prepared(
         k = model.names.index(name)
         theta0[k] = float(value)
         free[k] = False
-    fit = maximize(lik, theta0, free)
-    hess = fit.hessian if fit.hessian is not None else np.zeros((0, 0))
-    vcov, definite = covariance(hess)
-    free_names = [n for n, f in zip(model.names, free, strict=True) if f]
-    flat = flat_directions(hess, free_names)
+    fit = fit_likelihood(lik, theta0, model.names, free, flat_causes=FLAT_CAUSES, stacklevel=3)
     seconds = time.perf_counter() - t0
-    messages: list[str] = []
-    if not fit.converged:
-        messages.append(
-            f"the optimiser did not converge ({fit.message.strip()}; largest gradient per "
-            f"case {fit.gradient_max:.2g})"
-        )
-        warnings.warn(messages[-1], ConvergenceWarning, stacklevel=3)
-    for direction in flat:
-        messages.append(_flat_message(direction))
-        warnings.warn(messages[-1], IdentificationWarning, stacklevel=3)
-    if not definite and not flat:
-        messages.append(
-            "the Hessian is not negative definite: the estimate may not be a strict local maximum"
-        )
-        warnings.warn(messages[-1], IdentificationWarning, stacklevel=3)
+    messages = list(fit.warnings)
     never = [
         lev for t, lev in enumerate(model.levels) if not np.any(prepared.outcome.terminal == t)
     ]
@@ -153,20 +122,20 @@ def fit_prepared(
         warnings.warn(messages[-1], IdentificationWarning, stacklevel=3)
     return EstimationResult(
         model=model,
-        estimates=fit.theta,
-        vcov=vcov,
-        loglik_cases=lik.loglik_cases(fit.theta),
+        estimates=fit.estimates,
+        vcov=fit.vcov,
+        loglik_cases=fit.loglik_cases,
         n_dropped=prepared.n_dropped,
         converged=fit.converged,
         iterations=fit.iterations,
         fit_seconds=seconds,
-        locally_identified=definite,
-        flat=flat,
+        locally_identified=fit.locally_identified,
+        flat=fit.flat,
         warnings=messages,
         likelihood=lik,
         frame=prepared.frame,
         outcome=prepared.outcome,
-        hessian=hess,
+        hessian=fit.hessian,
         free_mask=free,
     )
 

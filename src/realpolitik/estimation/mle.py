@@ -58,7 +58,10 @@ class CaseLikelihood(Protocol):
     its starting curvature on a subsample when there are many cases. A model
     whose gradient is itself a finite difference may offer ``hessian(theta,
     weights)``, the Hessian of the weighted log-likelihood; it is then used
-    instead of differencing the gradient.
+    instead of differencing the gradient. A model whose parameter space is
+    bounded may offer ``bounds``, ``{coefficient index: (low, high)}`` (open
+    intervals; the log-likelihood is ``-inf`` outside them); likelihood
+    profiles then keep their grid inside.
     """
 
     @property

@@ -11,15 +11,20 @@ likelihood-ratio confidence interval (Venzon and Moolgavkar 1988).
 
 Works for any :class:`~realpolitik.estimation.mle.CaseLikelihood`. The grid
 is ``games``': ``2 * steps`` points evenly spread over ``estimate +/- dist *
-SE``, the estimate itself left out (it is the maximum).
+SE``, the estimate itself left out (it is the maximum). A model whose
+parameter space is bounded (``bounds`` on the likelihood, see
+:class:`~realpolitik.estimation.mle.CaseLikelihood`) has the grid points
+outside it left out: a likelihood-ratio bound beyond them is reported as
+missing (``NaN``), not invented.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -80,6 +85,27 @@ class LikelihoodProfile:
         """One panel per coefficient: the profile, the estimate and the
         likelihood-ratio cut-off."""
         return plot_profile(self, level)
+
+    def to_json(self, level: float = 0.95) -> dict[str, Any]:
+        """``{name: {"lower", "upper", "grid": [[value, log_likelihood], ...]}}``
+        (strict JSON: a bound not reached within the grid is None)."""
+        intervals = self.intervals(level)
+        out: dict[str, Any] = {}
+        for name in self.estimates:
+            part = self.table[self.table["coefficient"] == name]
+            at = intervals.index.get_loc(name)
+            lower, upper = (
+                float(intervals[k].to_numpy(dtype=float)[at]) for k in ("lower", "upper")
+            )
+            out[name] = {
+                "lower": lower if math.isfinite(lower) else None,
+                "upper": upper if math.isfinite(upper) else None,
+                "grid": [
+                    [float(v), float(ll)]
+                    for v, ll in zip(part["value"], part["log_likelihood"], strict=True)
+                ],
+            }
+        return out
 
 
 def _crossing(x: FloatArray, y: FloatArray, cut: float) -> float:
@@ -151,6 +177,7 @@ def profile_likelihood(
     if unknown:
         raise ValueError(f"unknown coefficient(s): {', '.join(unknown)}")
     theta = np.asarray(theta, dtype=np.float64)
+    bounds: dict[int, tuple[float, float]] = getattr(lik, "bounds", None) or {}
     tasks: list[tuple[int, float]] = []
     for name in chosen:
         j = list(names).index(name)
@@ -160,10 +187,13 @@ def profile_likelihood(
         if not np.isfinite(se) or se <= 0:
             raise ValueError(f"{name} has no finite standard error to set the grid")
         grid = np.linspace(theta[j] - dist * se, theta[j] + dist * se, 2 * steps + 1)
-        tasks.extend((j, float(v)) for k, v in enumerate(grid) if k != steps)
+        low, high = bounds.get(j, (-np.inf, np.inf))
+        tasks.extend((j, float(v)) for k, v in enumerate(grid) if k != steps and low < v < high)
     curvature = None if hessian is None else np.asarray(hessian) / max(lik.n_cases, 1)
     payload = _Payload(lik, theta, mask, curvature)
-    max_ll = float(np.sum(lik.loglik_cases(theta)))
+    # the maximised objective (a penalised model's includes its penalty, as
+    # the profiled refits do)
+    max_ll = float(lik.value_and_gradient(theta)[0])
     results = map_tasks(
         _refit,
         payload,

@@ -25,7 +25,6 @@ counted, as rows with a missing regressor are in ``games``.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,8 +35,7 @@ from numpy.typing import NDArray
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.concepts import LAMBDA
 from realpolitik.errors import InputError
-from realpolitik.estimation.fitting import ConvergenceWarning, IdentificationWarning
-from realpolitik.estimation.mle import covariance, flat_directions, maximize
+from realpolitik.estimation.inference import fit_likelihood
 from realpolitik.estimation.resampling import bootstrap as run_bootstrap
 from realpolitik.estimation.scenario_likelihood import ScenarioLikelihood
 from realpolitik.estimation.scenario_result import ScenarioEstimate
@@ -137,13 +135,11 @@ def prepare_scenario(
     return likelihood, n_dropped
 
 
-def _flat_message(direction: list[tuple[str, float]]) -> str:
-    parts = ", ".join(f"{name} ({loading:+.2f})" for name, loading in direction)
-    return (
-        f"the log-likelihood is flat along a direction involving {parts}: these coefficients "
-        "are not identified by the cases (collinear or constant covariates, a choice never "
-        "observed, separation, or utilities that only matter together)"
-    )
+#: What makes a scenario's likelihood flat, for the identification warning.
+FLAT_CAUSES = (
+    "collinear or constant covariates, a choice never observed, separation, or utilities "
+    "that only matter together"
+)
 
 
 def estimate_scenario(
@@ -182,41 +178,25 @@ def estimate_scenario(
             raise InputError(
                 f"start needs {likelihood.n_params} values, not {theta0.size}", field="start"
             )
-    fit = maximize(likelihood, theta0)
-    hess = fit.hessian if fit.hessian is not None else np.zeros((0, 0))
-    vcov, definite = covariance(hess)
-    flat = flat_directions(hess, list(likelihood.names))
-    messages: list[str] = []
-    if not fit.converged:
-        messages.append(
-            f"the optimiser did not converge ({fit.message.strip()}; largest gradient per "
-            f"case {fit.gradient_max:.2g})"
-        )
-        warnings.warn(messages[-1], ConvergenceWarning, stacklevel=2)
-    for direction in flat:
-        messages.append(_flat_message(direction))
-        warnings.warn(messages[-1], IdentificationWarning, stacklevel=2)
-    if not definite and not flat:
-        messages.append(
-            "the Hessian is not negative definite: the estimate may not be a strict local maximum"
-        )
-        warnings.warn(messages[-1], IdentificationWarning, stacklevel=2)
+    fit = fit_likelihood(
+        likelihood, theta0, likelihood.names, flat_causes=FLAT_CAUSES, stacklevel=2
+    )
     data_source = str(data) if isinstance(data, str | Path) else None
     result = ScenarioEstimate(
         scenario=likelihood.compiled.scenario,
         names=likelihood.names,
-        estimates=fit.theta,
-        vcov=vcov,
-        loglik_cases=likelihood.loglik_cases(fit.theta),
+        estimates=fit.estimates,
+        vcov=fit.vcov,
+        loglik_cases=fit.loglik_cases,
         n_dropped=n_dropped,
         converged=fit.converged,
         iterations=fit.iterations,
         fit_seconds=time.perf_counter() - t0,
-        locally_identified=definite,
-        flat=flat,
-        warnings=messages,
+        locally_identified=fit.locally_identified,
+        flat=fit.flat,
+        warnings=list(fit.warnings),
         likelihood=likelihood,
-        hessian=hess,
+        hessian=fit.hessian,
         data_source=data_source,
     )
     if bootstrap:

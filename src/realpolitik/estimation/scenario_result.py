@@ -12,7 +12,6 @@ canonical models' :class:`~realpolitik.estimation.result.EstimationResult`
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from realpolitik.errors import InputError
+from realpolitik.estimation.inference import coefficient_lines, finite_or_none
 from realpolitik.estimation.plots import plot_coefficients
 from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
 from realpolitik.estimation.scenario_likelihood import ScenarioLikelihood
@@ -40,37 +40,6 @@ FloatArray = NDArray[np.float64]
 
 #: The id under which a fit is cited in the scenario it is written into.
 FIT_SOURCE = "estimated_fit"
-
-
-def finite_or_none(value: float) -> float | None:
-    """``value``, or None where it is not finite (strict JSON)."""
-    return float(value) if math.isfinite(value) else None
-
-
-def _stars(p: float) -> str:
-    if not math.isfinite(p):
-        return ""
-    for cut, mark in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
-        if p < cut:
-            return mark
-    return ""
-
-
-def coefficient_lines(table: pd.DataFrame) -> list[str]:
-    """R's coefficient table (``summary.game``) of a table with
-    ``estimate``, ``std_error``, ``z``, ``p`` indexed by name."""
-    width = max([len(str(n)) for n in table.index] + [11])
-    lines = [f"{'':<{width}} {'Estimate':>10} {'Std. Error':>10} {'z value':>8} {'Pr(>|z|)':>10}"]
-    for name, row in table.iterrows():
-        p = float(row["p"])
-        p_text = "< 2e-16" if p < 2e-16 else f"{p:.4g}"
-        lines.append(
-            f"{name!s:<{width}} {row['estimate']:>10.6f} {row['std_error']:>10.6f} "
-            f"{row['z']:>8.4f} {p_text:>10} {_stars(p)}"
-        )
-    lines.append("---")
-    lines.append("Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1")
-    return lines
 
 
 @dataclass

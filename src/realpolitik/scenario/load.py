@@ -766,6 +766,9 @@ def load(
     data, source = load_yaml(path, text=text, name=name)
     raw_text = text if text is not None else Path(str(path)).read_text(encoding="utf-8")
     ck = Checker(source)
+    if isinstance(data, dict) and data.get("kind") == "alignment":
+        ck.add(("kind",), "an alignment scenario (every UN member's vote): run realpolitik align")
+        raise InputError(problems=ck.problems)
     top = ck.mapping(data, (), allowed=TOP_KEYS, what="a mapping (the scenario)")
     if top is None:
         raise InputError(problems=ck.problems)
