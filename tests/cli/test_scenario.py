@@ -87,14 +87,19 @@ def test_validate_flagship_counts(capsys: pytest.CaptureFixture[str]) -> None:
         )
     )
     terms = {t for actor in raw["payoffs"].values() for t in actor}
+    # an estimated parameter counts as its coefficients, and the drawn lambda
+    # is a parameter; each actor's type is a chance move before the others
+    spec = raw["parameters"].values()
+    parameters = sum(len(p["estimate"]["coefficients"]) if "estimate" in p else 1 for p in spec)
+    parameters += isinstance(raw["solve"]["lambda"], dict)
+    moves = len(raw["moves"]) + len(raw["types"])
     code, out, err = run(capsys, "validate", "china-russia-2022")
     assert (code, err) == (0, "")
-    # 28 paths: 2 escalations x 2 sanctions x (3 alignments without a detection
-    # step or response, except overt support (+1 response: 2 paths) and covert
-    # help (undetected, or detected + response: 3 paths)) = 4 x (2 + 2 + 3)
+    # 2048 paths: China's type (2) x the West's (2) x 2 escalations x 2 packages
+    # x 32 joint alignments x (no evidence, or evidence and 3 replies: 4)
     assert out.strip() == (
-        f"ok: china-russia-2022: {len(raw['actors'])} actors, {len(raw['parameters'])} "
-        f"parameters, {len(raw['moves'])} moves, 28 paths, {len(terms)} payoff terms, "
+        f"ok: china-russia-2022: {len(raw['actors'])} actors, {parameters} "
+        f"parameters, {moves} moves, 2048 paths, {len(terms)} payoff terms, "
         f"{len(raw['metrics'])} metrics"
     )
 

@@ -175,13 +175,12 @@ def test_no_builtin_scenario_cites_a_source_dated_after_its_as_of(name: str) -> 
     assert not [w for w in sc.warnings if "after as_of" in w.message]
 
 
-def test_flagship_post_dated_sources_are_kept_but_no_longer_cited() -> None:
+def test_flagship_post_dated_seed_text_is_kept_but_cited_by_no_parameter() -> None:
     sc = resolve("china-russia-2022")
-    # Hung's op-ed (July 2022) and the DIW paper (October 2022) keep their dates
-    assert sc.sources["hung2022"].date == "2022-07"
-    assert sc.sources["A1"].date == "2022-10"
+    # Hung's op-ed (July 2022) keeps its date: it names a view, sets no number
+    assert sc.sources["hung2022"].date == "2022-07-29"
     cited = {s for p in sc.parameters.values() for s in p.sources}
-    assert not {"hung2022", "A1", "T1", "T3", "T11"} & cited
-    # the values that used them are marked as judgement and say so
-    assert "after as_of" in sc.parameters["coalition_boost"].judgement
-    assert sc.parameters["coalition_boost"].distribution.describe().startswith("Triangular")
+    assert "hung2022" not in cited
+    # the view's changes are judgement that say so
+    hung = next(v for v in sc.views if v.id == "hung")
+    assert all(p.judgement for p in hung.parameters.values())

@@ -487,6 +487,7 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
         cells += list(assumed.get(f"{row.actor}:{row.move}:{row.action}", {}).values())
         table.add_row(*cells)
     out.print(table)
+    _dimension_table(result)
     judged = result.extra.get("judgement")
     if judged is not None:
         alone = judged.resting_on_judgement()["name"].tolist()
@@ -516,6 +517,31 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
     if len(why.decisions) > 6:
         out.print(f"  ... {len(why.decisions) - 6} more decisions: realpolitik explain")
     wrote_tables(out_dir, forecast_tables(result, why))
+
+
+def _dimension_table(result: Any) -> None:
+    """Each dimension of a compound move as the marginal of its joint actions:
+    the answer to "does China help Russia evade?" that 32 joint rows hide."""
+    frame = result.dimensions
+    if frame is None or not len(frame):
+        return
+    interval = bool(result.settings.draws) and "p05" in frame
+    table = Table(
+        title="Each dimension of a joint choice (marginal over the other dimensions)",
+        title_justify="left",
+    )
+    for column in ("actor", "move", "dimension", "level"):
+        table.add_column(column)
+    table.add_column("probability", justify="right")
+    if interval:
+        table.add_column("90% interval", justify="right")
+    for row in frame.itertuples():
+        cells = [str(row.actor), str(row.move), str(row.dimension), str(row.level)]
+        cells.append(_pct(float(row.probability)))
+        if interval:
+            cells.append(f"{_pct(float(row.p05))}-{_pct(float(row.p95))}")
+        table.add_row(*cells)
+    out.print(table)
 
 
 def _pathway_table(result: Any, top: int, max_metrics: int | None = None) -> None:
