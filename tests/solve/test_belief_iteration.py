@@ -17,6 +17,7 @@ against independent answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import warnings
@@ -32,6 +33,7 @@ from belief_trees import bayesian_tree
 from realpolitik.games.gambit_io import read_game
 from realpolitik.games.tree import NodeKind, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
+from realpolitik.solve import belief_iteration
 from realpolitik.solve.agent_qre import agent_qre
 from realpolitik.solve.belief_iteration import (
     agent_qre_fixed_point,
@@ -208,6 +210,21 @@ def test_unconverged_draws_are_resolved_or_reported() -> None:
     np.testing.assert_allclose(
         solved.behaviour[1], agent_qre(game.take(np.array([1])), 2.0).behaviour[0], atol=1e-7
     )
+
+
+def test_the_fallback_replaces_profiles_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    game = perturbed(5, 3)
+    lams = np.array([0.5, 1.0, 2.0])
+    stopped = functools.partial(belief_iteration.iterate_beliefs, max_sweeps=1, steps=1)
+    monkeypatch.setattr(belief_iteration, "iterate_beliefs", stopped)
+    solved = agent_qre_fixed_point(game, lams)
+    assert solved.residual is not None and (solved.residual <= 1e-8).all()
+    for d, lam in enumerate(lams):
+        exact = agent_qre(game.take(np.array([d])), float(lam))
+        np.testing.assert_allclose(solved.behaviour[d], exact.behaviour[0], atol=1e-9)
+        np.testing.assert_allclose(
+            solved.node_value[d], draw_values(game, d, solved.behaviour[d]), atol=1e-12
+        )
 
 
 def test_draws_are_independent_of_threads_and_company() -> None:

@@ -413,12 +413,14 @@ def _solve_blocks(  # pragma: no cover - compiled
     out_residual: FloatArray,
     out_status: IntArray,
     out_passes: IntArray,
+    out_value: FloatArray,
 ) -> None:
     """The agent QRE of draws ``[first_block * BLOCK, last_block * BLOCK)``.
 
     ``payoffs`` ``(D, terminals, players)``, ``chance`` ``(D or 1, chance
     edges)``, ``lam`` ``(D,)``; writes each draw's profile ``(D, actions)``,
-    residual, status and number of tree passes.
+    residual, status and number of tree passes, and the node values of its
+    profile to ``out_value`` ``(D, nodes, players)`` unless that is empty.
     """
     n_draws = payoffs.shape[0]
     n_players = payoffs.shape[2]
@@ -503,6 +505,11 @@ def _solve_blocks(  # pragma: no cover - compiled
             out_residual[d] = residual
             out_status[d] = status
             out_passes[d] = passes[0]
+            if out_value.shape[0] > 0:
+                # the last (Jacobi) pass backed the profile's values up the tree
+                for node in range(n_nodes):
+                    for r in range(n_players):
+                        out_value[d, node, r] = value[node, r]
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
@@ -555,26 +562,31 @@ def solve_draws(
     plan: tuple[IntArray, ...],
     n_nodes: int,
     threads: int | None = None,
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    with_values: bool = False,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
     """Every draw's agent QRE on all cores (see :func:`_solve_blocks`);
     ``plan`` is the tree's arrays in the order of that function's
     ``terminal_node .. set_nodes``. Returns profiles ``(D, actions)``,
-    residuals, statuses and tree passes per draw."""
+    residuals, statuses and tree passes per draw, and with ``with_values``
+    the node values ``(D, nodes, players)`` of the profiles (else an empty
+    array): the residual's own pass computes them, so they cost a copy."""
     n_draws = payoffs.shape[0]
     n_actions = int(plan[9][-1])
     profile = np.empty((n_draws, n_actions))
     residual = np.empty(n_draws)
     status = np.empty(n_draws, dtype=np.int64)
     passes = np.empty(n_draws, dtype=np.int64)
+    n_players = payoffs.shape[2]
+    value = np.empty((n_draws, n_nodes, n_players) if with_values else (0, 0, 0))
     run_blocks(
         _solve_blocks,
         n_draws,
         BLOCK,
         (payoffs, chance, lam, tol, max_iter, memory, steps, *plan, n_nodes,
-         profile, residual, status, passes),
+         profile, residual, status, passes, value),
         threads,
     )  # fmt: skip
-    return profile, residual, status, passes
+    return profile, residual, status, passes, value
 
 
 def node_values(

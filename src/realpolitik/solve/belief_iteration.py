@@ -277,13 +277,15 @@ class BeliefIteration:
     ``profile`` ``(D, actions)``; ``residual`` ``max |p - softmax(lam
     v(p))|``; ``status`` 0 converged at the target lambda, 1 converged by
     continuation, 2 not converged, 3 re-solved by the path follower;
-    ``passes`` tree passes (forward and backward) spent.
+    ``passes`` tree passes (forward and backward) spent; ``value`` ``(D,
+    nodes, players)`` node values of the profiles when asked for, else empty.
     """
 
     profile: FloatArray
     residual: FloatArray
     status: IntArray
     passes: IntArray
+    value: FloatArray
 
 
 #: Status of a draw re-solved by the path follower.
@@ -299,17 +301,19 @@ def iterate_beliefs(
     steps: int = STEPS,
     max_sweeps: int = MAX_SWEEPS,
     threads: int | None = None,
+    with_values: bool = False,
 ) -> BeliefIteration:
-    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback)."""
+    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback);
+    ``with_values`` keeps the node values of the profiles (total payoffs)."""
     plan = belief_plan(game.tree)
     payoffs = np.ascontiguousarray(game.total_payoffs, dtype=np.float64)
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
     lams = np.ascontiguousarray(lam, dtype=np.float64)
-    profile, residual, status, passes = kernels.solve_draws(
+    profile, residual, status, passes, value = kernels.solve_draws(
         payoffs, chance, lams, tol, max_sweeps, memory, steps, plan.solve_arrays,
-        plan.n_nodes, threads,
+        plan.n_nodes, threads, with_values,
     )  # fmt: skip
-    return BeliefIteration(profile, residual, status, passes)
+    return BeliefIteration(profile, residual, status, passes, value)
 
 
 def agent_qre_fixed_point(
@@ -363,8 +367,10 @@ def agent_qre_fixed_point(
     if not np.isfinite(lams).all() or (lams < 0).any():
         raise GameClassError(f"the agent QRE needs a precision lambda >= 0, got {lam}")
     require_perfect_recall(tree, "the agent QRE")
-    result = iterate_beliefs(game, lams, tol=tol, threads=threads)
+    # without payoff terms the node values come from the iteration's last pass
+    result = iterate_beliefs(game, lams, tol=tol, threads=threads, with_values=not game.has_terms)
     profile, residual = result.profile, result.residual
+    value_t: FloatArray | None = None if game.has_terms else np.moveaxis(result.value, 0, -1)
     stuck = np.flatnonzero(~(residual <= tol))
     small = tree.n_actions <= FALLBACK_MAX_ACTIONS
     positive = bool((game.edge_chance_probs() > 0).all())
@@ -378,6 +384,8 @@ def agent_qre_fixed_point(
         )
         profile[stuck] = exact.behaviour
         residual[stuck] = np.inf if exact.residual is None else exact.residual
+        if value_t is not None:
+            value_t[..., stuck] = exact.value_t
     unresolved = int((~(residual <= max(tol, 1e-8))).sum())
     if unresolved:
         warnings.warn(
@@ -389,7 +397,7 @@ def agent_qre_fixed_point(
     return TreeSolution(
         game=game,
         concept="qre",
-        value_t=profile_values(game, profile, threads=threads),
+        value_t=profile_values(game, profile, threads=threads) if value_t is None else value_t,
         mixed_t=np.ascontiguousarray(profile.T),
         lam=lams,
         residual=residual,
