@@ -276,7 +276,7 @@ class BeliefIteration:
 
     ``profile`` ``(D, actions)``; ``residual`` ``max |p - softmax(lam
     v(p))|``; ``status`` 0 converged at the target lambda, 1 converged by
-    continuation, 2 not converged, 3 re-solved by the path follower;
+    continuation, 2 not converged (the kernel's codes);
     ``passes`` tree passes (forward and backward) spent; ``value`` ``(D,
     nodes, players)`` node values of the profiles when asked for, else empty.
     """
@@ -286,10 +286,6 @@ class BeliefIteration:
     status: IntArray
     passes: IntArray
     value: FloatArray
-
-
-#: Status of a draw re-solved by the path follower.
-PATH_FOLLOWER = 3
 
 
 def iterate_beliefs(
