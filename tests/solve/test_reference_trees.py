@@ -27,8 +27,9 @@ import pytest
 from realpolitik.games.gambit_io import read_game
 from realpolitik.games.reduced_form import reduced_normal_form
 from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.agent_qre import agent_qre_fixed_point, agent_qre_path
+from realpolitik.solve.agent_qre import agent_qre_path
 from realpolitik.solve.backward_induction import solve_tree
+from realpolitik.solve.belief_iteration import agent_qre_fixed_point
 from realpolitik.solve.pure_nash import pure_nash_mask, pure_nash_profiles
 from realpolitik.solve.regret import max_regret
 from realpolitik.solve.tree_solution import behaviour_profile

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.games.tree import NodeKind
+from realpolitik.run._segment_kernels import segment_sums
 from realpolitik.scenario.paths import CHANCE
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -382,22 +383,8 @@ def extra_outcomes(layout: OutcomeLayout, solution: TreeSolution) -> FloatArray:
     edge_reach = (
         np.take(reach, layout.compiled.tree.edge_parent, axis=0) * solution.edge_probability_t
     )
-    parts = [_segment_sums(edge_reach, extras.edge_lists), _segment_sums(reach, extras.node_lists)]
+    parts = [segment_sums(edge_reach, extras.edge_lists), segment_sums(reach, extras.node_lists)]
     return np.concatenate(parts, axis=0).T
-
-
-def _segment_sums(rows: FloatArray, lists: tuple[NDArray[np.int64], ...]) -> FloatArray:
-    """``(len(lists), D)``: for each index list the sum of its rows of
-    ``rows`` (``(n, D)``), added in list order (``reduceat`` adds each
-    segment's rows one after the other, the same whatever ``D``)."""
-    out = np.zeros((len(lists), rows.shape[1]))
-    sizes = np.array([len(x) for x in lists], dtype=np.int64)
-    filled = np.flatnonzero(sizes > 0)
-    if filled.size:
-        index = np.concatenate([lists[k] for k in filled])
-        starts = np.concatenate([[0], np.cumsum(sizes[filled])[:-1]])
-        out[filled] = np.add.reduceat(rows[index], starts, axis=0)
-    return out
 
 
 def level_probabilities(layout: OutcomeLayout, action_probability: FloatArray) -> FloatArray:

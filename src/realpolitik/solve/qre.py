@@ -6,7 +6,8 @@ solved exactly by one backward pass
 (:func:`realpolitik.solve.backward_induction.solve_tree`); trees with other
 information sets by following the principal logit branch of the whole game
 (:func:`realpolitik.solve.agent_qre.agent_qre`, or, for larger trees, by
-belief iteration, :func:`realpolitik.solve.agent_qre.agent_qre_fixed_point`);
+compiled belief iteration,
+:func:`realpolitik.solve.belief_iteration.agent_qre_fixed_point`);
 one normal-form game by the
 path follower of :func:`realpolitik.solve.logit.logit_qre`. In every case each
 mover plays ``p(a) ∝ exp(lam * v(a))`` on the raw payoff scale (McKelvey and
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 from realpolitik.games.normal_form import NormalFormGame
 from realpolitik.games.tree import TreeClass, TreeGame
-from realpolitik.solve.agent_qre import agent_qre, agent_qre_fixed_point, agent_qre_per_draw
+from realpolitik.solve.agent_qre import agent_qre, agent_qre_per_draw
 from realpolitik.solve.backward_induction import Precision, common_lambda, lambda_row, solve_tree
+from realpolitik.solve.belief_iteration import agent_qre_fixed_point
 from realpolitik.solve.homotopy import TraceStatus
 from realpolitik.solve.logit import logit_qre
 from realpolitik.solve.profiles import StrategyProfile

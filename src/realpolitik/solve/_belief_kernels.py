@@ -1,0 +1,606 @@
+"""Compiled kernels (numba) of the agent logit QRE of general trees by belief
+iteration: one draw at a time, the whole iteration in one compiled loop.
+
+Why compiled code here: an iteration is a forward pass (reach probabilities,
+hence beliefs) and a backward pass (action values, logit responses, node
+values) over every node of the tree, a few operations per edge. In NumPy each
+step of each pass is a separate gather, scatter or ``reduceat`` over all draws
+with temporaries; here a draw's passes run over flat edge arrays with its
+whole state (a node's values, reach, the profile) in the cache, and a draw
+stops costing work as soon as it has converged. Draws are independent, so
+blocks of draws are spread over the cores by Python threads
+(:mod:`realpolitik.solve._threads`) and results do not depend on how the draws
+are chunked or split.
+
+The algorithm (see :mod:`realpolitik.solve.belief_iteration` for the why):
+
+* ``G``, one *Gauss-Seidel sweep*: reach probabilities under the profile
+  ``p = softmax(x)`` (``x`` the actions' logits), hence beliefs by Bayes'
+  rule; then the information sets from the last movers back (``unit_*``, an
+  order in which every set comes after all sets and chance nodes below any of
+  its nodes), each taking the logit response ``softmax(lam v)`` to its
+  belief-weighted action values ``v`` under the responses already computed
+  below it. ``G(x)`` is the new logits ``lam v``.
+* the fixed point ``x = G(x)`` by Anderson acceleration (Walker and Ni 2011,
+  "type II" with ``memory`` past differences; restarted when the residual
+  grows or the least-squares coefficients blow up);
+* convergence is checked on the profile: once a sweep moves no probability by
+  more than ``tol``, one *Jacobi* pass (every set's logit response to values
+  and beliefs of the profile itself) gives the residual reported, ``max |p -
+  softmax(lam v(p))|``; the draw stops when it is at most ``tol``;
+* lambda continuation only when needed: the target lambda is tried from the
+  centroid first; if that fails, from the centroid in ``steps`` equal steps of
+  lambda (each step starting from the last solution, logits scaled by the
+  ratio of lambdas), then in four times as many, then with the steps damped
+  (``x + beta f`` in place of ``x + f`` in the Anderson update, ``beta`` 1/2,
+  1/8, 1/32): a belief feedback that makes the plain map oscillate around
+  its fixed point (Selten's horse at lambda >= 4) is tamed by damping.
+
+Status per draw: 0 converged at the first try, 1 converged by continuation,
+2 not converged (the last iterate is returned).
+
+References
+----------
+Walker, H. F. and Ni, P. (2011). Anderson acceleration for fixed-point
+iterations. SIAM Journal on Numerical Analysis 49(4), 1715-1735.
+
+McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for
+extensive form games. Experimental Economics 1, 9-41.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.solve._threads import run_blocks
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Draws per block of the parallel loop (one block's scratch is allocated once).
+BLOCK = 32
+
+#: Unit kinds of the backward order.
+CHANCE_UNIT = 0
+SET_UNIT = 1
+
+#: Status codes of a draw.
+CONVERGED = 0
+CONTINUED = 1
+NOT_CONVERGED = 2
+
+#: Anderson: restart when the residual norm grows by more than this factor...
+_GROWTH = 4.0
+#: ... or when a least-squares coefficient exceeds this.
+_COEFFICIENT_LIMIT = 1e8
+#: Relative Tikhonov regularisation of the normal equations.
+_RIDGE = 1e-13
+#: The retries by continuation: steps (times ``steps``) and damping of each.
+_STEP_FACTOR = (1, 4, 4, 4, 8)
+_BETA = (1.0, 1.0, 0.5, 0.125, 0.03125)
+_ATTEMPTS = len(_BETA)
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _softmax_all(  # pragma: no cover - compiled
+    x: FloatArray, p: FloatArray, action_offset: IntArray
+) -> None:
+    """``p = softmax(x)`` within every information set."""
+    for s in range(action_offset.shape[0] - 1):
+        a0 = action_offset[s]
+        a1 = action_offset[s + 1]
+        top = x[a0]
+        for a in range(a0 + 1, a1):
+            top = max(top, x[a])
+        total = 0.0
+        for a in range(a0, a1):
+            e = math.exp(x[a] - top)
+            p[a] = e
+            total += e
+        for a in range(a0, a1):
+            p[a] /= total
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _forward(  # pragma: no cover - compiled
+    reach: FloatArray,
+    p: FloatArray,
+    chance_row: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+) -> None:
+    """Reach probabilities of the nodes that beliefs need (prefix order):
+    ``fwd_source`` is the flat action of the edge into the node, or ``-(c +
+    1)`` for chance column ``c``."""
+    reach[0] = 1.0
+    for k in range(fwd_node.shape[0]):
+        source = fwd_source[k]
+        weight = p[source] if source >= 0 else chance_row[-source - 1]
+        reach[fwd_node[k]] = reach[fwd_parent[k]] * weight
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _sweep(  # pragma: no cover - compiled
+    respond: bool,
+    lam: float,
+    p: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    v: FloatArray,
+    value: FloatArray,
+    reach: FloatArray,
+    chance_row: FloatArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+) -> float:
+    """One backward pass; returns ``max |q - p|``.
+
+    Every set's logit response ``q = softmax(lam v)`` to its action values
+    ``v`` (beliefs from ``reach``, a set no node of which is reached weighs
+    its nodes equally) goes to ``q`` and its logits ``lam v`` to ``y``. Node
+    values (``value[node, player]``, terminals filled by the caller) are
+    computed under ``q`` when ``respond`` (the Gauss-Seidel sweep) and under
+    ``p`` otherwise (the Jacobi pass: ``q`` is then the response to ``p``
+    itself and the return value its fixed-point residual).
+    """
+    n_players = value.shape[1]
+    gap = 0.0
+    for u in range(unit_kind.shape[0]):
+        ref = unit_ref[u]
+        if unit_kind[u] == CHANCE_UNIT:
+            e0 = child_offset[ref]
+            e1 = child_offset[ref + 1]
+            for r in range(n_players):
+                acc = 0.0
+                for e in range(e0, e1):
+                    acc += chance_row[edge_chance[e]] * value[child_index[e], r]
+                value[ref, r] = acc
+            continue
+        a0 = action_offset[ref]
+        k = action_offset[ref + 1] - a0
+        mover = set_player[ref]
+        n0 = set_node_offset[ref]
+        n1 = set_node_offset[ref + 1]
+        if n1 - n0 == 1:
+            first = child_offset[set_nodes[n0]]
+            for a in range(k):
+                v[a] = value[child_index[first + a], mover]
+        else:
+            total = 0.0
+            for j in range(n0, n1):
+                total += reach[set_nodes[j]]
+            reached = total > 0.0
+            scale = 1.0 / total if reached else 1.0 / (n1 - n0)
+            for a in range(k):
+                acc = 0.0
+                for j in range(n0, n1):
+                    node = set_nodes[j]
+                    w = reach[node] if reached else 1.0
+                    acc += w * value[child_index[child_offset[node] + a], mover]
+                v[a] = acc * scale
+        top = lam * v[0]
+        for a in range(1, k):
+            top = max(top, lam * v[a])
+        norm = 0.0
+        for a in range(k):
+            z = lam * v[a]
+            y[a0 + a] = z
+            weight = math.exp(z - top)
+            q[a0 + a] = weight
+            norm += weight
+        inverse = 1.0 / norm
+        for a in range(k):
+            q[a0 + a] *= inverse
+            gap = max(gap, abs(q[a0 + a] - p[a0 + a]))
+        weights = q if respond else p
+        for j in range(n0, n1):
+            node = set_nodes[j]
+            base = child_offset[node]
+            for r in range(n_players):
+                acc = 0.0
+                for a in range(k):
+                    acc += weights[a0 + a] * value[child_index[base + a], r]
+                value[node, r] = acc
+    return gap
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _solve_small(  # pragma: no cover - compiled
+    matrix: FloatArray, rhs: FloatArray, n: int, out: FloatArray
+) -> bool:
+    """``out[:n] = matrix[:n, :n]^-1 rhs[:n]`` by Gaussian elimination with
+    partial pivoting (Golub and Van Loan 2013, 3.4) on a copy; False if
+    singular."""
+    a = np.empty((n, n + 1))
+    for i in range(n):
+        for j in range(n):
+            a[i, j] = matrix[i, j]
+        a[i, n] = rhs[i]
+    for c in range(n):
+        pivot = c
+        for i in range(c + 1, n):
+            if abs(a[i, c]) > abs(a[pivot, c]):
+                pivot = i
+        if a[pivot, c] == 0.0:
+            return False
+        if pivot != c:
+            for j in range(c, n + 1):
+                a[c, j], a[pivot, j] = a[pivot, j], a[c, j]
+        for i in range(c + 1, n):
+            factor = a[i, c] / a[c, c]
+            for j in range(c, n + 1):
+                a[i, j] -= factor * a[c, j]
+    for i in range(n - 1, -1, -1):
+        acc = a[i, n]
+        for j in range(i + 1, n):
+            acc -= a[i, j] * out[j]
+        out[i] = acc / a[i, i]
+    return True
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _iterate(  # pragma: no cover - compiled
+    lam: float,
+    tol: float,
+    max_iter: int,
+    memory: int,
+    beta: float,
+    x: FloatArray,
+    p: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    f: FloatArray,
+    f_prev: FloatArray,
+    x_prev: FloatArray,
+    d_f: FloatArray,
+    d_g: FloatArray,
+    gram: FloatArray,
+    coef: FloatArray,
+    rhs: FloatArray,
+    v: FloatArray,
+    value: FloatArray,
+    reach: FloatArray,
+    chance_row: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    passes: IntArray,
+) -> float:
+    """Anderson-accelerated sweeps at one lambda from the logits ``x``,
+    steps damped by ``beta`` (1: none).
+
+    Returns the Jacobi residual of the profile left in ``q`` (``inf`` when
+    the sweeps did not get within ``tol``), with ``x`` its logits; ``passes[0]``
+    counts the tree passes.
+    """
+    n = x.shape[0]
+    count = 0
+    head = 0
+    previous = np.inf
+    for it in range(max_iter):
+        _softmax_all(x, p, action_offset)
+        _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+        gap = _sweep(
+            True, lam, p, q, y, v, value, reach, chance_row, unit_kind, unit_ref,
+            child_offset, child_index, edge_chance, action_offset, set_player,
+            set_node_offset, set_nodes,
+        )  # fmt: skip
+        passes[0] += 1
+        if not math.isfinite(gap):
+            return np.inf
+        if gap <= tol:
+            # the profile q: its own residual (the Jacobi pass; q's logits are y)
+            for a in range(n):
+                x[a] = y[a]
+                p[a] = q[a]
+            _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+            residual = _sweep(
+                False, lam, p, q, y, v, value, reach, chance_row, unit_kind, unit_ref,
+                child_offset, child_index, edge_chance, action_offset, set_player,
+                set_node_offset, set_nodes,
+            )  # fmt: skip
+            passes[0] += 1
+            if residual <= tol:
+                for a in range(n):
+                    q[a] = p[a]
+                return residual
+            count = 0
+            head = 0
+            previous = np.inf
+            continue
+        norm = 0.0
+        for a in range(n):
+            f[a] = y[a] - x[a]
+            norm += f[a] * f[a]
+        norm = math.sqrt(norm)
+        if memory == 0 or norm > _GROWTH * previous:
+            count = 0
+            head = 0
+        elif it > 0 and previous < np.inf:
+            for a in range(n):
+                d_f[head, a] = f[a] - f_prev[a]
+                d_g[head, a] = x[a] - x_prev[a] + beta * d_f[head, a]
+            if count < memory:
+                count += 1
+            for j in range(count):
+                dot = 0.0
+                for a in range(n):
+                    dot += d_f[head, a] * d_f[j, a]
+                gram[head, j] = dot
+                gram[j, head] = dot
+            head = (head + 1) % memory
+        previous = norm
+        for a in range(n):
+            f_prev[a] = f[a]
+            x_prev[a] = x[a]
+        solved = False
+        if count > 0:
+            scale = 0.0
+            for j in range(count):
+                scale = max(scale, gram[j, j])
+                dot = 0.0
+                for a in range(n):
+                    dot += d_f[j, a] * f[a]
+                rhs[j] = dot
+            ridged = gram.copy()
+            for j in range(count):
+                ridged[j, j] += _RIDGE * scale + 1e-300
+            solved = _solve_small(ridged, rhs, count, coef)
+            if solved:
+                for j in range(count):
+                    if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
+                        solved = False
+            if not solved:
+                count = 0
+                head = 0
+        for a in range(n):
+            x[a] += beta * f[a]
+        if solved:
+            for j in range(count):
+                c = coef[j]
+                for a in range(n):
+                    x[a] -= c * d_g[j, a]
+    return np.inf
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _solve_blocks(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    lam: FloatArray,
+    tol: float,
+    max_iter: int,
+    memory: int,
+    steps: int,
+    terminal_node: IntArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    n_nodes: int,
+    out_profile: FloatArray,
+    out_residual: FloatArray,
+    out_status: IntArray,
+    out_passes: IntArray,
+    out_value: FloatArray,
+) -> None:
+    """The agent QRE of draws ``[first_block * BLOCK, last_block * BLOCK)``.
+
+    ``payoffs`` ``(D, terminals, players)``, ``chance`` ``(D or 1, chance
+    edges)``, ``lam`` ``(D,)``; writes each draw's profile ``(D, actions)``,
+    residual, status and number of tree passes, and the node values of its
+    profile to ``out_value`` ``(D, nodes, players)`` unless that is empty.
+    """
+    n_draws = payoffs.shape[0]
+    n_players = payoffs.shape[2]
+    n = action_offset[action_offset.shape[0] - 1]
+    widest = 1
+    for s in range(action_offset.shape[0] - 1):
+        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    m = max(memory, 1)
+    value = np.zeros((n_nodes, n_players))
+    reach = np.zeros(n_nodes)
+    x = np.empty(n)
+    p = np.empty(n)
+    q = np.empty(n)
+    y = np.empty(n)
+    f = np.empty(n)
+    f_prev = np.empty(n)
+    x_prev = np.empty(n)
+    d_f = np.empty((m, n))
+    d_g = np.empty((m, n))
+    gram = np.zeros((m, m))
+    coef = np.empty(m)
+    rhs = np.empty(m)
+    v = np.empty(widest)
+    passes = np.zeros(1, dtype=np.int64)
+    for b in range(first_block, last_block):
+        for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
+            for t in range(terminal_node.shape[0]):
+                for r in range(n_players):
+                    value[terminal_node[t], r] = payoffs[d, t, r]
+            chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
+            target = lam[d]
+            passes[0] = 0
+            status = CONVERGED
+            for a in range(n):
+                x[a] = 0.0
+            residual = _iterate(
+                target, tol, max_iter, memory, 1.0, x, p, q, y, f, f_prev, x_prev, d_f, d_g,
+                gram, coef, rhs, v, value, reach, chance_row, fwd_node, fwd_parent,
+                fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
+                action_offset, set_player, set_node_offset, set_nodes, passes,
+            )  # fmt: skip
+            attempt = 0
+            while not residual <= tol and attempt < _ATTEMPTS and target > 0.0:
+                status = CONTINUED
+                k_steps = steps * _STEP_FACTOR[attempt]
+                beta = _BETA[attempt]
+                attempt += 1
+                for a in range(n):
+                    x[a] = 0.0
+                reached = 0.0
+                for k in range(1, k_steps + 1):
+                    lam_k = target * k / k_steps
+                    if reached > 0.0:
+                        for a in range(n):
+                            x[a] *= lam_k / reached
+                    residual = _iterate(
+                        lam_k, tol, max_iter, memory, beta, x, p, q, y, f, f_prev, x_prev, d_f,
+                        d_g, gram, coef, rhs, v, value, reach, chance_row, fwd_node,
+                        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
+                        child_index, edge_chance, action_offset, set_player,
+                        set_node_offset, set_nodes, passes,
+                    )  # fmt: skip
+                    if not residual <= tol:
+                        break
+                    reached = lam_k
+            if residual <= tol:
+                for a in range(n):
+                    out_profile[d, a] = q[a]
+            else:
+                status = NOT_CONVERGED
+                # the last iterate and its own residual (the Jacobi pass)
+                _softmax_all(x, p, action_offset)
+                _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+                residual = _sweep(
+                    False, target, p, q, y, v, value, reach, chance_row, unit_kind,
+                    unit_ref, child_offset, child_index, edge_chance, action_offset,
+                    set_player, set_node_offset, set_nodes,
+                )  # fmt: skip
+                passes[0] += 1
+                for a in range(n):
+                    out_profile[d, a] = p[a]
+            out_residual[d] = residual
+            out_status[d] = status
+            out_passes[d] = passes[0]
+            if out_value.shape[0] > 0:
+                # the last (Jacobi) pass backed the profile's values up the tree
+                for node in range(n_nodes):
+                    for r in range(n_players):
+                        out_value[d, node, r] = value[node, r]
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _value_blocks(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
+    profile: FloatArray,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    terminal_node: IntArray,
+    inner_node: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_source: IntArray,
+    out: FloatArray,
+) -> None:
+    """Node values ``out[d, node, row]`` of the profiles ``(D, actions)``:
+    payoff rows ``(D, terminals, rows)`` backed up over ``inner_node``
+    (decision and chance nodes, deepest first); ``edge_source`` as
+    ``fwd_source`` in :func:`_forward`, per edge."""
+    n_draws = payoffs.shape[0]
+    n_rows = payoffs.shape[2]
+    for b in range(first_block, last_block):
+        for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
+            chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
+            row = out[d]
+            for t in range(terminal_node.shape[0]):
+                for r in range(n_rows):
+                    row[terminal_node[t], r] = payoffs[d, t, r]
+            for k in range(inner_node.shape[0]):
+                node = inner_node[k]
+                for r in range(n_rows):
+                    row[node, r] = 0.0
+                for e in range(child_offset[node], child_offset[node + 1]):
+                    source = edge_source[e]
+                    w = profile[d, source] if source >= 0 else chance_row[-source - 1]
+                    child = child_index[e]
+                    for r in range(n_rows):
+                        row[node, r] += w * row[child, r]
+
+
+def solve_draws(
+    payoffs: FloatArray,
+    chance: FloatArray,
+    lam: FloatArray,
+    tol: float,
+    max_iter: int,
+    memory: int,
+    steps: int,
+    plan: tuple[IntArray, ...],
+    n_nodes: int,
+    threads: int | None = None,
+    with_values: bool = False,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
+    """Every draw's agent QRE on all cores (see :func:`_solve_blocks`);
+    ``plan`` is the tree's arrays in the order of that function's
+    ``terminal_node .. set_nodes``. Returns profiles ``(D, actions)``,
+    residuals, statuses and tree passes per draw, and with ``with_values``
+    the node values ``(D, nodes, players)`` of the profiles (else an empty
+    array): the residual's own pass computes them, so they cost a copy."""
+    n_draws = payoffs.shape[0]
+    n_actions = int(plan[9][-1])
+    profile = np.empty((n_draws, n_actions))
+    residual = np.empty(n_draws)
+    status = np.empty(n_draws, dtype=np.int64)
+    passes = np.empty(n_draws, dtype=np.int64)
+    n_players = payoffs.shape[2]
+    value = np.empty((n_draws, n_nodes, n_players) if with_values else (0, 0, 0))
+    run_blocks(
+        _solve_blocks,
+        n_draws,
+        BLOCK,
+        (payoffs, chance, lam, tol, max_iter, memory, steps, *plan, n_nodes,
+         profile, residual, status, passes, value),
+        threads,
+    )  # fmt: skip
+    return profile, residual, status, passes, value
+
+
+def node_values(
+    profile: FloatArray,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    plan: tuple[IntArray, ...],
+    n_nodes: int,
+    threads: int | None = None,
+) -> FloatArray:
+    """``(D, nodes, rows)`` node values of the profiles on all cores (see
+    :func:`_value_blocks`; ``plan`` its ``terminal_node .. edge_source``)."""
+    out = np.empty((payoffs.shape[0], n_nodes, payoffs.shape[2]))
+    run_blocks(
+        _value_blocks, payoffs.shape[0], BLOCK, (profile, payoffs, chance, *plan, out), threads
+    )
+    return out
