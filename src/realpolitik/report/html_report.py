@@ -4,7 +4,10 @@ Why: policy planners and teachers pass results on as documents. The report
 holds, in one file with no external resources (plots inline as SVG, styles
 inline, no scripts): the settings it was computed with, who does what with
 90% intervals, the most likely pathways, the expected metrics, the
-term-by-term reasons of every decision on the equilibrium path, optionally a
+term-by-term reasons of every decision on the equilibrium path, compound
+moves one dimension at a time, choices given each private type, beliefs at
+information sets that hide part of the path and round-by-round
+probabilities (when the scenario has them), optionally a
 tornado of the parameters that move one target most, what rests on
 judgement and how much of each probability is noise, the scenario's views
 side by side (when it declares any), and every parameter with its
@@ -40,6 +43,12 @@ from realpolitik.report.assumption_sections import (
     judgement_section,
     noise_section,
     views_section,
+)
+from realpolitik.report.information_sections import (
+    beliefs_section,
+    dimensions_section,
+    rounds_section,
+    types_section,
 )
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
@@ -120,9 +129,7 @@ def _settings_line(result: Forecast) -> str:
     return how
 
 
-def _forecast_section(result: Forecast) -> str:
-
-    figures = plot_forecast(result)
+def _forecast_section(result: Forecast, figures: Mapping[str, Figure]) -> str:
     draws = result.settings.draws > 0
     # probability: marginal (the action is taken); conditional: given that
     # its move is reached (with the move's reach beside it)
@@ -261,13 +268,19 @@ def build_report(
     result = forecast(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
     seed = result.settings.seed  # drawn when not given: the explanation uses the same draws
     why = explain(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
+    figures = plot_forecast(result)
+    drawn = {name: _svg(fig) for name, fig in figures.items() if name in ("dimensions", "rounds")}
     sections = [
         f"<h1>{escape(scenario.title)}</h1>",
         f"<p>{escape(scenario.description)}</p>" if scenario.description else "",
         f'<p class="settings">As of {escape(scenario.as_of)}. {escape(_settings_line(result))}. '
         f"realpolitik {escape(__version__)}, generated "
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>",
-        _forecast_section(result),
+        _forecast_section(result, figures),
+        dimensions_section(result, drawn.get("dimensions", "")),
+        types_section(result),
+        beliefs_section(result),
+        rounds_section(result, drawn.get("rounds", "")),
         _explanation_section(why),
         _tornado_section(scenario, target, concept, lam, seed) if target else "",
         judgement_section(result),
