@@ -164,6 +164,11 @@ def test_the_example_with_draws_shows_intervals_and_provenance() -> None:
     judgement = result.extra["judgement"].table
     noise = result.extra["noise"].table
     assert "What rests on judgement" in text and "How much is noise" in text
+    note = result.extra["noise"].note
+    assert note == "no best-response (SPE) forecast: the game has information sets"
+    assert f"Note: {note}." in text
+    alone = ", ".join(result.extra["judgement"].resting_on_judgement()["name"])
+    assert f"Resting on judgement alone (share at least 99.0%): {alone}." in text
     for name in noise["name"]:
         assert name in text
     assert len(judgement) > 0

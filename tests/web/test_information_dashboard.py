@@ -53,13 +53,20 @@ payoffs:
 
 TOP_JOINT = 5  # as information.js
 
+# ROUNDS with lambda drawn and every other number fixed: across draws only
+# lambda varies, so it explains all of each probability's variance (S1 = 1)
+# and every result rests on judgement alone (lambda is the only judgement)
+NOISY = ROUNDS.replace("id: two-rounds", "id: noisy") + (
+    'solve: {concept: qre, lambda: {dist: uniform, low: 0.5, high: 3, judgement: "illustration"}}\n'
+)
+
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("scenarios")
     out = {}
     for name, text in (("signal", SIGNAL), ("compound", COMPOUND), ("two-rounds", ROUNDS),
-                       ("wide", WIDE)):  # fmt: skip
+                       ("wide", WIDE), ("noisy", NOISY)):  # fmt: skip
         path = folder / f"{name}.yaml"
         path.write_text(text, encoding="utf-8")
         out[name] = str(path)
@@ -296,4 +303,47 @@ def test_intervals_and_what_if_on_the_example(chromium_browser: Any, server: str
     want = moved["rounds"]["west"]["reply"]["list_entities"]["by_round"]
     assert [_shown(t) for t in listed.all_inner_texts()] == pytest.approx(want, abs=6e-4)
     assert errors == []
+    page.close()
+
+
+def test_provenance_judgement_alone_and_noise(chromium_browser: Any, server: str) -> None:
+    """What rests on judgement alone is marked on its bar; the noise summary
+    gives the API's largest gap from best responses and lambda's share."""
+    page, errors = _open(chromium_browser, f"{server}/?scenario=evasion-rounds")
+    forecast = _api(server, "evasion-rounds")
+    alone = forecast["judgement"]["resting_on_judgement_alone"]
+    summary = page.locator("#judgement-alone")
+    assert summary.get_attribute("data-count") == str(len(alone))
+    assert summary.inner_text().startswith(
+        f"{len(alone)} of {len(forecast['judgement']['outputs'])} results rest on judgement alone"
+    )
+    marked = page.locator("#actions .bar:has(.judged.alone)")
+    names = marked.evaluate_all(
+        "bs => bs.map((b) => `${b.dataset.actor}:${b.dataset.move}:${b.dataset.action}`)"
+    )
+    assert sorted(names) == sorted(n for n in alone if n.count(":") == 2)  # actions, not metrics
+    # information sets: no best-response forecast, and the page says so
+    assert forecast["noise"]["note"] in page.locator("#noise-summary").inner_text()
+    page.close()
+
+    page, more = _open(chromium_browser, f"{server}/?scenario=noisy")
+    page.fill("#draws", "200")
+    solved = page.get_attribute("body", "data-solved")
+    page.check("#uncertain")
+    page.wait_for_function(f"document.body.dataset.solved !== '{solved}'", timeout=180_000)
+    noisy = _api(server, "noisy", draws=200, seed=1)
+    shares = [a["lambda_s1"] for a in noisy["noise"]["actions"]]
+    assert shares == pytest.approx([1.0] * len(shares), abs=1e-9)  # lambda alone varies
+    text = page.locator("#noise-summary").inner_text()
+    assert "λ explains up to 100.0% of a probability's variance" in text
+    widest = max(noisy["noise"]["actions"], key=lambda a: abs(a["gap"]))
+    assert f"{100 * widest['gap']:.1f} points ({widest['name']})" in text
+    # the hand SPE: the West lists only after help (1 > 0, -0.5 < 0); helping
+    # then costs the state 2 - 1, so it stays out and the West holds
+    best = {a["name"]: a["best_response"] for a in noisy["noise"]["actions"]}
+    assert best["ch:help@1:stay_out"] == 1.0 and best["we:package@1:hold"] == 1.0
+    assert page.locator("#judgement-alone").get_attribute("data-count") == str(
+        len(noisy["judgement"]["resting_on_judgement_alone"])
+    )
+    assert errors == [] and more == []
     page.close()

@@ -6,6 +6,8 @@
 //   beliefs           at information sets that hide part of the path: what the
 //                     mover observed, how likely it is reached, its posterior
 //   rounds            per-round probabilities (in the round, by the round)
+//   judgement, noise  provenance: which results rest on judgement alone, how
+//                     much of each probability λ's noise explains
 // Helpers ($, el, svg, pct, num, COLOURS, state) come from dashboard.js.
 "use strict";
 
@@ -225,7 +227,52 @@ function drawRounds(forecast) {
   }
 }
 
+// what the forecast rests on: the results whose swing comes (almost) wholly
+// from numbers marked as judgement, each marked on its bar; and the noise:
+// the largest gap from best responses, λ's share of the variance across draws
+function drawProvenance(forecast) {
+  const box = $("provenance");
+  box.replaceChildren();
+  const judgement = forecast.judgement;
+  const noise = forecast.noise;
+  const lines = [];
+  if (judgement) {
+    const alone = new Set(judgement.resting_on_judgement_alone);
+    const total = judgement.outputs.length;
+    lines.push(el("p", { id: "judgement-alone", "data-count": String(alone.size) },
+      `${alone.size} of ${total} results rest on judgement alone (at least ${pct(judgement.threshold)} of their swing ` +
+      `from the ${judgement.judgement_parameters.length} parameters marked as judgement)` +
+      (alone.size ? "; marked “judgement alone” below." : ".")));
+    for (const bar of document.querySelectorAll("#actions .bar")) {
+      const name = `${bar.dataset.actor}:${bar.dataset.move}:${bar.dataset.action}`;
+      if (alone.has(name)) {
+        bar.firstChild.append(el("span", { class: "judged alone", title: "its swing comes from judgement parameters alone", text: "judgement alone" }));
+      }
+    }
+  }
+  if (noise) {
+    const parts = [];
+    const gaps = noise.actions.filter((a) => a.gap !== null);
+    if (gaps.length) {
+      const widest = gaps.reduce((a, b) => (Math.abs(b.gap) > Math.abs(a.gap) ? b : a));
+      parts.push(`the largest gap from best responses (the SPE): ${(100 * widest.gap).toFixed(1)} points (${widest.name})`);
+    }
+    const shares = noise.actions.filter((a) => a.lambda_s1 !== null);
+    if (shares.length) {
+      const most = shares.reduce((a, b) => (b.lambda_s1 > a.lambda_s1 ? b : a));
+      parts.push(`λ explains up to ${pct(most.lambda_s1)} of a probability's variance across draws (${most.name})`);
+    } else if (!noise.lambda_drawn) {
+      parts.push("λ is not drawn, so none of the spread across draws is λ's");
+    }
+    if (noise.note) parts.push(noise.note);
+    lines.push(el("p", { id: "noise-summary" }, `Noise (${noise.concept.toUpperCase()}): ${parts.join("; ")}.`));
+  }
+  box.hidden = !lines.length;
+  box.append(...lines);
+}
+
 function drawInformation(forecast) {
+  drawProvenance(forecast);
   drawDimensions(forecast);
   drawTypes(forecast);
   drawBeliefs(forecast);
