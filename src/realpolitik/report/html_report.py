@@ -61,7 +61,7 @@ TOP_TORNADO = 12
 #: Common draws of the views' comparison.
 VIEW_DRAWS = 1000
 
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, sans-serif; color: #1d2733; max-width: 60rem;
        margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem;
@@ -84,7 +84,7 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _svg(fig: Figure) -> str:
+def inline_svg(fig: Figure) -> str:
     """The figure as inline SVG (no XML prologue), fonts as paths, reproducible ids."""
     buffer = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "realpolitik", "svg.fonttype": "path"}):
@@ -169,11 +169,11 @@ def _forecast_section(result: Forecast, figures: Mapping[str, Figure]) -> str:
     parts = [
         "<h2>Who does what</h2>",
         _table(head, rows, numeric),
-        f"<figure>{_svg(figures['forecast'])}</figure>",
+        f"<figure>{inline_svg(figures['forecast'])}</figure>",
         f"<h2>The {min(TOP_PATHWAYS, len(result.pathways))} most likely pathways "
         f"(of {len(result.pathways)})</h2>",
         _table(["pathway", "probability", *metrics], path_rows, set(range(1, 2 + len(metrics)))),
-        f"<figure>{_svg(figures['pathways'])}</figure>",
+        f"<figure>{inline_svg(figures['pathways'])}</figure>",
         "<h2>Expected metrics</h2>",
         _table(metric_head, metric_rows, {1, 2} if draws else {1}),
     ]
@@ -190,7 +190,7 @@ def _explanation_section(why: Explanation) -> str:
         '<p class="small">Each decision against each alternative; the difference in the '
         "actor's expected payoff split exactly into the named costs and benefits "
         "(positive terms favour the chosen action).</p>"
-        f"<ol>{items}</ol><figure>{_svg(plot_explanation(why))}</figure>"
+        f"<ol>{items}</ol><figure>{inline_svg(plot_explanation(why))}</figure>"
     )
 
 
@@ -208,7 +208,7 @@ def _tornado_section(
         f"<h2>What moves {escape(target)} most</h2>"
         '<p class="small">One parameter at a time from its 5% to its 95% quantile, '
         "the others at their central values.</p>"
-        f"<figure>{_svg(fig)}</figure>"
+        f"<figure>{inline_svg(fig)}</figure>"
     )
 
 
@@ -269,7 +269,9 @@ def build_report(
     seed = result.settings.seed  # drawn when not given: the explanation uses the same draws
     why = explain(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
     figures = plot_forecast(result)
-    drawn = {name: _svg(fig) for name, fig in figures.items() if name in ("dimensions", "rounds")}
+    drawn = {
+        name: inline_svg(fig) for name, fig in figures.items() if name in ("dimensions", "rounds")
+    }
     sections = [
         f"<h1>{escape(scenario.title)}</h1>",
         f"<p>{escape(scenario.description)}</p>" if scenario.description else "",
@@ -293,7 +295,7 @@ def build_report(
     body = "\n".join(s for s in sections if s)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(scenario.title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(scenario.title)}</title><style>{STYLE}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
 
