@@ -109,6 +109,12 @@ def test_page_shows_tally_ranking_and_members(
     heights = first.evaluate_all("rs => rs.map((r) => Number(r.getAttribute('height')))")
     stacked = [countries[ranked[0]][c] for c in ("yes", "abstain", "absent", "no")]
     assert [h / 220 for h in heights[:4]] == pytest.approx(stacked, abs=1e-9)  # H = 220
+    # each column's line spans the 90% interval of P(yes): y = T + H (1 - p)
+    for iso3 in (ranked[0], ranked[96], ranked[-1]):
+        line = page.locator(f'#align-chart g.member[data-iso3="{iso3}"] line.yes-interval')
+        ends = [float(line.get_attribute(a) or "nan") for a in ("y1", "y2")]
+        low_yes, high_yes = python_answer["intervals"][iso3]["yes"]
+        assert ends == pytest.approx([6 + 220 * (1 - low_yes), 6 + 220 * (1 - high_yes)])
     # the table: every member in the same order, its probabilities and interval
     rows = page.locator("#align-members tbody tr")
     assert rows.evaluate_all("rs => rs.map((r) => r.dataset.iso3)") == ranked

@@ -120,14 +120,20 @@ function drawRanked() {
       g.append(svg("rect", { x: L + k * bw, y: y(bottom + p), width: bw, height: H * p, fill: VOTE_COLOURS[c] }));
       bottom += p;
     }
+    // the 90% interval of P(yes) over draws (no length at the central values)
+    const [lo, hi] = alignment.data.intervals[m.iso3].yes;
+    g.append(svg("line", { class: "yes-interval", x1: L + (k + 0.5) * bw, x2: L + (k + 0.5) * bw, y1: y(lo), y2: y(hi),
+      stroke: "#08306b", "stroke-width": 0.6 }));
     g.append(svg("rect", { x: L + k * bw, y: T + H + 2, width: bw, height: strip, fill: REGION_COLOURS[regions.indexOf(m.region) % REGION_COLOURS.length] }));
-    g.append(svg("title", {}, `${m.name} (${m.iso3}, ${m.region}): ` + VOTE_STACK.map((c) => `${c} ${pct(m.p[c])}`).join(", ")));
+    g.append(svg("title", {}, `${m.name} (${m.iso3}, ${m.region}): ` + VOTE_STACK.map((c) => `${c} ${pct(m.p[c])}`).join(", ") +
+      `; yes in 90% of draws: ${pct(lo)} to ${pct(hi)}`));
     g.addEventListener("click", () => drawMember(m.iso3));
     chart.append(g);
   });
   const legend = $("align-legend");
   legend.replaceChildren(
     ...VOTE_STACK.map((c) => el("span", { class: "key" }, swatchOf(VOTE_COLOURS[c]), c)),
+    el("span", { class: "key" }, "│ yes, 90% of draws"),
     el("span", { class: "sep", text: "regions:" }),
     ...regions.map((r, k) => el("span", { class: "key" }, swatchOf(REGION_COLOURS[k % REGION_COLOURS.length]), r)));
   highlight();
