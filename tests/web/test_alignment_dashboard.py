@@ -11,10 +11,13 @@ the table, the 90% intervals, the search and a member's terms.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx2 as httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from realpolitik.alignment.forecast import align
@@ -67,6 +70,13 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
 
 
 @pytest.fixture(scope="module")
+def align_server(serve_app: Callable[[FastAPI], AbstractContextManager[str]]) -> Iterator[str]:
+    """A server of the alignment scenario alone (the dashboard opens on it)."""
+    with serve_app(create_app([SCENARIO])) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
 def python_answer() -> dict[str, Any]:
     """What the page should show: the Python API at the page's draws and seed."""
     answer: dict[str, Any] = align(SCENARIO, draws=PAGE_DRAWS, seed=PAGE_SEED).to_json()
@@ -74,9 +84,9 @@ def python_answer() -> dict[str, Any]:
 
 
 def test_page_shows_tally_ranking_and_members(
-    chromium_browser: Any, live_server: str, python_answer: dict[str, Any]
+    chromium_browser: Any, align_server: str, python_answer: dict[str, Any]
 ) -> None:
-    page, errors = _open(chromium_browser, f"{live_server}/?scenario={SCENARIO}")
+    page, errors = _open(chromium_browser, f"{align_server}/?scenario={SCENARIO}")
     assert page.locator("#alignment-view").is_visible()
     assert not page.locator("#crisis-view").is_visible()
     countries = python_answer["countries"]
@@ -130,9 +140,9 @@ def test_page_shows_tally_ranking_and_members(
 
 
 def test_search_and_a_members_reasons(
-    chromium_browser: Any, live_server: str, python_answer: dict[str, Any]
+    chromium_browser: Any, align_server: str, python_answer: dict[str, Any]
 ) -> None:
-    page, errors = _open(chromium_browser, f"{live_server}/?scenario={SCENARIO}")
+    page, errors = _open(chromium_browser, f"{align_server}/?scenario={SCENARIO}")
     page.fill("#align-search", "CHN")
     rows = page.locator("#align-members tbody tr")
     assert rows.count() == 1
@@ -158,16 +168,16 @@ def test_search_and_a_members_reasons(
     page.close()
 
 
-def test_central_values_have_no_spread(chromium_browser: Any, live_server: str) -> None:
+def test_central_values_have_no_spread(chromium_browser: Any, align_server: str) -> None:
     """One draw (the central forecast): the page re-solves and every member's
     90% interval collapses onto its probability; the numbers are the API's."""
-    page, errors = _open(chromium_browser, f"{live_server}/?scenario={SCENARIO}")
+    page, errors = _open(chromium_browser, f"{align_server}/?scenario={SCENARIO}")
     solved = page.get_attribute("body", "data-aligned")
     page.fill("#align-draws", "1")
     page.dispatch_event("#align-draws", "change")
     page.wait_for_function(f"document.body.dataset.aligned !== '{solved}'", timeout=120_000)
     answer = httpx.post(
-        f"{live_server}/api/alignments/{SCENARIO}/forecast", json={"draws": 1, "seed": 0},
+        f"{align_server}/api/alignments/{SCENARIO}/forecast", json={"draws": 1, "seed": 0},
         timeout=120,
     ).json()["forecast"]  # fmt: skip
     assert answer["draws"] == 1
