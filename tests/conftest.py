@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,4 +40,4 @@ def games_reference() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def flagship() -> rp.Scenario:
     """The built-in flagship scenario, loaded once."""
-    return rp.load("china-russia-2022")
+    return rp.load(LEGACY_FLAGSHIP)

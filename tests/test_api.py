@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from flip_scenario import FLIP
 from realpolitik.cli.main import COMMANDS
 
@@ -55,7 +56,7 @@ def flip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_forecast_plots_itself_and_shows_its_tables() -> None:
-    result = rp.forecast("china-russia-2022")
+    result = rp.forecast(LEGACY_FLAGSHIP)
     figures = result.plot()
     assert set(figures) == {"forecast", "pathways"}
     assert all(isinstance(f, Figure) for f in figures.values())
@@ -66,7 +67,7 @@ def test_a_forecast_plots_itself_and_shows_its_tables() -> None:
 
 
 def test_an_explanation_plots_itself_and_labels_its_probabilities() -> None:
-    why = rp.explain("china-russia-2022")
+    why = rp.explain(LEGACY_FLAGSHIP)
     assert isinstance(why.plot(), Figure)
     html = why._repr_html_()
     assert "conditional on reaching the decision" in html
@@ -88,7 +89,7 @@ def test_bargaining_results_draw_themselves() -> None:
     assert isinstance(run, rp.BargainingRun)
     assert isinstance(run.plot(), Figure)
     assert f"{float(run.forecast[0]):.4g}" in run._repr_html_()
-    ensemble = rp.bargain("china-russia-2022", draws=30, seed=1)
+    ensemble = rp.bargain(LEGACY_FLAGSHIP, draws=30, seed=1)
     assert isinstance(ensemble, rp.IssueEnsemble)
     assert isinstance(ensemble.plot(), Figure)
     assert f"{ensemble.summary()['forecast']['mean']:.4g}" in ensemble._repr_html_()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from hand_scenarios import ENTRY, GAMBLE, PENNIES, entry_qre, pennies_qre
 from realpolitik.analysis.explain import Explanation, explain
 from realpolitik.compiler.scenario_tree import compile_scenario
@@ -126,7 +127,7 @@ def test_explanation_terms_sum_small(text: str, concept: str, lam: float | None)
 
 @pytest.mark.parametrize(("concept", "lam"), [("spe", None), ("qre", 2.0), ("qre", 0.3)])
 def test_flagship_explanation_terms_sum_central(concept: str, lam: float | None) -> None:
-    scenario = resolve("china-russia-2022")
+    scenario = resolve(LEGACY_FLAGSHIP)
     why = explain(scenario, concept=concept, lam=lam)
     _check_exact(scenario, why, concept, lam)
     # every decision on the path is explained: Russia, the West, then China
@@ -135,6 +136,6 @@ def test_flagship_explanation_terms_sum_central(concept: str, lam: float | None)
 
 @pytest.mark.parametrize("concept", ["spe", "qre"])
 def test_flagship_explanation_terms_sum_over_draws(concept: str) -> None:
-    scenario = resolve("china-russia-2022")
+    scenario = resolve(LEGACY_FLAGSHIP)
     why = explain(scenario, concept=concept, draws=300, seed=2)
     _check_exact(scenario, why, concept, None)

@@ -28,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from hand_scenarios import (
     ENTRY,
     GAMBLE,
@@ -194,7 +195,7 @@ def test_share_of_draws_chunked_the_same() -> None:
 
 
 def test_flagship_forecast_structure() -> None:
-    data = forecast(resolve("china-russia-2022")).to_json()
+    data = forecast(resolve(LEGACY_FLAGSHIP)).to_json()
     json.dumps(data, allow_nan=False)
     assert data["actions"].keys() == {"russia", "west", "china"}
     # each move's probabilities sum to the probability that the move happens

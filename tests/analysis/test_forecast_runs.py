@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from peers import require
 from realpolitik.analysis import forecast_runs as runs
 from realpolitik.analysis.forecast import forecast
@@ -77,7 +78,7 @@ def dask_client() -> Iterator[Any]:
         yield client
 
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 FAILING = """\
@@ -117,7 +118,7 @@ def test_held_values_are_stored_and_resumed_with_the_run(tmp_path: Path) -> None
     from realpolitik.store import Store
 
     path = tmp_path / "runs.duckdb"
-    sc = resolve("china-russia-2022")
+    sc = resolve(LEGACY_FLAGSHIP)
     ran = forecast(sc, draws=2000, seed=5, values={"p_detect_targeted": 0.5}, store=path)
     again = from_store(path, int(ran.extra["run_id"]))
     assert again.to_json() == ran.to_json()
@@ -220,7 +221,9 @@ def test_a_stored_run_keeps_its_draws_outcomes_and_summaries(
     with Store.open(path, read_only=True) as store:
         record = store.run(1)
         assert record.status == "complete" and record.draws_done == 5000
-        assert record.scenario == FLAGSHIP and record.scenario_hash == flagship.content_hash
+        assert (
+            record.scenario == LEGACY_FLAGSHIP_ID and record.scenario_hash == flagship.content_hash
+        )
         assert record.seed == 31 and record.settings["method"] == "mc"
         assert record.settings["sampler"]["names"] == list(flagship.parameter_ids)
         assert store.scenario_text(1) == flagship.source_text

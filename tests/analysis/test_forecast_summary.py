@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from hand_scenarios import CHOICE, ENTRY
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
@@ -42,7 +43,7 @@ def choice() -> rp.Scenario:
     return load(text=CHOICE, name="choice.yaml")
 
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 def test_forecast_json_structure() -> None:

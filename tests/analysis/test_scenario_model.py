@@ -19,9 +19,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from flip_scenario import FLIP
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
+from flip_scenario import FLIP
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.scenario_model import NOT_REACHED, scenario_model
 from realpolitik.errors import InputError
@@ -93,7 +94,7 @@ def test_ppf_and_the_parameter_filter(flip: rp.Scenario) -> None:
 
 
 def test_flagship_model_at_the_centre_equals_the_forecast() -> None:
-    scenario = rp.load("china-russia-2022")
+    scenario = rp.load(LEGACY_FLAGSHIP)
     model = scenario_model(scenario, ["china:covert_assist", "metric:china_isolation"])
     central = model(model.central[None, :])[0]
     reference = forecast(scenario)  # the forecast's own central solve

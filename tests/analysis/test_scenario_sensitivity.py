@@ -18,9 +18,10 @@ S1_x = S1_w = 1/3 and ST_x = ST_w = 1 - 1/3 = 2/3.
 from __future__ import annotations
 
 import pytest
-from flip_scenario import FLIP
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
+from flip_scenario import FLIP
 from realpolitik.analysis.scenario_discovery import scenario_discovery
 from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
 from realpolitik.errors import InputError
@@ -87,7 +88,7 @@ def test_unknown_method_is_refused(flip: rp.Scenario) -> None:
 
 
 def test_flagship_sensitivity_and_discovery_run_small() -> None:
-    scenario = rp.load("china-russia-2022")
+    scenario = rp.load(LEGACY_FLAGSHIP)
     result = scenario_sensitivity(
         scenario, ["china:covert_assist"], samples=32, trajectories=4, seed=1
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.bargaining.bargain import bargain, is_scenario
 from realpolitik.bargaining.data import read_problem
 from realpolitik.bargaining.eum import run_eum
@@ -40,7 +41,7 @@ def test_a_file_runs_the_chosen_model_on_its_problem(bdm: Path) -> None:
 
 
 def test_a_scenario_issue_at_the_centre_and_over_draws(flagship: rp.Scenario) -> None:
-    central = bargain("china-russia-2022", model="smp")
+    central = bargain(LEGACY_FLAGSHIP, model="smp")
     assert isinstance(central, BargainingRun)
     np.testing.assert_array_equal(central.forecast, run_issue(flagship, model="smp").forecast)
     over = bargain(flagship, model="eum", draws=50, seed=2)
@@ -48,7 +49,7 @@ def test_a_scenario_issue_at_the_centre_and_over_draws(flagship: rp.Scenario) ->
 
 
 def test_inputs_are_told_apart(bdm: Path, flagship: rp.Scenario) -> None:
-    assert is_scenario(flagship) and is_scenario("china-russia-2022")
+    assert is_scenario(flagship) and is_scenario(LEGACY_FLAGSHIP)
     assert is_scenario("mine.yaml") and not is_scenario(bdm)
 
 

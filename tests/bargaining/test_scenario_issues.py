@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.bargaining.eum import run_eum
 from realpolitik.bargaining.scenario_issues import (
     find_issue,
@@ -118,7 +119,7 @@ def test_bad_stances_are_located(small: rp.Scenario) -> None:
 
 
 def test_cli_runs_the_flagship_issue(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bargain", "run", "china-russia-2022", "--format", "json"]) == 0
+    assert main(["bargain", "run", LEGACY_FLAGSHIP, "--format", "json"]) == 0
     run = json.loads(capsys.readouterr().out)
     assert run["model"] == "eum" and len(run["forecast"]) == 1
     assert set(run["baselines"]) == {"weighted_mean", "weighted_median"}
@@ -127,7 +128,7 @@ def test_cli_runs_the_flagship_issue(capsys: pytest.CaptureFixture[str]) -> None
             [
                 "bargain",
                 "run",
-                "china-russia-2022",
+                LEGACY_FLAGSHIP,
                 "--draws",
                 "200",
                 "--seed",
@@ -141,5 +142,5 @@ def test_cli_runs_the_flagship_issue(capsys: pytest.CaptureFixture[str]) -> None
     summary = json.loads(capsys.readouterr().out)
     assert summary["draws"] == 200
     assert summary["forecast"]["p05"] <= summary["forecast"]["p50"] <= summary["forecast"]["p95"]
-    assert main(["bargain", "run", "china-russia-2022", "--issue", "nope"]) == 2
+    assert main(["bargain", "run", LEGACY_FLAGSHIP, "--issue", "nope"]) == 2
     assert "issues: ukraine_alignment" in capsys.readouterr().err

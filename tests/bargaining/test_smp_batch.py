@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.bargaining.ktab_io import read_ktab_csv
 from realpolitik.bargaining.scenario_issues import find_issue, issue_draws, run_issue_draws
 from realpolitik.bargaining.smp import SMPConfig, _seqsum, run_smp
@@ -176,7 +177,7 @@ def test_hypothesis_grid_problems(n: int, n_dims: int, seed: int, levels: int) -
 def test_flagship_issue_draws_equal_the_per_draw_runs() -> None:
     """``realpolitik bargain run china-russia-2022 --model smp --draws 200``:
     the batched ensemble against run_smp on each draw's problem alone."""
-    scenario = rp.load("china-russia-2022")
+    scenario = rp.load(LEGACY_FLAGSHIP)
     ensemble = run_issue_draws(scenario, draws=200, seed=1, model="smp")
     from realpolitik.run.sampling import settings_sampler as sampler_for
     from realpolitik.run.settings import Settings

@@ -19,10 +19,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from flip_scenario import FLIP
 from realpolitik.cli import main as cli_main
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.cli import main as cli_main
 
 EC = "bargaining/scholz_ec_emissions"
@@ -214,16 +215,16 @@ def test_set_holds_a_stance_in_a_scenario_issue(
     from realpolitik.scenario.load import resolve
 
     code, out, _ = cli(
-        capsys, "run", "china-russia-2022", "--model", "smp", "--set", "stance_china=60",
+        capsys, "run", LEGACY_FLAGSHIP, "--model", "smp", "--set", "stance_china=60",
         "--format", "json",
     )  # fmt: skip
     assert code == 0
-    scenario = resolve("china-russia-2022")
+    scenario = resolve(LEGACY_FLAGSHIP)
     held = run_issue(scenario, model="smp", values={"stance_china": 60.0})
     assert json.loads(out)["forecast"] == [float(v) for v in held.forecast]
     # the held stance is China's position at turn 0
     assert json.loads(out)["turns"][0]["positions"]["china"] == [60.0]
-    code, _, err = cli(capsys, "run", "china-russia-2022", "--set", "stance_china=600")
+    code, _, err = cli(capsys, "run", LEGACY_FLAGSHIP, "--set", "stance_china=600")
     assert code == 2 and "outside its distribution's support [55, 90]" in err
     csv = reference_dir / EC / "ExampleActors_sal100_dmasad.csv"
     code, _, err = cli(capsys, "run", str(csv), "--set", "stance_china=60")

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.cli.main import main
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.cli import main as cli_main
 from realpolitik.cli.main import COMMANDS, _area_commands
 
@@ -26,9 +27,9 @@ def test_the_command_table_matches_the_area_modules() -> None:
     ("args", "message"),
     [
         (["forecst"], "error: realpolitik: no command 'forecst' (did you mean forecast?)"),
-        (["forecast", "china-russia-2022", "--drws", "3"], "no such option: --drws"),
-        (["forecast", "china-russia-2022", "--draws", "many"], "invalid value for '--draws'"),
-        (["forecast", "china-russia-2022", "--method", "grid"], "invalid value for '--method'"),
+        (["forecast", LEGACY_FLAGSHIP, "--drws", "3"], "no such option: --drws"),
+        (["forecast", LEGACY_FLAGSHIP, "--draws", "many"], "invalid value for '--draws'"),
+        (["forecast", LEGACY_FLAGSHIP, "--method", "grid"], "invalid value for '--method'"),
         (["forecast"], "error: realpolitik forecast: missing argument 'scenario'"),
         (["bargain", "rn"], "error: realpolitik bargain: no such command 'rn'"),
         (["solve"], "missing argument 'file'"),

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.analysis.forecast import forecast
 from realpolitik.cli import main as cli_main
 from realpolitik.store import Store
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -62,7 +63,7 @@ def test_runs_list_show_export_delete(capsys: pytest.CaptureFixture[str], tmp_pa
     assert [r["id"] for r in runs] == [1, 2] and [r["seed"] for r in runs] == [1, 2]
     assert all(r["status"] == "complete" and r["draws_done"] == 2048 for r in runs)
     code, out, err = cli(capsys, "runs", "list", "--store", store)
-    assert code == 0 and FLAGSHIP in out and "complete" in out
+    assert code == 0 and LEGACY_FLAGSHIP_ID in out and "complete" in out
     code, out, err = cli(capsys, "runs", "show", "2", "--store", store, "--format", "json")
     assert code == 0 and json.loads(out)["id"] == 2
     code, out, err = cli(capsys, "runs", "show", "2", "--store", store)
@@ -132,13 +133,13 @@ def test_run_command_holds_set_values_and_resume_keeps_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "runs.duckdb"
-    argv = ["run", "china-russia-2022", "--store", str(path), "--draws", "2000", "--seed", "4"]
+    argv = ["run", LEGACY_FLAGSHIP, "--store", str(path), "--draws", "2000", "--seed", "4"]
     assert cli_main.main([*argv, "--set", "partnership_value=2.75", "--format", "json"]) == 0
     stored = json.loads(capsys.readouterr().out)
     assert stored["values"] == {"partnership_value": 2.75}
     # the same numbers as the Python API with the same held value
     direct = forecast(
-        rp.load("china-russia-2022"), draws=2000, seed=4, values={"partnership_value": 2.75}
+        rp.load(LEGACY_FLAGSHIP), draws=2000, seed=4, values={"partnership_value": 2.75}
     )
     assert stored == json.loads(json.dumps(direct.to_json()))
     code = cli_main.main(["run", "--resume", "1", "--store", str(path), "--set", "c=1"])

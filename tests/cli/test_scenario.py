@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.cli.main import main
 from realpolitik.games.gambit_io import read_efg
 
@@ -200,7 +201,7 @@ def test_pathways_formats(capsys: pytest.CaptureFixture[str], entry: Path) -> No
     assert float(fight["fought"]) == 1.0
 
     # the table shows every path of the flagship: 28 rows
-    code, out, _ = run(capsys, "pathways", "china-russia-2022")
+    code, out, _ = run(capsys, "pathways", LEGACY_FLAGSHIP)
     assert code == 0
     numbers = [int(m) for m in re.findall(r"^│\s*(\d+) │", out, flags=re.M)]
     assert numbers == list(range(1, 29))
@@ -262,7 +263,7 @@ def test_export_gambit_replaces_an_existing_file_whole(
         ),
         (["forecast", "missing.yaml"], "error: no such scenario file: missing.yaml"),
         (
-            ["forecast", "china-russia-2022", "--lambda", "-1"],
+            ["forecast", LEGACY_FLAGSHIP, "--lambda", "-1"],
             "error: --lambda must be a number >= 0, got -1.0",
         ),
     ],
@@ -278,7 +279,7 @@ def test_user_errors_exit_2(
 
 def test_warnings_are_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
-        capsys, "forecast", "china-russia-2022", "--draws", "100", "--method", "sobol",
+        capsys, "forecast", LEGACY_FLAGSHIP, "--draws", "100", "--method", "sobol",
         "--format", "json",
     )  # fmt: skip
     assert code == 0
@@ -289,10 +290,10 @@ def test_warnings_are_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_set_replaces_a_central_value(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--format", "json")
+    code, out, _ = run(capsys, "forecast", LEGACY_FLAGSHIP, "--format", "json")
     central = json.loads(out)
     code, out, _ = run(
-        capsys, "forecast", "china-russia-2022", "--set", "partnership_value=3", "--format", "json"
+        capsys, "forecast", LEGACY_FLAGSHIP, "--set", "partnership_value=3", "--format", "json"
     )
     assert code == 0
     moved = json.loads(out)
@@ -304,7 +305,7 @@ def test_set_replaces_a_central_value(capsys: pytest.CaptureFixture[str]) -> Non
         return doc["actions"]["china"]["covert_assist"] + doc["actions"]["china"]["overt_support"]
 
     assert helping(moved) > helping(central)
-    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--set", "partnership_value=3")
+    code, out, _ = run(capsys, "forecast", LEGACY_FLAGSHIP, "--set", "partnership_value=3")
     assert "except partnership_value = 3" in out
 
 
@@ -318,7 +319,7 @@ def test_set_replaces_a_central_value(capsys: pytest.CaptureFixture[str]) -> Non
     ],
 )
 def test_set_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
-    code, _, err = run(capsys, "forecast", "china-russia-2022", *argv)
+    code, _, err = run(capsys, "forecast", LEGACY_FLAGSHIP, *argv)
     assert code == 2
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

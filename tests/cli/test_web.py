@@ -10,6 +10,7 @@ import time
 import httpx2 as httpx
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.cli.main import main
 
 
@@ -27,7 +28,7 @@ def test_serve_answers_on_its_port() -> None:
             "-m",
             "realpolitik.cli.main",
             "serve",
-            "china-russia-2022",
+            LEGACY_FLAGSHIP,
             "--port",
             str(port),
         ],
@@ -47,7 +48,7 @@ def test_serve_answers_on_its_port() -> None:
                         proc.stderr.read() if proc.stderr else "no output"
                     ) from None
                 time.sleep(0.2)
-        assert [s["id"] for s in listed] == ["china-russia-2022"]
+        assert [s["id"] for s in listed] == [LEGACY_FLAGSHIP_ID]
         assert "dashboard.js" in httpx.get(f"http://127.0.0.1:{port}/").text
     finally:
         proc.terminate()

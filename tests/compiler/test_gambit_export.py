@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from hand_scenarios import COMPOUND, SIGNAL
 from peers import require
 from realpolitik.cli.main import main
@@ -127,7 +128,7 @@ payoffs:
 
 def scenarios() -> dict[str, Scenario]:
     return {
-        "flagship": resolve("china-russia-2022"),
+        "flagship": resolve(LEGACY_FLAGSHIP),
         "chance": load(text=CHANCE),
         "stage": load(text=STAGE),
         "signal": load(text=SIGNAL),
@@ -223,9 +224,9 @@ def test_exported_payoffs_and_chance_probabilities() -> None:
 
 def test_cli_export_reads_back(tmp_path: Path) -> None:
     out = tmp_path / "flagship.efg"
-    assert main(["export-gambit", "china-russia-2022", str(out)]) == 0
+    assert main(["export-gambit", LEGACY_FLAGSHIP, str(out)]) == 0
     gambit_game = gbt.read_efg(str(out))
-    _compare(resolve("china-russia-2022"), gambit_game, [2.0])
+    _compare(resolve(LEGACY_FLAGSHIP), gambit_game, [2.0])
     assert not list(tmp_path.glob("*.tmp"))
 
 

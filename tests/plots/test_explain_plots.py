@@ -9,12 +9,13 @@ import pytest
 from matplotlib.patches import Rectangle
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.cli.main import main
 from realpolitik.plots.explain_plots import plot_explanation
 
 
 def test_bars_are_the_term_differences() -> None:
-    explanation = rp.explain("china-russia-2022", concept="spe")
+    explanation = rp.explain(LEGACY_FLAGSHIP, concept="spe")
     fig = plot_explanation(explanation)
     decisions = [d for d in explanation.decisions if d.alternatives]
     for ax, decision in zip(fig.axes, decisions, strict=False):
@@ -30,8 +31,8 @@ def test_bars_are_the_term_differences() -> None:
 
 
 def test_cli_writes_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explain", "china-russia-2022", "--plot", str(tmp_path)]) == 0
-    assert main(["forecast", "china-russia-2022", "--plot", str(tmp_path)]) == 0
+    assert main(["explain", LEGACY_FLAGSHIP, "--plot", str(tmp_path)]) == 0
+    assert main(["forecast", LEGACY_FLAGSHIP, "--plot", str(tmp_path)]) == 0
     for stem in ("explain", "forecast", "pathways"):
         for ext in ("png", "svg"):
             assert (tmp_path / f"{stem}.{ext}").stat().st_size > 1000
@@ -43,6 +44,6 @@ def test_plot_into_a_file_is_a_user_error(
 ) -> None:
     target = tmp_path / "a-file"
     target.write_text("x")
-    assert main(["explain", "china-russia-2022", "--plot", str(target)]) == 2
+    assert main(["explain", LEGACY_FLAGSHIP, "--plot", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a file" in err

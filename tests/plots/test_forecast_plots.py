@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.errors import InputError
@@ -58,7 +59,7 @@ def assert_written(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def flagship_forecast() -> Forecast:
-    return forecast(rp.load("china-russia-2022"), draws=300, seed=5)
+    return forecast(rp.load(LEGACY_FLAGSHIP), draws=300, seed=5)
 
 
 # --------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def test_write_forecast_plots(flagship_forecast: Forecast, tmp_path: Path) -> No
 
 
 def test_central_forecast_has_zero_width_intervals() -> None:
-    central = forecast(rp.load("china-russia-2022"))
+    central = forecast(rp.load(LEGACY_FLAGSHIP))
     fig = plot_forecast(central)["forecast"]
     for ax in fig.axes:
         lines = next(c for c in ax.collections if isinstance(c, LineCollection))

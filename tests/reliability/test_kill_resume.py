@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-FLAGSHIP = "china-russia-2022"
+from fixture_scenarios import LEGACY_FLAGSHIP
+
+FLAGSHIP = LEGACY_FLAGSHIP
 DRAWS = 16_384
 CHUNK = 2048
 SEED = 4242

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.bargaining.data import read_bdm_csv, read_deu3
 from realpolitik.bargaining.ktab_io import read_ktab_csv, read_ktab_xml
 from realpolitik.cli.main import main
@@ -419,7 +420,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "runs.duckdb"
     assert (
         main(
-            ["run", "china-russia-2022", "--draws", "3000", "--chunk", "1000", "--store", str(path)]
+            ["run", LEGACY_FLAGSHIP, "--draws", "3000", "--chunk", "1000", "--store", str(path)]
         )
         == 0
     )
@@ -489,7 +490,7 @@ def test_store_failures_become_one_line(
 
     monkeypatch.setattr(duckdb, "connect", refusing)
     code, _, err = run_cli(
-        ["run", "china-russia-2022", "--draws", "100", "--store", str(tmp_path / "x.duckdb")],
+        ["run", LEGACY_FLAGSHIP, "--draws", "100", "--store", str(tmp_path / "x.duckdb")],
         capsys,
     )
     monkeypatch.setattr(duckdb, "connect", real_connect)
@@ -512,7 +513,7 @@ def test_a_full_disk_is_one_line_and_the_store_stays_consistent(
         code, _, err = run_cli(
             [
                 "run",
-                "china-russia-2022",
+                LEGACY_FLAGSHIP,
                 "--draws",
                 "200000",
                 "--chunk",

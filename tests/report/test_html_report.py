@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.analysis.forecast import forecast
 from realpolitik.cli.main import main
 from realpolitik.report.html_report import build_report
 from realpolitik.scenario.load import resolve
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 class _Collect(HTMLParser):

@@ -168,3 +168,71 @@ def test_views_compare_keeps_the_link_draw_by_draw(linked: Path) -> None:
     side = result.side_by_side()
     assert side.loc["b:act:go", "base"] == pytest.approx(sigma(3 * (p - 0.3)).mean(), abs=1e-12)
     assert side.loc["b:act:go", "sharp"] == pytest.approx(sigma(6 * (p - 0.3)).mean(), abs=1e-12)
+
+
+SENDER = """\
+id: sender
+sources: {s: Hand calculation}
+actors: {snd: Sender}
+parameters:
+  x: {dist: uniform, low: 0.2, high: 0.8, source: s}
+types:
+  snd:
+    strong: x
+    weak: "1 - x"
+moves:
+  - id: send
+    actor: snd
+    actions: [fight, quiet]
+payoffs:
+  snd:
+    gain: "where(snd.type == strong, 1, -1) * (send == fight)"
+solve: {concept: qre, lambda: 2}
+"""
+
+
+def test_a_posterior_is_bayes_rule_for_an_outside_observer(tmp_path: Path) -> None:
+    """``posterior:SUBJECT=LEVEL`` given what an outside observer sees: the
+    strong type fights with probability sigma(2), the weak with sigma(-2), so
+    seeing a fight the posterior is x sigma(2) / (x sigma(2) + (1 - x) sigma(-2))."""
+    (tmp_path / "sender.yaml").write_text(SENDER, encoding="utf-8")
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        DOWNSTREAM.replace(
+            'link: {scenario: upstream.yaml, take: "a:left"}',
+            "link: {scenario: sender.yaml, "
+            'take: "posterior:snd.type=strong", given: [[send, fight]]}',
+        ),
+        encoding="utf-8",
+    )
+    scenario = load(down)
+    x = scenario_sampler(load(tmp_path / "sender.yaml"), 1000, seed=4).draws(0, 1000)[:, 0]
+    expected = x * sigma(2) / (x * sigma(2) + (1 - x) * sigma(-2))
+    taken = linked_sampler(scenario, 1000, seed=4).draws(0, 1000)[:, 0]
+    np.testing.assert_allclose(taken, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("take", "given", "message"),
+    [
+        ('"posterior:snd.type=brave"', "[[send, fight]]", "has no level 'brave'"),
+        ('"posterior:snd.type=strong"', "[]", "a posterior needs 'given'"),
+        ('"posterior:snd.type=strong"', "[[sned, fight]]", "given: no subject 'sned'"),
+        ('"posterior:strong"', "[[send, fight]]", "a posterior is posterior:SUBJECT=LEVEL"),
+    ],
+)
+def test_a_bad_posterior_is_a_located_error(
+    tmp_path: Path, take: str, given: str, message: str
+) -> None:
+    (tmp_path / "sender.yaml").write_text(SENDER, encoding="utf-8")
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        DOWNSTREAM.replace(
+            'link: {scenario: upstream.yaml, take: "a:left"}',
+            f"link: {{scenario: sender.yaml, take: {take}, given: {given}}}",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=message) as caught:
+        load(down)
+    assert caught.value.problems[0].line == 6  # the link's line

@@ -8,13 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.analysis import forecast_runs as runs
 from realpolitik.games.tree import NodeKind
 from realpolitik.run.outcomes import action_and_path_probability
 from realpolitik.run.settings import Settings
 from realpolitik.solve.dispatch import solve
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP
 
 
 def test_path_and_action_probabilities_are_path_products(flagship: rp.Scenario) -> None:

@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 
 import realpolitik as rp
+from fixture_scenarios import LEGACY_FLAGSHIP
 from hand_scenarios import CHOICE
 from realpolitik.analysis.forecast import forecast
 from realpolitik.run.sampling import settings_sampler
@@ -36,18 +37,14 @@ def with_correlations(block: str) -> str:
 # parameters held by hand ("what if") over draws: the same as writing the
 # parameter as fixed in the scenario file
 def test_held_values_over_draws_equal_a_fixed_parameter_in_the_file(tmp_path: Path) -> None:
-    from importlib import resources
-
-    from realpolitik.scenario.load import LIBRARY_PACKAGE
-
-    text = (resources.files(LIBRARY_PACKAGE) / "china-russia-2022.yaml").read_text("utf-8")
+    text = Path(LEGACY_FLAGSHIP).read_text("utf-8")
     original = "    dist: pert\n    low: 0.5\n    mode: 1.5\n    high: 3.0\n"
     start = text.index("  partnership_value:\n")
     assert text[start:].index(original) == len("  partnership_value:\n")
     edited = text[:start] + text[start:].replace(original, "    dist: fixed\n    value: 2.5\n", 1)
     fixed = load(text=edited, name="fixed.yaml")
     held = forecast(
-        resolve("china-russia-2022"), draws=3000, seed=11, values={"partnership_value": 2.5}
+        resolve(LEGACY_FLAGSHIP), draws=3000, seed=11, values={"partnership_value": 2.5}
     )
     by_file = forecast(fixed, draws=3000, seed=11)
     import pandas as pd
@@ -56,7 +53,7 @@ def test_held_values_over_draws_equal_a_fixed_parameter_in_the_file(tmp_path: Pa
     pd.testing.assert_frame_equal(held.pathways, by_file.pathways)
     assert held.to_json()["values"] == {"partnership_value": 2.5}
     # and it is a different experiment from the free one
-    free = forecast(resolve("china-russia-2022"), draws=3000, seed=11)
+    free = forecast(resolve(LEGACY_FLAGSHIP), draws=3000, seed=11)
     assert not free.actions["probability"].equals(held.actions["probability"])
 
 

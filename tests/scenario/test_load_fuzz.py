@@ -39,7 +39,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +47,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.analysis.forecast import forecast
 from realpolitik.errors import InputError, RealpolitikError
 from realpolitik.scenario.load import load
@@ -67,9 +68,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=SCALE == 1,
 )
-FLAGSHIP = (resources.files("realpolitik.scenario.library") / "china-russia-2022.yaml").read_text(
-    encoding="utf-8"
-)
+FLAGSHIP = Path(LEGACY_FLAGSHIP).read_text(encoding="utf-8")
 
 SMALL = [
     # a decision, then a chance move that depends on it, then a last decision

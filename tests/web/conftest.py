@@ -15,6 +15,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from fixture_scenarios import LEGACY_FLAGSHIP
+from realpolitik.scenario.load import builtin_names
 from realpolitik.web import create_app
 
 
@@ -26,7 +28,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    with running(create_app()) as address:
+    with running(create_app([*builtin_names(), LEGACY_FLAGSHIP])) as address:
         yield address
 
 

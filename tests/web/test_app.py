@@ -6,24 +6,25 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.scenario.load import resolve
 from realpolitik.web import create_app
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP_ID
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(), base_url="http://127.0.0.1")
+    return TestClient(create_app([LEGACY_FLAGSHIP]), base_url="http://127.0.0.1")
 
 
 def test_lists_and_describes_the_flagship(client: TestClient) -> None:
     listed = client.get("/api/scenarios").json()
     assert FLAGSHIP in [s["id"] for s in listed]
     detail = client.get(f"/api/scenarios/{FLAGSHIP}").json()
-    scenario = resolve(FLAGSHIP)
+    scenario = resolve(LEGACY_FLAGSHIP)
     assert [p["id"] for p in detail["parameters"]] == list(scenario.parameter_ids)
     for p in detail["parameters"]:
         param = scenario.parameters[p["id"]]
@@ -44,7 +45,7 @@ def test_lists_and_describes_the_flagship(client: TestClient) -> None:
 
 
 def test_forecast_equals_the_python_api(client: TestClient) -> None:
-    scenario = resolve(FLAGSHIP)
+    scenario = resolve(LEGACY_FLAGSHIP)
     values = {"p_detect_targeted": 0.5, "partnership_value": scenario.parameters[
         "partnership_value"
     ].distribution.support()[1]}  # fmt: skip
@@ -87,7 +88,7 @@ def test_bad_requests_say_what_is_wrong(client: TestClient, body: dict, message:
 def test_unknown_scenarios_and_malformed_bodies(client: TestClient) -> None:
     response = client.get("/api/scenarios/nowhere")
     assert response.status_code == 404
-    assert "served: china-russia-2022" in response.json()["detail"]
+    assert f"served: {FLAGSHIP}" in response.json()["detail"]
     # a request never names a file
     assert client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd").status_code == 404
     bad = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={"values": {"x": "high"}})
@@ -107,7 +108,7 @@ def test_openapi_and_page(client: TestClient) -> None:
 
 
 def test_forecast_over_draws_holding_the_values(client: TestClient) -> None:
-    scenario = resolve(FLAGSHIP)
+    scenario = resolve(LEGACY_FLAGSHIP)
     body = {"values": {"p_detect_targeted": 0.5}, "draws": 500, "seed": 4}
     answer = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json=body).json()
     settings = {"values": body["values"], "draws": 500, "seed": 4}
@@ -122,7 +123,7 @@ def test_forecast_over_draws_holding_the_values(client: TestClient) -> None:
 def test_bargaining_equals_the_python_api(client: TestClient) -> None:
     from realpolitik.bargaining.scenario_issues import run_issue, run_issue_draws
 
-    scenario = resolve(FLAGSHIP)
+    scenario = resolve(LEGACY_FLAGSHIP)
     detail = client.get(f"/api/scenarios/{FLAGSHIP}").json()
     issue = detail["issues"][0]
     assert issue["id"] == scenario.issues[0].id and issue["scale"] == [0.0, 100.0]

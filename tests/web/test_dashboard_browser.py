@@ -18,7 +18,9 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-FLAGSHIP = "china-russia-2022"
+from fixture_scenarios import LEGACY_FLAGSHIP_ID
+
+FLAGSHIP = LEGACY_FLAGSHIP_ID
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

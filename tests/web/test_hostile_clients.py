@@ -16,19 +16,20 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.web import create_app
 from realpolitik.web.admission import Admission, Busy, TooLarge, forecast_bytes
 from realpolitik.web.guard import MAX_LISTED_ERRORS, TOKEN_COOKIE, is_loopback
 from realpolitik.web.server import server_config
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP_ID
 FORECAST = f"/api/scenarios/{FLAGSHIP}/forecast"
 LOCAL = "http://127.0.0.1"
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app([FLAGSHIP]), base_url=LOCAL)
+    return TestClient(create_app([LEGACY_FLAGSHIP]), base_url=LOCAL)
 
 
 def test_a_body_above_the_limit_is_refused_with_413(client: TestClient) -> None:
@@ -50,7 +51,7 @@ def test_a_chunked_body_is_counted_as_it_arrives(client: TestClient) -> None:
 
 
 def test_an_unknown_host_is_refused_and_allowed_ones_are_answered() -> None:
-    app = create_app([FLAGSHIP], allowed_hosts=["crisis.example.org"])
+    app = create_app([LEGACY_FLAGSHIP], allowed_hosts=["crisis.example.org"])
     rebinding = TestClient(app, base_url="http://attacker.example.com")
     assert rebinding.get("/api/scenarios").status_code == 400
     for base in (LOCAL, "http://localhost:8000", "http://crisis.example.org"):
@@ -59,7 +60,7 @@ def test_an_unknown_host_is_refused_and_allowed_ones_are_answered() -> None:
 
 def test_a_token_is_required_when_given() -> None:
     token = "t" * 32
-    app = create_app([FLAGSHIP], token=token)
+    app = create_app([LEGACY_FLAGSHIP], token=token)
     anonymous = TestClient(app, base_url=LOCAL)
     refused = anonymous.get("/api/scenarios")
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
@@ -123,7 +124,7 @@ def test_non_finite_and_huge_numbers_are_refused(client: TestClient, body: str) 
 
 
 def test_a_request_beyond_the_whole_budget_is_refused() -> None:
-    app = create_app([FLAGSHIP], admission=Admission(forecast_bytes(100, 1)))
+    app = create_app([LEGACY_FLAGSHIP], admission=Admission(forecast_bytes(100, 1)))
     answer = TestClient(app, base_url=LOCAL).post(FORECAST, json={"draws": 20_000})
     assert answer.status_code == 422
     assert "ask for fewer draws" in answer.json()["detail"]
@@ -176,7 +177,7 @@ def test_admission_gives_up_after_the_wait() -> None:
 
 def test_busy_server_answers_429_with_retry_after() -> None:
     gate = Admission(10**12, max_waiting=0, max_wait=0.1, max_running=1)
-    app = create_app([FLAGSHIP], admission=gate)
+    app = create_app([LEGACY_FLAGSHIP], admission=gate)
     client = TestClient(app, base_url=LOCAL)
     with gate.admit(1):  # the one running place is taken
         answer = client.post(FORECAST, json={"draws": 10})
@@ -199,7 +200,7 @@ def test_slow_clients_are_disconnected() -> None:
     when its request has not arrived within the read timeout."""
     port = _free_port()
     server = uvicorn.Server(
-        server_config(create_app([FLAGSHIP]), "127.0.0.1", port, read_timeout=1.0)
+        server_config(create_app([LEGACY_FLAGSHIP]), "127.0.0.1", port, read_timeout=1.0)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -244,7 +245,7 @@ def test_a_worker_killed_mid_request_gives_503_and_the_next_request_works() -> N
 
     import psutil
 
-    client = TestClient(create_app([FLAGSHIP]), base_url=LOCAL)
+    client = TestClient(create_app([LEGACY_FLAGSHIP]), base_url=LOCAL)
     answers: list[int] = []
 
     def heavy() -> None:

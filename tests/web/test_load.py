@@ -24,7 +24,9 @@ import httpx2 as httpx
 import psutil
 import pytest
 
-FLAGSHIP = "china-russia-2022"
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
+
+FLAGSHIP = LEGACY_FLAGSHIP_ID
 BUDGET = 1024**3
 HEAVY = 16
 DRAWS = 6000
@@ -58,7 +60,7 @@ def test_sixteen_heavy_requests_stay_within_the_budget() -> None:
             "-m",
             "realpolitik.cli.main",
             "serve",
-            FLAGSHIP,
+            LEGACY_FLAGSHIP,
             "--port",
             str(port),
             "--memory-budget",

@@ -15,12 +15,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.web import create_app
 from realpolitik.web.admission import Admission, forecast_bytes
 
 # Schemathesis's ASGI client sends Host: testserver; allow it explicitly.
 APP = create_app(
-    ["china-russia-2022"],
+    [LEGACY_FLAGSHIP],
     allowed_hosts=["testserver"],
     admission=Admission(forecast_bytes(50, 2268), max_waiting=0, max_wait=0.1),
 )

@@ -16,17 +16,18 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.analysis.compare import compare
 from realpolitik.web import create_app
 
-FLAGSHIP = "china-russia-2022"
+FLAGSHIP = LEGACY_FLAGSHIP_ID
 
 
 def test_compare_endpoint_is_the_python_api() -> None:
-    client = TestClient(create_app(), base_url="http://127.0.0.1")
+    client = TestClient(create_app([LEGACY_FLAGSHIP]), base_url="http://127.0.0.1")
     answer = client.post(f"/api/scenarios/{FLAGSHIP}/compare", json={"draws": 80, "seed": 2})
     assert answer.status_code == 200
-    assert answer.json() == compare(FLAGSHIP, draws=80, seed=2).to_json()
+    assert answer.json() == compare(LEGACY_FLAGSHIP, draws=80, seed=2).to_json()
     bad = client.post(f"/api/scenarios/{FLAGSHIP}/compare", json={"views": ["base", "x"]})
     assert bad.status_code == 422 and "unknown view 'x'" in bad.json()["detail"]
 

@@ -464,10 +464,14 @@ def _information_json(result: Forecast) -> dict[str, Any]:
 
 
 def json_number(value: Any) -> float | None:
-    """A float for JSON, or None (null) if it is not finite (a metric whose
-    mean overflowed): strict JSON has no NaN or infinity."""
+    """A float for JSON; None (null) for NaN, which marks a value that is not
+    defined (a probability conditional on a move never reached). An infinity
+    (a metric whose mean overflowed) is kept, so that writing the JSON with
+    :func:`realpolitik.strict_json.dumps_strict` refuses it with a
+    :class:`~realpolitik.errors.NumericError` naming where it is, instead of
+    a silent null."""
     number = float(value)
-    return number if np.isfinite(number) else None
+    return None if np.isnan(number) else number
 
 
 def summarize(

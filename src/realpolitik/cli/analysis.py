@@ -10,7 +10,6 @@ stdout, and writes plots (PNG and SVG) with ``--plot DIR``.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from realpolitik.cli.output import Table, check_output_dir
+from realpolitik.cli.output import Table, check_output_dir, emit_json
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,
@@ -126,15 +125,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return number if math.isfinite(number) else None
+    emit_json(data)
 
 
 def _f(value: Any) -> float:

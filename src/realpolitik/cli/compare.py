@@ -8,7 +8,6 @@ Markdown on stdout.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +16,7 @@ import typer
 from rich.table import Table
 
 from realpolitik.cli.analysis import progress_bar
+from realpolitik.cli.output import emit_json
 from realpolitik.cli.scenario import Method, ScenarioArg, out
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def compare(
             progress=lambda done, total: report("compare", done, total),
         )
     if fmt == CompareFormat.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+        emit_json(result.to_json())
     elif fmt == CompareFormat.markdown:
         sys.stdout.write(result.to_markdown(top=top))
     else:

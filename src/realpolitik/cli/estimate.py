@@ -38,10 +38,8 @@ and ``"written"`` (the fitted scenario's path) when asked for.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +48,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from realpolitik.cli.output import emit_json
 from realpolitik.errors import InputError
 from realpolitik.estimation.calibrate import calibrate
 from realpolitik.estimation.canonical import CANONICAL_GAMES
@@ -345,7 +344,7 @@ def estimate_command(
             doc["profile"] = _profile_json(prof)
         if pred is not None:
             doc["predicted"] = _predicted_json(pred)
-        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        emit_json(doc)
         return
     _print_table(result, prof, pred)
 
@@ -394,7 +393,7 @@ def _estimate_scenario(
             doc["profile"] = _profile_json(prof)
         if write is not None:
             doc["written"] = str(write)
-        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        emit_json(doc)
         return
     print(result.summary())
     print(f"Fit time: {result.fit_seconds:.3f} s")
@@ -458,7 +457,7 @@ def calibrate_command(
         scenario, data_path, weights=_parse_names(weights), start=start, values=values
     )
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+        emit_json(result.to_json())
         return
     print(result.summary())
     print(f"Fit time: {result.fit_seconds:.3f} s")

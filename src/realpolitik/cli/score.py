@@ -13,8 +13,6 @@ adds the table of every reported choice.
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +20,7 @@ from typing import Annotated
 import typer
 
 from realpolitik.cli.analysis import progress_bar
+from realpolitik.cli.output import emit_json
 from realpolitik.cli.scenario import (
     ConceptOpt,
     DrawsOpt,
@@ -85,7 +84,7 @@ def score_command(
             progress=lambda done, total: report("cases", done, total),
         )
     if fmt == ScoreFormat.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+        emit_json(result.to_json())
         return
     print(result.summary())
     print("\nBy choice (mean scores):")

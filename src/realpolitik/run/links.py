@@ -54,6 +54,8 @@ class _Upstream:
             return np.asarray(outcomes.metric_expectation[:, ids.index(parts[1])])
         if parts[0] == "belief":
             return self._belief(outcomes, parts[1], *parts[2].split("=", 1))
+        if parts[0] == "posterior":
+            return self._posterior(outcomes, *parts[1].split("=", 1))
         columns = [
             k
             for k, key in enumerate(self.layout.keys)
@@ -62,6 +64,39 @@ class _Upstream:
             and (len(parts) == 2 or key.move == parts[1])
         ]
         out: FloatArray = outcomes.action_probability[:, columns].sum(axis=1)
+        return out
+
+    def _at(self, subject: str, level: str) -> NDArray[np.bool_]:
+        """``(terminals,)`` whether each terminal's path has ``subject == level``."""
+        move_id, actor, dimension = self.compiled.subjects[subject]
+        move = self.compiled.scenario.move(move_id)
+        levels = (
+            move.dimensions[actor][dimension].level_ids()
+            if dimension >= 0
+            else move.action_ids(actor)
+        )
+        at: NDArray[np.bool_] = self.compiled.terminal_actions[subject][0] == levels.index(level)
+        return at
+
+    def _posterior(self, outcomes: DrawOutcomes, subject: str, level: str) -> FloatArray:
+        """An outside observer's posterior for ``subject == level`` after
+        seeing only ``given`` (Bayes' rule on the path probabilities)."""
+        seen = np.ones(outcomes.path_probability.shape[1], dtype=bool)
+        for s, lv in self.link.given:
+            seen &= self._at(s, lv)
+        p = outcomes.path_probability
+        evidence = p[:, seen].sum(axis=1)
+        joint = p[:, seen & self._at(subject, level)].sum(axis=1)
+        never = np.flatnonzero(evidence <= 0)
+        if never.size:
+            shown = ", ".join(f"{a} = {b}" for a, b in self.link.given)
+            raise InputError(
+                f"{self.link.take}: what the observer sees ({shown}) has probability 0 in "
+                f"{self.compiled.scenario.id} at draw {int(never[0])}, so the posterior is "
+                "undefined; observe something that can happen under its solution concept",
+                line=self.link.line,
+            )
+        out: FloatArray = joint / evidence
         return out
 
     def _belief(self, outcomes: DrawOutcomes, actor: str, subject: str, level: str) -> FloatArray:

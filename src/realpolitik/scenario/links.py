@@ -4,9 +4,11 @@ scenario's outcome (``link:`` in place of a distribution).
 Why: the second source text's point is that the response to one crisis is
 read as a signal for another (how resolved the US looked over Ukraine moves
 observers' expectations about Taiwan). A linked parameter makes one
-scenario's outcome (a metric, an action's probability, or an actor's
-posterior belief) a parameter of another, per draw, so that the upstream
-uncertainty flows into the downstream forecast. The run layer
+scenario's outcome (a metric, an action's probability, an actor's
+posterior belief at one of its information sets, or the posterior of an
+outside observer who sees only some of the path) a parameter of another,
+per draw, so that the upstream uncertainty flows into the downstream
+forecast. The run layer
 (:mod:`realpolitik.run.links`) computes the values; here the link is read,
 its upstream scenario loaded, and its target and cycles checked::
 
@@ -14,8 +16,8 @@ its upstream scenario loaded, and its target and cycles checked::
       us_resolve:
         link:
           scenario: china-russia-2022          # a built-in name, or a path beside this file
-          take: "belief:china:west.type=resolute"
-          given: [[west, secondary]]           # where the belief is read (beliefs only)
+          take: "posterior:west.type=resolute"  # an outside observer's posterior
+          given: [[reply, secondary]]           # what the observer sees
         unit: probability
 """
 
@@ -86,23 +88,26 @@ def _target_problem(upstream: Scenario, take: str, given: tuple[tuple[str, str],
             return f"no metric '{':'.join(parts[1:])}' in {upstream.id}{suggest(parts[-1], ids)}"
         return ""
     if parts[0] == "belief":
-        subjects = subjects_of(upstream.moves)
         if len(parts) != 3 or "=" not in parts[2] or parts[1] not in upstream.actors:
             return "a belief is belief:ACTOR:SUBJECT=LEVEL, e.g. belief:china:west.type=resolute"
-        subject, level = parts[2].split("=", 1)
-        if subject not in subjects:
-            return f"no subject '{subject}' in {upstream.id}{suggest(subject, subjects)}"
-        move_id, actor, dimension = subjects[subject]
-        move = upstream.move(move_id)
-        levels = (
-            move.dimensions[actor][dimension].level_ids()
-            if dimension >= 0
-            else move.action_ids(actor)
-        )
-        if level not in levels:
-            return f"{subject} has no level '{level}'; its levels: {', '.join(levels)}"
+        problem = level_problem(upstream, *parts[2].split("=", 1))
+        if problem:
+            return problem
         if not given:
             return "a belief needs 'given': what the actor observed where it is read"
+        return ""
+    if parts[0] == "posterior":
+        if len(parts) != 2 or "=" not in parts[1]:
+            return "a posterior is posterior:SUBJECT=LEVEL, e.g. posterior:west.type=resolute"
+        problem = level_problem(upstream, *parts[1].split("=", 1))
+        if problem:
+            return problem
+        if not given:
+            return "a posterior needs 'given': what the observer sees, e.g. [[reply, secondary]]"
+        for subject, level in given:
+            problem = level_problem(upstream, subject, level)
+            if problem:
+                return f"given: {problem}"
         return ""
     if len(parts) in (2, 3) and parts[0] in upstream.actors:
         actions = {
@@ -116,6 +121,21 @@ def _target_problem(upstream: Scenario, take: str, given: tuple[tuple[str, str],
             return f"{parts[0]} has no action '{wanted}' in {upstream.id}"
         return ""
     return f"unknown target '{take}': write metric:NAME, ACTOR:ACTION or belief:ACTOR:SUBJECT=LEVEL"
+
+
+def level_problem(upstream: Scenario, subject: str, level: str) -> str:
+    """What is wrong with ``subject=level`` in ``upstream`` ("" if nothing)."""
+    subjects = subjects_of(upstream.moves)
+    if subject not in subjects:
+        return f"no subject '{subject}' in {upstream.id}{suggest(subject, subjects)}"
+    move_id, actor, dimension = subjects[subject]
+    move = upstream.move(move_id)
+    levels = (
+        move.dimensions[actor][dimension].level_ids() if dimension >= 0 else move.action_ids(actor)
+    )
+    if level not in levels:
+        return f"{subject} has no level '{level}'; its levels: {', '.join(levels)}"
+    return ""
 
 
 def link_identity(name: str, beside: str) -> str:
