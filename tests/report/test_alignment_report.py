@@ -145,3 +145,24 @@ def test_cli_report_whole_or_not_at_all(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["align", SCENARIO, "--report", str(tmp_path / "missing" / "a.html")]) == 2
     assert "no such directory" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["align.html"]
+
+
+def test_the_report_command_takes_an_alignment_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``realpolitik report`` on an alignment scenario writes the alignment
+    report, with the same numbers as ``align`` at the same draws and seed."""
+    out = tmp_path / "report.html"
+    assert main(["report", SCENARIO, str(out), "--draws", "30", "--seed", "2"]) == 0
+    parsed = _Tables()
+    parsed.feed(out.read_text(encoding="utf-8"))
+    head, *rows = parsed.tables["tally"]
+    expected = align(SCENARIO, draws=30, seed=2).countries
+    for row in rows:
+        record = dict(zip(head, row, strict=True))
+        total = expected[record["vote"]].sum()
+        assert float(record["expected"]) == pytest.approx(total, abs=0.051)
+    capsys.readouterr()
+    assert main(["report", SCENARIO, str(tmp_path / "x.html"), "--target", "a:b"]) == 2
+    assert "does not apply to an alignment scenario" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
