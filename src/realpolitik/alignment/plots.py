@@ -37,7 +37,7 @@ class AlignmentResult(Protocol):
     def meta(self) -> dict[str, Any]: ...
 
 
-__all__ = ["plot_result"]
+__all__ = ["plot_result", "probabilities_figure", "tally_figure"]
 
 COLOURS = {"yes": "#2b8cbe", "abstain": "#bdbdbd", "absent": "#f0f0f0", "no": "#d7301f"}
 STACK = ("yes", "abstain", "absent", "no")
@@ -46,10 +46,25 @@ STACK = ("yes", "abstain", "absent", "no")
 def plot_result(result: AlignmentResult, folder: Path) -> list[Path]:
     """Write ``alignment_probabilities.png`` and ``alignment_tally.png`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [_probabilities(result, folder), _tally(result, folder)]
+    written = []
+    for name, fig, dpi in (
+        ("alignment_probabilities.png", probabilities_figure(result), 150),
+        ("alignment_tally.png", tally_figure(result), 130),
+    ):
+        fig.savefig(folder / name, dpi=dpi)
+        written.append(folder / name)
+    return written
 
 
-def _probabilities(result: AlignmentResult, folder: Path) -> Path:
+def probabilities_figure(result: AlignmentResult) -> Figure:
+    """Every member's four probabilities as a stacked column, ranked by
+    P(yes) - P(no) (then P(yes)), with the 90% interval of P(yes) over draws
+    and a strip of region colours.
+
+    Each column's segments carry gids ``<choice>:<ISO3>`` (height: the
+    probability); the intervals are the first line collection of the first
+    axes (gid ``yes-interval``), one segment per member in the ranked order.
+    """
     frame = result.countries.copy()
     frame["_key"] = frame["yes"] - frame["no"]
     frame = frame.sort_values(["_key", "yes"], ascending=False).reset_index(drop=True)
@@ -61,18 +76,21 @@ def _probabilities(result: AlignmentResult, folder: Path) -> Path:
     bottom = np.zeros(n)
     for choice in STACK:
         values = frame[choice].to_numpy()
-        ax.bar(x, values, bottom=bottom, width=1.0, color=COLOURS[choice], label=choice,
-               edgecolor="white", linewidth=0.2)  # fmt: skip
+        bars = ax.bar(x, values, bottom=bottom, width=1.0, color=COLOURS[choice], label=choice,
+                      edgecolor="white", linewidth=0.2)  # fmt: skip
+        for bar, iso3 in zip(bars.patches, frame["iso3"], strict=True):
+            bar.set_gid(f"{choice}:{iso3}")
         bottom += values
-    yes = frame["yes"].to_numpy()
-    ax.errorbar(x, yes, yerr=[yes - frame["yes_p05"], frame["yes_p95"] - yes], fmt="none",
-                ecolor="#08306b", elinewidth=0.5, capsize=0)  # fmt: skip
+    # the 90% interval of P(yes) over draws, drawn from p05 to p95 (the mean
+    # may lie outside it for a skewed distribution)
+    ax.vlines(x, frame["yes_p05"].to_numpy(), frame["yes_p95"].to_numpy(), colors="#08306b",
+              linewidth=0.5, gid="yes-interval")  # fmt: skip
     ax.set_ylim(0, 1)
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylabel("probability")
     meta = result.meta
     ax.set_title(
-        f"{meta.get('title', '')}\n(mean over {meta.get('draws')} draws; bars on 'yes': 90% "
+        f"{meta.get('title', '')}\n(mean over {meta.get('draws')} draws; lines on 'yes': 90% "
         "interval over draws)", fontsize=9,
     )  # fmt: skip
     ax.legend(ncol=4, loc="lower left", fontsize=8, frameon=True)
@@ -87,12 +105,13 @@ def _probabilities(result: AlignmentResult, folder: Path) -> Path:
     strip.legend(handles, regions, ncol=len(regions), fontsize=7, loc="upper center",
                  bbox_to_anchor=(0.5, -1.6), frameon=False)  # fmt: skip
     fig.tight_layout()
-    path = folder / "alignment_probabilities.png"
-    fig.savefig(path, dpi=150)
-    return path
+    return fig
 
 
-def _tally(result: AlignmentResult, folder: Path) -> Path:
+def tally_figure(result: AlignmentResult) -> Figure:
+    """The distribution of each choice's count over the simulated roll calls
+    (one histogram per choice, one bin per count; gid ``tally:<choice>``),
+    with the expected count as a vertical line (gid ``expected:<choice>``)."""
     samples = result.tally_samples
     fig = Figure(figsize=(12, 3))
     FigureCanvasAgg(fig)
@@ -100,15 +119,14 @@ def _tally(result: AlignmentResult, folder: Path) -> Path:
     for k, (choice, ax) in enumerate(zip(CHOICES, axes, strict=True)):
         counts = samples[:, k]
         bins = np.arange(counts.min(), counts.max() + 2) - 0.5
-        ax.hist(counts, bins=bins, color=COLOURS[choice], edgecolor="#636363", linewidth=0.3)
+        ax.hist(counts, bins=bins, color=COLOURS[choice], edgecolor="#636363", linewidth=0.3,
+                gid=f"tally:{choice}")  # fmt: skip
         expected = float(result.tally["expected"].to_numpy()[k])
-        ax.axvline(expected, color="black", linewidth=1)
+        ax.axvline(expected, color="black", linewidth=1, gid=f"expected:{choice}")
         ax.set_title(f"{choice}: expected {expected:.1f}", fontsize=9)
         ax.set_xlabel("members")
     axes[0].set_ylabel("simulated roll calls")
     fig.suptitle("Distribution of the tally (parameter draws and the votes' own randomness)",
                  fontsize=9)  # fmt: skip
     fig.tight_layout()
-    path = folder / "alignment_tally.png"
-    fig.savefig(path, dpi=130)
-    return path
+    return fig

@@ -6,7 +6,9 @@ with its 90% range, then every member's probabilities with the leading term
 behind its most likely vote), the JSON document of
 :meth:`~realpolitik.alignment.forecast.AlignmentResult.to_json`, or a CSV keyed
 by ISO3; ``--plot DIR`` writes the charts and ``--out DIR`` the CSV and JSON
-files. Everything is computed before anything is written, and files are moved
+files, ``--report FILE`` one self-contained HTML document
+(:mod:`realpolitik.report.alignment_report`). Everything is computed before
+anything is written, and files are moved
 into ``--out`` only once all are complete. A user's mistake (unknown scenario
 or country code, a covariate table with gaps or a bad vote coding) is an
 :class:`~realpolitik.errors.InputError`: one line, exit code 2.
@@ -35,9 +37,12 @@ from realpolitik.alignment.choices import CHOICES
 from realpolitik.alignment.data import ImputeRule
 from realpolitik.alignment.fit import VoteEstimate, fit_scenario
 from realpolitik.alignment.forecast import AlignmentResult, align
+from realpolitik.alignment.scenario import load_alignment_scenario
 from realpolitik.cli.output import Output, Table
 from realpolitik.cli.output import out as stdout
 from realpolitik.errors import InputError
+from realpolitik.report.alignment_report import build_alignment_report
+from realpolitik.report.html_report import check_report_path, write_report
 
 __all__ = ["register"]
 
@@ -133,9 +138,15 @@ def align_command(
     country: Annotated[
         list[str] | None, typer.Option("--country", help="Show only this ISO3 code (repeatable).")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write the tally, members, charts and sources as HTML."),
+    ] = None,
 ) -> None:
     """Forecast how every UN member votes: probabilities, tally, and why."""
     _check(fmt, _FORMATS, "--format")
+    if report is not None:
+        check_report_path(report)
     rule = cast(ImputeRule, _check(impute, _IMPUTE, "--impute"))
     result = align(
         scenario, draws=draws, seed=seed, table=table, impute=rule, countries=country or None
@@ -152,6 +163,9 @@ def align_command(
     if plot is not None:
         for path in result.plot(plot):
             sys.stderr.write(f"wrote {path}\n")
+    if report is not None:
+        html = build_alignment_report(result, load_alignment_scenario(scenario))
+        sys.stderr.write(f"wrote {write_report(html, report)}\n")
 
 
 def _comparison(game: VoteEstimate, mnl: VoteEstimate) -> dict[str, float | int]:

@@ -731,8 +731,16 @@ def report(
     """Write the forecast, pathways, reasons, parameters and sources as one HTML file."""
     from realpolitik.report.html_report import build_report, write_report
     from realpolitik.scenario.load import resolve
+    from realpolitik.web.alignment_api import is_alignment
 
     check_output_file(output, "output file")
+    if is_alignment(scenario):  # every UN member's vote: `realpolitik align --report`
+        unused = {"--concept": concept, "--lambda": lam, "--set": set_values, "--target": target}
+        for option, value in unused.items():
+            if value:
+                raise InputError("does not apply to an alignment scenario", field=option)
+        _alignment_report(scenario, output, draws or ALIGN_DRAWS, seed or 0)
+        return
     sc = resolve(scenario)
     html = build_report(
         sc,
@@ -743,6 +751,23 @@ def report(
         values=parse_set(set_values),
         target=target,
     )
+    written = write_report(html, output)
+    say(f"wrote {written} ({len(html) / 1024:.0f} KiB)")
+
+
+#: Draws of an alignment scenario's report when --draws is not given (as
+#: ``realpolitik align``).
+ALIGN_DRAWS = 1000
+
+
+def _alignment_report(scenario: str, output: Path, draws: int, seed: int) -> None:
+    from realpolitik.alignment.forecast import align
+    from realpolitik.alignment.scenario import load_alignment_scenario
+    from realpolitik.report.alignment_report import build_alignment_report
+    from realpolitik.report.html_report import write_report
+
+    result = align(scenario, draws=draws, seed=seed)
+    html = build_alignment_report(result, load_alignment_scenario(scenario))
     written = write_report(html, output)
     say(f"wrote {written} ({len(html) / 1024:.0f} KiB)")
 

@@ -37,7 +37,10 @@ def check_address(host: str, port: int) -> None:
 def serve(
     scenarios: Annotated[
         list[str] | None,
-        typer.Argument(help="Built-in scenario names or scenario files (default: all built-in)."),
+        typer.Argument(
+            help="Built-in scenario names (crisis or alignment) or scenario files "
+            "(default: all built-in)."
+        ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[

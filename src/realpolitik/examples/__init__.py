@@ -54,6 +54,19 @@ EXAMPLES: tuple[Example, ...] = (
         "illustrative numbers (judgement), written for the documentation",
     ),
     Example(
+        "evasion-rounds.yaml",
+        "Compound moves, private types and rounds: a third state's UN stance and covert "
+        "trade (unseen, maybe detected) over two sanctions rounds, against a West that "
+        "does not know its type",
+        (
+            "realpolitik forecast {path}",
+            "realpolitik forecast {path} --draws 100 --seed 1 --format json",
+            "realpolitik explain {path}",
+            "realpolitik report {path} evasion-rounds.html",
+        ),
+        "illustrative numbers (judgement, each with its reason), written for the documentation",
+    ),
+    Example(
         "ec-emissions.csv",
         "Bueno de Mesquita's EC car-emissions example: 10 states, positions 4-10 (BDM CSV)",
         ("realpolitik bargain run {path}", "realpolitik bargain run {path} --model smp"),

@@ -50,6 +50,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.errors import InputError
+from realpolitik.plots.information_plots import plot_dimensions, plot_rounds, staged_levels
 from realpolitik.plots.protocols import ForecastLike as Forecast
 from realpolitik.plots.sensitivity_plots import save_figure
 
@@ -369,46 +370,57 @@ def _settings_text(forecast: Forecast) -> str:
 
 
 def plot_forecast(forecast: Forecast, directory: Path | str | None = None) -> dict[str, Figure]:
-    """A forecast's bars and pathway diagram, written to ``directory`` if given.
+    """A forecast's bars and pathway diagram (and, when the scenario has them,
+    its compound moves' levels and its rounds), written to ``directory`` if given.
 
     Parameters
     ----------
     forecast : a :class:`~realpolitik.analysis.forecast_summary.Forecast`.
-    directory : where to write ``forecast.png/.svg`` and ``pathways.png/.svg``,
-        or None.
+    directory : where to write ``forecast.png/.svg`` and ``pathways.png/.svg``
+        (and ``dimensions.png/.svg``, ``rounds.png/.svg``), or None.
 
     Returns
     -------
-    ``{"forecast": bars figure, "pathways": pathway figure}``.
+    ``{"forecast": bars figure, "pathways": pathway figure}``, with
+    ``"dimensions"`` (:func:`~realpolitik.plots.information_plots.plot_dimensions`)
+    when the scenario has compound moves and ``"rounds"``
+    (:func:`~realpolitik.plots.information_plots.plot_rounds`) when it has rounds.
     """
     folder = None if directory is None else Path(directory)
     title = f"{forecast.scenario.title}\n{_settings_text(forecast)}"
-    return {
-        "forecast": plot_forecast_bars(
-            forecast.actions,
-            title=title,
-            path=None if folder is None else folder / "forecast",
-        ),
-        "pathways": plot_pathways(
-            forecast.pathways,
-            title=title,
-            path=None if folder is None else folder / "pathways",
-        ),
+
+    def stem(name: str) -> Path | None:
+        return None if folder is None else folder / name
+
+    figures = {
+        "forecast": plot_forecast_bars(forecast.actions, title=title, path=stem("forecast")),
+        "pathways": plot_pathways(forecast.pathways, title=title, path=stem("pathways")),
     }
+    if len(forecast.dimensions):
+        figures["dimensions"] = plot_dimensions(
+            forecast.dimensions, title=title, path=stem("dimensions")
+        )
+    if len(forecast.rounds) or len(staged_levels(forecast.dimensions)):
+        figures["rounds"] = plot_rounds(
+            forecast.rounds, forecast.dimensions, title=title, path=stem("rounds")
+        )
+    return figures
 
 
 def write_forecast_plots(forecast: Forecast, directory: Path | str) -> list[Path]:
     """Write a forecast's plots as PNG and SVG; return the files written.
 
     The files are ``forecast.png``, ``forecast.svg``, ``pathways.png`` and
-    ``pathways.svg`` in ``directory`` (created if needed). A directory that
-    cannot be written is an :class:`~realpolitik.errors.InputError`.
+    ``pathways.svg`` in ``directory`` (created if needed), and
+    ``dimensions.*`` and ``rounds.*`` when the scenario has compound moves or
+    rounds. A directory that cannot be written is an
+    :class:`~realpolitik.errors.InputError`.
     """
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; give a directory for the plots")
     try:
-        plot_forecast(forecast, folder)
+        figures = plot_forecast(forecast, folder)
     except OSError as error:
         raise InputError(f"cannot write plots to {folder}: {error.strerror}") from None
-    return [folder / f"{stem}.{ext}" for stem in ("forecast", "pathways") for ext in ("png", "svg")]
+    return [folder / f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")]

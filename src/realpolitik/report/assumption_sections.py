@@ -108,7 +108,9 @@ def noise_section(result: Forecast) -> str:
         "<h2>How much is noise</h2>"
         f'<p class="small">Each probability beside the same {escape(where)} under best '
         "responses (the SPE, lambda to infinity): where they agree, the probability comes "
-        f"from the payoffs; the gap is what the logit noise adds or takes.{escape(s1)}</p>"
+        f"from the payoffs; the gap is what the logit noise adds or takes.{escape(s1)}"
+        + (f" Note: {escape(noise.note)}." if noise.note else "")
+        + "</p>"
         + _table(head, rows, set(range(1, len(head))))
     )
 

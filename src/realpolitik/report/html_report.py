@@ -4,7 +4,10 @@ Why: policy planners and teachers pass results on as documents. The report
 holds, in one file with no external resources (plots inline as SVG, styles
 inline, no scripts): the settings it was computed with, who does what with
 90% intervals, the most likely pathways, the expected metrics, the
-term-by-term reasons of every decision on the equilibrium path, optionally a
+term-by-term reasons of every decision on the equilibrium path, compound
+moves one dimension at a time, choices given each private type, beliefs at
+information sets that hide part of the path and round-by-round
+probabilities (when the scenario has them), optionally a
 tornado of the parameters that move one target most, what rests on
 judgement and how much of each probability is noise, the scenario's views
 side by side (when it declares any), and every parameter with its
@@ -41,6 +44,12 @@ from realpolitik.report.assumption_sections import (
     noise_section,
     views_section,
 )
+from realpolitik.report.information_sections import (
+    beliefs_section,
+    dimensions_section,
+    rounds_section,
+    types_section,
+)
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario
 from realpolitik.version import __version__
@@ -52,7 +61,7 @@ TOP_TORNADO = 12
 #: Common draws of the views' comparison.
 VIEW_DRAWS = 1000
 
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, sans-serif; color: #1d2733; max-width: 60rem;
        margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem;
@@ -75,7 +84,7 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _svg(fig: Figure) -> str:
+def inline_svg(fig: Figure) -> str:
     """The figure as inline SVG (no XML prologue), fonts as paths, reproducible ids."""
     buffer = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "realpolitik", "svg.fonttype": "path"}):
@@ -120,9 +129,7 @@ def _settings_line(result: Forecast) -> str:
     return how
 
 
-def _forecast_section(result: Forecast) -> str:
-
-    figures = plot_forecast(result)
+def _forecast_section(result: Forecast, figures: Mapping[str, Figure]) -> str:
     draws = result.settings.draws > 0
     # probability: marginal (the action is taken); conditional: given that
     # its move is reached (with the move's reach beside it)
@@ -162,11 +169,11 @@ def _forecast_section(result: Forecast) -> str:
     parts = [
         "<h2>Who does what</h2>",
         _table(head, rows, numeric),
-        f"<figure>{_svg(figures['forecast'])}</figure>",
+        f"<figure>{inline_svg(figures['forecast'])}</figure>",
         f"<h2>The {min(TOP_PATHWAYS, len(result.pathways))} most likely pathways "
         f"(of {len(result.pathways)})</h2>",
         _table(["pathway", "probability", *metrics], path_rows, set(range(1, 2 + len(metrics)))),
-        f"<figure>{_svg(figures['pathways'])}</figure>",
+        f"<figure>{inline_svg(figures['pathways'])}</figure>",
         "<h2>Expected metrics</h2>",
         _table(metric_head, metric_rows, {1, 2} if draws else {1}),
     ]
@@ -183,7 +190,7 @@ def _explanation_section(why: Explanation) -> str:
         '<p class="small">Each decision against each alternative; the difference in the '
         "actor's expected payoff split exactly into the named costs and benefits "
         "(positive terms favour the chosen action).</p>"
-        f"<ol>{items}</ol><figure>{_svg(plot_explanation(why))}</figure>"
+        f"<ol>{items}</ol><figure>{inline_svg(plot_explanation(why))}</figure>"
     )
 
 
@@ -201,7 +208,7 @@ def _tornado_section(
         f"<h2>What moves {escape(target)} most</h2>"
         '<p class="small">One parameter at a time from its 5% to its 95% quantile, '
         "the others at their central values.</p>"
-        f"<figure>{_svg(fig)}</figure>"
+        f"<figure>{inline_svg(fig)}</figure>"
     )
 
 
@@ -261,13 +268,21 @@ def build_report(
     result = forecast(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
     seed = result.settings.seed  # drawn when not given: the explanation uses the same draws
     why = explain(scenario, concept=concept, lam=lam, draws=draws, seed=seed, values=values)
+    figures = plot_forecast(result)
+    drawn = {
+        name: inline_svg(fig) for name, fig in figures.items() if name in ("dimensions", "rounds")
+    }
     sections = [
         f"<h1>{escape(scenario.title)}</h1>",
         f"<p>{escape(scenario.description)}</p>" if scenario.description else "",
         f'<p class="settings">As of {escape(scenario.as_of)}. {escape(_settings_line(result))}. '
         f"realpolitik {escape(__version__)}, generated "
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>",
-        _forecast_section(result),
+        _forecast_section(result, figures),
+        dimensions_section(result, drawn.get("dimensions", "")),
+        types_section(result),
+        beliefs_section(result),
+        rounds_section(result, drawn.get("rounds", "")),
         _explanation_section(why),
         _tornado_section(scenario, target, concept, lam, seed) if target else "",
         judgement_section(result),
@@ -280,7 +295,7 @@ def build_report(
     body = "\n".join(s for s in sections if s)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(scenario.title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(scenario.title)}</title><style>{STYLE}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
 

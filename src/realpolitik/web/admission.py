@@ -34,6 +34,7 @@ __all__ = [
     "Admission",
     "Busy",
     "TooLarge",
+    "alignment_bytes",
     "bargain_bytes",
     "default_budget",
     "forecast_bytes",
@@ -49,6 +50,16 @@ BYTES_PER_CELL_DRAW = 24.0
 FIXED_BYTES = 64 * 1024**2
 #: Bytes per (draw, actor, actor) of a bargaining forecast over draws.
 BYTES_PER_BARGAIN_PAIR = 2_000.0
+#: Bytes per (draw, member, choice) of an alignment forecast: 20 000 draws of
+#: unga-2022-aggression (193 members x 4 choices) peaked at 684 MB above the
+#: cost of 1 draw, about 44 bytes; rounded up.
+BYTES_PER_VOTE_DRAW = 48.0
+#: Bytes per (simulated roll call, member, choice) of the tally's
+#: distribution (at least 10 000 roll calls): one draw peaked at 119 MB above
+#: the loaded scenario, about 15 bytes; rounded up.
+BYTES_PER_ROLL_CALL_VOTE = 16.0
+#: Fewest roll calls the alignment forecast simulates (its TALLY_SAMPLES).
+ROLL_CALLS = 10_000
 
 
 def default_budget() -> int:
@@ -79,6 +90,16 @@ def forecast_bytes(draws: int, cells: int) -> int:
 def bargain_bytes(draws: int, actors: int) -> int:
     """Peak bytes of a bargaining forecast over ``draws`` draws."""
     return int(FIXED_BYTES + BYTES_PER_BARGAIN_PAIR * max(draws, 1) * actors * actors)
+
+
+def alignment_bytes(draws: int, members: int, choices: int = 4) -> int:
+    """Peak bytes of an alignment forecast over ``draws`` draws of ``members``
+    members' votes (the equilibrium of every draw, then at least
+    :data:`ROLL_CALLS` simulated roll calls)."""
+    cells = members * choices
+    solve = BYTES_PER_VOTE_DRAW * max(draws, 1) * cells
+    roll_calls = BYTES_PER_ROLL_CALL_VOTE * max(draws, ROLL_CALLS) * cells
+    return int(FIXED_BYTES + solve + roll_calls)
 
 
 class Busy(Exception):  # noqa: N818 - a state, answered as 429

@@ -47,6 +47,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from realpolitik.alignment.scenario import builtin_names as alignment_names
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.bargaining.models import BARGAINING_MODELS
@@ -67,6 +68,7 @@ from realpolitik.web.admission import (
     forecast_bytes,
     forecast_cells,
 )
+from realpolitik.web.alignment_api import add_alignment_routes, is_alignment
 from realpolitik.web.guard import (
     LOOPBACK_HOSTS,
     MAX_BODY_BYTES,
@@ -278,7 +280,9 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The application serving ``scenarios`` (built-in names or paths to
-    scenario files, loaded now; default: every built-in scenario).
+    scenario files, loaded now; default: every built-in scenario). Alignment
+    scenarios among them (:func:`~realpolitik.web.alignment_api.is_alignment`;
+    by default every built-in one) are served under ``/api/alignments``.
 
     Parameters
     ----------
@@ -292,7 +296,9 @@ def create_app(
     """
     loaded: dict[str, Scenario] = {}
     texts: dict[str, tuple[str, str]] = {}  # id -> (YAML text, name), for the workers
-    for name in scenarios if scenarios is not None else builtin_names():
+    names = [*builtin_names(), *alignment_names()] if scenarios is None else list(scenarios)
+    alignments = [name for name in names if is_alignment(name)]
+    for name in (name for name in names if name not in alignments):
         scenario = resolve(name)
         loaded[scenario.id] = scenario
         texts[scenario.id] = (_scenario_text(name), str(name))
@@ -454,6 +460,8 @@ def create_app(
         except RealpolitikError as error:
             raise HTTPException(422, error.one_line()) from None
         return strict_response({"run": run.to_json()})
+
+    add_alignment_routes(app, alignments, gate, in_worker, strict_response)
 
     static = resources.files("realpolitik.web") / "static"
 

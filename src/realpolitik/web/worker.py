@@ -23,6 +23,7 @@ from typing import Any
 
 import numba
 
+from realpolitik.alignment.forecast import align
 from realpolitik.analysis.compare import compare
 from realpolitik.analysis.explain import explain
 from realpolitik.analysis.forecast import forecast
@@ -31,7 +32,7 @@ from realpolitik.errors import RealpolitikError
 from realpolitik.scenario.load import load
 from realpolitik.scenario.model import Scenario
 
-__all__ = ["bargain_json", "compare_json", "forecast_json", "make_pool"]
+__all__ = ["alignment_json", "bargain_json", "compare_json", "forecast_json", "make_pool"]
 
 _SCENARIOS: dict[str, Scenario] = {}
 
@@ -85,5 +86,18 @@ def compare_json(text: str, name: str, settings: dict[str, Any]) -> tuple[str, A
     """Views side by side: ``("ok", comparison)`` or ``("error", one line)``."""
     try:
         return "ok", compare(_scenario(text, name), **settings).to_json()
+    except RealpolitikError as error:
+        return "error", error.one_line()
+
+
+def alignment_json(path: str, settings: dict[str, Any]) -> tuple[str, Any]:
+    """Every member's vote in an alignment scenario (the file at ``path``):
+    ``("ok", {"forecast", "members"})`` or ``("error", one line)``.
+    ``members`` lists each member's ISO3 code, name and region, in the
+    table's order, for the page's search."""
+    try:
+        result = align(path, **settings)
+        members = result.countries[["iso3", "name", "region"]].astype(str)
+        return "ok", {"forecast": result.to_json(), "members": members.to_dict("records")}
     except RealpolitikError as error:
         return "error", error.one_line()

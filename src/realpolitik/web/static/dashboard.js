@@ -84,8 +84,15 @@ function drawActions(forecast) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(row);
   }
-  for (const [key, rows] of groups) {
+  // a compound move has one joint action per combination of levels (dozens):
+  // the most likely come first, the rest fold away (all stay in the page)
+  const compound = compoundMoves(forecast);
+  for (const [key, all] of groups) {
     const [actor, move] = key.split("/");
+    const joint = compound.has(key);
+    const rows = joint ? [...all].sort((a, b) => b.probability - a.probability) : all;
+    const folded = el("details", { class: "more-joint" },
+      el("summary", { text: `${rows.length - TOP_JOINT} less likely joint actions` }));
     // bars show marginal probabilities (the action is taken); a move that is
     // not always reached also shows its reach and each action's conditional
     // probability (given the move is reached)
@@ -119,10 +126,12 @@ function drawActions(forecast) {
       if (noise && noise.best_response !== null) notes.push(`best response ${pct(noise.best_response)}`);
       if (noise && noise.lambda_s1 !== null) notes.push(`${pct(noise.lambda_s1)} of its variance from λ`);
       if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
-      group.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
+      const into = joint && rows.indexOf(r) >= TOP_JOINT ? folded : group;
+      into.append(el("div", { class: "bar", "data-actor": r.actor, "data-action": r.action, "data-move": r.move },
         el("span", { text: r.label || r.action, title: r.action }), track, value));
-      if (notes.length) group.append(el("div", { class: "assumptions", "data-action": r.action, text: notes.join("; ") }));
+      if (notes.length) into.append(el("div", { class: "assumptions", "data-action": r.action, text: notes.join("; ") }));
     }
+    if (joint && rows.length > TOP_JOINT) group.append(folded);
     box.append(group);
   }
 }
@@ -247,6 +256,7 @@ async function solve() {
     drawPathways(data.forecast);
     drawMetrics(data.forecast);
     drawExplanation(data.explanation);
+    drawInformation(data.forecast);
     await bargain(id, state.values, body.draws || 0);
     const changed = Object.entries(state.values).map(([k, v]) => `${k} = ${num(v)}`);
     const over = data.forecast.draws > 0 ? `over ${data.forecast.draws} draws of the other parameters` : "at the central values";
@@ -338,15 +348,33 @@ async function loadChoices() {
   if (models.some((m) => m.name === "smp")) $("bargain-model").value = "smp";
 }
 
+// a crisis scenario (sliders, forecast) or an alignment scenario (every UN member)
+async function openView(value) {
+  const isAlignment = value.startsWith("alignment:");
+  $("crisis-view").hidden = isAlignment;
+  $("crisis-controls").hidden = isAlignment;
+  $("alignment-view").hidden = !isAlignment;
+  $("align-controls").hidden = !isAlignment;
+  if (isAlignment) await loadAlignment(value.slice("alignment:".length));
+  else await loadScenario(value);
+}
+
 async function main() {
   try {
     await loadChoices();
     const scenarios = await api("/api/scenarios");
+    const alignments = await api("/api/alignments");
     const select = $("scenario");
-    for (const s of scenarios) select.append(el("option", { value: s.id, text: s.title }));
+    // crisis scenarios by id; alignment scenarios (all UN members) as "alignment:ID"
+    const crises = el("optgroup", { label: "Crises" }, ...scenarios.map((s) => el("option", { value: s.id, text: s.title })));
+    const members = el("optgroup", { label: "All UN members" },
+      ...alignments.map((s) => el("option", { value: `alignment:${s.id}`, text: s.title })));
+    if (scenarios.length) select.append(crises);
+    if (alignments.length) select.append(members);
     const wanted = new URLSearchParams(location.search).get("scenario");
     if (wanted && scenarios.some((s) => s.id === wanted)) select.value = wanted;
-    select.addEventListener("change", () => loadScenario(select.value));
+    else if (wanted && alignments.some((s) => s.id === wanted)) select.value = `alignment:${wanted}`;
+    select.addEventListener("change", () => openView(select.value).catch((e) => setStatus(e.message, true)));
     $("concept").addEventListener("change", () => {
       $("lambda-label").hidden = !hasLambda($("concept").value);
       schedule();
@@ -357,10 +385,12 @@ async function main() {
     $("bargain-model").addEventListener("change", schedule);
     $("draws").addEventListener("change", schedule);
     $("reset").addEventListener("click", () => loadScenario(select.value));
-    await loadScenario(select.value);
+    initAlignment();
+    await openView(select.value);
   } catch (error) {
     setStatus(error.message, true);
   }
 }
 
-main();
+// after every script of the page has run (information.js, alignment.js)
+document.addEventListener("DOMContentLoaded", main);
