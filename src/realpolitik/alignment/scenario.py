@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,14 @@ class CrisisParameter:
     def source(self) -> str | None:
         """The first source cited (None: judgement alone)."""
         return self.sources[0] if self.sources else None
+
+    @property
+    def args(self) -> dict[str, float]:
+        """The distribution's numeric arguments by name (``low``, ``mode``...),
+        for tables and JSON."""
+        dist: Any = self.distribution  # every family is a frozen dataclass
+        values = ((f.name, getattr(dist, f.name)) for f in fields(dist))
+        return {k: float(v) for k, v in values if isinstance(v, int | float)}
 
     @property
     def central(self) -> float:
