@@ -39,8 +39,14 @@ from typing import Any
 
 import numpy as np
 
+#: The flagship as it was before its rebuild (issue 14), kept as a test fixture: the
+#: scenario these benchmarks measured and keep measuring (BENCHMARKS.md).
+LEGACY_FLAGSHIP = str(
+    Path(__file__).resolve().parents[1] / "tests" / "scenarios" / "legacy-flagship.yaml"
+)
+
 HERE = Path(__file__).resolve().parent
-SCENARIO = "china-russia-2022"
+SCENARIO = LEGACY_FLAGSHIP
 
 
 def machine() -> str:

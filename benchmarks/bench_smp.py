@@ -49,6 +49,12 @@ from realpolitik.bargaining.smp import run_smp
 from realpolitik.bargaining.smp_batch import run_smp_batch
 from realpolitik.bargaining.types import BargainingProblem
 
+#: The flagship as it was before its rebuild (issue 14), kept as a test fixture: the
+#: scenario these benchmarks measured and keep measuring (BENCHMARKS.md).
+LEGACY_FLAGSHIP = str(
+    Path(__file__).resolve().parents[1] / "tests" / "scenarios" / "legacy-flagship.yaml"
+)
+
 HERE = Path(__file__).resolve().parent
 # the vendored copy (tests/reference); $REALPOLITIK_SHARED/reference when set
 REFERENCE = (
@@ -362,7 +368,7 @@ def bench_batch(case: str, draws: int, repeats: int) -> dict[str, Any]:
         from realpolitik.run.sampling import settings_sampler as sampler_for
         from realpolitik.run.settings import Settings
 
-        scenario = rp.load("china-russia-2022")
+        scenario = rp.load(LEGACY_FLAGSHIP)
         settings = Settings.resolve(scenario, draws=draws, seed=1)
         values = sampler_for(scenario, settings).draws(0, draws)
         params = {n: values[:, k : k + 1] for k, n in enumerate(scenario.parameter_ids)}

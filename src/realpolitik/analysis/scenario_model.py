@@ -280,7 +280,7 @@ def scenario_model(
     Examples
     --------
     >>> import realpolitik as rp
-    >>> model = scenario_model(rp.load("china-russia-2022"), "china:covert_assist")
+    >>> model = scenario_model(rp.load("china-russia-2022"), "metric:china_helps_evade")
     >>> model(model.central[None, :]).shape
     (1, 1)
     """

@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 #: Bytes per (draw, cell) at the peak of a forecast with its explanation:
-#: 20 000 draws of china-russia-2022 (28 terminals x 81 cells: 4 players x 18
+#: 20 000 draws of the pre-rebuild flagship (tests/scenarios/legacy-flagship.yaml;
+#: 28 terminals x 81 cells: 4 players x 18
 #: terms, 5 metrics, 4 players) peaked at 906 MB above the idle server
 #: (1.13 GB RSS), i.e. 20 bytes per cell-draw; rounded up.
 BYTES_PER_CELL_DRAW = 24.0
