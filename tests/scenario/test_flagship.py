@@ -16,6 +16,7 @@ import json
 import math
 
 import pytest
+from fastapi.testclient import TestClient
 
 import realpolitik as rp
 from realpolitik.cli.main import main
@@ -23,6 +24,7 @@ from realpolitik.run.links import central_row
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import builtin_names, resolve
 from realpolitik.scenario.provenance import first_day
+from realpolitik.web import create_app
 
 FLAGSHIP = "china-russia-2022"
 DIMENSIONS = {
@@ -107,3 +109,16 @@ def test_taiwan_reads_the_posterior_bayes_rule_gives_from_the_flagship() -> None
     assert linked == pytest.approx(p * a / (p * a + (1 - p) * b), rel=1e-6)
     # seeing secondary sanctions makes a resolute West more likely
     assert linked > p
+
+
+def test_the_server_answers_the_flagship_as_the_command_line_does() -> None:
+    """Served, the flagship's estimated terms are computed before anything
+    reads the payoffs (admission sizes a request from them)."""
+    client = TestClient(create_app([FLAGSHIP]), base_url="http://127.0.0.1")
+    answer = client.post(f"/api/scenarios/{FLAGSHIP}/forecast", json={})
+    assert answer.status_code == 200, answer.text
+    served = answer.json()["forecast"]["dimensions"]["china"]
+    direct = rp.forecast(FLAGSHIP).to_json()["dimensions"]["china"]
+    for dimension, levels in DIMENSIONS.items():
+        for level in levels:
+            assert served[dimension][level] == pytest.approx(direct[dimension][level], abs=1e-12)

@@ -75,8 +75,8 @@ def forecast_cells(scenario: Scenario) -> int:
     metrics and the action indicators (from the compiled game at the
     central values)."""
     compiled = compile_scenario(scenario)
-    central = {p.id: np.array([p.central], dtype=np.float64) for p in scenario.parameters.values()}
-    terms = compiled.payoff_terms(central)
+    # the central row, with the estimated parameters' linear predictors
+    terms = compiled.payoff_terms(compiled.parameter_values())
     per_terminal = int(np.prod(terms.shape[2:])) if terms.ndim > 2 else 1
     cells = per_terminal + len(scenario.metrics) + compiled.tree.n_players
     return max(1, cells) * max(1, compiled.tree.n_terminals)
