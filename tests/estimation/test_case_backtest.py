@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
 from case_evidence_counts import baseline_log_scores
 from case_library_reference import FragmentLikelihood, judgement_values
@@ -145,3 +146,21 @@ def test_a_users_cases_are_checked_before_any_fit(
 def test_cases_are_taken_in_chronological_order() -> None:
     assert checked_cases(["iran-2018", "syria-2011"]) == ("syria-2011", "iran-2018")
     assert checked_cases(None) == CASE_NAMES
+
+
+@pytest.mark.slow
+def test_result_draws_itself_and_shows_its_tables(fold: tuple[CaseScore, pd.DataFrame]) -> None:
+    row, scored = fold
+    result = BacktestResult(
+        rows=(row,), scored=scored.assign(held_out=HELD_OUT), past_only=False, cases=CASE_NAMES
+    )
+    figure = result.plot()
+    assert isinstance(figure, Figure)
+    bars = [b.get_height() for c in figure.axes[0].containers for b in c]
+    assert bars == pytest.approx([row.forecast_log, row.uniform_log, row.base_rate_log])
+    html = result._repr_html_()
+    assert f"{row.forecast_log:.4g}" in html and "military_aid" in html
+    dims = result.by_dimension()
+    assert list(dims["dimension"]) == ["un_stance", "sanctions", "military_aid", "mediation"]
+    weighted = (dims["forecast_log"] * dims["choices"]).sum()
+    assert weighted == pytest.approx(row.forecast_total, abs=1e-9)
