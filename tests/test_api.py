@@ -38,6 +38,8 @@ API_OF_COMMAND = {
     "compare": ("compare", "Comparison"),
     "calibrate": ("calibrate",),
     "score": ("score", "simulate_cases"),
+    "backtest": ("backtest", "BacktestResult"),
+    "cases": ("case_summaries",),
 }
 
 

@@ -66,6 +66,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "calibrate": ("realpolitik.estimation.calibrate", "calibrate"),
     "simulate_cases": ("realpolitik.estimation.scenario_simulate", "simulate_cases"),
     "score": ("realpolitik.analysis.score", "score"),
+    "backtest": ("realpolitik.analysis.backtest", "backtest"),
+    "BacktestResult": ("realpolitik.analysis.backtest", "BacktestResult"),
+    "case_summaries": ("realpolitik.analysis.backtest", "case_summaries"),
     # bargaining
     "bargain": ("realpolitik.bargaining.bargain", "bargain"),
     "BargainingRun": ("realpolitik.bargaining.types", "BargainingRun"),
@@ -89,6 +92,7 @@ __all__ = [
     "CONCEPTS",
     "EXAMPLES",
     "AlignmentResult",
+    "BacktestResult",
     "BargainingRun",
     "Comparison",
     "DiscoveryResult",
@@ -103,9 +107,11 @@ __all__ = [
     "VoteEstimate",
     "__version__",
     "align",
+    "backtest",
     "bargain",
     "build_report",
     "calibrate",
+    "case_summaries",
     "compare",
     "copy_examples",
     "create_app",
@@ -139,6 +145,7 @@ if TYPE_CHECKING:
     from realpolitik.alignment.fit import VoteEstimate
     from realpolitik.alignment.fit import fit_scenario as fit_alignment
     from realpolitik.alignment.forecast import AlignmentResult, align
+    from realpolitik.analysis.backtest import BacktestResult, backtest, case_summaries
     from realpolitik.analysis.compare import Comparison, compare
     from realpolitik.analysis.explain import Explanation, explain
     from realpolitik.analysis.forecast import forecast

@@ -1,27 +1,36 @@
-"""The leave-one-case-out backtest driver (``scripts/backtest_case_library.py``)
-on one fold: Iran 2018 held out, the fit on the four other cases.
+"""The leave-one-case-out backtests (:mod:`realpolitik.analysis.backtest`, also
+``scripts/backtest_case_library.py`` and ``realpolitik backtest``) on one
+fold: Iran 2018 held out, the fit on the four other cases.
 
 Checked against: the hand-coded likelihood (``tests/case_library_reference.py``)
 fitted on the same four cases and evaluated on the held-out decisions (the
 forecast's total log score is the held-out log-likelihood); the base rates
 counted from ``data/evidence/cases/decisions.csv`` with the csv module; and the
-row of the measured table in ``docs/backtests.md`` (the driver reproduces it).
+row of the measured table in ``docs/backtests.md`` (the module reproduces it).
+The choice of folds and the checks of a user's cases need no fit.
 """
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import math
-import sys
+import re
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
+from case_evidence_counts import baseline_log_scores
 from case_library_reference import FragmentLikelihood, judgement_values
+from realpolitik.analysis.backtest import (
+    BacktestResult,
+    CaseScore,
+    checked_cases,
+    held_out_cases,
+    held_out_score,
+    training_cases,
+)
+from realpolitik.errors import InputError
 from realpolitik.scenario.case_library import (
     CASE_NAMES,
     case_outcomes,
@@ -34,25 +43,15 @@ HELD_OUT = "iran-2018"
 OTHERS = [c for c in CASE_NAMES if c != HELD_OUT]
 
 
-def _driver() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "backtest_case_library", REPO / "scripts" / "backtest_case_library.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def fold() -> tuple[Any, Any]:
-    driver = _driver()
-    return driver.held_out_score(HELD_OUT, OTHERS)  # type: ignore[no-any-return]
+def fold() -> tuple[CaseScore, pd.DataFrame]:
+    return held_out_score(HELD_OUT, OTHERS)
 
 
 @pytest.mark.slow
-def test_held_out_log_score_is_the_independent_held_out_likelihood(fold: tuple[Any, Any]) -> None:
+def test_held_out_log_score_is_the_independent_held_out_likelihood(
+    fold: tuple[CaseScore, pd.DataFrame],
+) -> None:
     row, scored = fold
     values = judgement_values(fragment_text())
     train = FragmentLikelihood(pooled_outcomes(OTHERS), values)
@@ -67,35 +66,17 @@ def test_held_out_log_score_is_the_independent_held_out_likelihood(fold: tuple[A
 
 
 @pytest.mark.slow
-def test_baselines_are_counted_from_the_evidence(fold: tuple[Any, Any]) -> None:
+def test_baselines_are_counted_from_the_evidence(fold: tuple[CaseScore, pd.DataFrame]) -> None:
     row, scored = fold
-    with (REPO / "data" / "evidence" / "cases" / "decisions.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    others = {c.replace("-", "_") for c in OTHERS}
-    train = [r for r in rows if r["case"] in others and r["defense_pact_with_us"] != ""]
-    held = [r for r in rows if r["case"] == "iran_2018" and r["defense_pact_with_us"] != ""]
-    levels = {
-        "un_stance": ["condemn", "abstain", "back_target"],
-        "sanctions": ["join", "abide", "help_evade"],
-        "military_aid": ["none", "dual_use", "lethal"],
-        "mediation": ["none", "offer"],
-    }
-    logs, uniform = [], []
-    for dim, options in levels.items():
-        seen = [r[dim] for r in train if r[dim] in options]
-        for r in held:
-            if r[dim] in options:
-                p = (seen.count(r[dim]) + 1) / (len(seen) + len(options))
-                logs.append(math.log(p))
-                uniform.append(-math.log(len(options)))
+    logs, uniform = baseline_log_scores(OTHERS, HELD_OUT)
     assert row.choices == len(logs) == len(scored)
     assert row.base_rate_total == pytest.approx(sum(logs), abs=1e-12)
     assert row.uniform_total == pytest.approx(sum(uniform), abs=1e-12)
 
 
 @pytest.mark.slow
-def test_driver_reproduces_the_documented_row(fold: tuple[Any, Any]) -> None:
-    row, _ = fold
+def test_module_reproduces_the_documented_row(fold: tuple[CaseScore, pd.DataFrame]) -> None:
+    row, scored = fold
     text = (REPO / "docs" / "backtests.md").read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next(i for i, x in enumerate(lines) if x.startswith("| held-out case | decisions"))
@@ -117,3 +98,69 @@ def test_driver_reproduces_the_documented_row(fold: tuple[Any, Any]) -> None:
     digits = [3, 3, 3, 3, 3, 3, 2, 2, 2]
     for doc, got, d in zip(documented, measured, digits, strict=True):
         assert doc == round(got, d)
+    # the table the module prints is the documented line, cell for cell
+    result = BacktestResult(rows=(row,), scored=scored, past_only=False, cases=CASE_NAMES)
+    printed = result.markdown().splitlines()
+    assert printed[0] == lines[start]
+    assert printed[2] == line
+
+
+def test_folds_fit_on_the_other_or_the_earlier_cases() -> None:
+    assert training_cases("crimea-2014", CASE_NAMES, past_only=False) == [
+        "syria-2011",
+        "iran-oil-2012",
+        "iran-2018",
+        "venezuela-2019",
+    ]
+    assert training_cases("crimea-2014", CASE_NAMES, past_only=True) == [
+        "syria-2011",
+        "iran-oil-2012",
+    ]
+    assert held_out_cases(CASE_NAMES, past_only=False) == list(CASE_NAMES)
+    # three earlier cases are needed: Iran 2018 (3) and Venezuela 2019 (4)
+    assert held_out_cases(CASE_NAMES, past_only=True) == ["iran-2018", "venezuela-2019"]
+    chosen = ("syria-2011", "crimea-2014", "iran-2018", "venezuela-2019")
+    assert held_out_cases(chosen, past_only=True) == ["venezuela-2019"]
+
+
+@pytest.mark.parametrize(
+    ("cases", "past_only", "message"),
+    [
+        (
+            ["syria-2011", "iran-2081"],
+            False,
+            "unknown case 'iran-2081' (did you mean 'iran-2018'?)",
+        ),
+        (["syria-2011", "syria-2011"], False, "case listed twice: syria-2011"),
+        (["syria-2011"], False, "at least two cases"),
+        (["syria-2011", "iran-oil-2012", "crimea-2014"], True, "at least 3 earlier cases"),
+    ],
+)
+def test_a_users_cases_are_checked_before_any_fit(
+    cases: list[str], past_only: bool, message: str
+) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        checked_cases(cases, past_only)
+
+
+def test_cases_are_taken_in_chronological_order() -> None:
+    assert checked_cases(["iran-2018", "syria-2011"]) == ("syria-2011", "iran-2018")
+    assert checked_cases(None) == CASE_NAMES
+
+
+@pytest.mark.slow
+def test_result_draws_itself_and_shows_its_tables(fold: tuple[CaseScore, pd.DataFrame]) -> None:
+    row, scored = fold
+    result = BacktestResult(
+        rows=(row,), scored=scored.assign(held_out=HELD_OUT), past_only=False, cases=CASE_NAMES
+    )
+    figure = result.plot()
+    assert isinstance(figure, Figure)
+    bars = [b.get_height() for c in figure.axes[0].containers for b in c]
+    assert bars == pytest.approx([row.forecast_log, row.uniform_log, row.base_rate_log])
+    html = result._repr_html_()
+    assert f"{row.forecast_log:.4g}" in html and "military_aid" in html
+    dims = result.by_dimension()
+    assert list(dims["dimension"]) == ["un_stance", "sanctions", "military_aid", "mediation"]
+    weighted = (dims["forecast_log"] * dims["choices"]).sum()
+    assert weighted == pytest.approx(row.forecast_total, abs=1e-9)

@@ -48,6 +48,7 @@ AREA_MODULES: tuple[str, ...] = (
     "realpolitik.cli.align",
     "realpolitik.cli.estimate",
     "realpolitik.cli.score",
+    "realpolitik.cli.backtest",
 )
 
 
@@ -106,6 +107,12 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "score": CommandEntry(
         "realpolitik.cli.score", "Log and Brier scores of a forecast against observed outcomes."
+    ),
+    "backtest": CommandEntry(
+        "realpolitik.cli.backtest", "Leave-one-case-out backtests of the case library."
+    ),
+    "cases": CommandEntry(
+        "realpolitik.cli.backtest", "The case library's past cases (as_of, decisions, title)."
     ),
 }
 
