@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 import pytest
-from flip_scenario import FLIP
 
 import realpolitik as rp
+from flip_scenario import FLIP
 from realpolitik.analysis.scenario_discovery import scenario_discovery
 from realpolitik.errors import InputError
 from realpolitik.scenario.load import load

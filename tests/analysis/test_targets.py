@@ -5,9 +5,9 @@ parsing, did-you-mean errors, parameter selection.
 from __future__ import annotations
 
 import pytest
-from flip_scenario import FLIP
 
 import realpolitik as rp
+from flip_scenario import FLIP
 from realpolitik.analysis.scenario_model import scenario_model
 from realpolitik.analysis.targets import parse_target, select_parameters, valid_targets
 from realpolitik.compiler.scenario_tree import compile_scenario
