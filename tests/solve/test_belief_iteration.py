@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from belief_trees import bayesian_tree
 from realpolitik.games.gambit_io import read_game
-from realpolitik.games.tree import NodeKind, TreeGame
+from realpolitik.games.tree import NodeKind, TreeBuilder, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
 from realpolitik.solve import belief_iteration
 from realpolitik.solve.agent_qre import agent_qre
@@ -248,3 +248,33 @@ def test_node_values_and_the_dispatch() -> None:
         assert draw_residual(game, d, 0.8, solution.behaviour[d]) <= 1e-9
     values = profile_values(game, solution.behaviour.copy())
     np.testing.assert_allclose(values, solution.value_t)
+
+
+def _reached_rarely() -> TreeGame:
+    """Player 1 takes L (payoff 1) or R (0); after R nature flips a coin that
+    player 2 does not see, and 2's c pays 0 on heads and 2 on tails, a pays
+    1 and 0: at the set, a is worth 1/2 and c 1 whatever the profile."""
+    b = TreeBuilder(["1", "2"])
+    left, right = b.decision(b.root, "1", ["L", "R"])
+    b.terminal(left, [1, 0])
+    heads, tails = b.chance(right, ["heads", "tails"], [0.5, 0.5])
+    for node in (heads, tails):
+        a, c = b.decision(node, "2", ["a", "c"], infoset="2")
+        b.terminal(a, [0, 1 if node == heads else 0])
+        b.terminal(c, [0, 0 if node == heads else 2])
+    tree, payoffs = b.build()
+    return TreeGame.single(tree, payoffs)
+
+
+@pytest.mark.parametrize("lam", [1.0, 30.0, 713.0, 740.0])
+def test_a_set_reached_with_a_subnormal_probability_keeps_its_beliefs(lam: float) -> None:
+    """At lambda 713 player 1's R has probability about 1e-310, a subnormal
+    number whose inverse overflows: the beliefs at 2's set must still be the
+    coin's, and the profile the hand logit, not NaN reported as converged."""
+    solved = agent_qre_fixed_point(_reached_rarely(), lam)
+    p_left = 1.0 / (1.0 + math.exp(-lam))
+    p_c = 1.0 / (1.0 + math.exp(-lam * 0.5))
+    expected = [p_left, 1.0 - p_left, 1.0 - p_c, p_c]
+    assert np.isfinite(solved.behaviour).all()
+    np.testing.assert_allclose(solved.behaviour[0], expected, atol=1e-12)
+    assert solved.residual is not None and solved.residual[0] <= 1e-10

@@ -178,16 +178,23 @@ def _sweep(  # pragma: no cover - compiled
             for a in range(k):
                 v[a] = value[child_index[first + a], mover]
         else:
+            # beliefs are the nodes' reach over the set's, computed as ratios
+            # to the largest reach: a set reached with a subnormal probability
+            # (at a high lambda) would otherwise divide by a number whose
+            # inverse overflows, and 0 * inf poisons the profile with NaN
+            largest = 0.0
+            for j in range(n0, n1):
+                largest = max(largest, reach[set_nodes[j]])
+            reached = largest > 0.0
             total = 0.0
             for j in range(n0, n1):
-                total += reach[set_nodes[j]]
-            reached = total > 0.0
-            scale = 1.0 / total if reached else 1.0 / (n1 - n0)
+                total += reach[set_nodes[j]] / largest if reached else 1.0
+            scale = 1.0 / total
             for a in range(k):
                 acc = 0.0
                 for j in range(n0, n1):
                     node = set_nodes[j]
-                    w = reach[node] if reached else 1.0
+                    w = reach[node] / largest if reached else 1.0
                     acc += w * value[child_index[child_offset[node] + a], mover]
                 v[a] = acc * scale
         top = lam * v[0]
@@ -203,7 +210,9 @@ def _sweep(  # pragma: no cover - compiled
         inverse = 1.0 / norm
         for a in range(k):
             q[a0 + a] *= inverse
-            gap = max(gap, abs(q[a0 + a] - p[a0 + a]))
+            step = abs(q[a0 + a] - p[a0 + a])
+            if not step <= gap:  # a NaN is never within tolerance
+                gap = step
         weights = q if respond else p
         for j in range(n0, n1):
             node = set_nodes[j]
