@@ -278,3 +278,21 @@ def test_a_set_reached_with_a_subnormal_probability_keeps_its_beliefs(lam: float
     assert np.isfinite(solved.behaviour).all()
     np.testing.assert_allclose(solved.behaviour[0], expected, atol=1e-12)
     assert solved.residual is not None and solved.residual[0] <= 1e-10
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), lam=st.floats(20.0, 2000.0))
+def test_at_high_lambda_a_profile_is_finite_and_its_residual_is_its_own(
+    seed: int, lam: float
+) -> None:
+    """Near best responses reach probabilities underflow: whatever the
+    iteration does, the profile it returns is a probability vector per set,
+    and a residual within tolerance is the profile's own (recomputed by a
+    plain recursion), never a NaN passed off as converged."""
+    game = perturbed(seed, 3)
+    got = iterate_beliefs(game, np.full(3, lam))
+    assert np.isfinite(got.profile).all()
+    assert ((got.profile >= 0) & (got.profile <= 1)).all()
+    for d in range(3):
+        if got.residual[d] <= 1e-10:
+            assert draw_residual(game, d, lam, got.profile[d]) <= 1e-8
