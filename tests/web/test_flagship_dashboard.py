@@ -1,0 +1,40 @@
+"""The rebuilt flagship in a real browser (Chromium, Playwright): the page the
+dashboard opens on shows China's four dimensions as the API computes them,
+with no console error. The machinery tests of the page run on the legacy
+fixture; this one guards the product itself (a served flagship once failed
+before its first forecast: tests/scenario/test_flagship.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+FLAGSHIP = "china-russia-2022"
+
+
+def _shown(text: str) -> float:
+    """A percentage as the page prints it, as a probability."""
+    return float(text.strip().rstrip("%")) / 100
+
+
+def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, live_server: str) -> None:
+    page = chromium_browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server}/?scenario={FLAGSHIP}", timeout=120_000)
+    page.wait_for_selector("body[data-solved]", timeout=120_000)
+    answer = httpx.post(f"{live_server}/api/scenarios/{FLAGSHIP}/forecast", json={}, timeout=120)
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["forecast"]["dimension_detail"]
+    assert {r["dimension"] for r in rows} == {"un_stance", "sanctions", "military_aid", "mediation"}
+    for row in rows:
+        bar = page.locator(
+            f'#dimensions .bar[data-move="{row["move"]}"][data-dimension="{row["dimension"]}"]'
+            f'[data-level="{row["level"]}"] .pct'
+        )
+        assert _shown(bar.inner_text()) == pytest.approx(row["probability"], abs=6e-4)
+    assert errors == []
+    page.close()
