@@ -68,3 +68,44 @@ def test_held_values_do_not_swing_and_judgement_alone_is_listed() -> None:
     shares = result.extra["judgement"]
     assert shares.varied_parameters == ("judged",)
     assert set(shares.resting_on_judgement()["name"]) == {"a:choice:go", "a:choice:stay", "went"}
+
+
+COMPOUND = """\
+id: jc
+as_of: "2024-01-01"
+sources: {s: {cite: "A source", date: "2023-01-01"}}
+actors: {a: A}
+parameters:
+  judged: {dist: uniform, low: 0, high: 2, judgement: "no source gives it"}
+  sourced: {dist: uniform, low: 0, high: 1, source: s}
+moves:
+  - id: choice
+    actor: a
+    dimensions:
+      vote: [condemn, abstain]
+      trade: [keep, cut]
+payoffs:
+  a:
+    vote: "judged * (choice.vote == condemn)"
+    trade: "sourced * (choice.trade == keep)"
+solve: {lambda: 1.5}
+"""
+
+
+def test_each_level_of_a_compound_move_has_its_own_share() -> None:
+    """The dimensions of a logit choice over independent additive terms are
+    independent logits: the vote moves only with the judged number, the trade
+    only with the sourced one, so their levels' shares are 1 and 0 while each
+    joint action mixes both (hand: the swings of the two logistic marginals)."""
+    result = forecast(load(text=COMPOUND, name="jc.yaml"))
+    table = result.extra["judgement"].table.set_index("name")
+    lam = 1.5
+    assert float(table.loc["a:choice:vote=condemn", "value"]) == pytest.approx(sigma(lam), abs=1e-12)
+    assert float(table.loc["a:choice:vote=condemn", "share"]) == pytest.approx(1.0, abs=1e-12)
+    assert float(table.loc["a:choice:trade=keep", "share"]) == pytest.approx(0.0, abs=1e-12)
+    j05, j95 = stats.uniform(0, 2).ppf([0.05, 0.95])
+    swing = abs(sigma(lam * j95) - sigma(lam * j05))
+    assert float(table.loc["a:choice:vote=abstain", "swing"]) == pytest.approx(swing, abs=1e-12)
+    joint = float(table.loc["a:choice:condemn+keep", "share"])
+    assert 0.0 < joint < 1.0
+    assert set(table["kind"]) == {"action", "level"}

@@ -321,7 +321,8 @@ def test_provenance_judgement_alone_and_noise(chromium_browser: Any, server: str
     names = marked.evaluate_all(
         "bs => bs.map((b) => `${b.dataset.actor}:${b.dataset.move}:${b.dataset.action}`)"
     )
-    assert sorted(names) == sorted(n for n in alone if n.count(":") == 2)  # actions, not metrics
+    # actions, not metrics (no colon) nor compound levels (actor:move:dimension=level)
+    assert sorted(names) == sorted(n for n in alone if n.count(":") == 2 and "=" not in n)
     # information sets: no best-response forecast, and the page says so
     assert forecast["noise"]["note"] in page.locator("#noise-summary").inner_text()
     page.close()

@@ -37,7 +37,7 @@ from realpolitik.analysis.sensitivity import tornado
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.run.evaluate import evaluate_draws
 from realpolitik.run.links import central_row
-from realpolitik.run.outcomes import OutcomeLayout
+from realpolitik.run.outcomes import OutcomeLayout, level_probabilities
 from realpolitik.run.settings import Settings
 
 FloatArray = NDArray[np.float64]
@@ -50,10 +50,12 @@ JUDGEMENT_ALONE = 0.99
 
 @dataclass(frozen=True, eq=False)
 class JudgementShares:
-    """The judgement share of every action probability and expected metric.
+    """The judgement share of every action probability, compound-move level
+    (the marginal of the joint actions that choose it) and expected metric.
 
-    ``table`` has one row per output: ``kind`` ("action" or "metric"),
-    ``name`` (``actor:move:action`` or the metric id), ``value`` at the
+    ``table`` has one row per output: ``kind`` ("action", "level" or
+    "metric"), ``name`` (``actor:move:action``,
+    ``actor:move:dimension=level`` or the metric id), ``value`` at the
     central values, ``swing`` (the sum of all swings), ``judgement_swing``,
     ``share`` (NaN when the swing is 0) and ``top_judgement`` (the judgement
     parameter with the largest swing).
@@ -108,8 +110,13 @@ def judgement_shares(
     central = central_row(scenario, settings)[0]
     columns = [ids.index(n) for n in varied]
     keys = layout.keys
-    names = [f"{k.actor}:{k.move}:{k.action}" for k in keys] + [m.id for m in scenario.metrics]
-    kinds = ["action"] * len(keys) + ["metric"] * len(scenario.metrics)
+    levels = layout.levels
+    names = (
+        [f"{k.actor}:{k.move}:{k.action}" for k in keys]
+        + [f"{k.actor}:{k.move}:{k.dimension}={k.level}" for k in levels]
+        + [m.id for m in scenario.metrics]
+    )
+    kinds = ["action"] * len(keys) + ["level"] * len(levels) + ["metric"] * len(scenario.metrics)
 
     def model(X: FloatArray) -> FloatArray:
         full = np.tile(central, (X.shape[0], 1))
@@ -117,7 +124,10 @@ def judgement_shares(
         outcomes = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, full, first_draw=None
         ).outcomes
-        out: FloatArray = np.hstack([outcomes.action_probability, outcomes.metric_expectation])
+        actions = outcomes.action_probability
+        out: FloatArray = np.hstack(
+            [actions, level_probabilities(layout, actions), outcomes.metric_expectation]
+        )
         return out
 
     central_values = model(central[columns][None, :])[0]

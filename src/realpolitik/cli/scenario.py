@@ -3,6 +3,7 @@ export-gambit."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -535,11 +536,21 @@ def _dimension_table(result: Any) -> None:
     table.add_column("probability", justify="right")
     if interval:
         table.add_column("90% interval", justify="right")
+    judged = result.extra.get("judgement")
+    shares: dict[str, float] = {}
+    if judged is not None:
+        rows = judged.table[judged.table["kind"] == "level"]
+        shares = dict(zip(rows["name"], rows["share"].astype(float), strict=True))
+    if shares:
+        table.add_column("from judgement", justify="right")
     for row in frame.itertuples():
         cells = [str(row.actor), str(row.move), str(row.dimension), str(row.level)]
         cells.append(_pct(float(row.probability)))
         if interval:
             cells.append(f"{_pct(float(row.p05))}-{_pct(float(row.p95))}")
+        if shares:
+            share = shares.get(f"{row.actor}:{row.move}:{row.dimension}={row.level}", math.nan)
+            cells.append(_pct(share) if share == share else "-")
         table.add_row(*cells)
     out.print(table)
 

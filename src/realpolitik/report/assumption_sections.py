@@ -51,7 +51,9 @@ def judgement_section(result: Forecast) -> str:
     rows = [
         [
             str(r["name"]),
-            _pct(float(r["value"])) if r["kind"] == "action" else f"{float(r['value']):.4g}",
+            _pct(float(r["value"]))
+            if r["kind"] in ("action", "level")
+            else f"{float(r['value']):.4g}",
             f"{float(r['swing']):.3g}",
             _pct(float(r["share"])),
             str(r["top_judgement"]) or "-",
