@@ -100,7 +100,9 @@ def test_each_level_of_a_compound_move_has_its_own_share() -> None:
     result = forecast(load(text=COMPOUND, name="jc.yaml"))
     table = result.extra["judgement"].table.set_index("name")
     lam = 1.5
-    assert float(table.loc["a:choice:vote=condemn", "value"]) == pytest.approx(sigma(lam), abs=1e-12)
+    assert float(table.loc["a:choice:vote=condemn", "value"]) == pytest.approx(
+        sigma(lam), abs=1e-12
+    )
     assert float(table.loc["a:choice:vote=condemn", "share"]) == pytest.approx(1.0, abs=1e-12)
     assert float(table.loc["a:choice:trade=keep", "share"]) == pytest.approx(0.0, abs=1e-12)
     j05, j95 = stats.uniform(0, 2).ppf([0.05, 0.95])
