@@ -36,5 +36,20 @@ def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, live_s
             f'[data-level="{row["level"]}"] .pct'
         )
         assert _shown(bar.inner_text()) == pytest.approx(row["probability"], abs=6e-4)
+    # each level says how much of its swing comes from judgement, as the API does
+    judged = {
+        o["name"]: o["judgement_share"]
+        for o in answer.json()["forecast"]["judgement"]["outputs"]
+        if o["kind"] == "level"
+    }
+    assert len(judged) == len(rows)
+    for row in rows:
+        note = page.locator(
+            f'#dimensions .assumptions[data-dimension="{row["dimension"]}"]'
+            f'[data-level="{row["level"]}"]'
+        )
+        share = judged[f'{row["actor"]}:{row["move"]}:{row["dimension"]}={row["level"]}']
+        assert note.inner_text().endswith("of its swing from judgement")
+        assert _shown(note.inner_text().split()[0]) == pytest.approx(share, abs=6e-4)
     assert errors == []
     page.close()

@@ -68,6 +68,13 @@ function drawDimensions(forecast) {
         dims.append(probabilityBar(r.label || r.level, r.probability,
           { "data-actor": actor, "data-move": move, "data-dimension": dimension, "data-level": r.level },
           draws ? r : null));
+        // what the level rests on: the share of its own swing from judged numbers
+        const judged = (forecast.judgement?.outputs || [])
+          .find((o) => o.name === `${actor}:${move}:${dimension}=${r.level}`);
+        if (judged && judged.judgement_share !== null) {
+          dims.append(el("div", { class: "assumptions", "data-dimension": dimension, "data-level": r.level,
+            text: `${pct(judged.judgement_share)} of its swing from judgement` }));
+        }
       }
     }
     // the move's joint actions, most likely first
