@@ -9,7 +9,7 @@ Two scenarios (issues 13 and 14), each solved over many parameter draws by
     nodes, 3072 paths, 432 actions); target 10^5 draws within 10 s on 2
     cores;
 (b) the built-in ``china-russia-2022`` (its rows of 2026-12-06 were measured on
-``benchmarks/data/flagship_new.yaml``, the rebuilt flagship's prototype: the same tree)
+the rebuilt flagship's prototype, the same tree with placeholder terms, since removed)
     prototype (48 parameters, 2048 paths, 410 actions); target 10^6 draws
     within 10 s, stored.
 
