@@ -8,9 +8,9 @@ Two scenarios (issues 13 and 14), each solved over many parameter draws by
     (48 joint actions), two private types per actor, three rounds (5959
     nodes, 3072 paths, 432 actions); target 10^5 draws within 10 s on 2
     cores;
-(b) the built-in ``china-russia-2022`` (its rows of 2026-12-06 were measured on
-the rebuilt flagship's prototype, the same tree with placeholder terms, since removed)
-    prototype (48 parameters, 2048 paths, 410 actions); target 10^6 draws
+(b) the built-in ``china-russia-2022`` (51 parameters, 2048 paths, 410
+    actions; the first rows of 2026-12-06 were measured on its prototype, the
+    same tree with placeholder terms, since removed); target 10^6 draws
     within 10 s, stored.
 
 Where the time goes: one thread, per 10^3 draws, for sampling + payoffs (and
