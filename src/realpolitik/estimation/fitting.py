@@ -39,10 +39,10 @@ from realpolitik.estimation.inference import (
     FLAT_CAUSES,
     ConvergenceWarning,
     IdentificationWarning,
+    attach_bootstrap,
     fit_likelihood,
 )
 from realpolitik.estimation.model import PreparedData, prepare
-from realpolitik.estimation.resampling import bootstrap as run_bootstrap
 from realpolitik.estimation.result import EstimationResult
 from realpolitik.estimation.start_values import sbi_start
 from realpolitik.limits import memory_budget
@@ -214,22 +214,9 @@ def with_bootstrap(
     progress: bool = False,
 ) -> EstimationResult:
     """The result with ``replicates`` bootstrap refits attached."""
-    if not 1 <= replicates <= 100_000:
-        raise InputError("bootstrap replicates must be between 1 and 100000", field="bootstrap")
-    boot = run_bootstrap(
-        result.likelihood,
-        result.estimates,
-        replicates,
-        free=result.free_mask,
-        seed=seed,
-        hessian=result.hessian,
-        workers=workers,
-        progress=progress,
+    return attach_bootstrap(
+        result, replicates, free=result.free_mask, seed=seed, workers=workers, progress=progress
     )
-    result.bootstrap = boot.replicates
-    result.bootstrap_seed = seed
-    result.bootstrap_seconds = boot.seconds
-    return result
 
 
 def egame12(formula: str, data: pd.DataFrame | str | Path, **options: Any) -> EstimationResult:

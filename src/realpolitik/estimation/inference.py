@@ -23,7 +23,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -227,27 +227,11 @@ class LikelihoodFit:
         workers: int | None = None,
         progress: bool = False,
     ) -> Self:
-        """Attach ``replicates`` bootstrap refits (cases resampled with
-        replacement; :func:`realpolitik.estimation.resampling.bootstrap`)
+        """Attach ``replicates`` bootstrap refits (:func:`attach_bootstrap`)
         and return the fit."""
-        if not 1 <= replicates <= MAX_REPLICATES:
-            raise InputError(
-                f"bootstrap replicates must be between 1 and {MAX_REPLICATES}", field="bootstrap"
-            )
-        boot = run_bootstrap(
-            self.likelihood,
-            self.estimates,
-            replicates,
-            free=self.free_mask,
-            seed=seed,
-            hessian=self.hessian,
-            workers=workers,
-            progress=progress,
+        return attach_bootstrap(
+            self, replicates, free=self.free_mask, seed=seed, workers=workers, progress=progress
         )
-        self.bootstrap = boot.replicates
-        self.bootstrap_seed = seed
-        self.bootstrap_seconds = boot.seconds
-        return self
 
     def profile(
         self,
@@ -406,3 +390,51 @@ def fit_likelihood(
         flat=flat,
         warnings=messages,
     )
+
+
+class Bootstrappable(Protocol):
+    """What :func:`attach_bootstrap` reads and writes: every fit result
+    (canonical models, scenario fits, :class:`LikelihoodFit`) has it."""
+
+    likelihood: Any
+    estimates: FloatArray
+    hessian: FloatArray
+    bootstrap: FloatArray | None
+    bootstrap_seed: int | None
+    bootstrap_seconds: float | None
+
+
+FitT = TypeVar("FitT", bound=Bootstrappable)
+
+
+def attach_bootstrap(
+    fit: FitT,
+    replicates: int,
+    *,
+    free: NDArray[np.bool_] | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool = False,
+) -> FitT:
+    """``fit`` with ``replicates`` bootstrap refits attached (cases resampled
+    with replacement, refitted from the estimates; only ``free`` coefficients
+    move: :func:`realpolitik.estimation.resampling.bootstrap`). One place for
+    every kind of fit, so the bound, the seed and the timing are the same."""
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise InputError(
+            f"bootstrap replicates must be between 1 and {MAX_REPLICATES}", field="bootstrap"
+        )
+    boot = run_bootstrap(
+        fit.likelihood,
+        fit.estimates,
+        replicates,
+        free=free,
+        seed=seed,
+        hessian=fit.hessian,
+        workers=workers,
+        progress=progress,
+    )
+    fit.bootstrap = boot.replicates
+    fit.bootstrap_seed = seed
+    fit.bootstrap_seconds = boot.seconds
+    return fit

@@ -35,8 +35,7 @@ from numpy.typing import NDArray
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.concepts import LAMBDA
 from realpolitik.errors import InputError
-from realpolitik.estimation.inference import fit_likelihood
-from realpolitik.estimation.resampling import bootstrap as run_bootstrap
+from realpolitik.estimation.inference import attach_bootstrap, fit_likelihood
 from realpolitik.estimation.scenario_likelihood import ScenarioLikelihood
 from realpolitik.estimation.scenario_result import ScenarioEstimate
 from realpolitik.run.case_table import CaseTable, read_case_table
@@ -214,18 +213,4 @@ def with_bootstrap(
 ) -> ScenarioEstimate:
     """The result with ``replicates`` bootstrap refits attached (cases
     resampled with replacement; :mod:`realpolitik.estimation.resampling`)."""
-    if not 1 <= replicates <= 100_000:
-        raise InputError("bootstrap replicates must be between 1 and 100000", field="bootstrap")
-    boot = run_bootstrap(
-        result.likelihood,
-        result.estimates,
-        replicates,
-        seed=seed,
-        hessian=result.hessian,
-        workers=workers,
-        progress=progress,
-    )
-    result.bootstrap = boot.replicates
-    result.bootstrap_seed = seed
-    result.bootstrap_seconds = boot.seconds
-    return result
+    return attach_bootstrap(result, replicates, seed=seed, workers=workers, progress=progress)
