@@ -244,16 +244,10 @@ class LikelihoodFit:
     ) -> LikelihoodProfile:
         """Profile likelihood of ``which`` coefficients (default every free
         one); see :func:`realpolitik.estimation.profile.profile_likelihood`."""
-        se = np.full(self.estimates.size, np.nan)
-        se[self.free_mask] = np.sqrt(np.diag(self.vcov))
-        return profile_likelihood(
-            self.likelihood,
-            self.estimates,
-            self.names,
-            se,
-            which=which,
+        return profile_fit(
+            self,
             free=self.free_mask,
-            hessian=self.hessian,
+            which=which,
             steps=steps,
             dist=dist,
             workers=workers,
@@ -438,3 +432,51 @@ def attach_bootstrap(
     fit.bootstrap_seed = seed
     fit.bootstrap_seconds = boot.seconds
     return fit
+
+
+class Profileable(Protocol):
+    """What :func:`profile_fit` reads of a fit."""
+
+    likelihood: Any
+    estimates: FloatArray
+    hessian: FloatArray
+
+    @property
+    def names(self) -> Any: ...
+
+    @property
+    def vcov(self) -> FloatArray: ...
+
+
+def profile_fit(
+    fit: Profileable,
+    *,
+    free: NDArray[np.bool_] | None = None,
+    which: Sequence[str] | None = None,
+    steps: int = 5,
+    dist: float = 3.0,
+    workers: int = 1,
+    progress: bool = False,
+) -> LikelihoodProfile:
+    """Profile likelihood of ``which`` coefficients of a fit (default every
+    ``free`` one; all when ``free`` is None), its grid scaled by the Hessian
+    standard errors: :func:`realpolitik.estimation.profile.profile_likelihood`
+    for every kind of fit."""
+    se = np.sqrt(np.diag(fit.vcov))
+    if free is not None:
+        full = np.full(fit.estimates.size, np.nan)
+        full[free] = se
+        se = full
+    return profile_likelihood(
+        fit.likelihood,
+        fit.estimates,
+        list(fit.names),
+        se,
+        which=which,
+        free=free,
+        hessian=fit.hessian,
+        steps=steps,
+        dist=dist,
+        workers=workers,
+        progress=progress,
+    )

@@ -22,10 +22,11 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from realpolitik.estimation.design import Outcome
+from realpolitik.estimation.inference import profile_fit
 from realpolitik.estimation.likelihood import GameLikelihood
 from realpolitik.estimation.model import StrategicModel
 from realpolitik.estimation.plots import plot_coefficients
-from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
+from realpolitik.estimation.profile import LikelihoodProfile
 from realpolitik.estimation.tree import tree_forward
 
 if TYPE_CHECKING:
@@ -293,16 +294,10 @@ class EstimationResult:
     ) -> LikelihoodProfile:
         """Profile likelihood of ``which`` coefficients (default all free ones);
         see :func:`realpolitik.estimation.profile.profile_likelihood`."""
-        se = np.full(self.estimates.size, np.nan)
-        se[self.free] = np.sqrt(np.diag(self.vcov))
-        return profile_likelihood(
-            self.likelihood,
-            self.estimates,
-            self.names,
-            se,
-            which=which,
+        return profile_fit(
+            self,
             free=self.free,
-            hessian=self.hessian,
+            which=which,
             steps=steps,
             dist=dist,
             workers=workers,

@@ -23,9 +23,9 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from realpolitik.errors import InputError
-from realpolitik.estimation.inference import coefficient_lines, finite_or_none
+from realpolitik.estimation.inference import coefficient_lines, finite_or_none, profile_fit
 from realpolitik.estimation.plots import plot_coefficients
-from realpolitik.estimation.profile import LikelihoodProfile, profile_likelihood
+from realpolitik.estimation.profile import LikelihoodProfile
 from realpolitik.estimation.scenario_likelihood import ScenarioLikelihood
 from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.write_back import FittedPredictor, write_estimates
@@ -200,13 +200,10 @@ class ScenarioEstimate:
         progress: bool = False,
     ) -> LikelihoodProfile:
         """Profile likelihood of ``which`` coefficients (default all)."""
-        return profile_likelihood(
-            self.likelihood,
-            self.estimates,
-            self.names,
-            np.sqrt(np.diag(self.vcov)),
+        return profile_fit(
+            self,
+            free=None,
             which=which,
-            hessian=self.hessian,
             steps=steps,
             dist=dist,
             workers=workers,
