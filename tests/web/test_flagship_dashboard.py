@@ -6,12 +6,25 @@ before its first forecast: tests/scenario/test_flagship.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx2 as httpx
 import pytest
+from fastapi import FastAPI
+
+from realpolitik.web import create_app
 
 FLAGSHIP = "china-russia-2022"
+
+
+@pytest.fixture(scope="module")
+def server(serve_app: Callable[[FastAPI], AbstractContextManager[str]]) -> Iterator[str]:
+    """A server of its own: the flagship's requests and worker processes stay
+    out of the session's shared server, which the other page tests time."""
+    with serve_app(create_app([FLAGSHIP])) as address:
+        yield address
 
 
 def _shown(text: str) -> float:
@@ -19,14 +32,14 @@ def _shown(text: str) -> float:
     return float(text.strip().rstrip("%")) / 100
 
 
-def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, live_server: str) -> None:
+def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, server: str) -> None:
     page = chromium_browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_server}/?scenario={FLAGSHIP}", timeout=120_000)
+    page.goto(f"{server}/?scenario={FLAGSHIP}", timeout=120_000)
     page.wait_for_selector("body[data-solved]", timeout=120_000)
-    answer = httpx.post(f"{live_server}/api/scenarios/{FLAGSHIP}/forecast", json={}, timeout=120)
+    answer = httpx.post(f"{server}/api/scenarios/{FLAGSHIP}/forecast", json={}, timeout=120)
     assert answer.status_code == 200, answer.text
     rows = answer.json()["forecast"]["dimension_detail"]
     assert {r["dimension"] for r in rows} == {"un_stance", "sanctions", "military_aid", "mediation"}
@@ -48,7 +61,7 @@ def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, live_s
             f'#dimensions .assumptions[data-dimension="{row["dimension"]}"]'
             f'[data-level="{row["level"]}"]'
         )
-        share = judged[f'{row["actor"]}:{row["move"]}:{row["dimension"]}={row["level"]}']
+        share = judged[f"{row['actor']}:{row['move']}:{row['dimension']}={row['level']}"]
         assert note.inner_text().endswith("of its swing from judgement")
         assert _shown(note.inner_text().split()[0]) == pytest.approx(share, abs=6e-4)
     assert errors == []
