@@ -272,15 +272,33 @@ function drawViews(scenario) {
   // the scenario's named views; compared on request (common draws, Shapley)
   $("views").hidden = !scenario.views.length;
   $("views-list").textContent = scenario.views.map((v) => `${v.id}: ${v.description}`).join(" · ");
+  setViewsStatus("");
   $("views-table").tHead.replaceChildren();
   $("views-table").tBodies[0].replaceChildren();
   $("views-drivers").replaceChildren();
 }
 
+// the comparison reports in its own line (and body[data-compared]): a
+// forecast started meanwhile by a slider or the draws field writes the page's
+// status line, and must not hide whether the comparison answered
+function setViewsStatus(text, error = false) {
+  const line = $("views-status");
+  line.textContent = text;
+  line.classList.toggle("error", error);
+}
+
 async function compareViews() {
   const draws = Number($("draws").value) || 500;
-  setStatus("comparing views…");
-  const data = await api(`/api/scenarios/${state.scenario.id}/compare`, { draws, seed: 1 });
+  delete document.body.dataset.compared;
+  setViewsStatus("comparing views…");
+  let data;
+  try {
+    data = await api(`/api/scenarios/${state.scenario.id}/compare`, { draws, seed: 1 });
+  } catch (error) {
+    setViewsStatus(error.message, true);
+    document.body.dataset.compared = "error";
+    throw error;
+  }
   const head = $("views-table").tHead;
   head.replaceChildren(el("tr", {}, el("th", { text: "action or metric" }),
     ...data.views.map((v) => el("th", { class: "num", text: v }))));
@@ -302,7 +320,8 @@ async function compareViews() {
     box.append(el("h3", { text: `${view} against ${data.reference} (${d.method})` }),
       el("ul", {}, ...lines.map((l) => el("li", { text: l }))));
   }
-  setStatus(`views compared on ${data.draws} draws`);
+  setViewsStatus(`views compared on ${data.draws} draws`);
+  document.body.dataset.compared = String(data.draws);
 }
 
 async function loadScenario(id) {
