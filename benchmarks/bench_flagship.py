@@ -97,7 +97,8 @@ def ours(draws: int, executor: str, seed: int = 2022) -> dict[str, Any]:
 
 
 def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
-    """Seconds per 10^6 draws of each stage, one thread, chunks of 8192."""
+    """Seconds per 10^6 draws of each stage, one thread, in the forecast's
+    slices (:func:`realpolitik.run.evaluate.block_draws`)."""
     import realpolitik as rp
     from realpolitik.analysis import forecast_runs as runs
     from realpolitik.analysis.forecast_summary import (
@@ -107,6 +108,7 @@ def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
         reduce_chunk,
         summarize,
     )
+    from realpolitik.run.evaluate import block_draws
     from realpolitik.run.outcomes import draw_outcomes
     from realpolitik.run.settings import Settings
     from realpolitik.solve.dispatch import solve
@@ -141,8 +143,9 @@ def stages(draws: int = 2**17, seed: int = 2022) -> dict[str, float]:
         for start in range(0, draws, runs.ENSEMBLE_CHUNK):
             stop = min(start + runs.ENSEMBLE_CHUNK, draws)
             parts = []
-            for lo in range(start, stop, runs.SLICE):
-                hi = min(lo + runs.SLICE, stop)
+            size = block_draws(compiled, multiple=BLOCK)
+            for lo in range(start, stop, size):
+                hi = min(lo + size, stop)
                 t = time.perf_counter()
                 sample = sampler.draws(lo, hi)
                 spent["sampling"] += time.perf_counter() - t

@@ -55,7 +55,7 @@ from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.concepts import LAMBDA
 from realpolitik.errors import InputError, listing
-from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_draws
+from realpolitik.run.evaluate import block_draws, evaluate_draws
 from realpolitik.run.links import linked_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.scenario.load import ScenarioLike, as_scenario
@@ -440,7 +440,7 @@ def compare(
     seed: int = 0,
     method: str = "mc",
     exact_elements: int = EXACT_ELEMENTS,
-    block: int = DEFAULT_BLOCK,
+    block: int | None = None,
     progress: Progress | None = None,
 ) -> Comparison:
     """Lay a scenario's views side by side (see the module docstring).
@@ -453,7 +453,8 @@ def compare(
     draws, seed, method : the common draws (``method`` "mc", "lhs" or "sobol").
     exact_elements : decompose exactly (Shapley) up to this many changed
         elements; one at a time beyond.
-    block : rows solved at once.
+    block : rows solved at once (default: sized to the tree,
+        :func:`~realpolitik.run.evaluate.block_draws`).
     progress : called as ``progress(rows done, rows in all)``.
 
     Examples
@@ -510,7 +511,7 @@ def compare(
         layout,
         uniforms,
         names,
-        block,
+        block if block is not None else block_draws(compiled),
         progress,
         draws * len(every),
         _linked_columns(sc, draws, seed, method),

@@ -34,7 +34,7 @@ from realpolitik.games.tree import NodeKind
 from realpolitik.plots.explain_plots import plot_explanation
 from realpolitik.plots.notebook import result_html
 from realpolitik.run.blocks import evaluate_settings
-from realpolitik.run.evaluate import DEFAULT_BLOCK
+from realpolitik.run.evaluate import block_draws
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Move, Scenario
@@ -287,7 +287,8 @@ def explain(
     value_sum = None
     behaviour_sum = None
     reach_sum = None
-    for block in evaluate_settings(compiled, settings, block=DEFAULT_BLOCK, terms=True):
+    size = block_draws(compiled, terms=True)
+    for block in evaluate_settings(compiled, settings, block=size, terms=True):
         sol = block.solution
         terms = sol.node_value_terms
         assert terms is not None

@@ -18,6 +18,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from realpolitik.analysis.forecast_summary import (
 )
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.evaluate import block_draws, evaluate_draws
 from realpolitik.run.links import ScenarioSampler, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
@@ -47,11 +48,10 @@ from realpolitik.store.duckdb_store import RunInterrupted, RunRecord, Store
 from realpolitik.uncertainty.ensemble import DEFAULT_CHUNK, Executor, make_executor, run_chunks
 from realpolitik.uncertainty.sampling import SCHEME
 
-#: Draws solved at once inside a task (cache-friendly; a multiple of BLOCK).
-SLICE = 8192
 #: Draws per task of an ensemble (a DuckDB row group: a chunk is written
 #: straight to the file as whole row groups).
 ENSEMBLE_CHUNK = DEFAULT_CHUNK
+SLICE_THREADS = 2
 
 
 def solve_range(
@@ -63,16 +63,25 @@ def solve_range(
     stop: int,
 ) -> ChunkOutput:
     """Sample, solve and reduce draws ``start .. stop - 1`` (``start`` a
-    multiple of :data:`BLOCK`), in slices of :data:`SLICE` draws."""
+    multiple of :data:`BLOCK`), in slices sized to the tree
+    (:func:`~realpolitik.run.evaluate.block_draws`, a multiple of :data:`BLOCK`)."""
     if start % BLOCK:
         raise ValueError(f"a chunk must start at a multiple of {BLOCK}, not {start}")
-    parts = []
-    for lo in range(start, stop, SLICE):
-        draws = sampler.draws(lo, min(lo + SLICE, stop))
+    size = block_draws(compiled, multiple=BLOCK)
+
+    def one(lo: int) -> ChunkOutput:
+        draws = sampler.draws(lo, min(lo + size, stop))
         solved = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, draws, first_draw=lo
         )
-        parts.append(reduce_chunk(lo, draws, solved.outcomes))
+        return reduce_chunk(lo, draws, solved.outcomes)
+
+    starts = range(start, stop, size)
+    if SLICE_THREADS <= 1 or len(starts) <= 1:
+        parts = [one(lo) for lo in starts]
+    else:
+        with ThreadPoolExecutor(SLICE_THREADS, thread_name_prefix="realpolitik-slice") as pool:
+            parts = list(pool.map(one, starts))
     return join_chunks(parts)
 
 

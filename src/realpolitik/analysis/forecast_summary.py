@@ -143,6 +143,11 @@ def join_chunks(parts: list[ChunkOutput]) -> ChunkOutput:
     """Consecutive chunk outputs as one."""
     if len(parts) == 1:
         return parts[0]
+    # summed in place: stacking the parts first would hold every part's
+    # (paths, BINS + 1) counts at once (8 parts of the flagship: 512 MiB)
+    histogram = parts[0].path_histogram.copy()
+    for part in parts[1:]:
+        histogram += part.path_histogram
     return ChunkOutput(
         start=parts[0].start,
         stop=parts[-1].stop,
@@ -151,7 +156,7 @@ def join_chunks(parts: list[ChunkOutput]) -> ChunkOutput:
         modal_path=np.concatenate([p.modal_path for p in parts]),
         metric_expectation=np.concatenate([p.metric_expectation for p in parts]),
         block_sums=np.concatenate([p.block_sums for p in parts]),
-        path_histogram=np.sum([p.path_histogram for p in parts], axis=0),
+        path_histogram=histogram,
     )
 
 

@@ -31,7 +31,6 @@ from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
 from realpolitik.plots.notebook import result_html
 from realpolitik.plots.sensitivity_plots import plot_prim_box, plot_prim_tradeoff
-from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.run.links import linked_sampler
 from realpolitik.scenario.load import ScenarioLike
 from realpolitik.scenario.model import Scenario
@@ -246,7 +245,7 @@ def scenario_discovery(
     resamples: int = 20,
     prim_options: dict[str, Any] | None = None,
     n_grid: int = 101,
-    chunk: int = DEFAULT_BLOCK,
+    chunk: int | None = None,
     progress: Progress | None = None,
 ) -> DiscoveryResult:
     """Under which conditions the target's choice holds, and where it flips.
@@ -277,7 +276,7 @@ def scenario_discovery(
     resamples : PRIM stability resamples (0 to skip the check).
     prim_options : extra options of :func:`~realpolitik.analysis.prim.prim`.
     n_grid : grid points per parameter of the threshold sweep.
-    chunk : rows solved at once.
+    chunk : rows solved at once (default: sized to the tree).
     progress : ``progress(stage, done, total)`` after each chunk.
 
     Returns

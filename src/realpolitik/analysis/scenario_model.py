@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from realpolitik.analysis.targets import Target, parse_targets, select_parameters
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
 from realpolitik.errors import InputError
-from realpolitik.run.evaluate import DEFAULT_BLOCK, evaluate_draws
+from realpolitik.run.evaluate import block_draws, evaluate_draws
 from realpolitik.run.links import central_row
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
@@ -83,7 +83,8 @@ class ScenarioModel:
     targets : the ``m`` targets.
     names : the ``k`` analysed parameter ids (the scenario's order).
     concept, lam : the solution concept and the logit precision (None for SPE).
-    chunk : rows solved at once.
+    chunk : rows solved at once (None: sized to the tree,
+        :func:`~realpolitik.run.evaluate.block_draws`).
     progress : called as ``progress(done, total)`` after each chunk.
     """
 
@@ -93,10 +94,11 @@ class ScenarioModel:
     names: tuple[str, ...]
     concept: str
     lam: float | None
-    chunk: int = DEFAULT_BLOCK
+    chunk: int | None = None
     progress: Callable[[int, int], None] | None = None
     _columns: IntArray = field(init=False, repr=False)
     _central_all: FloatArray = field(init=False, repr=False)
+    _chunk: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         ids = self.compiled.scenario.parameter_ids
@@ -107,8 +109,10 @@ class ScenarioModel:
         # linked parameters take their upstream scenario's central outcome
         central = central_row(scenario, Settings.resolve(scenario))[0]
         object.__setattr__(self, "_central_all", np.asarray(central, dtype=np.float64))
-        if self.chunk < 1:
+        if self.chunk is not None and self.chunk < 1:
             raise InputError(f"chunk must be at least 1, got {self.chunk}")
+        size = block_draws(self.compiled) if self.chunk is None else self.chunk
+        object.__setattr__(self, "_chunk", size)
 
     # -- the parameter space ------------------------------------------------
     @property
@@ -162,8 +166,8 @@ class ScenarioModel:
         choice = np.full((n, m), -1, dtype=np.intp)
         actions = [j for j, t in enumerate(self.targets) if t.kind == "action"]
         metrics = [j for j, t in enumerate(self.targets) if t.kind == "metric"]
-        for start in range(0, n, self.chunk):  # chunks bound memory; each is vectorised
-            stop = min(start + self.chunk, n)
+        for start in range(0, n, self._chunk):  # chunks bound memory; each is vectorised
+            stop = min(start + self._chunk, n)
             outcomes = evaluate_draws(
                 self.compiled,
                 self.layout,
@@ -255,7 +259,7 @@ def scenario_model(
     concept: str | None = None,
     lam: float | None = None,
     parameters: Iterable[str] | None = None,
-    chunk: int = DEFAULT_BLOCK,
+    chunk: int | None = None,
 ) -> ScenarioModel:
     """A scenario (compiled once) as a vectorised model of its parameters.
 

@@ -29,7 +29,6 @@ from realpolitik.analysis.targets import Target
 from realpolitik.errors import InputError
 from realpolitik.plots.notebook import result_html
 from realpolitik.plots.sensitivity_plots import plot_morris, plot_sobol, plot_tornado
-from realpolitik.run.evaluate import DEFAULT_BLOCK
 from realpolitik.scenario.load import ScenarioLike
 from realpolitik.scenario.model import Scenario
 from realpolitik.uncertainty.sampling import fresh_seed
@@ -174,7 +173,7 @@ def scenario_sensitivity(
     conf_level: float = 0.95,
     low_q: float = 0.05,
     high_q: float = 0.95,
-    chunk: int = DEFAULT_BLOCK,
+    chunk: int | None = None,
     progress: Progress | None = None,
 ) -> SensitivityResult:
     """Which parameters drive the targets: Sobol' indices, Morris, tornado.
@@ -192,7 +191,7 @@ def scenario_sensitivity(
     seed : seed of the designs (drawn and recorded when None).
     conf_level : level of the Sobol' and Morris intervals.
     low_q, high_q : the tornado's low and high quantiles.
-    chunk : rows solved at once.
+    chunk : rows solved at once (default: sized to the tree).
     progress : ``progress(stage, done, total)`` after each chunk.
 
     Returns

@@ -364,6 +364,18 @@ class GameTree:
             out.append((edges.astype(np.int64), self.child_index[edges].astype(np.int64)))
         return tuple(out)
 
+    @cached_property
+    def reach_order(self) -> tuple[IntArray, IntArray, IntArray]:
+        """For a compiled forward pass: every edge in depth order (each
+        parent before its children), with its parent and child node."""
+        schedule = self.depth_schedule
+        if not schedule:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        edges = np.concatenate([e for e, _ in schedule])
+        children = np.concatenate([c for _, c in schedule])
+        return edges, self.edge_parent[edges].astype(np.int64), children
+
     # ---- labels ---------------------------------------------------------------
     def infoset_key(self, infoset: int) -> str:
         """Gambit-style key ``"<player>:<number>"`` (number 0-based per player)."""

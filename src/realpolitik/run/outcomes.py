@@ -179,6 +179,13 @@ class OutcomeLayout:
         )
 
     @cached_property
+    def action_edges(self) -> tuple[NDArray[np.int64], ...]:
+        """Per action column, its decision edges in ascending order."""
+        order = np.argsort(self.edge_column, kind="stable")
+        starts = np.searchsorted(self.edge_column[order], np.arange(len(self.keys) + 1))
+        return tuple(order[starts[k] : starts[k + 1]] for k in range(len(self.keys)))
+
+    @cached_property
     def moves_of_keys(self) -> dict[tuple[str, str], list[int]]:
         """(move, actor) -> the action columns of that choice."""
         out: dict[tuple[str, str], list[int]] = {}
@@ -417,17 +424,16 @@ def action_and_path_probability(
     terminals)`` :attr:`DrawOutcomes.path_probability` of a solution.
 
     Computed draws-last (whole rows of draws, from the solution's reach) and
-    each action's probability summed edge by edge in a fixed order
-    (elementwise adds) rather than by a matrix product, whose BLAS kernel, and
-    so its last bits, may depend on how many draws share the product; the
-    results are the same bit for bit however the draws are chunked.
+    each action's probability summed edge by edge in ascending edge order
+    (compiled elementwise adds, :func:`~realpolitik.run._segment_kernels.segment_sums`)
+    rather than by a matrix product, whose BLAS kernel, and so its last bits,
+    may depend on how many draws share the product; the results are the same
+    bit for bit however the draws are chunked.
     """
     tree = layout.compiled.tree
     reach = solution.node_reach_t  # (N, D)
     edge_reach = np.take(reach, tree.edge_parent, axis=0) * solution.edge_probability_t
-    action = np.zeros((len(layout.keys), solution.n_draws))
-    for e in np.flatnonzero(layout.edge_column >= 0):
-        action[layout.edge_column[e]] += edge_reach[e]
+    action = segment_sums(edge_reach, layout.action_edges)
     return action.T, reach[tree.terminal_node].T
 
 
