@@ -41,9 +41,7 @@ def test_table_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 0
     assert "Forecasts side by side" in out and "What would tell hung from techoutlook" in out
-    code, out, _ = run(
-        capsys, "compare", LEGACY_FLAGSHIP, "--draws", "50", "--format", "markdown"
-    )
+    code, out, _ = run(capsys, "compare", LEGACY_FLAGSHIP, "--draws", "50", "--format", "markdown")
     assert code == 0 and out.startswith("# Will China help Russia?")
     assert "| action or metric | base | hung | techoutlook |" in out
 

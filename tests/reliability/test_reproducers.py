@@ -419,9 +419,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("store")
     path = folder / "runs.duckdb"
     assert (
-        main(
-            ["run", LEGACY_FLAGSHIP, "--draws", "3000", "--chunk", "1000", "--store", str(path)]
-        )
+        main(["run", LEGACY_FLAGSHIP, "--draws", "3000", "--chunk", "1000", "--store", str(path)])
         == 0
     )
     return path

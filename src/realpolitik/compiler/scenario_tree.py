@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler.factored import FactoredEvaluator
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
@@ -114,6 +115,11 @@ class CompiledScenario:
         return self.tree.players
 
     @cached_property
+    def _factored(self) -> FactoredEvaluator:
+        """Evaluates expressions once per combination of the actions they test."""
+        return FactoredEvaluator()
+
+    @cached_property
     def terminal_actions(self) -> dict[str, IntArray]:
         """``subject -> (1, terminals)`` action indices for expression
         evaluation (the stage's subjects as in the last round played)."""
@@ -169,7 +175,7 @@ class CompiledScenario:
         first_draw: int | None = 0,
     ) -> FloatArray:
         try:
-            value = expression.evaluate(params, actions, check_finite=True)
+            value = self._factored.evaluate(expression, params, actions)
         except NonFiniteError as error:
             draw = error.index[0] if error.index else 0
             found = re.search(r" is (-?inf|nan) for ", error.reason)
@@ -389,14 +395,26 @@ class CompiledScenario:
         as :meth:`payoff_terms`)."""
         scenario = self.scenario
         n_draws = self.draws_of(params)
-        out = np.zeros((n_draws, self.tree.n_terminals, len(self.players)))
+        shape = (n_draws, self.tree.n_terminals)
+        out = np.empty((*shape, len(self.players)))
         values = self.with_derived(params, first_draw=first_draw)
         weights = self._term_weights(term_weights)
+        # each player's terms summed in a contiguous (D, T) array, in the
+        # order of scenario.terms, then written once into the player's
+        # strided column (adding every term into the column cost as much as
+        # evaluating the terms on the flagship)
+        totals: dict[str, FloatArray] = {}
         for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
             if weights is not None:
                 value = value * weights[:, k : k + 1]
-            out[:, :, self.players.index(term.actor)] += value
+            total = totals.get(term.actor)
+            if total is None:
+                totals[term.actor] = np.add(np.zeros(shape), value)
+            else:
+                np.add(total, value, out=total)
+        for i, player in enumerate(self.players):
+            out[:, :, i] = totals.get(player, 0.0)
         return out
 
     def metric_values(

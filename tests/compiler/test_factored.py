@@ -1,0 +1,106 @@
+"""Expressions evaluated once per combination of the actions they test
+(:mod:`realpolitik.compiler.factored`) give the same bits as evaluating
+them at every terminal, and report a value that is not finite as the full
+evaluation does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fixture_scenarios import LEGACY_FLAGSHIP
+from realpolitik.compiler import factored
+from realpolitik.compiler.scenario_tree import compile_scenario
+from realpolitik.errors import InputError
+from realpolitik.run.links import run_sampler
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.load import load, resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = [
+    "china-russia-2022",  # compound moves, types, a signal, derived values
+    str(ROOT / "benchmarks" / "data" / "compound_types_rounds.yaml"),  # rounds
+    LEGACY_FLAGSHIP,  # 28 terminals: too few to factor, evaluated in full
+]
+
+
+def _outputs(name: str, draws: int = 96) -> dict[str, np.ndarray]:
+    scenario = resolve(name)
+    compiled = compile_scenario(scenario)
+    rows = run_sampler(scenario, Settings.resolve(scenario, draws=draws, seed=4)).draws(0, draws)
+    params = compiled.parameter_values(rows)
+    out = {
+        "payoffs": compiled.payoffs(params),
+        "terms": compiled.payoff_terms(params),
+        **{f"metric:{k}": np.asarray(v) for k, v in compiled.metric_values(params).items()},
+    }
+    if len(compiled.tree.chance_edge):
+        out["chance"] = compiled.chance_probabilities(params)
+    return out
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_factored_evaluation_equals_full_evaluation_bit_for_bit(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factored_out = _outputs(name)
+    monkeypatch.setattr(factored, "MIN_TERMINALS", 10**9)  # every expression in full
+    full_out = _outputs(name)
+    assert factored_out.keys() == full_out.keys()
+    for key, value in full_out.items():
+        assert np.array_equal(factored_out[key], value), key
+
+
+def test_some_expressions_of_the_flagship_are_factored(monkeypatch: pytest.MonkeyPatch) -> None:
+    reduced: list[int] = []
+    original = factored._combinations
+
+    def spy(actions: dict[str, np.ndarray]) -> factored.Factors | None:
+        found = original(actions)
+        if found is not None:
+            reduced.append(next(iter(found.actions.values())).shape[1])
+        return found
+
+    monkeypatch.setattr(factored, "_combinations", spy)
+    _outputs("china-russia-2022", draws=8)
+    # at least a few distinct action sets, each with far fewer combinations than terminals
+    assert len(reduced) >= 5 and max(reduced) <= 0.25 * 2048
+
+
+BAD = """
+id: factored-bad
+title: a payoff that is infinite on one path
+as_of: "2022-01-01"
+actors:
+  a: {name: A}
+  b: {name: B}
+parameters:
+  x: {dist: uniform, low: 0, high: 1, judgement: "a test value"}
+moves:
+  - {id: first, actor: a, actions: [l0, l1, l2, l3, l4, l5, l6, l7]}
+  - {id: second, actor: b, actions: [m0, m1, m2, m3, m4, m5, m6, m7]}
+  - {id: third, actor: a, actions: [n0, n1]}
+payoffs:
+  a:
+    blowup: "1 / (x - 0.5) * (b == m3)"
+  b:
+    flat: "x"
+"""
+
+
+def test_a_value_that_is_not_finite_is_reported_as_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = load(text=BAD, name="bad.yaml")
+    compiled = compile_scenario(scenario)
+    assert compiled.tree.n_terminals >= factored.MIN_TERMINALS
+    params = compiled.parameter_values(np.array([[0.2], [0.5]]))
+    with pytest.raises(InputError) as factored_error:
+        compiled.payoffs(params)
+    monkeypatch.setattr(factored, "MIN_TERMINALS", 10**9)
+    with pytest.raises(InputError) as full_error:
+        compile_scenario(scenario).payoffs(params)
+    assert str(factored_error.value) == str(full_error.value)
+    assert "at draw 1" in str(full_error.value)
