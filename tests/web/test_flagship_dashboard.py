@@ -64,5 +64,19 @@ def test_the_flagship_page_shows_chinas_dimensions(chromium_browser: Any, server
         share = judged[f"{row['actor']}:{row['move']}:{row['dimension']}={row['level']}"]
         assert note.inner_text().endswith("of its swing from judgement")
         assert _shown(note.inner_text().split()[0]) == pytest.approx(share, abs=6e-4)
+    # over the page's default draws (2000): admitted (the memory estimate once
+    # refused the flagship's default with "ask for fewer draws") and drawn
+    # with each level's band
+    assert page.input_value("#draws") == "2000"
+    solved = page.get_attribute("body", "data-solved")
+    page.check("#uncertain")
+    page.wait_for_function(
+        f"document.body.dataset.solved !== '{solved}'"
+        " || document.getElementById('status').classList.contains('error')",
+        timeout=300_000,
+    )
+    status = page.locator("#status").inner_text()
+    assert status.startswith("solved"), status
+    assert page.locator("#dimensions .bar .interval").count() == len(rows)
     assert errors == []
     page.close()

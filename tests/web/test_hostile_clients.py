@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from realpolitik.web import create_app
-from realpolitik.web.admission import Admission, Busy, TooLarge, forecast_bytes
+from realpolitik.web.admission import Admission, Busy, Footprint, TooLarge, forecast_bytes
 from realpolitik.web.guard import MAX_LISTED_ERRORS, TOKEN_COOKIE, is_loopback
 from realpolitik.web.server import server_config
 
@@ -124,7 +124,7 @@ def test_non_finite_and_huge_numbers_are_refused(client: TestClient, body: str) 
 
 
 def test_a_request_beyond_the_whole_budget_is_refused() -> None:
-    app = create_app([LEGACY_FLAGSHIP], admission=Admission(forecast_bytes(100, 1)))
+    app = create_app([LEGACY_FLAGSHIP], admission=Admission(forecast_bytes(100, Footprint(1, 1))))
     answer = TestClient(app, base_url=LOCAL).post(FORECAST, json={"draws": 20_000})
     assert answer.status_code == 422
     assert "ask for fewer draws" in answer.json()["detail"]

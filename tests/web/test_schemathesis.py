@@ -16,14 +16,17 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from fixture_scenarios import LEGACY_FLAGSHIP
+from realpolitik.scenario.load import load
 from realpolitik.web import create_app
-from realpolitik.web.admission import Admission, forecast_bytes
+from realpolitik.web.admission import Admission, forecast_bytes, forecast_cells
 
 # Schemathesis's ASGI client sends Host: testserver; allow it explicitly.
 APP = create_app(
     [LEGACY_FLAGSHIP],
     allowed_hosts=["testserver"],
-    admission=Admission(forecast_bytes(50, 2268), max_waiting=0, max_wait=0.1),
+    admission=Admission(
+        forecast_bytes(50, forecast_cells(load(LEGACY_FLAGSHIP))), max_waiting=0, max_wait=0.1
+    ),
 )
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

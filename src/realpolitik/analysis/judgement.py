@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from realpolitik.analysis.sensitivity import tornado
 from realpolitik.compiler.scenario_tree import CompiledScenario
-from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.evaluate import block_outcomes
 from realpolitik.run.links import central_row
 from realpolitik.run.outcomes import OutcomeLayout, level_probabilities
 from realpolitik.run.settings import Settings
@@ -121,13 +121,8 @@ def judgement_shares(
     def model(X: FloatArray) -> FloatArray:
         full = np.tile(central, (X.shape[0], 1))
         full[:, columns] = X
-        outcomes = evaluate_draws(
-            compiled, layout, settings.concept, settings.lam, full, first_draw=None
-        ).outcomes
-        actions = outcomes.action_probability
-        out: FloatArray = np.hstack(
-            [actions, level_probabilities(layout, actions), outcomes.metric_expectation]
-        )
+        actions, metrics = block_outcomes(compiled, layout, settings.concept, settings.lam, full)
+        out: FloatArray = np.hstack([actions, level_probabilities(layout, actions), metrics])
         return out
 
     central_values = model(central[columns][None, :])[0]

@@ -45,7 +45,7 @@ from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.concepts import LAMBDA, concept
 from realpolitik.errors import GameClassError
-from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.evaluate import block_outcomes
 from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
@@ -127,12 +127,13 @@ def noise_shares(
         with warnings.catch_warnings():  # the forecast's own sampler said it already
             warnings.simplefilter("ignore", UserWarning)
             rows = run_sampler(scenario, settings).draws(0, n)
-    forecast = evaluate_draws(compiled, layout, settings.concept, settings.lam, rows).outcomes
-    mean_forecast = forecast.action_probability.mean(axis=0)
+    concept, lam = settings.concept, settings.lam
+    forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
+    mean_forecast = forecast.mean(axis=0)
     note = ""
     try:
-        best = evaluate_draws(compiled, layout, "spe", None, rows).outcomes
-        mean_best = best.action_probability.mean(axis=0)
+        best, _ = block_outcomes(compiled, layout, "spe", None, rows, first_draw=0)
+        mean_best = best.mean(axis=0)
     except GameClassError:
         # information sets that are not simultaneous stages have no backward
         # induction: there is no best-response forecast to set beside
@@ -188,9 +189,7 @@ def _lambda_first_order(
     full = np.tile(central, (U.shape[0], 1))
     for j, name in enumerate(varied):  # parameters are few; each column is vectorised
         full[:, ids.index(name)] = scenario.parameters[name].distribution.ppf(U[:, j])
-    Y = evaluate_draws(
-        compiled, layout, settings.concept, settings.lam, full, first_draw=None
-    ).outcomes.action_probability
+    Y, _ = block_outcomes(compiled, layout, settings.concept, settings.lam, full)
     s1 = np.full(n_actions, np.nan)
     conf = np.full(n_actions, np.nan)
     position = sorted(set(groups), key=groups.index).index("lambda")

@@ -9,9 +9,13 @@ refused with status 429 and a ``Retry-After`` when the queue is full or the
 wait runs out. A request needing more than the whole budget is refused with
 422 and the number of draws that would fit.
 
-The estimate is this module's own (draws x terminals x per-terminal cells x
-bytes, calibrated on the built-in scenario); the run layer will provide a
-per-process estimate for every entry point, which should replace it.
+The estimate is this module's own, calibrated on measured peaks: a forecast
+solves its draws in blocks of bounded size
+(:func:`realpolitik.run.evaluate.block_draws`), so its peak is a part for
+the largest block (payoffs or payoff terms, the expressions' temporaries,
+node values; and the analyses of what rests on judgement and on noise,
+which solve a few thousand rows whatever the draws) plus a part per draw
+(what is kept of each draw: its paths' and actions' probabilities).
 """
 
 from __future__ import annotations
@@ -24,15 +28,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.limits import memory_budget
+from realpolitik.run.evaluate import block_draws
 from realpolitik.scenario.model import Scenario
 
 __all__ = [
     "Admission",
     "Busy",
+    "Footprint",
     "TooLarge",
     "alignment_bytes",
     "bargain_bytes",
@@ -41,12 +45,17 @@ __all__ = [
     "forecast_cells",
 ]
 
-#: Bytes per (draw, cell) at the peak of a forecast with its explanation:
-#: 20 000 draws of the pre-rebuild flagship (tests/scenarios/legacy-flagship.yaml;
-#: 28 terminals x 81 cells: 4 players x 18
-#: terms, 5 metrics, 4 players) peaked at 906 MB above the idle server
-#: (1.13 GB RSS), i.e. 20 bytes per cell-draw; rounded up.
-BYTES_PER_CELL_DRAW = 24.0
+#: Bytes per value of a forecast's largest block at its peak. Measured on
+#: the rebuilt flagship (china-russia-2022: 2048 terminals x 4 players, blocks
+#: of 1024 draws, 8.4 M values) with its explanation and both analyses: peaks
+#: above the idle worker of 623, 871 and 1968 MB at 200, 2000 and 20 000
+#: draws, an intercept of 749 MB, 81 bytes per block value (the legacy
+#: flagship, 28 terminals, needs fewer); rounded up.
+BYTES_PER_BLOCK_VALUE = 88.0
+#: Bytes per value kept per draw (a path's or an action's probability, with
+#: the sums and copies made of them): the flagship's slope, 61 KB per draw
+#: over 2048 paths and 410 actions, 24.8 bytes; rounded up.
+BYTES_PER_KEPT_VALUE = 28.0
 #: What any request needs besides its draws (parsing, the scenario's arrays).
 FIXED_BYTES = 64 * 1024**2
 #: Bytes per (draw, actor, actor) of a bargaining forecast over draws.
@@ -70,22 +79,40 @@ def default_budget() -> int:
     return int(min(memory_budget() // 4, 4 * 1024**3))
 
 
-def forecast_cells(scenario: Scenario) -> int:
-    """Values kept per draw per terminal: each player's payoff terms, the
-    metrics and the action indicators (from the compiled game at the
-    central values)."""
+@dataclass(frozen=True)
+class Footprint:
+    """What a forecast of a scenario holds (:func:`forecast_cells`).
+
+    Attributes
+    ----------
+    block_values : values of its largest block of draws: the payoffs
+        ``(block, terminals, players)``, or the payoff terms of the
+        explanation's smaller blocks, whichever is larger.
+    kept_values : values kept per draw: one per path and per action.
+    """
+
+    block_values: int
+    kept_values: int
+
+
+def forecast_cells(scenario: Scenario) -> Footprint:
+    """The :class:`Footprint` of a forecast of ``scenario`` and its explanation."""
     compiled = compile_scenario(scenario)
-    # the central row, with the estimated parameters' linear predictors
-    terms = compiled.payoff_terms(compiled.parameter_values())
-    per_terminal = int(np.prod(terms.shape[2:])) if terms.ndim > 2 else 1
-    cells = per_terminal + len(scenario.metrics) + compiled.tree.n_players
-    return max(1, cells) * max(1, compiled.tree.n_terminals)
+    tree = compiled.tree
+    width = tree.n_terminals * tree.n_players
+    plain = block_draws(compiled) * width
+    with_terms = block_draws(compiled, terms=True) * width * max(1, len(scenario.terms))
+    return Footprint(max(plain, with_terms), tree.n_terminals + tree.n_actions)
 
 
-def forecast_bytes(draws: int, cells: int) -> int:
+def forecast_bytes(draws: int, cells: Footprint) -> int:
     """Peak bytes of a forecast and its explanation over ``draws`` draws of a
-    scenario with ``cells`` values per draw (:func:`forecast_cells`)."""
-    return int(FIXED_BYTES + BYTES_PER_CELL_DRAW * max(draws, 1) * cells)
+    scenario with this :class:`Footprint` (:func:`forecast_cells`)."""
+    return int(
+        FIXED_BYTES
+        + BYTES_PER_BLOCK_VALUE * cells.block_values
+        + BYTES_PER_KEPT_VALUE * max(draws, 1) * cells.kept_values
+    )
 
 
 def bargain_bytes(draws: int, actors: int) -> int:
