@@ -156,17 +156,22 @@ def _sweep(  # pragma: no cover - compiled
     itself and the return value its fixed-point residual).
     """
     n_players = value.shape[1]
+    row = np.empty(n_players)
     gap = 0.0
     for u in range(unit_kind.shape[0]):
         ref = unit_ref[u]
         if unit_kind[u] == CHANCE_UNIT:
-            e0 = child_offset[ref]
-            e1 = child_offset[ref + 1]
+            # each child's row read once, every player's sum in ``row`` (the
+            # same additions in the same order as one player at a time)
             for r in range(n_players):
-                acc = 0.0
-                for e in range(e0, e1):
-                    acc += chance_row[edge_chance[e]] * value[child_index[e], r]
-                value[ref, r] = acc
+                row[r] = 0.0
+            for e in range(child_offset[ref], child_offset[ref + 1]):
+                w = chance_row[edge_chance[e]]
+                child = child_index[e]
+                for r in range(n_players):
+                    row[r] += w * value[child, r]
+            for r in range(n_players):
+                value[ref, r] = row[r]
             continue
         a0 = action_offset[ref]
         k = action_offset[ref + 1] - a0
