@@ -95,7 +95,8 @@ def full_run(path: Path, draws: int, seed: int = 2022) -> dict[str, Any]:
 
 
 def stages(path: Path, draws: int, seed: int = 2022) -> dict[str, Any]:
-    """Seconds per 10^3 draws of each stage, one thread, and the solver's
+    """Seconds per 10^3 draws of each stage (warm; the solver on one
+    thread, the other stages as the forecast runs them), and the solver's
     work per draw; also the game of these draws for the peers."""
     import realpolitik as rp
     from realpolitik.analysis import forecast_runs as runs
@@ -109,6 +110,14 @@ def stages(path: Path, draws: int, seed: int = 2022) -> dict[str, Any]:
     settings = Settings.resolve(scenario, draws=draws, seed=seed)
     state = runs.ForecastTask.of(scenario, settings).state()
     compiled, layout, sampler = state.compiled, state.layout, state.sampler
+    # warm: load the compiled kernels and the expressions' action combinations
+    warm = compiled.parameter_values(sampler.draws(0, 64))
+    warm_game = compiled.game(warm, terms=False, first_draw=0)
+    draw_outcomes(
+        layout,
+        solve(warm_game, settings.concept, draw_precision(compiled.scenario, warm, settings.lam)),
+        compiled.metric_values(warm, first_draw=0),
+    )
     t = time.perf_counter()
     sample = sampler.draws(0, draws)
     params = compiled.parameter_values(sample)
