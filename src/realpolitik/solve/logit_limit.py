@@ -161,7 +161,7 @@ def round_vertices(game: TreeGame, profile: FloatArray, where: NDArray[np.bool_]
     return out
 
 
-def solve_logit_limit(game: TreeGame, *, threads: int | None = None) -> TreeSolution:
+def solve_logit_limit(game: TreeGame) -> TreeSolution:
     """The limiting logit equilibrium of every draw of a tree (the
     ``logit-limit`` entry of :data:`realpolitik.concepts.CONCEPTS`).
 
@@ -169,7 +169,6 @@ def solve_logit_limit(game: TreeGame, *, threads: int | None = None) -> TreeSolu
     ----------
     game : any tree with perfect recall, payoffs ``(draws, terminals,
         players[, terms])``.
-    threads : threads to spread the draws over (default: the cores).
 
     Returns
     -------
@@ -200,7 +199,7 @@ def solve_logit_limit(game: TreeGame, *, threads: int | None = None) -> TreeSolu
     >>> limit.behaviour.round(6).tolist()
     [[1.0, 0.0, 1.0, 0.0, 0.0, 1.0]]
     """
-    trace = trace_limit(game, threads=threads)
+    trace = trace_limit(game)
     residual = np.where(trace.converged, np.maximum(trace.regret, trace.step), np.inf)
     failed = int((~trace.converged).sum())
     if failed:
@@ -214,7 +213,7 @@ def solve_logit_limit(game: TreeGame, *, threads: int | None = None) -> TreeSolu
     return TreeSolution(
         game=game,
         concept=CONCEPT,
-        value_t=profile_values(game, trace.profile, threads=threads),
+        value_t=profile_values(game, trace.profile),
         mixed_t=np.ascontiguousarray(trace.profile.T),
         lam=trace.lam,
         residual=residual,
