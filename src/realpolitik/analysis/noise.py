@@ -65,9 +65,9 @@ NOISE_DRAWS = 2048
 #: Base sample size of the grouped Sobol' design (rows: 4 x this).
 SOBOL_BASE = 1024
 #: Most draws compared with the logit limit where there is no SPE (the limit
-#: costs about 20 to 40 ms per draw of the flagship, against microseconds
+#: costs about 65 ms per draw of the flagship on one core, against microseconds
 #: for backward induction).
-LIMIT_DRAWS = 256
+LIMIT_DRAWS = 128
 
 
 @dataclass(frozen=True, eq=False)
