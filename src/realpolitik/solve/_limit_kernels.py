@@ -36,6 +36,13 @@ why and the stopping rule):
   replaced by ``sqrt(r)`` (halving the step in ``log mu``), at most
   ``MAX_HALVINGS`` times in a row; after two good steps in a row ``r`` grows
   back (squared, at most ``RATIO_MAX``);
+* where halving does not help (a fold of the branch in lambda, which a
+  lambda schedule cannot follow, or a stretch the solvers do not make), the
+  trace leaps: the next step is by ``JUMP_RATIO`` (then its square, its
+  cube; at most ``MAX_JUMPS`` leaps). A draw that converges after a leap has
+  status ``CONVERGED_AFTER_JUMP``: its limit is an equilibrium (the
+  stopping rule holds) but may lie on another branch than the principal
+  one;
 * the draw stops when the last point's conditional agent regret (the most any
   mover gains by changing the action at one set, given reaching it, beliefs
   of the profile itself) is at most ``regret_tol x S`` and no probability
@@ -76,8 +83,11 @@ from realpolitik.solve._threads import run_blocks
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Status codes of a draw.
+#: Status codes of a draw: converged along the branch, converged after
+#: leaping over a part of it that lambda steps could not follow (the limit
+#: may then lie on another branch), not converged.
 CONVERGED = 0
+CONVERGED_AFTER_JUMP = 1
 NOT_CONVERGED = 2
 
 #: Normalised precision (lambda x payoff range) of the first point.
@@ -85,18 +95,22 @@ MU_START = 1.0
 #: The smallest first point tried when ``MU_START`` does not converge.
 MU_FLOOR = 1e-3
 #: First ratio of the geometric schedule, and the largest it grows to.
-RATIO = 4.0
+RATIO = 1.25
 RATIO_MAX = 16.0
+#: Leaps over a stretch the steps cannot follow: at most ``MAX_JUMPS`` per
+#: draw, the ``k``-th by a ratio of ``JUMP_RATIO ** k``.
+MAX_JUMPS = 2
+JUMP_RATIO = 16.0
 #: The smallest ratio a step is halved to before the draw is given up.
 RATIO_MIN = 1.001
 #: Halvings of the step (in log mu) in a row before a draw is given up.
-MAX_HALVINGS = 8
+MAX_HALVINGS = 6
 #: A draw whose normalised precision passes this has not reached its limit.
 MU_MAX = 1e13
 #: Anderson sweeps at a step before Newton's method takes over.
 ANDERSON_SWEEPS = 60
 #: Newton iterations at a step.
-NEWTON_ITERATIONS = 30
+NEWTON_ITERATIONS = 12
 #: Newton's method is not tried where more actions than this are active (its
 #: Jacobian costs a tree pass per active action).
 NEWTON_MAX_ACTIVE = 96
@@ -479,7 +493,9 @@ def _newton_log(  # pragma: no cover - compiled
     are forward differences, one Jacobi pass each, for the *active* actions
     only (probability above ``_ACTIVE`` in a set not already at a vertex);
     the other columns are those of the identity, so the system is solved on
-    the active actions and the rest follows. Steps are halved while the
+    the active actions and the rest follows. On trees of at most
+    ``NEWTON_MAX_ACTIVE`` actions every action is active: an action of
+    vanishing probability still sets the beliefs below it. Steps are halved while the
     residual does not fall (at most ``_BACKTRACKS`` times). Returns the
     residual as :func:`_iterate_log` does, the profile in ``q``, its logits
     ``lam v`` in ``x``.
@@ -505,25 +521,33 @@ def _newton_log(  # pragma: no cover - compiled
         for a in range(n):
             g[a] = w[a] - ls[a]
         m = 0
-        for s in range(n_sets):
-            a0 = action_offset[s]
-            a1 = action_offset[s + 1]
-            top = 0.0
-            for a in range(a0, a1):
-                top = max(top, p[a])
-            if top >= 1.0 - _ACTIVE:
-                continue
-            for a in range(a0, a1):
-                if p[a] >= _ACTIVE:
-                    active[m] = a
-                    m += 1
+        if n <= NEWTON_MAX_ACTIVE:
+            # every action: one of vanishing probability still moves the
+            # beliefs below it (Selten's horse at high lambda)
+            for a in range(n):
+                active[a] = a
+            m = n
+        else:
+            for s in range(n_sets):
+                a0 = action_offset[s]
+                a1 = action_offset[s + 1]
+                top = 0.0
+                for a in range(a0, a1):
+                    top = max(top, p[a])
+                if top >= 1.0 - _ACTIVE:
+                    continue
+                for a in range(a0, a1):
+                    if p[a] >= _ACTIVE:
+                        active[m] = a
+                        m += 1
         if m > NEWTON_MAX_ACTIVE:
             return np.inf
         # columns of D = d log softmax(lam v) / dw at the active actions
         for j in range(m):
             a = active[j]
             keep = w[a]
-            w[a] = keep + _FD_STEP
+            h = _FD_STEP * max(1.0, abs(keep))
+            w[a] = keep + h
             _jacobi(
                 lam, w, p, logp, q, trial, step, v, value, log_reach, chance_row, log_chance,
                 fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
@@ -533,7 +557,7 @@ def _newton_log(  # pragma: no cover - compiled
             passes[0] += 1
             w[a] = keep
             for b in range(n):
-                jac[b, j] = (step[b] - ls[b]) / _FD_STEP
+                jac[b, j] = (step[b] - ls[b]) / h
         # (I - D_AA) dw_A = -g_A on the active rows; dw_I = -g_I + D_IA dw_A
         square = np.empty((m, m))
         rhs = np.empty(m)
@@ -732,6 +756,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 ratio = RATIO
                 halvings = 0
                 streak = 0
+                jumps = 0
                 while True:
                     target = good_mu * ratio
                     if target > MU_MAX:
@@ -771,7 +796,15 @@ def _trace_blocks(  # pragma: no cover - compiled
                         streak = 0
                         ratio = math.sqrt(ratio)
                         if halvings > MAX_HALVINGS or ratio < RATIO_MIN:
-                            break
+                            # the branch cannot be followed in lambda here (a
+                            # fold, or a region the solvers do not make): leap
+                            # over it, by JUMP_RATIO, then its square, ...
+                            if jumps >= MAX_JUMPS:
+                                break
+                            jumps += 1
+                            ratio = JUMP_RATIO**jumps
+                            halvings = 0
+                            older_mu = 0.0  # no secant across a leap
                         continue
                     change = 0.0
                     for a in range(n):
@@ -790,7 +823,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                         ratio = min(ratio * ratio, RATIO_MAX)
                         streak = 0
                     if last_regret <= regret_tol and last_step <= step_tol:
-                        status = CONVERGED
+                        status = CONVERGED if jumps == 0 else CONVERGED_AFTER_JUMP
                         break
                 for a in range(n):
                     out_profile[d, a] = good_p[a]
