@@ -16,10 +16,11 @@ from realpolitik.concepts import (
 from realpolitik.errors import InputError
 
 
-def test_the_four_concepts_and_which_forecast() -> None:
-    assert set(CONCEPTS) == {"pure-nash", "mixed-nash", "spe", "qre"}
+def test_the_five_concepts_and_which_forecast() -> None:
+    assert set(CONCEPTS) == {"pure-nash", "mixed-nash", "spe", "qre", "logit-limit"}
     # a scenario forecast needs a solver vectorised over draws of a tree
-    assert forecast_concepts() == ("spe", "qre")
+    assert forecast_concepts() == ("spe", "qre", "logit-limit")
+    assert CONCEPTS["logit-limit"].parameters == ()
     assert [p.name for p in CONCEPTS["qre"].parameters] == ["lambda"]
     assert CONCEPTS["spe"].parameters == ()
 
@@ -27,9 +28,9 @@ def test_the_four_concepts_and_which_forecast() -> None:
 def test_unknown_names_suggest_the_closest() -> None:
     with pytest.raises(InputError, match=r"unknown concept 'qr' \(did you mean 'qre'\?\)"):
         concept("qr")
-    with pytest.raises(InputError, match=r"use spe or qre$"):
+    with pytest.raises(InputError, match=r"use spe, qre or logit-limit$"):
         forecast_concept("nash")
-    with pytest.raises(InputError, match="does not forecast scenarios; use spe or qre"):
+    with pytest.raises(InputError, match="does not forecast scenarios; use spe, qre or logit-limit"):
         forecast_concept("pure-nash")
 
 

@@ -197,6 +197,15 @@ CONCEPTS: Mapping[str, Concept] = MappingProxyType(
                 tree_solver="realpolitik.solve.qre:solve_qre",
                 normal_form_solver="realpolitik.solve.qre:normal_form_qre",
             ),
+            Concept(
+                name="logit-limit",
+                title="Limiting logit equilibrium",
+                description="the agent logit QRE's principal branch followed to lambda -> "
+                "infinity (McKelvey and Palfrey 1998; Gambit's logit_solve): a sequential "
+                "equilibrium of any tree, information sets included; the best-response "
+                "forecast where backward induction does not apply",
+                tree_solver="realpolitik.solve.logit_limit:solve_logit_limit",
+            ),
         )
     }
 )

@@ -165,7 +165,10 @@ def test_the_example_with_draws_shows_intervals_and_provenance() -> None:
     noise = result.extra["noise"].table
     assert "What rests on judgement" in text and "How much is noise" in text
     note = result.extra["noise"].note
-    assert note == "no best-response (SPE) forecast: the game has information sets"
+    # information sets: no SPE, the best responses are the logit limit's
+    assert result.extra["noise"].best_response_concept == "logit-limit"
+    assert note.startswith("best response: the logit limit (the game has information sets")
+    assert noise["best_response"].notna().all()
     assert f"Note: {note}." in text
     alone = ", ".join(result.extra["judgement"].resting_on_judgement()["name"])
     assert f"Resting on judgement alone (share at least 99.0%): {alone}." in text

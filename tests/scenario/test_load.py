@@ -511,7 +511,7 @@ def test_unknown_source_id() -> None:
 # -- solve defaults ------------------------------------------------------------------------
 def test_solve_section() -> None:
     assert problems(BASE + "solve: {concept: nash, lambda: -1}\n") == [
-        "s.yaml:22: solve.concept: concept must be 'spe' or 'qre', got 'nash'",
+        "s.yaml:22: solve.concept: concept must be 'spe', 'qre' or 'logit-limit', got 'nash'",
         "s.yaml:22: solve.lambda: lambda must be a finite number >= 0 or a distribution "
         "({dist: ..., source or judgement: ...}), got int -1",
     ]

@@ -6,10 +6,16 @@ favour this option in 30% of the plausible worlds" or "the payoffs always
 favour another option, but choices are noisy". Two numbers tell them apart:
 
 - **QRE beside best response.** On the same draws, each action's mean
-  probability under the forecast's concept and under the subgame-perfect
-  equilibrium (best responses, the limit lambda -> infinity). Where they
-  agree, the probability comes from the payoffs' uncertainty; the gap is
-  what noise adds or takes away.
+  probability under the forecast's concept and under best responses: the
+  subgame-perfect equilibrium (backward induction) where the tree allows it,
+  else (information sets that are not simultaneous stages: private types,
+  signals) the limiting logit equilibrium (``logit-limit``, the principal
+  QRE branch at lambda -> infinity, a sequential equilibrium;
+  :mod:`realpolitik.solve.logit_limit`) on the first
+  :data:`LIMIT_DRAWS` of the compared draws, averaged over the draws whose
+  trace converged (the JSON says which concept and how many draws). Where
+  they agree, the probability comes from the payoffs' uncertainty; the gap
+  is what noise adds or takes away.
 - **The share of the variance due to lambda.** When lambda is drawn
   (``solve: {lambda: {dist: ...}}``), the first-order Sobol' index of lambda
   for each action's probability, with the other parameters taken together as
@@ -45,11 +51,12 @@ from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.concepts import LAMBDA, concept
 from realpolitik.errors import GameClassError
-from realpolitik.run.evaluate import block_outcomes
+from realpolitik.run.evaluate import block_outcomes, evaluate_draws
 from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.structural import MIXTURE
+from realpolitik.solve.logit_limit import CONCEPT as LOGIT_LIMIT
 
 FloatArray = NDArray[np.float64]
 
@@ -57,6 +64,10 @@ FloatArray = NDArray[np.float64]
 NOISE_DRAWS = 2048
 #: Base sample size of the grouped Sobol' design (rows: 4 x this).
 SOBOL_BASE = 1024
+#: Most draws compared with the logit limit where there is no SPE (the limit
+#: costs about 65 ms per draw of the flagship on one core, against microseconds
+#: for backward induction).
+LIMIT_DRAWS = 128
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,9 +76,9 @@ class NoiseShares:
 
     ``table``: one row per action (``name`` ``actor:move:action``):
     ``forecast`` (mean probability under the forecast's concept on the
-    compared draws), ``best_response`` (under the SPE), ``gap`` (their
-    difference), ``lambda_s1`` and ``lambda_s1_conf`` (NaN when lambda is
-    not drawn).
+    compared draws), ``best_response`` (under ``best_response_concept``,
+    on ``best_response_draws`` of them), ``gap`` (their difference),
+    ``lambda_s1`` and ``lambda_s1_conf`` (NaN when lambda is not drawn).
     """
 
     concept: str
@@ -76,11 +87,15 @@ class NoiseShares:
     sobol_base: int
     table: pd.DataFrame
     note: str = ""
+    best_response_concept: str | None = "spe"
+    best_response_draws: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "concept": self.concept,
             "draws": self.draws,
+            "best_response_concept": self.best_response_concept,
+            "best_response_draws": self.best_response_draws,
             "lambda_drawn": self.lambda_drawn,
             "sobol_rows": self.sobol_base * 4 if self.lambda_drawn else 0,
             "note": self.note or None,
@@ -130,15 +145,7 @@ def noise_shares(
     concept, lam = settings.concept, settings.lam
     forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
     mean_forecast = forecast.mean(axis=0)
-    note = ""
-    try:
-        best, _ = block_outcomes(compiled, layout, "spe", None, rows, first_draw=0)
-        mean_best = best.mean(axis=0)
-    except GameClassError:
-        # information sets that are not simultaneous stages have no backward
-        # induction: there is no best-response forecast to set beside
-        mean_best = np.full(len(layout.keys), np.nan)
-        note = "no best-response (SPE) forecast: the game has information sets"
+    mean_best, best_concept, best_draws, note = _best_response(compiled, layout, rows)
     held = dict(settings.values)
     drawn = (
         settings.draws > 0
@@ -160,7 +167,49 @@ def noise_shares(
             "lambda_s1_conf": s1_conf,
         }
     )
-    return NoiseShares(settings.concept, int(rows.shape[0]), drawn, sobol_base, table, note)
+    return NoiseShares(
+        settings.concept,
+        int(rows.shape[0]),
+        drawn,
+        sobol_base,
+        table,
+        note,
+        best_concept,
+        best_draws,
+    )
+
+
+def _best_response(
+    compiled: CompiledScenario, layout: OutcomeLayout, rows: FloatArray
+) -> tuple[FloatArray, str | None, int, str]:
+    """Mean action probabilities under best responses on ``rows``: the SPE,
+    or where the tree has information sets that backward induction cannot
+    solve, the logit limit on the first :data:`LIMIT_DRAWS` rows, averaged
+    over the draws that converged. Returns the means, the concept used, the
+    draws averaged and a note (empty when nothing needs saying)."""
+    try:
+        best, _ = block_outcomes(compiled, layout, "spe", None, rows, first_draw=0)
+        return best.mean(axis=0), "spe", int(rows.shape[0]), ""
+    except GameClassError:
+        pass
+    part = rows[:LIMIT_DRAWS]
+    with warnings.catch_warnings():  # non-converged draws are counted in the note
+        warnings.simplefilter("ignore", UserWarning)
+        # at most LIMIT_DRAWS rows, one block: the solution says which converged
+        limit = evaluate_draws(compiled, layout, LOGIT_LIMIT, None, part)
+    residual = limit.solution.residual
+    converged = np.ones(part.shape[0], dtype=bool) if residual is None else np.isfinite(residual)
+    used = int(converged.sum())
+    note = (
+        f"best response: the logit limit (the game has information sets, no SPE), "
+        f"on {used} of the first {part.shape[0]} draws"
+    )
+    if used < part.shape[0]:
+        note += f" ({part.shape[0] - used} draws whose trace did not converge left out)"
+    if used == 0:
+        return np.full(len(layout.keys), np.nan), LOGIT_LIMIT, 0, note
+    mean: FloatArray = limit.outcomes.action_probability[converged].mean(axis=0)
+    return mean, LOGIT_LIMIT, used, note
 
 
 def _lambda_first_order(

@@ -393,7 +393,10 @@ def _assumption_cells(result: Any) -> dict[str, dict[str, str]]:
         for r in noise.table.to_dict("records"):
             row = cells.setdefault(str(r["name"]), {})
             best = float(r["best_response"])
-            row["best response"] = _pct(best) if best == best else "-"
+            label = "best response" + (
+                " (logit limit)" if noise.best_response_concept == "logit-limit" else ""
+            )
+            row[label] = _pct(best) if best == best else "-"
             if noise.lambda_drawn:  # an estimate: shown with its 95% half-width
                 s1, conf = float(r["lambda_s1"]), float(r["lambda_s1_conf"])
                 row["λ share"] = f"{100 * s1:.0f}±{100 * conf:.0f}%" if s1 == s1 else "-"

@@ -79,12 +79,21 @@ def judgement_section(result: Forecast) -> str:
     )
 
 
+#: How the noise section names each best-response concept.
+_BEST_RESPONSE = {
+    "spe": "the SPE, by backward induction",
+    "logit-limit": "the logit limit, the QRE branch at lambda to infinity, since the game "
+    "has information sets and no backward induction",
+}
+
+
 def noise_section(result: Forecast) -> str:
     """How much of each probability is noise (the forecast's ``extra["noise"]``)."""
     noise = result.extra.get("noise")
     if not isinstance(noise, NoiseShares):
         return ""
-    head = ["action", "forecast", "best response (SPE)", "gap"]
+    best_label = noise.best_response_concept or "none"
+    head = ["action", "forecast", f"best response ({best_label})", "gap"]
     if noise.lambda_drawn:
         head.append("variance share of lambda (S1)")
     rows = []
@@ -109,8 +118,9 @@ def noise_section(result: Forecast) -> str:
     return (
         "<h2>How much is noise</h2>"
         f'<p class="small">Each probability beside the same {escape(where)} under best '
-        "responses (the SPE, lambda to infinity): where they agree, the probability comes "
-        f"from the payoffs; the gap is what the logit noise adds or takes.{escape(s1)}"
+        f"responses ({escape(_BEST_RESPONSE.get(best_label, best_label))}): where they agree, "
+        "the probability comes from the payoffs; the gap is what the logit noise adds or "
+        f"takes.{escape(s1)}"
         + (f" Note: {escape(noise.note)}." if noise.note else "")
         + "</p>"
         + _table(head, rows, set(range(1, len(head))))

@@ -81,8 +81,8 @@ def _require_backward_class(game: TreeGame, concept: str) -> None:
         keys = ", ".join(game.tree.infoset_key(s) for s in bad[:3])
         raise GameClassError(
             f"{concept} by backward induction needs perfect information or simultaneous stages; "
-            f"information sets {keys} are neither. Use the agent QRE (--concept qre), or solve "
-            "the exported .efg with Gambit"
+            f"information sets {keys} are neither. Use the agent QRE (--concept qre), its "
+            "best-response limit (--concept logit-limit), or solve the exported .efg with Gambit"
         )
 
 

@@ -123,7 +123,10 @@ function drawActions(forecast) {
       const judged = (forecast.judgement?.outputs || []).find((o) => o.name === name);
       const noise = (forecast.noise?.actions || []).find((o) => o.name === name);
       const notes = [];
-      if (noise && noise.best_response !== null) notes.push(`best response ${pct(noise.best_response)}`);
+      if (noise && noise.best_response !== null) {
+        const by = forecast.noise.best_response_concept === "logit-limit" ? " (logit limit)" : "";
+        notes.push(`best response${by} ${pct(noise.best_response)}`);
+      }
       if (noise && noise.lambda_s1 !== null) notes.push(`${pct(noise.lambda_s1)} of its variance from λ`);
       if (judged && judged.judgement_share !== null) notes.push(`${pct(judged.judgement_share)} of its swing from judgement`);
       const into = joint && rows.indexOf(r) >= TOP_JOINT ? folded : group;

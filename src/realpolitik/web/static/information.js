@@ -262,7 +262,8 @@ function drawProvenance(forecast) {
     const gaps = noise.actions.filter((a) => a.gap !== null);
     if (gaps.length) {
       const widest = gaps.reduce((a, b) => (Math.abs(b.gap) > Math.abs(a.gap) ? b : a));
-      parts.push(`the largest gap from best responses (the SPE): ${(100 * widest.gap).toFixed(1)} points (${widest.name})`);
+      const by = noise.best_response_concept === "logit-limit" ? "the logit limit" : "the SPE";
+      parts.push(`the largest gap from best responses (${by}): ${(100 * widest.gap).toFixed(1)} points (${widest.name})`);
     }
     const shares = noise.actions.filter((a) => a.lambda_s1 !== null);
     if (shares.length) {

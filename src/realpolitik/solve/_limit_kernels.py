@@ -1,0 +1,877 @@
+"""Compiled kernels (numba) of the limiting logit equilibrium: each draw's
+principal agent logit QRE traced up a geometric schedule of lambda, warm
+started, until it sits at its limit.
+
+Why a kernel of its own beside :mod:`realpolitik.solve._belief_kernels`:
+the belief iteration there keeps reach probabilities as numbers, and at the
+lambdas of the limit (``lambda x payoff range`` of 10^7 and more) the reach of
+a set off the path of play underflows to 0; the sweep then weighs the set's
+nodes equally, which is not the belief the logit branch converges to (the
+ratio of two vanishing reach probabilities), and the trace jumps to another
+fixed point. Here reach is kept as a logarithm, ``log p(a) = x(a) -
+logsumexp(x)`` taken from the logits themselves, so beliefs at sets reached
+with probability ``exp(-10^7)`` are still the ratios Bayes' rule gives on the
+branch. The pieces that do not touch reach (``_softmax_all``, the small
+solver of Anderson's least squares, its constants, the threads) are reused
+from the belief kernels; the Anderson loop is repeated here with the log
+passes in it (the belief kernels' loop calls their linear passes directly).
+
+The algorithm per draw (see :mod:`realpolitik.solve.logit_limit` for the
+why and the stopping rule):
+
+* ``mu = lambda x S`` with ``S`` the draw's payoff range (max minus min over
+  terminals and players), so that one schedule suits every draw;
+* ``mu_0 = MU_START`` from the centroid; then ``mu_{k+1} = r mu_k``, each step
+  started from the secant predictor of the logits in ``mu`` (exact for a set
+  whose limit is pure, where logits grow as ``mu``), solved by the Anderson
+  accelerated Gauss-Seidel sweeps of the belief iteration (at most
+  ``ANDERSON_SWEEPS``), and where they fail by Newton's method on the log
+  probabilities with a forward-difference Jacobian over the actions still
+  mixing (at most ``NEWTON_MAX_ACTIVE`` of them). Newton is what carries a
+  limit that mixes (stripped poker, signalling games): there the sweeps'
+  map has a slope that grows with lambda and the plain iteration diverges;
+* a step's fixed-point tolerance is ``max(tol, 32 eps mu)``: logits of size
+  ``mu`` carry about ``mu`` machine epsilons of rounding;
+* a step that does not converge is retried from the last point with ``r``
+  replaced by ``sqrt(r)`` (halving the step in ``log mu``), at most
+  ``MAX_HALVINGS`` times in a row; after two good steps in a row ``r`` grows
+  back (squared, at most ``RATIO_MAX``);
+* where halving does not help (a fold of the branch in lambda, which a
+  lambda schedule cannot follow, or a stretch the solvers do not make), the
+  trace leaps: the next step is by ``JUMP_RATIO`` (then its square, its
+  cube; at most ``MAX_JUMPS`` leaps). A draw that converges after a leap has
+  status ``CONVERGED_AFTER_JUMP``: its limit is an equilibrium (the
+  stopping rule holds) but may lie on another branch than the principal
+  one;
+* the draw stops when the last point's conditional agent regret (the most any
+  mover gains by changing the action at one set, given reaching it, beliefs
+  of the profile itself) is at most ``regret_tol x S`` and no probability
+  moved by more than ``step_tol`` over the last step; or fails (status 2)
+  when a step cannot be made or ``mu`` passes ``MU_MAX``.
+
+References
+----------
+McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for
+extensive form games. Experimental Economics 1, 9-41.
+
+Walker, H. F. and Ni, P. (2011). Anderson acceleration for fixed-point
+iterations. SIAM Journal on Numerical Analysis 49(4), 1715-1735.
+
+Kelley, C. T. (2003). Solving Nonlinear Equations with Newton's Method.
+SIAM (forward-difference Jacobians, ch. 2.3; line search, ch. 1.6).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from realpolitik.solve._belief_kernels import (
+    _COEFFICIENT_LIMIT,
+    _GROWTH,
+    _RIDGE,
+    BLOCK,
+    CHANCE_UNIT,
+    _softmax_all,
+    _solve_small,
+)
+from realpolitik.solve._threads import run_blocks
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Status codes of a draw: converged along the branch, converged after
+#: leaping over a part of it that lambda steps could not follow (the limit
+#: may then lie on another branch), not converged.
+CONVERGED = 0
+CONVERGED_AFTER_JUMP = 1
+NOT_CONVERGED = 2
+
+#: Normalised precision (lambda x payoff range) of the first point.
+MU_START = 1.0
+#: The smallest first point tried when ``MU_START`` does not converge.
+MU_FLOOR = 1e-3
+#: First ratio of the geometric schedule, and the largest it grows to.
+RATIO = 1.25
+RATIO_MAX = 16.0
+#: Leaps over a stretch the steps cannot follow: at most ``MAX_JUMPS`` per
+#: draw, the ``k``-th by a ratio of ``JUMP_RATIO ** k``.
+MAX_JUMPS = 2
+JUMP_RATIO = 16.0
+#: The smallest ratio a step is halved to before the draw is given up.
+RATIO_MIN = 1.001
+#: Halvings of the step (in log mu) in a row before a draw is given up.
+MAX_HALVINGS = 6
+#: A draw whose normalised precision passes this has not reached its limit.
+MU_MAX = 1e13
+#: Anderson sweeps at a step before Newton's method takes over.
+ANDERSON_SWEEPS = 60
+#: Newton iterations at a step.
+NEWTON_ITERATIONS = 12
+#: Newton's method is not tried where more actions than this are active (its
+#: Jacobian costs a tree pass per active action).
+NEWTON_MAX_ACTIVE = 96
+#: An action of probability at least this, in a set not within this of a
+#: vertex, is active (its column of Newton's Jacobian is computed).
+_ACTIVE = 1e-12
+#: Forward-difference step of Newton's Jacobian (log probabilities).
+_FD_STEP = 1e-7
+#: Halvings of a Newton step at most.
+_BACKTRACKS = 12
+#: The fixed-point residual that rounding allows at ``mu``: logits ``lam v``
+#: of size ``mu`` carry errors of ``mu`` machine epsilons, so a step's
+#: tolerance is ``max(tol, _NOISE x eps x mu)``.
+_NOISE = 32.0
+_EPS = 2.220446049250313e-16
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _log_probs(  # pragma: no cover - compiled
+    x: FloatArray, logp: FloatArray, action_offset: IntArray
+) -> None:
+    """``logp = log softmax(x)`` within every information set."""
+    for s in range(action_offset.shape[0] - 1):
+        a0 = action_offset[s]
+        a1 = action_offset[s + 1]
+        top = x[a0]
+        for a in range(a0 + 1, a1):
+            top = max(top, x[a])
+        total = 0.0
+        for a in range(a0, a1):
+            total += math.exp(x[a] - top)
+        shift = top + math.log(total)
+        for a in range(a0, a1):
+            logp[a] = x[a] - shift
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _log_forward(  # pragma: no cover - compiled
+    log_reach: FloatArray,
+    logp: FloatArray,
+    log_chance: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+) -> None:
+    """Log reach probabilities of the nodes beliefs need (prefix order);
+    ``fwd_source`` as in :func:`realpolitik.solve._belief_kernels._forward`."""
+    log_reach[0] = 0.0
+    for k in range(fwd_node.shape[0]):
+        source = fwd_source[k]
+        weight = logp[source] if source >= 0 else log_chance[-source - 1]
+        log_reach[fwd_node[k]] = log_reach[fwd_parent[k]] + weight
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _log_sweep(  # pragma: no cover - compiled
+    respond: bool,
+    lam: float,
+    p: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    v: FloatArray,
+    value: FloatArray,
+    log_reach: FloatArray,
+    chance_row: FloatArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+) -> tuple[float, float]:
+    """One backward pass, as :func:`realpolitik.solve._belief_kernels._sweep`
+    but with beliefs from log reach (``exp(log_reach - max)`` over the set).
+
+    Returns ``(max |q - p|, regret)``: ``regret`` is the largest conditional
+    agent regret ``max_a v(a) - sum_a p(a) v(a)`` over the sets, meaningful on
+    the Jacobi pass (``respond`` False, where ``v`` are the values of ``p``).
+    """
+    n_players = value.shape[1]
+    gap = 0.0
+    regret = 0.0
+    for u in range(unit_kind.shape[0]):
+        ref = unit_ref[u]
+        if unit_kind[u] == CHANCE_UNIT:
+            e0 = child_offset[ref]
+            e1 = child_offset[ref + 1]
+            for r in range(n_players):
+                acc = 0.0
+                for e in range(e0, e1):
+                    acc += chance_row[edge_chance[e]] * value[child_index[e], r]
+                value[ref, r] = acc
+            continue
+        a0 = action_offset[ref]
+        k = action_offset[ref + 1] - a0
+        mover = set_player[ref]
+        n0 = set_node_offset[ref]
+        n1 = set_node_offset[ref + 1]
+        if n1 - n0 == 1:
+            first = child_offset[set_nodes[n0]]
+            for a in range(k):
+                v[a] = value[child_index[first + a], mover]
+        else:
+            largest = -np.inf
+            for j in range(n0, n1):
+                largest = max(largest, log_reach[set_nodes[j]])
+            reached = largest > -np.inf
+            total = 0.0
+            for j in range(n0, n1):
+                total += math.exp(log_reach[set_nodes[j]] - largest) if reached else 1.0
+            scale = 1.0 / total
+            for a in range(k):
+                acc = 0.0
+                for j in range(n0, n1):
+                    node = set_nodes[j]
+                    w = math.exp(log_reach[node] - largest) if reached else 1.0
+                    acc += w * value[child_index[child_offset[node] + a], mover]
+                v[a] = acc * scale
+        top = lam * v[0]
+        best = v[0]
+        for a in range(1, k):
+            top = max(top, lam * v[a])
+            best = max(best, v[a])
+        norm = 0.0
+        for a in range(k):
+            z = lam * v[a]
+            y[a0 + a] = z
+            weight = math.exp(z - top)
+            q[a0 + a] = weight
+            norm += weight
+        inverse = 1.0 / norm
+        played = 0.0
+        for a in range(k):
+            q[a0 + a] *= inverse
+            played += p[a0 + a] * v[a]
+            step = abs(q[a0 + a] - p[a0 + a])
+            if not step <= gap:  # a NaN is never within tolerance
+                gap = step
+        if not best - played <= regret:
+            regret = best - played
+        weights = q if respond else p
+        for j in range(n0, n1):
+            node = set_nodes[j]
+            base = child_offset[node]
+            for r in range(n_players):
+                acc = 0.0
+                for a in range(k):
+                    acc += weights[a0 + a] * value[child_index[base + a], r]
+                value[node, r] = acc
+    return gap, max(regret, 0.0)
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _iterate_log(  # pragma: no cover - compiled
+    lam: float,
+    tol: float,
+    max_iter: int,
+    memory: int,
+    beta: float,
+    x: FloatArray,
+    p: FloatArray,
+    logp: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    f: FloatArray,
+    f_prev: FloatArray,
+    x_prev: FloatArray,
+    d_f: FloatArray,
+    d_g: FloatArray,
+    gram: FloatArray,
+    coef: FloatArray,
+    rhs: FloatArray,
+    v: FloatArray,
+    value: FloatArray,
+    log_reach: FloatArray,
+    chance_row: FloatArray,
+    log_chance: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    passes: IntArray,
+    regret_out: FloatArray,
+) -> float:
+    """Anderson-accelerated sweeps at one lambda from the logits ``x``, as
+    :func:`realpolitik.solve._belief_kernels._iterate` with log reach.
+
+    Returns the Jacobi residual of the profile left in ``q`` (``inf`` when
+    the sweeps did not get within ``tol``), ``x`` its logits, and its
+    conditional agent regret in ``regret_out[0]``.
+    """
+    n = x.shape[0]
+    count = 0
+    head = 0
+    previous = np.inf
+    for it in range(max_iter):
+        _softmax_all(x, p, action_offset)
+        _log_probs(x, logp, action_offset)
+        _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+        gap, _ = _log_sweep(
+            True, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
+            child_offset, child_index, edge_chance, action_offset, set_player,
+            set_node_offset, set_nodes,
+        )  # fmt: skip
+        passes[0] += 1
+        if not math.isfinite(gap):
+            return np.inf
+        if gap <= tol:
+            for a in range(n):
+                x[a] = y[a]
+                p[a] = q[a]
+            _log_probs(x, logp, action_offset)
+            _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+            residual, regret = _log_sweep(
+                False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
+                child_offset, child_index, edge_chance, action_offset, set_player,
+                set_node_offset, set_nodes,
+            )  # fmt: skip
+            passes[0] += 1
+            if residual <= tol:
+                for a in range(n):
+                    q[a] = p[a]
+                regret_out[0] = regret
+                return residual
+            count = 0
+            head = 0
+            previous = np.inf
+            continue
+        norm = 0.0
+        for a in range(n):
+            f[a] = y[a] - x[a]
+            norm += f[a] * f[a]
+        norm = math.sqrt(norm)
+        if memory == 0 or norm > _GROWTH * previous:
+            count = 0
+            head = 0
+        elif it > 0 and previous < np.inf:
+            for a in range(n):
+                d_f[head, a] = f[a] - f_prev[a]
+                d_g[head, a] = x[a] - x_prev[a] + beta * d_f[head, a]
+            if count < memory:
+                count += 1
+            for j in range(count):
+                dot = 0.0
+                for a in range(n):
+                    dot += d_f[head, a] * d_f[j, a]
+                gram[head, j] = dot
+                gram[j, head] = dot
+            head = (head + 1) % memory
+        previous = norm
+        for a in range(n):
+            f_prev[a] = f[a]
+            x_prev[a] = x[a]
+        solved = False
+        if count > 0:
+            scale = 0.0
+            for j in range(count):
+                scale = max(scale, gram[j, j])
+                dot = 0.0
+                for a in range(n):
+                    dot += d_f[j, a] * f[a]
+                rhs[j] = dot
+            ridged = gram.copy()
+            for j in range(count):
+                ridged[j, j] += _RIDGE * scale + 1e-300
+            solved = _solve_small(ridged, rhs, count, coef)
+            if solved:
+                for j in range(count):
+                    if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
+                        solved = False
+            if not solved:
+                count = 0
+                head = 0
+        for a in range(n):
+            x[a] += beta * f[a]
+        if solved:
+            for j in range(count):
+                c = coef[j]
+                for a in range(n):
+                    x[a] -= c * d_g[j, a]
+    return np.inf
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _jacobi(  # pragma: no cover - compiled
+    lam: float,
+    w: FloatArray,
+    p: FloatArray,
+    logp: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    ls: FloatArray,
+    v: FloatArray,
+    value: FloatArray,
+    log_reach: FloatArray,
+    chance_row: FloatArray,
+    log_chance: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+) -> tuple[float, float]:
+    """The Jacobi pass at the profile ``p = softmax(w)``: its logit response
+    ``y = lam v(p)`` (``ls = log softmax(y)``), residual and regret."""
+    _softmax_all(w, p, action_offset)
+    _log_probs(w, logp, action_offset)
+    _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+    gap, regret = _log_sweep(
+        False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
+        child_offset, child_index, edge_chance, action_offset, set_player,
+        set_node_offset, set_nodes,
+    )  # fmt: skip
+    _log_probs(y, ls, action_offset)
+    return gap, regret
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _newton_log(  # pragma: no cover - compiled
+    lam: float,
+    tol: float,
+    max_iter: int,
+    x: FloatArray,
+    w: FloatArray,
+    p: FloatArray,
+    logp: FloatArray,
+    q: FloatArray,
+    y: FloatArray,
+    ls: FloatArray,
+    g: FloatArray,
+    trial: FloatArray,
+    step: FloatArray,
+    jac: FloatArray,
+    active: IntArray,
+    v: FloatArray,
+    value: FloatArray,
+    log_reach: FloatArray,
+    chance_row: FloatArray,
+    log_chance: FloatArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    passes: IntArray,
+    regret_out: FloatArray,
+) -> float:
+    """Newton's method at one lambda from the logits ``x``, for the steps
+    where Anderson's sweeps do not converge (a limit that mixes: the map's
+    slope grows with lambda there).
+
+    Unknowns: log probabilities ``w``; equations ``w - log softmax(lam
+    v(softmax(w))) = 0`` (a shift of a set's ``w`` moves its equations by the
+    same shift, so the Jacobian is regular along it). The Jacobian's columns
+    are forward differences, one Jacobi pass each, for the *active* actions
+    only (probability above ``_ACTIVE`` in a set not already at a vertex);
+    the other columns are those of the identity, so the system is solved on
+    the active actions and the rest follows. On trees of at most
+    ``NEWTON_MAX_ACTIVE`` actions every action is active: an action of
+    vanishing probability still sets the beliefs below it. Steps are halved while the
+    residual does not fall (at most ``_BACKTRACKS`` times). Returns the
+    residual as :func:`_iterate_log` does, the profile in ``q``, its logits
+    ``lam v`` in ``x``.
+    """
+    n = x.shape[0]
+    n_sets = action_offset.shape[0] - 1
+    _log_probs(x, w, action_offset)
+    gap, regret = _jacobi(
+        lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
+        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index,
+        edge_chance, action_offset, set_player, set_node_offset, set_nodes,
+    )  # fmt: skip
+    passes[0] += 1
+    for _ in range(max_iter):
+        if not math.isfinite(gap):
+            return np.inf
+        if gap <= tol:
+            for a in range(n):
+                x[a] = y[a]
+                q[a] = p[a]
+            regret_out[0] = regret
+            return gap
+        for a in range(n):
+            g[a] = w[a] - ls[a]
+        m = 0
+        if n <= NEWTON_MAX_ACTIVE:
+            # every action: one of vanishing probability still moves the
+            # beliefs below it (Selten's horse at high lambda)
+            for a in range(n):
+                active[a] = a
+            m = n
+        else:
+            for s in range(n_sets):
+                a0 = action_offset[s]
+                a1 = action_offset[s + 1]
+                top = 0.0
+                for a in range(a0, a1):
+                    top = max(top, p[a])
+                if top >= 1.0 - _ACTIVE:
+                    continue
+                for a in range(a0, a1):
+                    if p[a] >= _ACTIVE:
+                        active[m] = a
+                        m += 1
+        if m > NEWTON_MAX_ACTIVE:
+            return np.inf
+        # columns of D = d log softmax(lam v) / dw at the active actions
+        for j in range(m):
+            a = active[j]
+            keep = w[a]
+            h = _FD_STEP * max(1.0, abs(keep))
+            w[a] = keep + h
+            _jacobi(
+                lam, w, p, logp, q, trial, step, v, value, log_reach, chance_row, log_chance,
+                fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
+                child_index, edge_chance, action_offset, set_player, set_node_offset,
+                set_nodes,
+            )  # fmt: skip
+            passes[0] += 1
+            w[a] = keep
+            for b in range(n):
+                jac[b, j] = (step[b] - ls[b]) / h
+        # (I - D_AA) dw_A = -g_A on the active rows; dw_I = -g_I + D_IA dw_A
+        square = np.empty((m, m))
+        rhs = np.empty(m)
+        solved = np.empty(m)
+        for i in range(m):
+            for j in range(m):
+                square[i, j] = -jac[active[i], j]
+            square[i, i] += 1.0
+            rhs[i] = -g[active[i]]
+        if m > 0 and not _solve_small(square, rhs, m, solved):
+            return np.inf
+        for b in range(n):
+            acc = -g[b]
+            for j in range(m):
+                acc += jac[b, j] * solved[j]
+            step[b] = acc
+        for j in range(m):
+            step[active[j]] = solved[j]
+        t = 1.0
+        for a in range(n):
+            trial[a] = w[a]
+        for _ in range(_BACKTRACKS + 1):
+            for a in range(n):
+                w[a] = trial[a] + t * step[a]
+            new_gap, new_regret = _jacobi(
+                lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance,
+                fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
+                child_index, edge_chance, action_offset, set_player, set_node_offset,
+                set_nodes,
+            )  # fmt: skip
+            passes[0] += 1
+            if new_gap < gap:
+                break
+            t *= 0.5
+        gap = new_gap
+        regret = new_regret
+    if gap <= tol:
+        for a in range(n):
+            x[a] = y[a]
+            q[a] = p[a]
+        regret_out[0] = regret
+        return gap
+    return np.inf
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _trace_blocks(  # pragma: no cover - compiled
+    first_block: int,
+    last_block: int,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    tol: float,
+    regret_tol: float,
+    step_tol: float,
+    max_iter: int,
+    memory: int,
+    terminal_node: IntArray,
+    fwd_node: IntArray,
+    fwd_parent: IntArray,
+    fwd_source: IntArray,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    child_offset: IntArray,
+    child_index: IntArray,
+    edge_chance: IntArray,
+    action_offset: IntArray,
+    set_player: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    n_nodes: int,
+    out_profile: FloatArray,
+    out_mu: FloatArray,
+    out_regret: FloatArray,
+    out_step: FloatArray,
+    out_status: IntArray,
+    out_steps: IntArray,
+    out_passes: IntArray,
+) -> None:
+    """The traced limit of draws ``[first_block * BLOCK, last_block * BLOCK)``.
+
+    ``payoffs`` ``(D, terminals, players)``, ``chance`` ``(D or 1, chance
+    edges)``. Writes per draw the last profile of the trace ``(D, actions)``,
+    its normalised precision ``mu``, its conditional agent regret over the
+    payoff range, the largest probability change over its last step, the
+    status, the lambda steps taken and the tree passes spent.
+    """
+    n_draws = payoffs.shape[0]
+    n_players = payoffs.shape[2]
+    n = action_offset[action_offset.shape[0] - 1]
+    widest = 1
+    for s in range(action_offset.shape[0] - 1):
+        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    m = max(memory, 1)
+    value = np.zeros((n_nodes, n_players))
+    log_reach = np.zeros(n_nodes)
+    x = np.empty(n)
+    p = np.empty(n)
+    logp = np.empty(n)
+    q = np.empty(n)
+    y = np.empty(n)
+    f = np.empty(n)
+    f_prev = np.empty(n)
+    x_prev = np.empty(n)
+    d_f = np.empty((m, n))
+    d_g = np.empty((m, n))
+    gram = np.zeros((m, m))
+    coef = np.empty(m)
+    rhs = np.empty(m)
+    v = np.empty(widest)
+    good_x = np.empty(n)
+    good_p = np.empty(n)
+    older_x = np.empty(n)
+    predicted = np.empty(n)
+    w = np.empty(n)
+    ls = np.empty(n)
+    g = np.empty(n)
+    trial = np.empty(n)
+    newton_step = np.empty(n)
+    jac = np.empty((n, n))
+    active = np.empty(n, dtype=np.int64)
+    passes = np.zeros(1, dtype=np.int64)
+    regret = np.zeros(1)
+    log_chance = np.empty(chance.shape[1])
+    for b in range(first_block, last_block):
+        for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
+            top = -np.inf
+            bottom = np.inf
+            for t in range(terminal_node.shape[0]):
+                for r in range(n_players):
+                    u = payoffs[d, t, r]
+                    value[terminal_node[t], r] = u
+                    top = max(top, u)
+                    bottom = min(bottom, u)
+            chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
+            for c in range(chance_row.shape[0]):
+                log_chance[c] = math.log(chance_row[c]) if chance_row[c] > 0.0 else -np.inf
+            passes[0] = 0
+            steps = 0
+            span = top - bottom
+            if not span > 0.0:
+                # every payoff equal (or not finite): every profile is an
+                # equilibrium; the branch stays at the centroid
+                for a in range(n):
+                    x[a] = 0.0
+                _softmax_all(x, p, action_offset)
+                for a in range(n):
+                    out_profile[d, a] = p[a]
+                finite = span == 0.0
+                out_mu[d] = 0.0
+                out_regret[d] = 0.0 if finite else np.inf
+                out_step[d] = 0.0 if finite else np.inf
+                out_status[d] = CONVERGED if finite else NOT_CONVERGED
+                out_steps[d] = 0
+                out_passes[d] = 0
+                continue
+            # the first point, from the centroid
+            mu = MU_START
+            ok = False
+            while mu >= MU_FLOOR:
+                for a in range(n):
+                    x[a] = 0.0
+                    predicted[a] = 0.0
+                residual = _iterate_log(
+                    mu / span, tol, max_iter, memory, 1.0, x, p, logp, q, y, f, f_prev,
+                    x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach, chance_row,
+                    log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
+                    child_offset, child_index, edge_chance, action_offset, set_player,
+                    set_node_offset, set_nodes, passes, regret,
+                )  # fmt: skip
+                if not residual <= tol:
+                    for a in range(n):
+                        x[a] = predicted[a]
+                    residual = _newton_log(
+                        mu / span, tol, NEWTON_ITERATIONS, x, w, p, logp, q, y, ls, g, trial,
+                        newton_step, jac, active, v, value, log_reach, chance_row, log_chance,
+                        fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
+                        child_index, edge_chance, action_offset, set_player, set_node_offset,
+                        set_nodes, passes, regret,
+                    )  # fmt: skip
+                steps += 1
+                if residual <= tol:
+                    ok = True
+                    break
+                mu *= 0.125
+            status = NOT_CONVERGED
+            last_step = np.inf
+            last_regret = np.inf
+            good_mu = 0.0
+            if ok:
+                good_mu = mu
+                for a in range(n):
+                    good_x[a] = x[a]
+                    good_p[a] = q[a]
+                last_regret = regret[0] / span
+                older_mu = 0.0  # no point before the first: scale the logits
+                ratio = RATIO
+                halvings = 0
+                streak = 0
+                jumps = 0
+                while True:
+                    target = good_mu * ratio
+                    if target > MU_MAX:
+                        break
+                    # predictor: the secant of the logits in mu through the
+                    # last two points (the logits scaled by the ratio at first)
+                    if older_mu > 0.0:
+                        slope = (target - good_mu) / (good_mu - older_mu)
+                        for a in range(n):
+                            x[a] = good_x[a] + slope * (good_x[a] - older_x[a])
+                    else:
+                        for a in range(n):
+                            x[a] = good_x[a] * ratio
+                    for a in range(n):
+                        predicted[a] = x[a]
+                    step_tol_k = max(tol, _NOISE * _EPS * target)
+                    residual = _iterate_log(
+                        target / span, step_tol_k, ANDERSON_SWEEPS, memory, 1.0, x, p, logp, q, y,
+                        f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach,
+                        chance_row, log_chance, fwd_node, fwd_parent, fwd_source, unit_kind,
+                        unit_ref, child_offset, child_index, edge_chance, action_offset,
+                        set_player, set_node_offset, set_nodes, passes, regret,
+                    )  # fmt: skip
+                    if not residual <= step_tol_k:
+                        for a in range(n):
+                            x[a] = predicted[a]
+                        residual = _newton_log(
+                            target / span, step_tol_k, NEWTON_ITERATIONS, x, w, p, logp, q, y,
+                            ls, g, trial, newton_step, jac, active, v, value, log_reach, chance_row,
+                            log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
+                            child_offset, child_index, edge_chance, action_offset, set_player,
+                            set_node_offset, set_nodes, passes, regret,
+                        )  # fmt: skip
+                    steps += 1
+                    if not residual <= step_tol_k:
+                        halvings += 1
+                        streak = 0
+                        ratio = math.sqrt(ratio)
+                        if halvings > MAX_HALVINGS or ratio < RATIO_MIN:
+                            # the branch cannot be followed in lambda here (a
+                            # fold, or a region the solvers do not make): leap
+                            # over it, by JUMP_RATIO, then its square, ...
+                            if jumps >= MAX_JUMPS:
+                                break
+                            jumps += 1
+                            ratio = JUMP_RATIO**jumps
+                            halvings = 0
+                            older_mu = 0.0  # no secant across a leap
+                        continue
+                    change = 0.0
+                    for a in range(n):
+                        change = max(change, abs(q[a] - good_p[a]))
+                    older_mu = good_mu
+                    for a in range(n):
+                        older_x[a] = good_x[a]
+                        good_x[a] = x[a]
+                        good_p[a] = q[a]
+                    good_mu = target
+                    last_step = change
+                    last_regret = regret[0] / span
+                    halvings = 0
+                    streak += 1
+                    if streak >= 2 and ratio < RATIO_MAX:
+                        ratio = min(ratio * ratio, RATIO_MAX)
+                        streak = 0
+                    if last_regret <= regret_tol and last_step <= step_tol:
+                        status = CONVERGED if jumps == 0 else CONVERGED_AFTER_JUMP
+                        break
+                for a in range(n):
+                    out_profile[d, a] = good_p[a]
+            else:
+                _softmax_all(x, p, action_offset)
+                for a in range(n):
+                    out_profile[d, a] = p[a]
+            out_mu[d] = good_mu
+            out_regret[d] = last_regret
+            out_step[d] = last_step
+            out_status[d] = status
+            out_steps[d] = steps
+            out_passes[d] = passes[0]
+
+
+def trace_draws(
+    payoffs: FloatArray,
+    chance: FloatArray,
+    tol: float,
+    regret_tol: float,
+    step_tol: float,
+    max_iter: int,
+    memory: int,
+    plan: tuple[IntArray, ...],
+    n_nodes: int,
+    threads: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, IntArray, IntArray]:
+    """Every draw's traced limit on all cores (see :func:`_trace_blocks`);
+    ``plan`` is the tree's arrays in that function's order ``terminal_node ..
+    set_nodes`` (:attr:`realpolitik.solve.belief_iteration.BeliefPlan.solve_arrays`).
+
+    Returns profiles ``(D, actions)``, ``mu``, relative regrets, last step
+    changes, statuses, lambda steps and tree passes per draw."""
+    n_draws = payoffs.shape[0]
+    n_actions = int(plan[9][-1])
+    profile = np.empty((n_draws, n_actions))
+    mu = np.empty(n_draws)
+    regret = np.empty(n_draws)
+    step = np.empty(n_draws)
+    status = np.empty(n_draws, dtype=np.int64)
+    steps = np.empty(n_draws, dtype=np.int64)
+    passes = np.empty(n_draws, dtype=np.int64)
+    run_blocks(
+        _trace_blocks,
+        n_draws,
+        BLOCK,
+        (payoffs, chance, tol, regret_tol, step_tol, max_iter, memory, *plan, n_nodes,
+         profile, mu, regret, step, status, steps, passes),
+        threads,
+    )  # fmt: skip
+    return profile, mu, regret, step, status, steps, passes

@@ -1,0 +1,225 @@
+"""The limiting logit equilibrium (:mod:`realpolitik.solve.logit_limit`)
+against independent answers.
+
+- pygambit 16.7.0's ``nash.logit_solve`` (the end of the principal branch of
+  the agent logit QRE) on twelve random Bayesian trees
+  (``reference/games/belief/limit_reference.json``, written by
+  ``make_limit_reference.py`` beside it) and on the Gambit example trees of
+  ``reference/games/reference.json`` (``logit_limit``): every action's
+  probability at the information sets pygambit's profile reaches (an
+  unreached set is not pinned by pygambit's stopping rule, a Nash regret);
+- the backward induction SPE on trees of perfect information with random
+  (generic, hence unique-SPE) payoffs per draw;
+- a signalling game worked out by hand (separating limit);
+- the profile's conditional agent regret, recomputed by
+  :func:`realpolitik.solve.regret.agent_regret` (NumPy, beliefs from the
+  deepest common ancestor), at the sets the limit reaches.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hand_scenarios import SIGNAL
+from realpolitik.analysis.forecast import forecast
+from realpolitik.games.gambit_io import read_game
+from realpolitik.games.tree import TreeGame
+from realpolitik.scenario.load import load
+from realpolitik.solve.backward_induction import solve_spe
+from realpolitik.solve.dispatch import solve
+from realpolitik.solve.logit_limit import solve_logit_limit, trace_limit
+from realpolitik.solve.regret import agent_regret
+
+GAMES = Path(__file__).resolve().parents[1] / "reference" / "games"
+#: Where pygambit reaches a set at least this often, its probabilities are compared.
+REACHED = 1e-6
+#: Largest difference allowed from pygambit's point (it stops at a relative
+#: max regret of 1e-8, so a limit that mixes is within about that of its end).
+TOL = 1e-5
+
+
+def node_of_path(game: TreeGame) -> dict[tuple[str, ...], int]:
+    tree = game.tree
+    return {
+        tuple(tree.action_labels(int(n))[k] for n, k in tree.path(node)): node
+        for node in range(tree.n_nodes)
+    }
+
+
+def compare(game: TreeGame, ours: np.ndarray, sets: list[dict[str, Any]]) -> tuple[float, int]:
+    """Largest difference at the sets pygambit reaches, and how many actions."""
+    where = node_of_path(game)
+    tree = game.tree
+    worst, compared = 0.0, 0
+    for infoset in sets:
+        if infoset["reach"] < REACHED:
+            continue
+        s = int(tree.node_infoset[where[tuple(infoset["path"])]])
+        assert list(tree.infoset_actions[s]) == infoset["actions"]
+        lo = int(tree.action_offset[s])
+        got = ours[lo : lo + len(infoset["probs"])]
+        worst = max(worst, float(np.abs(got - np.asarray(infoset["probs"])).max()))
+        compared += len(infoset["probs"])
+    return worst, compared
+
+
+#: Known (measured 2026-12-06): the lambda-parametrised trace cannot follow a
+#: branch that folds back in lambda (pygambit's arc-length tracer does). On
+#: bayes_7 its steps pass a fold unnoticed and it ends at another sequential
+#: equilibrium (pure profiles 1.0 apart); on bayes_9 it fails and says so; on
+#: bayes_11 the limit mixes and pygambit stops earlier on the branch (7e-4).
+#: (With a first ratio of 4 the trace leapt over a fold on bayes_6 and also
+#: reached pygambit's limit; with 1.25 it follows it.)
+LEAPT: set[str] = set()
+OTHER_BRANCH = {"bayes_7.efg"}
+NOT_CONVERGED = {"bayes_9.efg"}
+LOOSER = {"bayes_11.efg": 1e-3}
+
+
+def test_matches_pygambit_logit_solve_on_bayesian_trees() -> None:
+    with open(GAMES / "belief" / "limit_reference.json", encoding="utf-8") as handle:
+        data = json.load(handle)
+    assert len(data["trees"]) == 12
+    total = 0
+    for entry in data["trees"]:
+        game = read_game(GAMES / "belief" / entry["file"])
+        assert isinstance(game, TreeGame)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            solution = solve_logit_limit(game)
+        assert solution.residual is not None
+        if entry["file"] in NOT_CONVERGED:
+            assert not np.isfinite(solution.residual[0])
+            assert any("did not converge in 1 of 1 draws" in str(w.message) for w in caught)
+            continue
+        assert np.isfinite(solution.residual[0])
+        leapt = [w for w in caught if "leapt over a stretch" in str(w.message)]
+        assert len(leapt) == (entry["file"] in LEAPT) and len(caught) == len(leapt)
+        worst, compared = compare(game, solution.behaviour[0], entry["infosets"])
+        if entry["file"] in OTHER_BRANCH:
+            assert worst > 0.5  # still an equilibrium: test_limit_has_no_agent_regret...
+            continue
+        assert worst <= LOOSER.get(entry["file"], 1e-6), (entry["file"], worst)
+        total += compared
+    assert total >= 100
+
+
+def test_matches_pygambit_on_gambit_example_trees() -> None:
+    with open(GAMES / "reference.json", encoding="utf-8") as handle:
+        data = json.load(handle)
+    seen = 0
+    for entry in data["games"]:
+        if not entry["is_tree"] or not entry["results"].get("logit_limit"):
+            continue
+        game = read_game(GAMES / entry["file"])
+        assert isinstance(game, TreeGame)
+        ours = solve_logit_limit(game)
+        reference = entry["results"]["logit_limit"][0]["probs"]
+        flat = np.array(
+            [p for player in reference.values() for s in player.values() for p in s.values()]
+        )
+        # pygambit's own order (players, their sets, their actions) is the tree's
+        realised = ours.node_reach[0]
+        tree = game.tree
+        first = [int(tree.infoset_nodes[s][0]) for s in range(tree.n_infosets)]
+        reached = np.repeat(
+            [realised[tree.infoset_nodes[s]].sum() >= REACHED for s in range(tree.n_infosets)],
+            np.diff(tree.action_offset),
+        )
+        assert len(first) == tree.n_infosets
+        assert np.abs(ours.behaviour[0] - flat)[reached].max() <= TOL, entry["id"]
+        assert ours.max_regret()[0] <= 1e-6
+        seen += 1
+    assert seen == 9
+
+
+@pytest.mark.parametrize("path", ["cent4.efg", "pi3_one_move_each.efg", "pi_chance.efg"])
+def test_perfect_information_limit_is_the_spe(path: str) -> None:
+    base = read_game(GAMES / "games" / path)
+    assert isinstance(base, TreeGame)
+    rng = np.random.default_rng(7)
+    draws = 64
+    payoffs = rng.normal(size=(draws, *base.payoffs.shape[1:]))
+    game = TreeGame(base.tree, payoffs)
+    spe = solve_spe(game)
+    limit = solve_logit_limit(game)
+    assert np.array_equal(limit.behaviour, spe.behaviour)
+
+
+def test_signalling_game_separates_in_the_limit() -> None:
+    # by hand (hand_scenarios.SIGNAL): as lambda grows, the strong sender sends
+    # A and the weak one B; the receiver, believing the signal, yields after A
+    # and fights after B: P(A) = P(strong) = 0.6, P(fight) = P(weak) = 0.4
+    result = forecast(load(text=SIGNAL, name="signal"), concept="logit-limit")
+    actions = result.actions.set_index("action")["probability"]
+    assert float(actions["A"]) == pytest.approx(0.6, abs=1e-12)
+    assert float(actions["fight"]) == pytest.approx(0.4, abs=1e-12)
+
+
+def test_noise_uses_the_limit_where_there_is_no_spe() -> None:
+    result = forecast(load(text=SIGNAL, name="signal"), concept="qre")
+    noise = result.to_json()["noise"]
+    assert noise["best_response_concept"] == "logit-limit"
+    assert noise["best_response_draws"] == 1
+    best = {a["name"]: a["best_response"] for a in noise["actions"]}
+    assert best["snd:message:A"] == pytest.approx(0.6, abs=1e-12)
+    assert best["rcv:reply:fight"] == pytest.approx(0.4, abs=1e-12)
+
+
+def test_limit_has_no_agent_regret_where_it_is_reached() -> None:
+    # non-converged draws (reported as such) are many on these random trees
+    # (their branches fold): the rate is measured, the regret is checked on
+    # the converged ones
+    rates = []
+    jumped_total = 0
+    for seed in range(12):
+        game = read_game(GAMES / "belief" / f"bayes_{seed}.efg")
+        assert isinstance(game, TreeGame)
+        rng = np.random.default_rng(seed)
+        payoffs = game.payoffs + rng.normal(scale=0.3, size=(16, *game.payoffs.shape[1:]))
+        many = TreeGame(game.tree, payoffs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            solution = solve_logit_limit(many)
+        converged = np.isfinite(np.asarray(solution.residual))
+        rates.append(converged.mean())
+        # draws that leapt over a fold are converged and said to be
+        trace = trace_limit(many)
+        assert np.array_equal(trace.converged, converged)
+        leaps = int(trace.jumped.sum())
+        said = [str(w.message) for w in caught if "leapt over" in str(w.message)]
+        if leaps:
+            assert len(said) == 1 and f"in {leaps} of 16 draws" in said[0]
+        else:
+            assert said == []
+        jumped_total += leaps
+        regret = agent_regret(many, solution.behaviour)  # (draws, sets)
+        tree = many.tree
+        reach = solution.node_reach
+        set_reach = np.stack(
+            [reach[:, tree.infoset_nodes[s]].sum(axis=1) for s in range(tree.n_infosets)], axis=1
+        )
+        span = np.ptp(payoffs.reshape(16, -1), axis=1)
+        on_path = set_reach > 1e-9
+        scaled = regret / span[:, None]
+        checked = scaled[converged[:, None] & on_path]
+        assert checked.size == 0 or checked.max() <= 1e-6
+    assert np.mean(rates) >= 0.8  # 161 of 192 on 2026-12-06
+    assert jumped_total >= 1  # the leaps are exercised (2 on 2026-12-06)
+
+
+def test_dispatch_and_status() -> None:
+    game = read_game(GAMES / "belief" / "bayes_3.efg")
+    assert isinstance(game, TreeGame)
+    solution = solve(game, "logit-limit")
+    assert solution.concept == "logit-limit"
+    trace = trace_limit(game)
+    assert trace.converged.all()
+    assert np.array_equal(trace.profile, solution.behaviour)
+    assert solution.lam is not None and solution.lam[0] == trace.lam[0] > 0
