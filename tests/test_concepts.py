@@ -30,7 +30,8 @@ def test_unknown_names_suggest_the_closest() -> None:
         concept("qr")
     with pytest.raises(InputError, match=r"use spe, qre or logit-limit$"):
         forecast_concept("nash")
-    with pytest.raises(InputError, match="does not forecast scenarios; use spe, qre or logit-limit"):
+    refusal = "does not forecast scenarios; use spe, qre or logit-limit"
+    with pytest.raises(InputError, match=refusal):
         forecast_concept("pure-nash")
 
 

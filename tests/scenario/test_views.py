@@ -140,7 +140,8 @@ def test_mixture_mistakes_one_line_each() -> None:
         "v.yaml:17: solve.mixture: the mixture's weights sum to 0.9, not 1"
     ]
     assert problems(BASE + "solve: {mixture: {qre: 0.5, nash: 0.5}}\n") == [
-        "v.yaml:17: solve.mixture.nash: unknown concept 'nash' in the mixture; use 'spe', 'qre' or 'logit-limit'"
+        "v.yaml:17: solve.mixture.nash: unknown concept 'nash' in the mixture; "
+        "use 'spe', 'qre' or 'logit-limit'"
     ]
     assert problems(BASE + "solve: {mixture: {qre: 1.5, spe: -0.5}}\n") == [
         "v.yaml:17: solve.mixture.spe: a mixture weight is a number >= 0, got float -0.5"
