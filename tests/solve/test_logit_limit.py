@@ -28,8 +28,11 @@ import pytest
 
 from hand_scenarios import SIGNAL
 from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.noise import LIMIT_DRAWS
 from realpolitik.games.gambit_io import read_game
 from realpolitik.games.tree import TreeGame
+from realpolitik.run.links import run_sampler
+from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.solve.backward_induction import solve_spe
 from realpolitik.solve.dispatch import solve
@@ -223,3 +226,25 @@ def test_dispatch_and_status() -> None:
     assert trace.converged.all()
     assert np.array_equal(trace.profile, solution.behaviour)
     assert solution.lam is not None and solution.lam[0] == trace.lam[0] > 0
+
+
+def test_noise_gap_is_paired_on_the_limit_draws() -> None:
+    # p_strong uncertain: the limit separates (strong says A, weak says B, the
+    # receiver fights after B), so its P(A) is each draw's p_strong, while
+    # the QRE's is p sigma(lam) + (1 - p) sigma(-lam) by hand
+    text = SIGNAL.replace(
+        "p_strong: {dist: fixed, value: 0.6, source: s}",
+        "p_strong: {dist: uniform, low: 0.2, high: 0.8, source: s}",
+    )
+    scenario = load(text=text, name="signal")
+    result = forecast(scenario, concept="qre", lam=2.0, draws=300, seed=3)
+    noise = result.to_json()["noise"]
+    used = noise["best_response_draws"]
+    assert noise["best_response_concept"] == "logit-limit" and used == LIMIT_DRAWS
+    settings = Settings.resolve(scenario, "qre", 2.0, 300, 3)
+    p = run_sampler(scenario, settings).draws(0, used)[:, 0]
+    sigma = 1 / (1 + np.exp(-2.0))
+    qre_a = p * sigma + (1 - p) * (1 - sigma)
+    row = {a["name"]: a for a in noise["actions"]}["snd:message:A"]
+    assert row["best_response"] == pytest.approx(p.mean(), abs=1e-9)
+    assert row["gap"] == pytest.approx((qre_a - p).mean(), abs=1e-9)

@@ -77,7 +77,8 @@ class NoiseShares:
     ``table``: one row per action (``name`` ``actor:move:action``):
     ``forecast`` (mean probability under the forecast's concept on the
     compared draws), ``best_response`` (under ``best_response_concept``,
-    on ``best_response_draws`` of them), ``gap`` (their difference),
+    on ``best_response_draws`` of them), ``gap`` (the forecast's mean on
+    those same draws less the best response's),
     ``lambda_s1`` and ``lambda_s1_conf`` (NaN when lambda is not drawn).
     """
 
@@ -145,7 +146,10 @@ def noise_shares(
     concept, lam = settings.concept, settings.lam
     forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
     mean_forecast = forecast.mean(axis=0)
-    mean_best, best_concept, best_draws, note = _best_response(compiled, layout, rows)
+    mean_best, best_concept, used, note = _best_response(compiled, layout, rows)
+    # the gap on the very draws of the best response (paired: where that is
+    # a subset, the forecast's mean over all rows would add sampling noise)
+    gap = forecast[used].mean(axis=0) - mean_best if len(used) else mean_best
     held = dict(settings.values)
     drawn = (
         settings.draws > 0
@@ -162,7 +166,7 @@ def noise_shares(
             "name": [f"{k.actor}:{k.move}:{k.action}" for k in layout.keys],
             "forecast": mean_forecast,
             "best_response": mean_best,
-            "gap": mean_forecast - mean_best,
+            "gap": gap,
             "lambda_s1": s1,
             "lambda_s1_conf": s1_conf,
         }
@@ -175,21 +179,21 @@ def noise_shares(
         table,
         note,
         best_concept,
-        best_draws,
+        len(used),
     )
 
 
 def _best_response(
     compiled: CompiledScenario, layout: OutcomeLayout, rows: FloatArray
-) -> tuple[FloatArray, str | None, int, str]:
+) -> tuple[FloatArray, str | None, NDArray[np.int64], str]:
     """Mean action probabilities under best responses on ``rows``: the SPE,
     or where the tree has information sets that backward induction cannot
     solve, the logit limit on the first :data:`LIMIT_DRAWS` rows, averaged
     over the draws that converged. Returns the means, the concept used, the
-    draws averaged and a note (empty when nothing needs saying)."""
+    rows averaged and a note (empty when nothing needs saying)."""
     try:
         best, _ = block_outcomes(compiled, layout, "spe", None, rows, first_draw=0)
-        return best.mean(axis=0), "spe", int(rows.shape[0]), ""
+        return best.mean(axis=0), "spe", np.arange(rows.shape[0]), ""
     except GameClassError:
         pass
     part = rows[:LIMIT_DRAWS]
@@ -207,9 +211,9 @@ def _best_response(
     if used < part.shape[0]:
         note += f" ({part.shape[0] - used} draws whose trace did not converge left out)"
     if used == 0:
-        return np.full(len(layout.keys), np.nan), LOGIT_LIMIT, 0, note
+        return np.full(len(layout.keys), np.nan), LOGIT_LIMIT, np.zeros(0, np.int64), note
     mean: FloatArray = limit.outcomes.action_probability[converged].mean(axis=0)
-    return mean, LOGIT_LIMIT, used, note
+    return mean, LOGIT_LIMIT, np.flatnonzero(converged), note
 
 
 def _lambda_first_order(
