@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -90,13 +91,31 @@ def _block_sum(x: FloatArray) -> FloatArray:
 
 def histogram(p: FloatArray, bins: int = BINS) -> NDArray[np.int64]:
     """``(columns, bins + 1)`` counts of ``p`` (``(D, columns)``, values in
-    [0, 1]) rounded to the nearest multiple of ``1 / bins``."""
-    index = np.clip(np.rint(p * bins).astype(np.int64), 0, bins)
-    offsets = np.arange(p.shape[1]) * (bins + 1)
-    counts: NDArray[np.int64] = np.bincount(
-        (index + offsets).ravel(), minlength=p.shape[1] * (bins + 1)
-    ).reshape(p.shape[1], bins + 1)
+    [0, 1]) rounded to the nearest multiple of ``1 / bins`` (half to even,
+    as NumPy's ``rint``; outside [0, 1] and NaN clipped to the ends).
+
+    Compiled: with NumPy's ``bincount`` over ``(D, paths)`` values into a
+    ``(paths, 4001)`` table, the flagship's 2048 paths spent 0.13 s per
+    block of 1024 draws here, a seventh of a forecast; the kernel adds each
+    value into a table of zeros whose untouched pages are never written."""
+    counts: NDArray[np.int64] = np.zeros((p.shape[1], bins + 1), dtype=np.int64)
+    _count_bins(np.ascontiguousarray(p, dtype=np.float64), bins, counts)
     return counts
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _count_bins(  # pragma: no cover - compiled
+    p: FloatArray, bins: int, counts: NDArray[np.int64]
+) -> None:
+    for d in range(p.shape[0]):
+        for c in range(p.shape[1]):
+            x = np.rint(p[d, c] * bins)
+            k = 0
+            if x >= bins:
+                k = bins
+            elif x > 0:
+                k = int(x)
+            counts[c, k] += 1
 
 
 def reduce_chunk(start: int, parameters: FloatArray, outcomes: DrawOutcomes) -> ChunkOutput:
