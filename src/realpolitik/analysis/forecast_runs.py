@@ -27,6 +27,7 @@ import pandas as pd
 
 from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_summary import (
+    BINS,
     BLOCK,
     ChunkOutput,
     Forecast,
@@ -66,13 +67,15 @@ def solve_range(
     if start % BLOCK:
         raise ValueError(f"a chunk must start at a multiple of {BLOCK}, not {start}")
     size = block_draws(compiled, multiple=BLOCK)
+    # one path histogram for the chunk, which every slice counts into
+    counts = np.zeros((compiled.tree.n_terminals, BINS + 1), dtype=np.int64)
 
     def one(lo: int) -> ChunkOutput:
         draws = sampler.draws(lo, min(lo + size, stop))
         solved = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, draws, first_draw=lo
         )
-        return reduce_chunk(lo, draws, solved.outcomes)
+        return reduce_chunk(lo, draws, solved.outcomes, counts=counts)
 
     # one slice at a time: the solver and the outcome kernels already spread
     # a slice over the cores (two slices on two threads ran the flagship
