@@ -728,9 +728,16 @@ def check_chance_probs(tree: GameTree, probs: FloatArray, source: str = "") -> N
             f"node {tree.node_label[node] or node}"
         )
     parents = tree.edge_parent[tree.chance_edge]
-    nodes, inverse = np.unique(parents, return_inverse=True)
-    sums = np.zeros((probs.shape[0], len(nodes)))
-    np.add.at(sums.T, inverse, probs.T)
+    if len(parents) and np.all(parents[1:] >= parents[:-1]):
+        # each node's chance edges are consecutive (the tree's edge order):
+        # one segment sum per node (np.add.at cost 13 ms per 1024 flagship draws)
+        starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        nodes = parents[starts]
+        sums = np.add.reduceat(probs, starts, axis=1)
+    else:
+        nodes, inverse = np.unique(parents, return_inverse=True)
+        sums = np.zeros((probs.shape[0], len(nodes)))
+        np.add.at(sums.T, inverse, probs.T)
     off = np.abs(sums - 1.0) > PROB_SUM_TOL
     if off.any():
         draw, k = (int(i) for i in np.argwhere(off)[0])
