@@ -219,6 +219,18 @@ def concept(name: str) -> Concept:
     return found
 
 
+#: The concept name of a declared mixture of concepts in run settings.
+MIXTURE = "mixture"
+
+
+def uses_lambda(name: str, mixture: tuple[tuple[str, float], ...] = ()) -> bool:
+    """Whether forecasting with concept ``name`` (for :data:`MIXTURE`, with
+    any concept of ``mixture``) uses the logit precision: where it does not
+    (the SPE, the logit limit), a drawn lambda is not part of the forecast."""
+    names = [c for c, _ in mixture] if name == MIXTURE else [name]
+    return any(p.keyword == LAMBDA.keyword for c in names for p in concept(c).parameters)
+
+
 def forecast_concepts() -> tuple[str, ...]:
     """Names of the concepts a scenario can be forecast with."""
     return tuple(c.name for c in CONCEPTS.values() if c.forecasts)

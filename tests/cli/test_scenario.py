@@ -328,3 +328,13 @@ def test_set_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message
     assert code == 2
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_forecast_header_says_lambda_is_drawn_only_where_the_concept_has_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the flagship draws lambda; the logit limit (lambda -> infinity) has none
+    code, out, _ = run(capsys, "forecast", "china-russia-2022")
+    assert code == 0 and "QRE, lambda drawn, central values" in out
+    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--concept", "logit-limit")
+    assert code == 0 and "LOGIT-LIMIT, central values" in out and "lambda drawn" not in out

@@ -53,14 +53,13 @@ from numpy.typing import NDArray
 
 from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenario
-from realpolitik.concepts import LAMBDA
+from realpolitik.concepts import LAMBDA, MIXTURE
 from realpolitik.errors import InputError, listing
 from realpolitik.run.evaluate import block_draws, evaluate_draws
 from realpolitik.run.links import linked_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Scenario, View
-from realpolitik.scenario.structural import MIXTURE
 from realpolitik.uncertainty.distributions import Distribution, Fixed
 from realpolitik.uncertainty.sampling import Sampler
 

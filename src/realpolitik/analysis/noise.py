@@ -49,13 +49,12 @@ from SALib.sample import sobol as sobol_sample
 
 from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario
-from realpolitik.concepts import LAMBDA, concept
+from realpolitik.concepts import LAMBDA, uses_lambda
 from realpolitik.errors import GameClassError
 from realpolitik.run.evaluate import block_outcomes, evaluate_draws
 from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
-from realpolitik.scenario.structural import MIXTURE
 from realpolitik.solve.logit_limit import CONCEPT as LOGIT_LIMIT
 
 FloatArray = NDArray[np.float64]
@@ -114,12 +113,6 @@ class NoiseShares:
                 for r in self.table.to_dict("records")
             ],
         }
-
-
-def uses_lambda(name: str, settings_mixture: tuple[tuple[str, float], ...]) -> bool:
-    """Whether a concept (or the declared mixture) has a logit precision."""
-    names = [c for c, _ in settings_mixture] if name == MIXTURE else [name]
-    return any(p.keyword == LAMBDA.keyword for c in names for p in concept(c).parameters)
 
 
 def noise_shares(

@@ -36,7 +36,7 @@ from realpolitik.cli.output import (
     out,
     write_tables,
 )
-from realpolitik.concepts import CONCEPTS
+from realpolitik.concepts import CONCEPTS, uses_lambda
 from realpolitik.errors import InputError
 
 __all__ = ["Format", "FormatOpt", "OutOpt", "err", "out", "register"]
@@ -454,7 +454,7 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
     how = f"{s.concept.upper()}" + (f", lambda={s.lam:g}" if s.lam is not None else "")
     if s.concept == "mixture":
         how = "mixture of " + " + ".join(f"{w:g} {c.upper()}" for c, w in sc.solve.mixture)
-    if s.lam is None and sc.solve.lam_varies and s.concept != "spe":
+    if s.lam is None and sc.solve.lam_varies and uses_lambda(s.concept, sc.solve.mixture):
         how += ", lambda drawn"
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
     if s.values:

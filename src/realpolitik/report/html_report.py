@@ -35,6 +35,7 @@ from realpolitik.analysis.explain import Explanation, explain
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.forecast_summary import Forecast
 from realpolitik.analysis.scenario_sensitivity import scenario_sensitivity
+from realpolitik.concepts import uses_lambda
 from realpolitik.errors import InputError
 from realpolitik.plots.explain_plots import plot_explanation
 from realpolitik.plots.forecast_plots import plot_forecast
@@ -117,7 +118,7 @@ def _settings_line(result: Forecast) -> str:
         how = "a mixture of " + ", ".join(f"{c.upper()} ({w:g})" for c, w in solve.mixture)
     if s.lam is not None:
         how += f", lambda = {s.lam:g}"
-    elif solve.lam_varies and s.concept != "spe":
+    elif solve.lam_varies and uses_lambda(s.concept, solve.mixture):
         how += f", lambda drawn from {result.scenario.parameters['lambda'].distribution.describe()}"
     if s.draws:
         how += f", {s.draws:,} parameter draws ({s.method}, seed {s.seed})"

@@ -17,9 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
+from realpolitik.concepts import MIXTURE
 from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, draw_outcomes
 from realpolitik.run.structural import draw_precision, solve_mixture
-from realpolitik.scenario.structural import MIXTURE
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.tree_solution import TreeSolution
 

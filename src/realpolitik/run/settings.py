@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from realpolitik.concepts import LAMBDA, forecast_concept
+from realpolitik.concepts import LAMBDA, MIXTURE, forecast_concept
 from realpolitik.errors import InputError
 from realpolitik.scenario.model import Scenario
-from realpolitik.scenario.structural import MIXTURE
 
 FloatArray = NDArray[np.float64]
 

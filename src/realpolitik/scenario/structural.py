@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from realpolitik.concepts import CONCEPTS, LAMBDA, forecast_concepts
+from realpolitik.concepts import CONCEPTS, LAMBDA, MIXTURE, forecast_concepts
 from realpolitik.errors import InputError, listing
 from realpolitik.scenario.checker import Checker, kind_of, suggest
 from realpolitik.scenario.model import Parameter, SolveDefaults, Source, ViewParameter
@@ -24,8 +24,6 @@ from realpolitik.scenario.provenance import read_citation
 from realpolitik.scenario.yaml_source import PathKey, field_name
 from realpolitik.uncertainty.distributions import from_spec
 
-#: The concept name of a declared mixture in run settings.
-MIXTURE = "mixture"
 #: Keys a distributed lambda may carry besides its family's.
 LAMBDA_KEYS = ("source", "judgement", "description", "unit", "note", "label")
 #: How far mixture weights may sum from 1.
