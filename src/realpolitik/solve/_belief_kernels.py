@@ -265,6 +265,88 @@ def _solve_small(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
+def _anderson_step(  # pragma: no cover - compiled
+    it: int,
+    memory: int,
+    beta: float,
+    x: FloatArray,
+    y: FloatArray,
+    f: FloatArray,
+    f_prev: FloatArray,
+    x_prev: FloatArray,
+    d_f: FloatArray,
+    d_g: FloatArray,
+    gram: FloatArray,
+    coef: FloatArray,
+    rhs: FloatArray,
+    count: int,
+    head: int,
+    previous: float,
+) -> tuple[int, int, float]:
+    """One Anderson update (type II, Walker and Ni 2011) of the logits ``x``
+    toward the sweep's ``y = G(x)``, steps damped by ``beta``: the history of
+    ``count`` past differences (ring position ``head``, last residual norm
+    ``previous``) is extended, restarted when the residual grows by more than
+    :data:`_GROWTH` or the coefficients blow up; returns the new ``(count,
+    head, previous)``. Shared by this module's iteration and the logit
+    limit's (:mod:`realpolitik.solve._limit_kernels`)."""
+    n = x.shape[0]
+    norm = 0.0
+    for a in range(n):
+        f[a] = y[a] - x[a]
+        norm += f[a] * f[a]
+    norm = math.sqrt(norm)
+    if memory == 0 or norm > _GROWTH * previous:
+        count = 0
+        head = 0
+    elif it > 0 and previous < np.inf:
+        for a in range(n):
+            d_f[head, a] = f[a] - f_prev[a]
+            d_g[head, a] = x[a] - x_prev[a] + beta * d_f[head, a]
+        if count < memory:
+            count += 1
+        for j in range(count):
+            dot = 0.0
+            for a in range(n):
+                dot += d_f[head, a] * d_f[j, a]
+            gram[head, j] = dot
+            gram[j, head] = dot
+        head = (head + 1) % memory
+    previous = norm
+    for a in range(n):
+        f_prev[a] = f[a]
+        x_prev[a] = x[a]
+    solved = False
+    if count > 0:
+        scale = 0.0
+        for j in range(count):
+            scale = max(scale, gram[j, j])
+            dot = 0.0
+            for a in range(n):
+                dot += d_f[j, a] * f[a]
+            rhs[j] = dot
+        ridged = gram.copy()
+        for j in range(count):
+            ridged[j, j] += _RIDGE * scale + 1e-300
+        solved = _solve_small(ridged, rhs, count, coef)
+        if solved:
+            for j in range(count):
+                if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
+                    solved = False
+        if not solved:
+            count = 0
+            head = 0
+    for a in range(n):
+        x[a] += beta * f[a]
+    if solved:
+        for j in range(count):
+            c = coef[j]
+            for a in range(n):
+                x[a] -= c * d_g[j, a]
+    return count, head, previous
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
 def _iterate(  # pragma: no cover - compiled
     lam: float,
     tol: float,
@@ -343,58 +425,10 @@ def _iterate(  # pragma: no cover - compiled
             head = 0
             previous = np.inf
             continue
-        norm = 0.0
-        for a in range(n):
-            f[a] = y[a] - x[a]
-            norm += f[a] * f[a]
-        norm = math.sqrt(norm)
-        if memory == 0 or norm > _GROWTH * previous:
-            count = 0
-            head = 0
-        elif it > 0 and previous < np.inf:
-            for a in range(n):
-                d_f[head, a] = f[a] - f_prev[a]
-                d_g[head, a] = x[a] - x_prev[a] + beta * d_f[head, a]
-            if count < memory:
-                count += 1
-            for j in range(count):
-                dot = 0.0
-                for a in range(n):
-                    dot += d_f[head, a] * d_f[j, a]
-                gram[head, j] = dot
-                gram[j, head] = dot
-            head = (head + 1) % memory
-        previous = norm
-        for a in range(n):
-            f_prev[a] = f[a]
-            x_prev[a] = x[a]
-        solved = False
-        if count > 0:
-            scale = 0.0
-            for j in range(count):
-                scale = max(scale, gram[j, j])
-                dot = 0.0
-                for a in range(n):
-                    dot += d_f[j, a] * f[a]
-                rhs[j] = dot
-            ridged = gram.copy()
-            for j in range(count):
-                ridged[j, j] += _RIDGE * scale + 1e-300
-            solved = _solve_small(ridged, rhs, count, coef)
-            if solved:
-                for j in range(count):
-                    if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
-                        solved = False
-            if not solved:
-                count = 0
-                head = 0
-        for a in range(n):
-            x[a] += beta * f[a]
-        if solved:
-            for j in range(count):
-                c = coef[j]
-                for a in range(n):
-                    x[a] -= c * d_g[j, a]
+        count, head, previous = _anderson_step(
+            it, memory, beta, x, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs,
+            count, head, previous,
+        )  # fmt: skip
     return np.inf
 
 

@@ -11,10 +11,10 @@ ratio of two vanishing reach probabilities), and the trace jumps to another
 fixed point. Here reach is kept as a logarithm, ``log p(a) = x(a) -
 logsumexp(x)`` taken from the logits themselves, so beliefs at sets reached
 with probability ``exp(-10^7)`` are still the ratios Bayes' rule gives on the
-branch. The pieces that do not touch reach (``_softmax_all``, the small
-solver of Anderson's least squares, its constants, the threads) are reused
-from the belief kernels; the Anderson loop is repeated here with the log
-passes in it (the belief kernels' loop calls their linear passes directly).
+branch. The pieces that do not touch reach (``_softmax_all``, the
+Anderson update ``_anderson_step`` with its least squares, the threads) are
+the belief kernels'; the sweep loop is this module's own, with the log
+passes in it (the belief kernels' loop calls their linear passes).
 
 The algorithm per draw (see :mod:`realpolitik.solve.logit_limit` for the
 why and the stopping rule):
@@ -70,11 +70,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.solve._belief_kernels import (
-    _COEFFICIENT_LIMIT,
-    _GROWTH,
-    _RIDGE,
     BLOCK,
     CHANCE_UNIT,
+    _anderson_step,
     _softmax_all,
     _solve_small,
 )
@@ -350,58 +348,10 @@ def _iterate_log(  # pragma: no cover - compiled
             head = 0
             previous = np.inf
             continue
-        norm = 0.0
-        for a in range(n):
-            f[a] = y[a] - x[a]
-            norm += f[a] * f[a]
-        norm = math.sqrt(norm)
-        if memory == 0 or norm > _GROWTH * previous:
-            count = 0
-            head = 0
-        elif it > 0 and previous < np.inf:
-            for a in range(n):
-                d_f[head, a] = f[a] - f_prev[a]
-                d_g[head, a] = x[a] - x_prev[a] + beta * d_f[head, a]
-            if count < memory:
-                count += 1
-            for j in range(count):
-                dot = 0.0
-                for a in range(n):
-                    dot += d_f[head, a] * d_f[j, a]
-                gram[head, j] = dot
-                gram[j, head] = dot
-            head = (head + 1) % memory
-        previous = norm
-        for a in range(n):
-            f_prev[a] = f[a]
-            x_prev[a] = x[a]
-        solved = False
-        if count > 0:
-            scale = 0.0
-            for j in range(count):
-                scale = max(scale, gram[j, j])
-                dot = 0.0
-                for a in range(n):
-                    dot += d_f[j, a] * f[a]
-                rhs[j] = dot
-            ridged = gram.copy()
-            for j in range(count):
-                ridged[j, j] += _RIDGE * scale + 1e-300
-            solved = _solve_small(ridged, rhs, count, coef)
-            if solved:
-                for j in range(count):
-                    if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
-                        solved = False
-            if not solved:
-                count = 0
-                head = 0
-        for a in range(n):
-            x[a] += beta * f[a]
-        if solved:
-            for j in range(count):
-                c = coef[j]
-                for a in range(n):
-                    x[a] -= c * d_g[j, a]
+        count, head, previous = _anderson_step(
+            it, memory, beta, x, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs,
+            count, head, previous,
+        )  # fmt: skip
     return np.inf
 
 
