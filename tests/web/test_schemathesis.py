@@ -18,14 +18,14 @@ from hypothesis import HealthCheck, settings
 from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.scenario.load import load
 from realpolitik.web import create_app
-from realpolitik.web.admission import Admission, forecast_bytes, forecast_cells
+from realpolitik.web.admission import Admission, forecast_bytes, forecast_footprint
 
 # Schemathesis's ASGI client sends Host: testserver; allow it explicitly.
 APP = create_app(
     [LEGACY_FLAGSHIP],
     allowed_hosts=["testserver"],
     admission=Admission(
-        forecast_bytes(50, forecast_cells(load(LEGACY_FLAGSHIP))), max_waiting=0, max_wait=0.1
+        forecast_bytes(50, forecast_footprint(load(LEGACY_FLAGSHIP))), max_waiting=0, max_wait=0.1
     ),
 )
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)

@@ -42,7 +42,7 @@ __all__ = [
     "bargain_bytes",
     "default_budget",
     "forecast_bytes",
-    "forecast_cells",
+    "forecast_footprint",
 ]
 
 #: Bytes per value of a forecast's largest block at its peak. Measured on
@@ -81,7 +81,7 @@ def default_budget() -> int:
 
 @dataclass(frozen=True)
 class Footprint:
-    """What a forecast of a scenario holds (:func:`forecast_cells`).
+    """What a forecast of a scenario holds (:func:`forecast_footprint`).
 
     Attributes
     ----------
@@ -95,7 +95,7 @@ class Footprint:
     kept_values: int
 
 
-def forecast_cells(scenario: Scenario) -> Footprint:
+def forecast_footprint(scenario: Scenario) -> Footprint:
     """The :class:`Footprint` of a forecast of ``scenario`` and its explanation."""
     compiled = compile_scenario(scenario)
     tree = compiled.tree
@@ -105,13 +105,13 @@ def forecast_cells(scenario: Scenario) -> Footprint:
     return Footprint(max(plain, with_terms), tree.n_terminals + tree.n_actions)
 
 
-def forecast_bytes(draws: int, cells: Footprint) -> int:
+def forecast_bytes(draws: int, footprint: Footprint) -> int:
     """Peak bytes of a forecast and its explanation over ``draws`` draws of a
-    scenario with this :class:`Footprint` (:func:`forecast_cells`)."""
+    scenario with this :class:`Footprint` (:func:`forecast_footprint`)."""
     return int(
         FIXED_BYTES
-        + BYTES_PER_BLOCK_VALUE * cells.block_values
-        + BYTES_PER_KEPT_VALUE * max(draws, 1) * cells.kept_values
+        + BYTES_PER_BLOCK_VALUE * footprint.block_values
+        + BYTES_PER_KEPT_VALUE * max(draws, 1) * footprint.kept_values
     )
 
 

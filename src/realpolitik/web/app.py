@@ -66,7 +66,7 @@ from realpolitik.web.admission import (
     bargain_bytes,
     default_budget,
     forecast_bytes,
-    forecast_cells,
+    forecast_footprint,
 )
 from realpolitik.web.alignment_api import add_alignment_routes, is_alignment
 from realpolitik.web.guard import (
@@ -302,7 +302,7 @@ def create_app(
         scenario = resolve(name)
         loaded[scenario.id] = scenario
         texts[scenario.id] = (_scenario_text(name), str(name))
-    cells = {sid: forecast_cells(sc) for sid, sc in loaded.items()}
+    footprints = {sid: forecast_footprint(sc) for sid, sc in loaded.items()}
     gate = admission if admission is not None else Admission(default_budget())
     pool: list[ProcessPoolExecutor] = []  # started at the first heavy request
     pool_lock = threading.Lock()
@@ -395,7 +395,7 @@ def create_app(
         }
         try:
             if request.draws:
-                with gate.admit(forecast_bytes(request.draws, cells[scenario.id])):
+                with gate.admit(forecast_bytes(request.draws, footprints[scenario.id])):
                     answer = in_worker(forecast_json, *texts[scenario.id], settings)
                 return strict_response(answer)
             result = forecast(scenario, **settings)
@@ -420,7 +420,7 @@ def create_app(
         try:
             # views are solved one block of draws at a time: the peak is a
             # forecast's over the draws (the side-by-side outputs are small)
-            with gate.admit(forecast_bytes(request.draws, cells[scenario.id])):
+            with gate.admit(forecast_bytes(request.draws, footprints[scenario.id])):
                 answer = in_worker(compare_json, *texts[scenario.id], settings)
         except Busy as busy:
             raise HTTPException(
