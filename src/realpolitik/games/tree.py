@@ -365,6 +365,14 @@ class GameTree:
         return tuple(out)
 
     @cached_property
+    def edge_chance_column(self) -> IntArray:
+        """``(edges,)`` each chance edge's column in :attr:`chance_edge`
+        (and in a game's chance probabilities), -1 for decision edges."""
+        column = np.full(self.n_edges, -1, dtype=np.int64)
+        column[np.asarray(self.chance_edge, dtype=np.int64)] = np.arange(len(self.chance_edge))
+        return column
+
+    @cached_property
     def reach_order(self) -> tuple[IntArray, IntArray, IntArray]:
         """For a compiled forward pass: every edge in depth order (each
         parent before its children), with its parent and child node."""

@@ -129,14 +129,13 @@ def block_outcomes(
     n = parameters.shape[0]
     actions = np.empty((n, len(layout.keys)))
     metrics = np.empty((n, len(compiled.scenario.metrics)))
-    per_draw = isinstance(lam, np.ndarray) and lam.ndim == 1
     for lo in range(0, n, size):
         hi = min(lo + size, n)
         outcomes = evaluate_draws(
             compiled,
             layout,
             concept,
-            lam[lo:hi] if per_draw and isinstance(lam, np.ndarray) else lam,
+            lam[lo:hi] if isinstance(lam, np.ndarray) and lam.ndim == 1 else lam,
             parameters[lo:hi],
             first_draw=None if first_draw is None else first_draw + lo,
         ).outcomes

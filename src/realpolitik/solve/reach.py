@@ -36,8 +36,6 @@ def edge_probabilities_t(game: TreeGame, behaviour_t: FloatArray) -> FloatArray:
     tree = game.tree
     draws = behaviour_t.shape[1]
     probs = np.empty((tree.n_edges, draws))
-    chance_column = np.full(tree.n_edges, -1, dtype=np.int64)
-    chance_column[np.asarray(tree.chance_edge, dtype=np.int64)] = np.arange(len(tree.chance_edge))
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
     run_blocks(
         _edge_blocks,
@@ -45,7 +43,7 @@ def edge_probabilities_t(game: TreeGame, behaviour_t: FloatArray) -> FloatArray:
         BLOCK,
         (
             np.asarray(tree.edge_action, dtype=np.int64),
-            chance_column,
+            tree.edge_chance_column,
             np.ascontiguousarray(behaviour_t, dtype=np.float64),
             chance,
             probs,
