@@ -3,7 +3,8 @@ wrapper over :func:`realpolitik.analysis.backtest.backtest` (the method is in
 that module's docstring; ``realpolitik backtest`` is the same from the command
 line). Run from the repository root::
 
-    python scripts/backtest_case_library.py [--cases a,b,c] [--past-only] [--json FILE]
+    python scripts/backtest_case_library.py [--cases a,b,c] [--past-only]
+        [--draws N --seed S] [--json FILE]
 
 prints the tables of docs/backtests.md (mean log score and Brier score per
 reported choice, and the total log score, per held-out case; then by
@@ -33,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--past-only", action="store_true", help="fit each fold on the earlier cases only"
     )
+    parser.add_argument(
+        "--draws", type=int, default=0, help="mix over draws of the fitted coefficients"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of the draws")
     args = parser.parse_args(argv)
     cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
     with Progress(console=Console(stderr=True)) as bar:
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             cases,
             args.past_only,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            draws=args.draws,
+            seed=args.seed,
         )
     print(result.markdown(by_dimension=True))
     if args.json is not None:

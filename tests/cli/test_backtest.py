@@ -74,6 +74,22 @@ def test_one_past_only_fold_as_strict_json(capsys: pytest.CaptureFixture[str]) -
     assert total == pytest.approx(row["forecast_total"], abs=1e-9)
 
 
+def test_draws_score_the_mixture_and_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*FOLD, "--draws", "4000", "--seed", "2022", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    data = _strict(out)
+    assert (data["draws"], data["seed"]) == (4000, 2022)
+    row = data["held_out"][0]
+    # the baselines do not depend on the draws
+    logs, _ = baseline_log_scores(EARLIER, "iran-2018")
+    assert row["base_rate_total"] == pytest.approx(sum(logs), abs=1e-12)
+    # the documented real-time row of the mixture (docs/backtests.md, --draws section)
+    assert round(row["forecast_log"], 3) == -0.472
+    assert main([*FOLD, "--draws", "-1"]) == 2
+    _, err = capsys.readouterr()
+    assert "--draws" in err and "Traceback" not in err
+
+
 def test_the_fold_as_markdown_is_the_documented_table_row(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -17,6 +17,14 @@ with one added to every count: Laplace's rule of succession, so no level has
 probability 0). Scoring rules: the logarithmic score (Good 1952) and the
 Brier score (Brier 1950).
 
+``draws`` scores the forecast as :func:`realpolitik.forecast` makes it from
+the written-back fit: the fitted coefficients are normal distributions with
+their correlations (the estimate's covariance), and each held-out choice's
+probability is the mixture over that many draws of them (the predictive
+distribution, which is how the flagship uses the pooled fit); ``draws = 0``
+(the default, the design fixed before any score was seen) scores the point
+estimates, so a decision's log score is its held-out log-likelihood.
+
 ``past_only`` fits each fold on the earlier cases only (in the order of
 :data:`~realpolitik.scenario.case_library.CASE_NAMES`, chronological): a
 real-time test; only cases with :data:`MIN_PAST` earlier cases are held out
@@ -153,11 +161,15 @@ def base_rates(train: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-def held_out_score(case: str, others: Sequence[str]) -> tuple[CaseScore, pd.DataFrame]:
+def held_out_score(
+    case: str, others: Sequence[str], draws: int = 0, seed: int | None = None
+) -> tuple[CaseScore, pd.DataFrame]:
     """Fit on ``others``, score ``case``: the summary row and the frame of
     every scored choice (the columns of
     :attr:`realpolitik.analysis.score.ScoreResult.observations`, plus
-    ``others_base_rate_log_score`` and ``others_base_rate_brier``)."""
+    ``others_base_rate_log_score`` and ``others_base_rate_brier``).
+    ``draws`` and ``seed``: the fitted coefficients' draws the forecast
+    mixes over (0: their point estimates)."""
     train = complete(pooled_outcomes(list(others)))
     scenario = load(text=case_scenario_text(case), name=f"{case}.yaml")
     fit = estimate(scenario, train)
@@ -165,7 +177,7 @@ def held_out_score(case: str, others: Sequence[str]) -> tuple[CaseScore, pd.Data
         raise TypeError(f"expected a scenario estimate, got {type(fit).__name__}")
     fitted = load(text=fit.fitted_scenario(), name=f"{case}-fitted.yaml")
     test = complete(case_outcomes(case))
-    scored = score(fitted, test).observations
+    scored = score(fitted, test, draws=draws, seed=seed).observations
     scored = scored[scored["scored"]].copy()
     rates = base_rates(train)
     dims = [str(c).split(".", 1)[1] for c in scored["choice"]]
@@ -246,12 +258,24 @@ class BacktestResult:
         :func:`held_out_score`).
     past_only : each fold was fitted on the earlier cases only.
     cases : the cases the backtest drew on (held out or fitted on).
+    draws, seed : the fitted coefficients' draws each forecast mixes over
+        (0: their point estimates) and their seed.
     """
 
     rows: tuple[CaseScore, ...]
     scored: pd.DataFrame
     past_only: bool
     cases: tuple[str, ...]
+    draws: int = 0
+    seed: int | None = None
+
+    @property
+    def forecast_kind(self) -> str:
+        """What the forecast column scores: the point estimates, or the
+        mixture over draws of the fitted coefficients."""
+        if self.draws == 0:
+            return "the fitted coefficients' point estimates"
+        return f"the mixture over {self.draws} draws of the fitted coefficients (seed {self.seed})"
 
     @property
     def pooled(self) -> dict[str, float]:
@@ -363,6 +387,8 @@ class BacktestResult:
         data: dict[str, Any] = {
             "past_only": self.past_only,
             "cases": list(self.cases),
+            "draws": self.draws,
+            "seed": self.seed,
             "held_out": [
                 {**{k: _finite(v) for k, v in asdict(r).items()}, "beats_both": r.beats_both}
                 for r in self.rows
@@ -391,8 +417,10 @@ class BacktestResult:
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_ylabel("mean log score per choice")
         kind = "past-only" if self.past_only else "leave-one-case-out"
-        ax.set_title(f"Case library backtest ({kind})")
-        ax.legend()
+        mixed = "point estimates" if self.draws == 0 else f"mixture over {self.draws} draws"
+        ax.set_title(f"Case library backtest ({kind})\nforecast: {mixed}", fontsize=10)
+        ax.set_xlabel("held-out case")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
         fig.tight_layout()
         return fig
 
@@ -400,7 +428,10 @@ class BacktestResult:
         kind = "each fold fitted on the earlier cases" if self.past_only else "leave one case out"
         return result_html(
             f"Backtest of the case library ({kind})",
-            ["Log scores: higher is better; Brier scores: lower is better."],
+            [
+                f"Forecast: {self.forecast_kind}.",
+                "Log scores: higher is better; Brier scores: lower is better.",
+            ],
             {"By held-out case": self.table(), "By dimension": self.by_dimension()},
         )
 
@@ -415,6 +446,8 @@ def backtest(
     cases: Sequence[str] | None = None,
     past_only: bool = False,
     progress: Progress | None = None,
+    draws: int = 0,
+    seed: int | None = None,
 ) -> BacktestResult:
     """Leave each case out in turn and score its forecast.
 
@@ -426,6 +459,9 @@ def backtest(
         only cases with at least :data:`MIN_PAST` of them.
     progress : called with ``(folds done, folds)`` before the first fold and
         after each (a fold is a fit: about a minute of CPU).
+    draws, seed : score the mixture over this many draws of each fold's
+        fitted coefficients (with their covariance), as a forecast of the
+        written-back fit makes it; 0 (default): their point estimates.
 
     Returns
     -------
@@ -443,7 +479,9 @@ def backtest(
     if progress is not None:
         progress(0, len(held))
     for done, case in enumerate(held, start=1):
-        row, scored = held_out_score(case, training_cases(case, chosen, past_only))
+        row, scored = held_out_score(
+            case, training_cases(case, chosen, past_only), draws=draws, seed=seed
+        )
         rows.append(row)
         frames.append(scored.assign(held_out=case))
         if progress is not None:
@@ -453,6 +491,8 @@ def backtest(
         scored=pd.concat(frames, ignore_index=True),
         past_only=past_only,
         cases=chosen,
+        draws=draws,
+        seed=seed,
     )
 
 

@@ -78,6 +78,16 @@ def backtest_command(
     by_dimension: Annotated[
         bool, typer.Option("--by-dimension", help="Also the mean log score per dimension.")
     ] = False,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            help="Score the mixture over this many draws of each fold's fitted coefficients "
+            "(0: their point estimates).",
+        ),
+    ] = 0,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the draws.")] = None,
     list_cases: Annotated[
         bool, typer.Option("--list", help="List the cases (as realpolitik cases) and stop.")
     ] = False,
@@ -94,7 +104,7 @@ def backtest_command(
     chosen = None if cases is None else [c.strip() for c in cases.split(",") if c.strip()]
     checked = checked_cases(chosen, past_only)  # a mistake is reported before any fit
     with fold_bar() as report:
-        result = backtest(checked, past_only=past_only, progress=report)
+        result = backtest(checked, past_only=past_only, progress=report, draws=draws, seed=seed)
     if fmt == BacktestFormat.json:
         emit_json(result.to_json(by_dimension))
         return
@@ -102,7 +112,10 @@ def backtest_command(
         print(result.markdown(by_dimension))
         return
     kind = "each fold fitted on the earlier cases" if past_only else "each case left out in turn"
-    _print_table(f"Backtest of the case library ({kind})", *result.summary_cells())
+    _print_table(
+        f"Backtest of the case library ({kind}; forecast: {result.forecast_kind})",
+        *result.summary_cells(),
+    )
     if by_dimension:
         _print_table("Mean log score per choice, by dimension", *result.dimension_cells())
 
