@@ -333,8 +333,11 @@ def test_set_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message
 def test_forecast_header_says_lambda_is_drawn_only_where_the_concept_has_one(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # the flagship draws lambda; the logit limit (lambda -> infinity) has none
+    # the flagship draws lambda (LogNormal, median 1); at the central values it
+    # sits at its median; the logit limit (lambda -> infinity) has none
     code, out, _ = run(capsys, "forecast", "china-russia-2022")
-    assert code == 0 and "QRE, lambda drawn, central values" in out
+    assert code == 0 and "QRE, lambda=1, central values" in out
+    code, out, _ = run(capsys, "forecast", "china-russia-2022", "--draws", "40")
+    assert code == 0 and "QRE, lambda drawn, 40 draws" in out
     code, out, _ = run(capsys, "forecast", "china-russia-2022", "--concept", "logit-limit")
     assert code == 0 and "LOGIT-LIMIT, central values" in out and "lambda drawn" not in out

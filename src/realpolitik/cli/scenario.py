@@ -455,7 +455,8 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
     if s.concept == "mixture":
         how = "mixture of " + " + ".join(f"{w:g} {c.upper()}" for c, w in sc.solve.mixture)
     if s.lam is None and sc.solve.lam_varies and uses_lambda(s.concept, sc.solve.mixture):
-        how += ", lambda drawn"
+        # over draws lambda is drawn like a parameter; without, it sits at its central value
+        how += ", lambda drawn" if s.draws else f", lambda={sc.parameters['lambda'].central:g}"
     how += f", {s.draws} draws ({s.method}, seed {s.seed})" if s.draws else ", central values"
     if s.values:
         held = ", ".join(f"{name} = {value:g}" for name, value in s.values)

@@ -119,7 +119,13 @@ def _settings_line(result: Forecast) -> str:
     if s.lam is not None:
         how += f", lambda = {s.lam:g}"
     elif solve.lam_varies and uses_lambda(s.concept, solve.mixture):
-        how += f", lambda drawn from {result.scenario.parameters['lambda'].distribution.describe()}"
+        lam = result.scenario.parameters["lambda"]
+        if s.draws:
+            how += f", lambda drawn from {lam.distribution.describe()}"
+        else:
+            how += (
+                f", lambda = {lam.central:g} (the central value of {lam.distribution.describe()})"
+            )
     if s.draws:
         how += f", {s.draws:,} parameter draws ({s.method}, seed {s.seed})"
     else:
