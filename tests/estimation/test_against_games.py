@@ -79,7 +79,7 @@ def test_maximum_matches_games(spec: dict[str, Any], fitted: dict[str, Estimatio
     assert abs(fit.log_likelihood - spec["log_likelihood"]) < 1e-6
     assert fit.log_likelihood > spec["log_likelihood"] - 1e-9
     fixed = np.array(spec["fixed"], dtype=bool)
-    np.testing.assert_array_equal(~fit.free, fixed)
+    np.testing.assert_array_equal(~fit.free_mask, fixed)
     se = _finite(spec["std_errors_richardson"])
     ours = fit.estimates
     theirs = np.array(spec["coefficients"])
@@ -95,7 +95,7 @@ def test_standard_errors_match_richardson_hessian(
     fit = fitted[spec["id"]]
     assert spec["richardson_negative_definite"] is True
     assert fit.locally_identified
-    expected = _finite(spec["std_errors_richardson"])[fit.free]
+    expected = _finite(spec["std_errors_richardson"])[fit.free_mask]
     ours = fit.coefficient_table(use_bootstrap=False)["std_error"].to_numpy()
     np.testing.assert_allclose(ours, expected, rtol=1e-3)
 

@@ -120,7 +120,7 @@ def test_bootstrap_standard_errors_near_hessian(reference_dir: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with_bootstrap(fit, 200, seed=11, workers=1)
-    assert fit.se_source == "bootstrap"
+    assert fit.se_source() == "bootstrap"
     boot = fit.coefficients["std_error"].to_numpy()
     ratio = boot / hess
     # sampling error of a standard deviation from 200 replicates is ~5%

@@ -53,8 +53,8 @@ from realpolitik.estimation.calibration_likelihood import (
     case_parameter_matrix,
 )
 from realpolitik.estimation.fitting import ConvergenceWarning, IdentificationWarning
+from realpolitik.estimation.inference import coefficient_lines, finite_or_none
 from realpolitik.estimation.mle import covariance, flat_directions, maximize
-from realpolitik.estimation.scenario_result import coefficient_lines, finite_or_none
 from realpolitik.run.case_table import read_case_table
 from realpolitik.run.observations import Observations
 from realpolitik.scenario.load import ScenarioLike, as_scenario

@@ -39,7 +39,6 @@ from realpolitik.estimation.inference import (
     FLAT_CAUSES,
     ConvergenceWarning,
     IdentificationWarning,
-    attach_bootstrap,
     fit_likelihood,
 )
 from realpolitik.estimation.model import PreparedData, prepare
@@ -121,22 +120,15 @@ def fit_prepared(
         messages.append(f"outcome(s) never observed: {', '.join(never)}")
         warnings.warn(messages[-1], IdentificationWarning, stacklevel=3)
     return EstimationResult(
+        **{
+            **fit.__dict__,
+            "fit_seconds": seconds,
+            "warnings": messages,
+            "n_dropped": prepared.n_dropped,
+        },
         model=model,
-        estimates=fit.estimates,
-        vcov=fit.vcov,
-        loglik_cases=fit.loglik_cases,
-        n_dropped=prepared.n_dropped,
-        converged=fit.converged,
-        iterations=fit.iterations,
-        fit_seconds=seconds,
-        locally_identified=fit.locally_identified,
-        flat=fit.flat,
-        warnings=messages,
-        likelihood=lik,
         frame=prepared.frame,
         outcome=prepared.outcome,
-        hessian=fit.hessian,
-        free_mask=free,
     )
 
 
@@ -214,9 +206,7 @@ def with_bootstrap(
     progress: bool = False,
 ) -> EstimationResult:
     """The result with ``replicates`` bootstrap refits attached."""
-    return attach_bootstrap(
-        result, replicates, free=result.free_mask, seed=seed, workers=workers, progress=progress
-    )
+    return result.with_bootstrap(replicates, seed=seed, workers=workers, progress=progress)
 
 
 def egame12(formula: str, data: pd.DataFrame | str | Path, **options: Any) -> EstimationResult:

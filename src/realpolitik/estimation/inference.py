@@ -23,7 +23,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -117,6 +117,8 @@ class LikelihoodFit:
     warnings : messages issued during the fit.
     bootstrap : bootstrap replicates of the free coefficients, if run.
     bootstrap_seed, bootstrap_seconds : the seed that made them, their time.
+    n_dropped : rows of the data left out of the fit (a model says why in
+        ``dropped_reason``).
     """
 
     likelihood: CaseLikelihood = field(repr=False)
@@ -135,6 +137,11 @@ class LikelihoodFit:
     bootstrap: FloatArray | None = field(default=None, repr=False)
     bootstrap_seed: int | None = None
     bootstrap_seconds: float | None = None
+    n_dropped: int = 0
+
+    #: Why rows were dropped, as the summary says it right after "rows dropped"
+    #: (from its first character: " for missing values", ": ...").
+    dropped_reason: ClassVar[str] = ""
 
     @property
     def n(self) -> int:
@@ -264,8 +271,13 @@ class LikelihoodFit:
         return [
             f"Log-likelihood: {self.log_likelihood:.7g}",
             f"AIC: {self.aic:.7g}",
-            f"No. observations: {self.n}",
+            f"No. observations: {self.n}" + self._dropped_text(),
         ]
+
+    def _dropped_text(self) -> str:
+        if not self.n_dropped:
+            return ""
+        return f" ({self.n_dropped} rows dropped{self.dropped_reason})"
 
     def summary(self, use_bootstrap: bool = True) -> str:
         """A text table laid out like R's ``summary.game``."""

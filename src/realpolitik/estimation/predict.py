@@ -89,7 +89,7 @@ def typical_profile(result: EstimationResult) -> dict[str, object]:
 
 
 def _draws(result: EstimationResult, n_draws: int, seed: int) -> tuple[FloatArray, str | None]:
-    free = result.free
+    free = result.free_mask
     if result.bootstrap is not None and result.bootstrap.shape[0] > 1:
         sample = result.bootstrap
         source = f"{sample.shape[0]} bootstrap replicates"

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.concepts import LAMBDA
 from realpolitik.errors import InputError
-from realpolitik.estimation.inference import attach_bootstrap, fit_likelihood
+from realpolitik.estimation.inference import fit_likelihood
 from realpolitik.estimation.scenario_likelihood import ScenarioLikelihood
 from realpolitik.estimation.scenario_result import ScenarioEstimate
 from realpolitik.run.case_table import CaseTable, read_case_table
@@ -182,20 +182,8 @@ def estimate_scenario(
     )
     data_source = str(data) if isinstance(data, str | Path) else None
     result = ScenarioEstimate(
+        **{**fit.__dict__, "fit_seconds": time.perf_counter() - t0, "n_dropped": n_dropped},
         scenario=likelihood.compiled.scenario,
-        names=likelihood.names,
-        estimates=fit.estimates,
-        vcov=fit.vcov,
-        loglik_cases=fit.loglik_cases,
-        n_dropped=n_dropped,
-        converged=fit.converged,
-        iterations=fit.iterations,
-        fit_seconds=time.perf_counter() - t0,
-        locally_identified=fit.locally_identified,
-        flat=fit.flat,
-        warnings=list(fit.warnings),
-        likelihood=likelihood,
-        hessian=fit.hessian,
         data_source=data_source,
     )
     if bootstrap:
@@ -213,4 +201,4 @@ def with_bootstrap(
 ) -> ScenarioEstimate:
     """The result with ``replicates`` bootstrap refits attached (cases
     resampled with replacement; :mod:`realpolitik.estimation.resampling`)."""
-    return attach_bootstrap(result, replicates, seed=seed, workers=workers, progress=progress)
+    return result.with_bootstrap(replicates, seed=seed, workers=workers, progress=progress)
