@@ -90,6 +90,24 @@ def test_draws_score_the_mixture_and_say_so(capsys: pytest.CaptureFixture[str]) 
     assert "--draws" in err and "Traceback" not in err
 
 
+def test_plot_writes_the_figure_and_refuses_a_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "plots"
+    assert main([*FOLD, "--plot", str(folder), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    _strict(out)  # stdout stays the JSON document
+    png, svg = folder / "backtest.png", folder / "backtest.svg"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"iran-2018" in svg.read_bytes()  # the held-out case labels its bars
+    assert str(png) in err
+    a_file = tmp_path / "taken"
+    a_file.write_text("x")
+    assert main([*FOLD, "--plot", str(a_file)]) == 2
+    _, err = capsys.readouterr()
+    assert "--plot" in err and "is a file" in err and len(err.strip().splitlines()) == 1
+
+
 def test_the_fold_as_markdown_is_the_documented_table_row(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

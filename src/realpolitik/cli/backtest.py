@@ -12,15 +12,17 @@ is one line and exit code 2 (with the closest name), before any fit.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from realpolitik.cli.output import Table, emit_json, err, out
+from realpolitik.cli.output import Table, check_output_dir, emit_json, err, out
 
 
 class BacktestFormat(StrEnum):
@@ -88,6 +90,12 @@ def backtest_command(
         ),
     ] = 0,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the draws.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Also write backtest.png and backtest.svg into this directory."
+        ),
+    ] = None,
     list_cases: Annotated[
         bool, typer.Option("--list", help="List the cases (as realpolitik cases) and stop.")
     ] = False,
@@ -103,8 +111,15 @@ def backtest_command(
         return
     chosen = None if cases is None else [c.strip() for c in cases.split(",") if c.strip()]
     checked = checked_cases(chosen, past_only)  # a mistake is reported before any fit
+    check_output_dir(plot, "--plot")
     with fold_bar() as report:
         result = backtest(checked, past_only=past_only, progress=report, draws=draws, seed=seed)
+    if plot is not None:
+        # the figure's module imports matplotlib: only when a plot is asked for
+        from realpolitik.plots.sensitivity_plots import save_figure
+
+        files = save_figure(result.plot(), plot / "backtest")
+        sys.stderr.write(f"plots: {', '.join(str(f) for f in files)}\n")
     if fmt == BacktestFormat.json:
         emit_json(result.to_json(by_dimension))
         return
