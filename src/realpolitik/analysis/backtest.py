@@ -415,7 +415,7 @@ class BacktestResult:
             ax.bar(x + (i - 1) * width, values, width, label=labels[who])
         ax.set_xticks(x, [r.case for r in self.rows])
         ax.axhline(0.0, color="black", linewidth=0.8)
-        ax.set_ylabel("mean log score per choice")
+        ax.set_ylabel("mean log score per choice (higher is better)")
         kind = "past-only" if self.past_only else "leave-one-case-out"
         mixed = "point estimates" if self.draws == 0 else f"mixture over {self.draws} draws"
         ax.set_title(f"Case library backtest ({kind})\nforecast: {mixed}", fontsize=10)
