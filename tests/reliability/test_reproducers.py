@@ -223,9 +223,10 @@ def test_too_many_players_is_one_line(
 
 
 def test_gambit_caps(monkeypatch: pytest.MonkeyPatch) -> None:
-    from realpolitik.games import gambit_io
+    from realpolitik.games.gambit_io import efg, lexer
 
-    monkeypatch.setattr(gambit_io, "MAX_GAME_NODES", 5)
+    # each cap patched in the module that checks it
+    monkeypatch.setattr(efg, "MAX_GAME_NODES", 5)
     with pytest.raises(InputError, match="more than 5 nodes"):
         read_efg("c.efg", text=_chain(3))
     text = 'NFG 1 R "" { "a" "b" } { 100001 1 }\n'
@@ -234,7 +235,7 @@ def test_gambit_caps(monkeypatch: pytest.MonkeyPatch) -> None:
     text = 'NFG 1 R "" { "a" "b" "c" } { 1000 1000 11 }\n'
     with pytest.raises(InputError, match="11000000 strategy profiles; at most 10000000"):
         read_nfg("p.nfg", text=text)
-    monkeypatch.setattr(gambit_io, "MAX_INPUT_BYTES", 100)
+    monkeypatch.setattr(lexer, "MAX_INPUT_BYTES", 100)
     with pytest.raises(InputError, match="at most 100 are read"):
         read_nfg("big.nfg", text=PD_BIG + " " * 100)
 
