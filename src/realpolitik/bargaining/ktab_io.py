@@ -93,6 +93,19 @@ def _number(text: str, *, file: str, line: int, column: str, what: str, hint: st
     return value
 
 
+def _percent(
+    text: str, *, file: str, line: int, column: str, what: str, hint: str, scale: str
+) -> float:
+    """One numeric cell on KTAB's 0-100 scale, or an InputError naming the
+    cell (``scale`` says why the range, after "is outside 0-100;")."""
+    value = _number(text, file=file, line=line, column=column, what=what, hint=hint)
+    if not 0.0 <= value <= 100.0:
+        raise InputError(
+            f"{what} {text} is outside 0-100; {scale}", file=file, line=line, field=column
+        )
+    return value
+
+
 def _count(text: str, *, file: str, line: int, column: str, what: str) -> int:
     cell = text.strip()
     try:
@@ -315,36 +328,24 @@ def read_ktab_csv(path: str | Path) -> BargainingProblem:
         total = 0.0
         for d in range(n_dims):
             pc, sc = 3 + 2 * d, 4 + 2 * d
-            pos = _number(
+            pos = _percent(
                 cells[pc],
                 file=file,
                 line=line,
                 column=_column_label(pc, header),
                 what="position",
                 hint="give a number from 0 to 100",
+                scale="KTAB positions are on a 0-100 scale",
             )
-            if not 0.0 <= pos <= 100.0:
-                raise InputError(
-                    f"position {cells[pc]} is outside 0-100; KTAB positions are on a 0-100 scale",
-                    file=file,
-                    line=line,
-                    field=_column_label(pc, header),
-                )
-            sal = _number(
+            sal = _percent(
                 cells[sc],
                 file=file,
                 line=line,
                 column=_column_label(sc, header),
                 what="salience",
                 hint="give a percentage from 0 to 100",
+                scale="KTAB saliences are percentages",
             )
-            if not 0.0 <= sal <= 100.0:
-                raise InputError(
-                    f"salience {cells[sc]} is outside 0-100; KTAB saliences are percentages",
-                    file=file,
-                    line=line,
-                    field=_column_label(sc, header),
-                )
             total += sal
             if total > 100.0 + _SALIENCE_TOTAL_TOL:
                 raise InputError(
