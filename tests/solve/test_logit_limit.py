@@ -8,6 +8,9 @@ against independent answers.
   ``reference/games/reference.json`` (``logit_limit``): every action's
   probability at the information sets pygambit's profile reaches (an
   unreached set is not pinned by pygambit's stopping rule, a Nash regret);
+- the normal-form tracer of ``solve/logit.py`` (its own pseudo-arc-length
+  path in log-odds) on random 3x3 bimatrix games embedded as trees, whose
+  branches fold back in lambda;
 - the backward induction SPE on trees of perfect information with random
   (generic, hence unique-SPE) payoffs per draw;
 - a signalling game worked out by hand (separating limit);
