@@ -14,7 +14,7 @@ Where a tree of perfect information has one SPE, the limit is that SPE (a
 tie splits the tied actions equally, where the SPE takes the first).
 
 Method (compiled, one draw at a time, blocks of draws over the cores:
-:mod:`realpolitik.solve._limit_kernels`): per draw, with ``S`` the draw's
+:mod:`realpolitik.solve._limit_trace`): per draw, with ``S`` the draw's
 payoff range (max minus min payoff over terminals and players) and ``mu =
 lambda S``, the agent QRE is found at ``mu = 1`` from the centroid by the
 belief iteration of :mod:`realpolitik.solve.belief_iteration` (Anderson
@@ -37,11 +37,12 @@ branch. Hence:
   most 16) and square-rooted, i.e. the step in ``log mu`` halved, at a step
   that does not converge (up to 6 halvings in a row). Each step is warm
   started by the secant predictor of the logits in ``mu`` and solved by the
-  sweeps and, where they fail or land more than ``PREDICTOR_TOL`` (0.25, in
-  some probability) from the prediction, by Newton's method from the
-  prediction (every action on trees of at most 96 actions, else the actions
-  still mixing): the sweeps are drawn to stable fixed points, the branch
-  may run along an unstable one (a mixed equilibrium). A step whose
+  sweeps and, where they fail or (where the branch can fold) land more
+  than ``PREDICTOR_TOL`` (0.25, in some probability) from the prediction,
+  by Newton's method from the prediction (every action on trees of at most
+  96 actions, else the actions still mixing): the sweeps are drawn to
+  stable fixed points, the branch may run along an unstable one (a mixed
+  equilibrium). A step whose
   solution is that far from its prediction even so has left the branch and
   is refused (halved);
 * where halving does not help, trees of at most 96 actions follow the
@@ -118,7 +119,7 @@ from numpy.typing import NDArray
 
 from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import TreeGame
-from realpolitik.solve import _limit_kernels as kernels
+from realpolitik.solve import _limit_trace as kernels
 from realpolitik.solve.belief_iteration import (
     FIXED_POINT_TOL,
     MAX_SWEEPS,
