@@ -10,8 +10,9 @@ thread, after compiling; time per draw, share of draws converged, median and
 smaller game exported to ``.efg`` (the flagship's export is out of its
 reach in memory), time per draw and the largest difference at the sets it
 reaches; ratio = peer time per draw over ours. Third row: N random 3x3
-bimatrix games embedded as trees (their branches fold, which a lambda
-schedule steps over silently) against the normal-form tracer of
+bimatrix games embedded as trees (many branches end at a mixed
+equilibrium, an unstable fixed point of the sweeps, which a lambda step can
+leave silently; a few fold) against the normal-form tracer of
 ``solve/logit.py``: share within 1e-5 of its limit, share off it unflagged.
 
 Run: python benchmarks/bench_logit_limit.py [--draws N]

@@ -281,13 +281,17 @@ def bimatrix_tree(tables: np.ndarray) -> TreeGame:
 
 
 def test_follows_folds_of_games_embedded_as_trees() -> None:
-    # random 3x3 bimatrix games: on some the principal branch turns back in
-    # lambda (a fold), and a lambda schedule steps onto another equilibrium.
-    # The independent path: the normal-form tracer of solve/logit.py
-    # (pseudo-arc-length on log-odds, its own Jacobian) to the branch's end.
-    # Measured 2026-12-06 on these 400 games: the lambda schedule alone (the
-    # code before the continuation) ended more than TOL from it on 22 without
-    # a warning, 3 flagged; with the continuation on none, none flagged
+    # random 3x3 bimatrix games: on 4 of these 400 the principal branch turns
+    # back in lambda below lambda = 200 (151, 200, 231, 259: the NumPy tracer
+    # of solve/homotopy.py on the log-odds system), on many it ends at a
+    # mixed equilibrium, an unstable fixed point of the sweeps, which a step
+    # can leave for a stable (pure) one. The independent path: the
+    # normal-form tracer of solve/logit.py (pseudo-arc-length on log-odds,
+    # its own Jacobian) to the branch's end. Measured 2026-12-06: the lambda
+    # schedule alone (the code before the continuation) ended more than TOL
+    # from it on 22 without a warning (none of them at the folds, which are
+    # S-shaped: a step past them lands on the branch's continuation), 3
+    # flagged; with the continuation and the prediction test on none
     rng = np.random.default_rng(2026)
     tables = rng.normal(size=(400, 2, 3, 3))
     reference = logit_limit(tables)
