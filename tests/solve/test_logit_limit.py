@@ -8,6 +8,9 @@ against independent answers.
   ``reference/games/reference.json`` (``logit_limit``): every action's
   probability at the information sets pygambit's profile reaches (an
   unreached set is not pinned by pygambit's stopping rule, a Nash regret);
+- the normal-form tracer of ``solve/logit.py`` (its own pseudo-arc-length
+  path in log-odds) on random 3x3 bimatrix games embedded as trees, whose
+  branches fold back in lambda;
 - the backward induction SPE on trees of perfect information with random
   (generic, hence unique-SPE) payoffs per draw;
 - a signalling game worked out by hand (separating limit);
@@ -30,12 +33,13 @@ from hand_scenarios import SIGNAL
 from realpolitik.analysis.forecast import forecast
 from realpolitik.analysis.noise import LIMIT_DRAWS
 from realpolitik.games.gambit_io import read_game
-from realpolitik.games.tree import TreeGame
+from realpolitik.games.tree import TreeBuilder, TreeGame
 from realpolitik.run.links import run_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.solve.backward_induction import solve_spe
 from realpolitik.solve.dispatch import solve
+from realpolitik.solve.logit import logit_limit
 from realpolitik.solve.logit_limit import solve_logit_limit, trace_limit
 from realpolitik.solve.regret import agent_regret
 
@@ -72,16 +76,20 @@ def compare(game: TreeGame, ours: np.ndarray, sets: list[dict[str, Any]]) -> tup
     return worst, compared
 
 
-#: Known (measured 2026-12-06): the lambda-parametrised trace cannot follow a
-#: branch that folds back in lambda (pygambit's arc-length tracer does). On
-#: bayes_7 its steps pass a fold unnoticed and it ends at another sequential
-#: equilibrium (pure profiles 1.0 apart); on bayes_9 it fails and says so; on
-#: bayes_11 the limit mixes and pygambit stops earlier on the branch (7e-4).
-#: (With a first ratio of 4 the trace leapt over a fold on bayes_6 and also
-#: reached pygambit's limit; with 1.25 it follows it.)
+#: Known (measured 2026-12-06): bayes_7's branch folds back in lambda five
+#: times (turning points at mu = lambda x range 40.1, 21.8, 46.1, 43.4, 66.1
+#: and 9.2, traced by the NumPy arc-length tracer of solve/homotopy.py); the
+#: lambda schedule stepped over them onto another sequential equilibrium
+#: (pure profiles 1.0 apart) without a word. The arc-length continuation on
+#: small trees follows them and ends at pygambit's limit. On bayes_9 the
+#: trace still fails (a limit that mixes, which the schedule cannot carry
+#: past mu ~ 5e4) and says so; on bayes_11 the limit mixes and pygambit
+#: stops earlier on the branch (7e-4).
 LEAPT: set[str] = set()
-OTHER_BRANCH = {"bayes_7.efg"}
+OTHER_BRANCH: set[str] = set()
 NOT_CONVERGED = {"bayes_9.efg"}
+#: Gambit example trees whose limit is flagged (``jumped``), measured 2026-12-06.
+FLAGGED_EXAMPLES = {"selten_horse"}
 LOOSER = {"bayes_11.efg": 1e-3}
 
 
@@ -122,7 +130,13 @@ def test_matches_pygambit_on_gambit_example_trees() -> None:
             continue
         game = read_game(GAMES / entry["file"])
         assert isinstance(game, TreeGame)
-        ours = solve_logit_limit(game)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ours = solve_logit_limit(game)
+        # Selten's horse has a continuum of equilibria: the continuation cannot
+        # follow its branch (a singular Jacobian) and the draw is flagged
+        flagged = any("leapt over a stretch" in str(w.message) for w in caught)
+        assert flagged == (entry["id"] in FLAGGED_EXAMPLES), entry["id"]
         reference = entry["results"]["logit_limit"][0]["probs"]
         flat = np.array(
             [p for player in reference.values() for s in player.values() for p in s.values()]
@@ -213,8 +227,10 @@ def test_limit_has_no_agent_regret_where_it_is_reached() -> None:
         scaled = regret / span[:, None]
         checked = scaled[converged[:, None] & on_path]
         assert checked.size == 0 or checked.max() <= 1e-6
-    assert np.mean(rates) >= 0.8  # 161 of 192 on 2026-12-06
-    assert jumped_total >= 1  # the leaps are exercised (2 on 2026-12-06)
+    # 154 of 192 on 2026-12-06 (161 with the lambda schedule alone, 2 of them
+    # after a leap); the draws not converged are said to be
+    assert np.mean(rates) >= 0.75
+    assert jumped_total <= 2
 
 
 def test_dispatch_and_status() -> None:
@@ -248,3 +264,43 @@ def test_noise_gap_is_paired_on_the_limit_draws() -> None:
     row = {a["name"]: a for a in noise["actions"]}["snd:message:A"]
     assert row["best_response"] == pytest.approx(p.mean(), abs=1e-9)
     assert row["gap"] == pytest.approx((qre_a - p).mean(), abs=1e-9)
+
+
+def bimatrix_tree(tables: np.ndarray) -> TreeGame:
+    """Bimatrix games ``tables`` ``(D, 2, K, K)`` as trees: player 1 picks a
+    row, player 2 a column without seeing it (one information set)."""
+    k = tables.shape[-1]
+    b = TreeBuilder(["1", "2"])
+    for i, node in enumerate(b.decision(b.root, "1", [f"r{i}" for i in range(k)])):
+        for j, leaf in enumerate(b.decision(node, "2", [f"c{j}" for j in range(k)], infoset="2")):
+            b.terminal(leaf, [i * k + j, 0])
+    tree, marker = b.build()
+    cell = marker[:, 0].astype(int)  # terminal t is cell (cell // k, cell % k)
+    flat = tables.reshape(len(tables), 2, k * k)[:, :, cell].transpose(0, 2, 1)
+    return TreeGame(tree, np.ascontiguousarray(flat))
+
+
+def test_follows_folds_of_games_embedded_as_trees() -> None:
+    # random 3x3 bimatrix games: on 4 of these 400 the principal branch turns
+    # back in lambda below lambda = 200 (151, 200, 231, 259: the NumPy tracer
+    # of solve/homotopy.py on the log-odds system), on many it ends at a
+    # mixed equilibrium, an unstable fixed point of the sweeps, which a step
+    # can leave for a stable (pure) one. The independent path: the
+    # normal-form tracer of solve/logit.py (pseudo-arc-length on log-odds,
+    # its own Jacobian) to the branch's end. Measured 2026-12-06: the lambda
+    # schedule alone (the code before the continuation) ended more than TOL
+    # from it on 22 without a warning (none of them at the folds, which are
+    # S-shaped: a step past them lands on the branch's continuation), 3
+    # flagged; with the continuation and the prediction test on none
+    rng = np.random.default_rng(2026)
+    tables = rng.normal(size=(400, 2, 3, 3))
+    reference = logit_limit(tables)
+    expected = np.concatenate(reference.probs, axis=1)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        trace = trace_limit(bimatrix_tree(tables))
+    off = np.abs(trace.profile - expected).max(axis=1)
+    flagged = ~trace.converged | trace.jumped
+    assert off[~flagged].max() <= TOL
+    assert flagged.mean() <= 0.02
+    assert (trace.arcs > 0).all()  # small trees: followed by arc length first

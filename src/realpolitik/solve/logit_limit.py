@@ -14,26 +14,48 @@ Where a tree of perfect information has one SPE, the limit is that SPE (a
 tie splits the tied actions equally, where the SPE takes the first).
 
 Method (compiled, one draw at a time, blocks of draws over the cores:
-:mod:`realpolitik.solve._limit_kernels`): per draw, with ``S`` the draw's
+:mod:`realpolitik.solve._limit_trace`): per draw, with ``S`` the draw's
 payoff range (max minus min payoff over terminals and players) and ``mu =
 lambda S``, the agent QRE is found at ``mu = 1`` from the centroid by the
 belief iteration of :mod:`realpolitik.solve.belief_iteration` (Anderson
-accelerated Gauss-Seidel sweeps), then up a geometric schedule of ``mu``
-whose ratio starts at 1.25 (small first steps follow the folds of the branch
-at small ``mu`` that a coarser step jumps over), is squared after two good
-steps (at most 16) and square-rooted, i.e. the step in ``log mu`` halved, at
-a step that does not converge (up to 6 halvings in a row). Each step is warm
-started by the secant predictor of the logits in ``mu`` and finished, where
-the sweeps do not converge, by Newton's method (every action on trees of at
-most 96 actions, else the actions still mixing; limits that mix need it: the
-sweeps' map grows steeper with lambda there). Where halving does not help (a
-fold of the branch in lambda, which no lambda schedule follows, or a stretch
-the solvers do not make) the trace leaps by a ratio of 16, then 256; a draw
-that converges after a leap is reported (``LimitTrace.jumped``, a warning):
-its limit is an equilibrium but may lie off the principal branch. Reach
-probabilities are kept as logarithms, so beliefs at sets the limit does not
-reach are still the ratios of vanishing reach probabilities that Bayes' rule
-gives along the branch.
+accelerated Gauss-Seidel sweeps). The branch may then fold back in lambda
+(turning points, Turocy 2005), which no lambda schedule can follow: a step
+past a turning point lands on another fixed point, possibly of another
+branch. Hence:
+
+* where the branch can fold (some information set has several nodes; with
+  one node per set the QRE at each lambda is unique) and the tree has at
+  most 96 actions, it is followed from ``mu = 1`` to ``mu = 10^4`` by
+  pseudo-arc-length continuation in ``(log probabilities, log mu)``
+  (Allgower and Georg 1990; Gambit's ``path.cc`` after Turocy 2005):
+  tangent from the bordered Jacobian, predictor, chord corrector orthogonal
+  to the tangent, step control; a turn of the tangent, a failed corrector
+  or a change of the bordered determinant's sign over a long step shorten
+  it. It passes turning points;
+* beyond (and on larger trees from ``mu = 1``), a geometric schedule of
+  ``mu`` whose ratio starts at 1.25, is squared after two good steps (at
+  most 16) and square-rooted, i.e. the step in ``log mu`` halved, at a step
+  that does not converge (up to 6 halvings in a row). Each step is warm
+  started by the secant predictor of the logits in ``mu`` and solved by the
+  sweeps and, where they fail or (where the branch can fold) land more
+  than ``PREDICTOR_TOL`` (0.25, in some probability) from the prediction,
+  by Newton's method from the prediction (every action on trees of at most
+  96 actions, else the actions still mixing): the sweeps are drawn to
+  stable fixed points, the branch may run along an unstable one (a mixed
+  equilibrium). A step whose
+  solution is that far from its prediction even so has left the branch and
+  is refused (halved);
+* where halving does not help, trees of at most 96 actions follow the
+  branch by arc length again from the last good point (to 16 times its
+  ``mu``, at most 3 times). Otherwise, or where that fails, the trace leaps
+  by a ratio of 16, then 256; a draw that converges after a leap, or whose
+  continuation failed or passed a sign change of the determinant (a
+  bifurcation or a jump), is reported (``LimitTrace.jumped``, a warning):
+  its limit is an equilibrium but may lie off the principal branch.
+
+Reach probabilities are kept as logarithms, so beliefs at sets the limit
+does not reach are still the ratios of vanishing reach probabilities that
+Bayes' rule gives along the branch.
 
 Stopping rule: a draw is at its limit at the first point of the schedule
 where
@@ -61,17 +83,26 @@ largest probability is within ``VERTEX_TOL`` of 1 is rounded to that vertex
 
 Checked against pygambit 16.7.0's ``logit_solve`` (``tests/solve/
 test_logit_limit.py``): the Gambit example trees to 1e-5 where pygambit's
-profile reaches a set; 12 random Bayesian trees: 9 within 1.3e-7, one that
-mixes within 7e-4, one at another sequential equilibrium without a leap
-(``bayes_7``: a fold that the small steps step over), one not converged.
+profile reaches a set (Selten's horse, a continuum of equilibria, flagged);
+12 random Bayesian trees: 10 within 1.4e-7 (``bayes_7``, whose branch turns
+five times, among them), one that mixes within 7e-4, one not converged
+(reported); and against the normal-form tracer of
+:mod:`realpolitik.solve.logit` on 400 random 3x3 games embedded as trees
+(all within 1e-5; the lambda schedule alone ended elsewhere, silently, on
+22).
 
-Cost per draw: ``O(steps x iterations x (edges + players x edges))``; about
-11 steps and 51 tree passes for a flagship draw whose limit is pure.
+Cost per draw: ``O(steps x iterations x (edges + players x edges))`` on
+the schedule, about 11 steps and 53 tree passes for a flagship draw whose
+limit is pure; the continuation costs ``actions + 3`` passes per step for
+its Jacobian (about 800 passes for a 3x3 game, 2300 for a 38-action tree).
 
 References
 ----------
 McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for
 extensive form games. Experimental Economics 1, 9-41.
+
+Allgower, E. L. and Georg, K. (1990). Numerical Continuation Methods: An
+Introduction. Springer.
 
 Turocy, T. L. (2005). A dynamic homotopy interpretation of the logistic
 quantal response equilibrium correspondence. Games and Economic Behavior 51,
@@ -88,7 +119,7 @@ from numpy.typing import NDArray
 
 from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import TreeGame
-from realpolitik.solve import _limit_kernels as kernels
+from realpolitik.solve import _limit_trace as kernels
 from realpolitik.solve.belief_iteration import (
     FIXED_POINT_TOL,
     MAX_SWEEPS,
@@ -127,6 +158,7 @@ class LimitTrace:
     step : ``(D,)`` largest probability change over the last step.
     steps : ``(D,)`` lambda steps taken (including retried ones).
     passes : ``(D,)`` tree passes spent.
+    arcs : ``(D,)`` stretches of the branch followed by arc length (folds).
     """
 
     profile: FloatArray
@@ -137,6 +169,7 @@ class LimitTrace:
     step: FloatArray
     steps: IntArray
     passes: IntArray
+    arcs: IntArray
 
 
 def trace_limit(
@@ -152,7 +185,7 @@ def trace_limit(
     plan = belief_plan(game.tree)
     payoffs = np.ascontiguousarray(game.total_payoffs, dtype=np.float64)
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
-    profile, mu, regret, step, status, steps, passes = kernels.trace_draws(
+    profile, mu, regret, step, status, steps, passes, arcs = kernels.trace_draws(
         payoffs, chance, FIXED_POINT_TOL, regret_tol, step_tol, MAX_SWEEPS, MEMORY,
         plan.solve_arrays, plan.n_nodes, threads,
     )  # fmt: skip
@@ -161,7 +194,7 @@ def trace_limit(
     span = payoffs.max(axis=(1, 2)) - payoffs.min(axis=(1, 2)) if payoffs.size else mu
     lam = np.divide(mu, span, out=np.zeros_like(mu), where=span > 0)
     rounded = round_vertices(game, profile, converged)
-    return LimitTrace(rounded, converged, jumped, lam, regret, step, steps, passes)
+    return LimitTrace(rounded, converged, jumped, lam, regret, step, steps, passes, arcs)
 
 
 def round_vertices(game: TreeGame, profile: FloatArray, where: NDArray[np.bool_]) -> FloatArray:
@@ -233,8 +266,9 @@ def solve_logit_limit(game: TreeGame) -> TreeSolution:
     if leaps:
         warnings.warn(
             f"the logit limit leapt over a stretch of the branch it could not follow (a fold "
-            f"in lambda) in {leaps} of {game.n_draws} draws; their limits are equilibria but "
-            "may lie on another branch than the principal one",
+            f"in lambda the arc-length continuation could not pass, or a singular point) in "
+            f"{leaps} of {game.n_draws} draws; their limits are equilibria but may lie on "
+            "another branch than the principal one",
             UserWarning,
             stacklevel=2,
         )
