@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from realpolitik.analysis._block_sums import block_sums, metric_sums
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.plots.forecast_plots import plot_forecast
 from realpolitik.plots.notebook import result_html
@@ -78,8 +79,11 @@ def _block_sum(x: FloatArray) -> FloatArray:
     middle axis of a C-ordered ``(blocks, BLOCK, w)`` array, which NumPy
     accumulates row after row for each column (pairwise only when ``w`` is
     1): either way each block is reduced the same way whatever the number
-    of blocks, so its sum depends only on its own rows."""
+    of blocks, so its sum depends only on its own rows. With ``w > 1`` the
+    same additions are compiled (:func:`realpolitik.analysis._block_sums.block_sums`)."""
     d, width = x.shape
+    if width > 1:
+        return block_sums(x, BLOCK)
     blocks = -(-d // BLOCK)
     if d != blocks * BLOCK:
         padded = np.zeros((blocks * BLOCK, width))
@@ -154,16 +158,9 @@ def reduce_chunk(
     """
     action_probability = np.ascontiguousarray(outcomes.action_probability)
     p = np.ascontiguousarray(outcomes.path_probability)
-    d, t = p.shape
+    d = p.shape[0]
     modal: NDArray[np.int64] = np.argmax(p, axis=1).astype(np.int64)
-    expectation = np.empty((d, len(outcomes.metric_columns)))
-    weighted_sums, at_sums = [], []
-    for m, values in enumerate(outcomes.metric_columns):
-        at = np.ascontiguousarray(np.broadcast_to(values, (d, t)))
-        weighted = p * at
-        expectation[:, m] = weighted.sum(axis=1)
-        weighted_sums.append(_block_sum(weighted))
-        at_sums.append(_block_sum(at))
+    expectation, weighted_sums, at_sums = _metric_sums(p, outcomes.metric_columns)
     extra = [] if outcomes.extra is None else [_block_sum(np.ascontiguousarray(outcomes.extra))]
     sums = np.hstack(
         [_block_sum(action_probability), _block_sum(p), *weighted_sums, *at_sums, *extra]
@@ -178,6 +175,37 @@ def reduce_chunk(
         block_sums=sums,
         path_histogram=histogram(p) if counts is None else _counted(p, counts),
     )
+
+
+def _metric_sums(
+    p: FloatArray, columns: tuple[FloatArray, ...]
+) -> tuple[FloatArray, list[FloatArray], list[FloatArray]]:
+    """Each metric's expectation per draw ``(D, M)`` (the sum over its row of
+    ``p * value``) and, per metric, the block sums of ``p * value`` and of
+    ``value`` (``(blocks, T)`` each), compiled (:mod:`realpolitik.analysis._block_sums`):
+    the metrics of the path alone (one row broadcast over the draws) in one
+    pass over ``p``, each other metric in a pass of its own."""
+    d, t = p.shape
+    expectation = np.empty((d, len(columns)))
+    weighted: list[FloatArray] = [np.empty(0)] * len(columns)
+    summed: list[FloatArray] = [np.empty(0)] * len(columns)
+    rows: list[int] = []
+    groups: list[tuple[list[int], FloatArray]] = []
+    for m, values in enumerate(columns):
+        v = np.asarray(values)
+        if v.ndim == 2 and v.shape[1] == t and (v.shape[0] == 1 or v.strides[0] == 0):
+            rows.append(m)
+        else:
+            groups.append(([m], np.broadcast_to(v, (d, t))[None]))
+    if rows:
+        groups.append((rows, np.stack([np.asarray(columns[m])[0] for m in rows])[:, None]))
+    for members, values in groups:
+        e, w, s = metric_sums(p, values, BLOCK)
+        for k, m in enumerate(members):
+            expectation[:, m] = e[:, k]
+            weighted[m] = w[:, k]
+            summed[m] = s[:, k]
+    return expectation, weighted, summed
 
 
 def _counted(p: FloatArray, counts: NDArray[np.int64]) -> NDArray[np.int64]:
