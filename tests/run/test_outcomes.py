@@ -14,6 +14,11 @@ from realpolitik.games.tree import NodeKind
 from realpolitik.run.outcomes import action_and_path_probability
 from realpolitik.run.settings import Settings
 from realpolitik.solve.dispatch import solve
+from realpolitik.solve.reach import (
+    edge_probabilities_t,
+    reach_from_behaviour_t,
+    reach_probabilities_t,
+)
 
 FLAGSHIP = LEGACY_FLAGSHIP
 
@@ -60,3 +65,18 @@ def test_path_and_action_probabilities_are_path_products(flagship: rp.Scenario) 
             expected_action[:, col] += node_reach * behaviour[:, tree.edge_action[edge]]
     assert np.array_equal(path, expected_path)
     np.testing.assert_allclose(action, expected_action, rtol=0, atol=1e-15)
+
+
+def test_reach_from_behaviour_is_reach_from_edge_probabilities() -> None:
+    """The reach pass that reads each edge's probability from the behaviour
+    and chance columns gives the bits of the pass over the edge
+    probabilities (the same products), on a tree with drawn chance
+    probabilities (types and a signal)."""
+    scenario = rp.load("china-russia-2022")
+    settings = Settings.resolve(scenario, draws=40, seed=3)
+    state = runs.ForecastTask.of(scenario, settings).state()
+    params = state.compiled.parameter_values(state.sampler.draws(0, 40))
+    game = state.compiled.game(params, terms=False)
+    behaviour = np.random.default_rng(1).random((game.tree.n_actions, 40))
+    expected = reach_probabilities_t(game.tree, edge_probabilities_t(game, behaviour))
+    assert reach_from_behaviour_t(game, behaviour).tobytes() == expected.tobytes()

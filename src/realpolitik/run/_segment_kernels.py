@@ -25,6 +25,8 @@ IntArray = NDArray[np.int64]
 
 #: Draws (columns) per block of the parallel loop.
 BLOCK = 512
+#: Draws (columns) summed at a time within a block.
+TILE = 128
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
@@ -34,25 +36,72 @@ def _sum_blocks(  # pragma: no cover - compiled
     rows: FloatArray,
     index: IntArray,
     offsets: IntArray,
+    same: IntArray,
     out: FloatArray,
 ) -> None:
     """``out[k, cols] = sum of rows[index[offsets[k]:offsets[k + 1]], cols]``,
-    rows added in list order, for the columns of blocks ``[first, last)``."""
+    rows added in list order, for the columns of blocks ``[first, last)``,
+    :data:`TILE` columns at a time (so that the rows read stay in the cache:
+    twice as fast as whole blocks on ``compound_types_rounds``); a copy of
+    row ``same[k]`` (an earlier list, the same) where it is not -1."""
     n_cols = rows.shape[1]
-    lo = first_block * BLOCK
-    hi = min(n_cols, last_block * BLOCK)
-    for k in range(offsets.shape[0] - 1):
-        j0 = offsets[k]
-        j1 = offsets[k + 1]
-        if j1 == j0:
-            continue
-        first = index[j0]
-        for c in range(lo, hi):
-            out[k, c] = rows[first, c]
-        for j in range(j0 + 1, j1):
-            i = index[j]
-            for c in range(lo, hi):
-                out[k, c] += rows[i, c]
+    for lo in range(first_block * BLOCK, min(n_cols, last_block * BLOCK), TILE):
+        hi = min(n_cols, lo + TILE)
+        for k in range(offsets.shape[0] - 1):
+            target = out[k, lo:hi]
+            if same[k] >= 0:
+                target[:] = out[same[k], lo:hi]
+                continue
+            j0 = offsets[k]
+            j1 = offsets[k + 1]
+            if j1 == j0:
+                continue
+            target[:] = rows[index[j0], lo:hi]
+            for j in range(j0 + 1, j1):
+                source = rows[index[j], lo:hi]
+                for c in range(hi - lo):
+                    target[c] += source[c]
+
+
+def segment_index(lists: tuple[IntArray, ...]) -> tuple[IntArray, IntArray, IntArray]:
+    """``(index, offsets, same)``: the lists one after the other and where
+    each starts (``offsets`` has one more entry), for :func:`indexed_sums`;
+    a list equal to an earlier one is left empty and ``same`` names the
+    earlier one (-1 else), so that its sum is copied, not added again (the
+    private-information outcomes repeat an information set's members for
+    every belief about it: a third of the rows of ``compound_types_rounds``)."""
+    first: dict[bytes, int] = {}
+    same = np.full(len(lists), -1, dtype=np.int64)
+    kept: list[IntArray] = []
+    for k, members in enumerate(lists):
+        array = np.asarray(members, dtype=np.int64)
+        key = array.tobytes()
+        if len(array) and key in first:
+            same[k] = first[key]
+            kept.append(array[:0])
+        else:
+            first.setdefault(key, k)
+            kept.append(array)
+    sizes = np.array([len(x) for x in kept], dtype=np.int64)
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(sizes)
+    index = np.concatenate(kept) if int(offsets[-1]) else np.zeros(0, dtype=np.int64)
+    return index, offsets, same
+
+
+def indexed_sums(
+    rows: FloatArray,
+    index: IntArray,
+    offsets: IntArray,
+    same: IntArray,
+    threads: int | None = None,
+) -> FloatArray:
+    """:func:`segment_sums` of the lists of :func:`segment_index` (built once
+    by a caller that sums the same lists for every block of draws)."""
+    source = np.ascontiguousarray(rows, dtype=np.float64)
+    out = np.zeros((len(offsets) - 1, source.shape[1]))
+    run_blocks(_sum_blocks, source.shape[1], BLOCK, (source, index, offsets, same, out), threads)
+    return out
 
 
 def segment_sums(
@@ -60,15 +109,5 @@ def segment_sums(
 ) -> FloatArray:
     """``(len(lists), D)``: for each index list the sum of its rows of
     ``rows`` ``(n, D)``, added in list order (0 for an empty list)."""
-    sizes = np.array([len(x) for x in lists], dtype=np.int64)
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(sizes)
-    index = (
-        np.concatenate([np.asarray(x, dtype=np.int64) for x in lists])
-        if int(offsets[-1])
-        else np.zeros(0, dtype=np.int64)
-    )
-    source = np.ascontiguousarray(rows, dtype=np.float64)
-    out = np.zeros((len(lists), source.shape[1]))
-    run_blocks(_sum_blocks, source.shape[1], BLOCK, (source, index, offsets, out), threads)
-    return out
+    index, offsets, same = segment_index(lists)
+    return indexed_sums(rows, index, offsets, same, threads)
