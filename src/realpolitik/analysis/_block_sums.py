@@ -155,23 +155,70 @@ def block_sums(x: FloatArray, block: int, threads: int | None = None) -> FloatAr
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _metric_sums(  # pragma: no cover - compiled
+def _row_block_sums(  # pragma: no cover - compiled
+    first_row: int, last_row: int, x_t: FloatArray, block: int, out: FloatArray
+) -> None:
+    """``out[b, k]``: ``0.0 + x_t[k, r0] + x_t[k, r0 + 1] + ...`` over the
+    draws of block ``b`` (then ``+ 0.0`` for a short block's padding), for
+    rows ``k`` in ``[first, last)`` of the draws-last ``x_t``."""
+    n = x_t.shape[1]
+    for k in range(first_row, last_row):
+        row = x_t[k]
+        for b in range(out.shape[0]):
+            r0 = b * block
+            r1 = min(n, r0 + block)
+            total = 0.0
+            for r in range(r0, r1):
+                total += row[r]
+            if r1 - r0 < block:
+                total += 0.0
+            out[b, k] = total
+
+
+def row_block_sums(x_t: FloatArray, block: int, threads: int | None = None) -> FloatArray:
+    """:func:`block_sums` of ``x_t.T`` for a draws-last ``x_t`` ``(w, D)``,
+    ``w > 1`` (the outcomes come draws-last: no transposed copy)."""
+    width, d = x_t.shape
+    if width < 2:
+        raise ValueError("block_sums needs at least two columns (NumPy sums one pairwise)")
+    out = np.empty((-(-d // block), width))
+    source = np.ascontiguousarray(x_t, dtype=np.float64)
+    run_blocks(_row_block_sums, width, 1, (source, block, out), threads)
+    return out
+
+
+#: Draws per tile of :func:`_path_sums` (two cache lines of a draws-last
+#: row: 8 draws spent twice as long reading, 64 as long again).
+DRAWS_TILE = 16
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _path_sums(  # pragma: no cover - compiled
     first_block: int,
     last_block: int,
-    p: FloatArray,
+    p_t: FloatArray,
     values: FloatArray,
     block: int,
     expectation: FloatArray,
     weighted_sums: FloatArray,
     value_sums: FloatArray,
+    modal: NDArray[np.int64],
+    with_modal: bool,
 ) -> None:
     """For the blocks ``[first, last)`` of draws and each metric ``m``:
     ``expectation[d, m]`` the pairwise sum of ``p[d] * values[m, d]`` added
     to 0.0, and the block sums of ``p * values[m]`` and of ``values[m]``
-    (``values`` ``(M, 1 or D, T)``: one row for a metric of the path alone)."""
-    n, t = p.shape
+    (``values`` ``(M, 1 or D, T)``: one row for a metric of the path alone),
+    from draws-last path probabilities ``p_t`` ``(T, D)`` (``p = p_t.T``),
+    :data:`DRAWS_TILE` draws at a time; and each draw's modal path
+    (NumPy's ``argmax``: the first largest, or the first NaN)."""
+    t, n = p_t.shape
     n_metrics = values.shape[0]
     vary = values.shape[1] > 1
+    tile = np.empty((DRAWS_TILE, t))
+    best = np.empty(DRAWS_TILE)
+    where = np.empty(DRAWS_TILE, dtype=np.int64)
+    first_nan = np.empty(DRAWS_TILE, dtype=np.int64)
     product = np.empty(t)
     stack = np.empty((64, 3), dtype=np.int64)
     partial = np.empty(64)
@@ -182,18 +229,40 @@ def _metric_sums(  # pragma: no cover - compiled
         summed = value_sums[b]
         weighted[:, :] = 0.0
         summed[:, :] = 0.0
-        for d in range(r0, r1):
-            row = p[d]
+        for d0 in range(r0, r1, DRAWS_TILE):
+            d1 = min(r1, d0 + DRAWS_TILE)
+            # the tile's draws as rows, read once from the draws-last array,
+            # and each draw's first largest path (or first NaN) on the way
+            for d in range(d0, d1):
+                best[d - d0] = p_t[0, d]
+                where[d - d0] = 0
+                first_nan[d - d0] = -1
+            for c in range(t):
+                for d in range(d0, d1):
+                    x = p_t[c, d]
+                    k = d - d0
+                    tile[k, c] = x
+                    if x > best[k]:
+                        best[k] = x
+                        where[k] = c
+                    if x != x and first_nan[k] < 0:
+                        first_nan[k] = c
+            if with_modal:
+                for d in range(d0, d1):
+                    k = d - d0
+                    modal[d] = first_nan[k] if first_nan[k] >= 0 else where[k]
             for m in range(n_metrics):
-                at = values[m, d] if vary else values[m, 0]
                 w = weighted[m]
                 s = summed[m]
-                for c in range(t):
-                    x = row[c] * at[c]
-                    product[c] = x
-                    w[c] += x
-                    s[c] += at[c]
-                expectation[d, m] = 0.0 + _pairwise(product, t, stack, partial)
+                for d in range(d0, d1):
+                    at = values[m, d] if vary else values[m, 0]
+                    row = tile[d - d0]
+                    for c in range(t):
+                        x = row[c] * at[c]
+                        product[c] = x
+                        w[c] += x
+                        s[c] += at[c]
+                    expectation[d, m] = 0.0 + _pairwise(product, t, stack, partial)
         if r1 - r0 < block:
             for m in range(n_metrics):
                 for c in range(t):
@@ -201,31 +270,41 @@ def _metric_sums(  # pragma: no cover - compiled
                     summed[m, c] += 0.0
 
 
-def metric_sums(
-    p: FloatArray, values: FloatArray, block: int, threads: int | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``(expectation (D, M), weighted (blocks, M, T), summed (blocks, M, T))``
-    for path probabilities ``p`` ``(D, T)`` and metric values ``values``
-    ``(M, 1 or D, T)``: as NumPy's ``(p * v).sum(axis=1)`` per draw and the
-    :func:`block_sums` of ``p * v`` and of ``v`` broadcast to ``(D, T)``."""
-    d, t = p.shape
+def path_sums(
+    p_t: FloatArray,
+    values: FloatArray,
+    block: int,
+    threads: int | None = None,
+    *,
+    with_modal: bool = True,
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int64]]:
+    """``(expectation (D, M), weighted (blocks, M, T), summed (blocks, M, T),
+    modal (D,))`` for draws-last path probabilities ``p_t`` ``(T, D)``
+    (``p = p_t.T``) and metric values ``values`` ``(M, 1 or D, T)`` (no
+    metric: ``(0, 1, T)``): as NumPy's ``(p * v).sum(axis=1)`` per draw,
+    the :func:`block_sums` of ``p * v`` and of ``v`` broadcast to ``(D,
+    T)``, and (``with_modal``, else zeros) ``np.argmax(p, axis=1)``."""
+    t, d = p_t.shape
     blocks = -(-d // block)
     n_metrics = values.shape[0]
     expectation = np.empty((d, n_metrics))
     weighted = np.empty((blocks, n_metrics, t))
     summed = np.empty((blocks, n_metrics, t))
+    modal = np.zeros(d, dtype=np.int64)
     run_blocks(
-        _metric_sums,
+        _path_sums,
         blocks,
         1,
         (
-            np.ascontiguousarray(p, dtype=np.float64),
+            np.ascontiguousarray(p_t, dtype=np.float64),
             np.ascontiguousarray(values, dtype=np.float64),
             block,
             expectation,
             weighted,
             summed,
+            modal,
+            with_modal,
         ),
         threads,
     )
-    return expectation, weighted, summed
+    return expectation, weighted, summed, modal
