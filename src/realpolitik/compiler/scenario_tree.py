@@ -430,18 +430,21 @@ class CompiledScenario:
         *,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> FloatArray:
         """``(D, terminals, players, terms)`` every term at every terminal.
 
         ``term_weights`` ``(D or 1, len(scenario.terms))`` multiplies each
         term (in the order of ``scenario.terms``) per draw: a view's weight,
         0 for a term switched off. None leaves the terms as written.
+        ``derived``: :meth:`with_derived` of these ``params`` if the caller
+        has it already (a block's payoffs and metrics read the same values).
         """
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
-        values = self.with_derived(params, first_draw=first_draw)
+        values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
         for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
@@ -449,6 +452,14 @@ class CompiledScenario:
                 value = value * weights[:, k : k + 1]
             out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
         return out
+
+    def _derived(
+        self,
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+        derived: Mapping[str, FloatArray] | None,
+    ) -> Mapping[str, FloatArray]:
+        return self.with_derived(params, first_draw=first_draw) if derived is None else derived
 
     def _term_weights(self, term_weights: FloatArray | None) -> FloatArray | None:
         if term_weights is None:
@@ -466,11 +477,12 @@ class CompiledScenario:
         *,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> FloatArray:
         """``(D, terminals, players)`` total payoffs (terms summed; weights
-        as :meth:`payoff_terms`)."""
+        and ``derived`` as :meth:`payoff_terms`)."""
         n_draws = self.draws_of(params)
-        values = self.with_derived(params, first_draw=first_draw)
+        values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
         # each term's values per action combination, summed per player by
         # one compiled pass into the payoff array (the same bits as adding
@@ -487,12 +499,17 @@ class CompiledScenario:
         return total.payoffs()
 
     def metric_values(
-        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> dict[str, FloatArray]:
-        """``metric -> (D, terminals)`` each metric at each terminal."""
+        """``metric -> (D, terminals)`` each metric at each terminal
+        (``derived`` as :meth:`payoff_terms`)."""
         n_draws = self.draws_of(params)
         shape = (n_draws, self.tree.n_terminals)
-        params = self.with_derived(params, first_draw=first_draw)
+        params = self._derived(params, first_draw, derived)
         return {
             metric.id: np.broadcast_to(
                 self._evaluate(
@@ -516,13 +533,14 @@ class CompiledScenario:
         terms: bool = True,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> TreeGame:
         """The tree with payoffs (and chance probabilities) for these draws.
 
         ``first_draw`` numbers the draws in error messages: the index of the
         first row of ``params`` in the whole run, or None for the central values.
-        ``term_weights`` multiplies the payoff terms per draw (see
-        :meth:`payoff_terms`).
+        ``term_weights`` multiplies the payoff terms per draw, ``derived``
+        saves evaluating the derived values again (see :meth:`payoff_terms`).
         """
         chance = (
             self.chance_probabilities(params, first_draw=first_draw)
@@ -532,14 +550,16 @@ class CompiledScenario:
         if terms:
             return TreeGame(
                 self.tree,
-                self.payoff_terms(params, first_draw=first_draw, term_weights=term_weights),
+                self.payoff_terms(
+                    params, first_draw=first_draw, term_weights=term_weights, derived=derived
+                ),
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
             )
         return TreeGame(
             self.tree,
-            self.payoffs(params, first_draw=first_draw, term_weights=term_weights),
+            self.payoffs(params, first_draw=first_draw, term_weights=term_weights, derived=derived),
             chance_probs=chance,
             source=self.scenario.file,
         )
