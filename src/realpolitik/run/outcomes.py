@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.run._segment_kernels import indexed_sums, segment_index
+from realpolitik.run._segment_kernels import reach_sums, segment_index
 from realpolitik.scenario.paths import CHANCE
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -401,13 +401,15 @@ def extra_outcomes(layout: OutcomeLayout, solution: TreeSolution) -> FloatArray:
     summed over its list in a fixed order."""
     if layout.extras is None:
         return np.zeros((solution.n_draws, 0))
-    return _reach_sums(layout, solution)[len(layout.keys) :].T
+    return _reach_sums(layout, solution)[0][len(layout.keys) :].T
 
 
-def _reach_sums(layout: OutcomeLayout, solution: TreeSolution) -> FloatArray:
-    """``(actions + extras, D)`` the sums of :attr:`OutcomeLayout.reach_lists`."""
+def _reach_sums(layout: OutcomeLayout, solution: TreeSolution) -> tuple[FloatArray, FloatArray]:
+    """``(actions + extras, D)`` the sums of :attr:`OutcomeLayout.reach_lists`
+    and ``(terminals, D)`` the path probabilities, from the solution's
+    behaviour (reached tile by tile, :func:`~realpolitik.run._segment_kernels.reach_sums`)."""
     index, offsets, same = layout.reach_lists
-    return indexed_sums(solution.node_reach_t, index, offsets, same)
+    return reach_sums(solution.game, solution.behaviour_t, index, offsets, same)
 
 
 def level_probabilities(layout: OutcomeLayout, action_probability: FloatArray) -> FloatArray:
@@ -447,9 +449,8 @@ def action_and_path_probability(
     how many draws share the product; the results are the same bit for bit
     however the draws are chunked.
     """
-    sums = _reach_sums(layout, solution)
-    reach = solution.node_reach_t
-    return sums[: len(layout.keys)].T, reach[layout.compiled.tree.terminal_node].T
+    sums, paths = _reach_sums(layout, solution)
+    return sums[: len(layout.keys)].T, paths.T
 
 
 def draw_outcomes(
@@ -458,9 +459,9 @@ def draw_outcomes(
     """Compute :class:`DrawOutcomes` from a solution and the metric values
     ``metric -> (D, terminals)`` of the same draws (the action columns and
     the extra outcomes in one compiled pass over the reach)."""
-    sums = _reach_sums(layout, solution)
+    sums, paths = _reach_sums(layout, solution)
     n_actions = len(layout.keys)
-    path_probability = solution.node_reach_t[layout.compiled.tree.terminal_node].T
+    path_probability = paths.T
     columns = tuple(np.asarray(metrics[m.id]) for m in layout.compiled.scenario.metrics)
     extra = sums[n_actions:].T if layout.extras is not None else None
     return DrawOutcomes(layout, sums[:n_actions].T, path_probability, columns, extra)
