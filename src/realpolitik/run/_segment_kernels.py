@@ -10,6 +10,8 @@ added into its output row in list order, one block of draws at a time, with
 no temporary: the same additions in the same order as ``reduceat`` (which
 adds a segment's rows one after the other), so the same bits, and blocks of
 draws spread over the cores (:mod:`realpolitik.solve._threads`).
+:func:`reach_sums` computes the reach itself, a tile of draws at a time, and
+sums it while the tile is in the cache (the per-draw outcomes of a forecast).
 """
 
 from __future__ import annotations
