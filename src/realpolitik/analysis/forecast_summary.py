@@ -93,17 +93,11 @@ def _block_sum(x: FloatArray) -> FloatArray:
     return out
 
 
-def histogram(p: FloatArray, bins: int = BINS) -> NDArray[np.int64]:
-    """``(columns, bins + 1)`` counts of ``p`` (``(D, columns)``, values in
-    [0, 1]) rounded to the nearest multiple of ``1 / bins`` (half to even,
-    as NumPy's ``rint``; outside [0, 1] and NaN clipped to the ends)."""
-    counts: NDArray[np.int64] = np.zeros((p.shape[1], bins + 1), dtype=np.int64)
-    count_into(p, counts)
-    return counts
-
-
 def count_into(p: FloatArray, counts: NDArray[np.int64]) -> None:
-    """Add the :func:`histogram` of ``p`` into ``counts`` ``(columns, bins + 1)``.
+    """Add the counts of ``p`` ``(D, columns)``, values in [0, 1] rounded to
+    the nearest multiple of ``1 / bins`` (half to even, as NumPy's ``rint``;
+    outside [0, 1] and NaN clipped to the ends), into ``counts``
+    ``(columns, bins + 1)``.
 
     Compiled, and into a table that lives as long as its chunk or run: with
     NumPy's ``bincount`` into a new ``(paths, 4001)`` table per block (65 MB
@@ -225,8 +219,8 @@ def _path_sums(
 
 
 def _counted(p_t: FloatArray, counts: NDArray[np.int64] | None) -> NDArray[np.int64]:
-    """Add the :func:`histogram` of ``p_t.T`` (``p_t`` draws-last) into
-    ``counts`` (a new table if None) and return it."""
+    """:func:`count_into` of ``p_t.T`` (``p_t`` draws-last): into ``counts``
+    (a new table if None), returned."""
     if counts is None:
         counts = np.zeros((p_t.shape[0], BINS + 1), dtype=np.int64)
     _count_rows(np.ascontiguousarray(p_t, dtype=np.float64), counts.shape[1] - 1, counts)
