@@ -104,3 +104,49 @@ def test_a_value_that_is_not_finite_is_reported_as_in_full(
         compile_scenario(scenario).payoffs(params)
     assert str(factored_error.value) == str(full_error.value)
     assert "at draw 1" in str(full_error.value)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_payoffs_are_the_numpy_sums_of_their_terms_bit_for_bit(name: str) -> None:
+    """The compiled payoff sums (``_payoff_kernels``) against the sum, in
+    NumPy and in the scenario's term order from 0.0, of each player's terms
+    at every terminal (with and without term weights)."""
+    scenario = resolve(name)
+    compiled = compile_scenario(scenario)
+    rows = run_sampler(scenario, Settings.resolve(scenario, draws=70, seed=9)).draws(0, 70)
+    params = compiled.parameter_values(rows)
+    weights = np.random.default_rng(2).uniform(0.0, 2.0, (70, len(scenario.terms)))
+    for term_weights in (None, weights):
+        terms = compiled.payoff_terms(params, term_weights=term_weights)
+        expected = np.zeros(terms.shape[:3])
+        for term in scenario.terms:
+            p = compiled.players.index(term.actor)
+            expected[:, :, p] = expected[:, :, p] + terms[:, :, p, scenario.term_ids.index(term.id)]
+        got = compiled.payoffs(params, term_weights=term_weights)
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_the_flagship_terms_and_metrics_are_all_factored_through_derived_values() -> None:
+    """Every payoff term and metric of the flagship, including those that read
+    derived values varying across terminals, is evaluated per combination."""
+    scenario = resolve("china-russia-2022")
+    compiled = compile_scenario(scenario)
+    params = compiled.parameter_values(
+        run_sampler(scenario, Settings.resolve(scenario, draws=8, seed=1)).draws(0, 8)
+    )
+    values = compiled.with_derived(params)
+    assert any(np.shape(values[d.id])[-1] == 2048 for d in scenario.derived)
+    for term in scenario.terms:
+        pieces, _ = compiled._term_pieces(term, values, params, 0)
+        assert all(inverse is not None for _, _, inverse in pieces), term.id
+    for metric in scenario.metrics:
+        _, inverse = compiled._evaluate_reduced(
+            metric.expression,
+            values,
+            compiled.terminal_actions,
+            "m",
+            None,
+            0,
+            compiled.derived_subjects,
+        )
+        assert inverse is not None, metric.id

@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from realpolitik.analysis._block_sums import block_sums, path_sums, row_block_sums
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.plots.forecast_plots import plot_forecast
 from realpolitik.plots.notebook import result_html
@@ -78,8 +79,11 @@ def _block_sum(x: FloatArray) -> FloatArray:
     middle axis of a C-ordered ``(blocks, BLOCK, w)`` array, which NumPy
     accumulates row after row for each column (pairwise only when ``w`` is
     1): either way each block is reduced the same way whatever the number
-    of blocks, so its sum depends only on its own rows."""
+    of blocks, so its sum depends only on its own rows. With ``w > 1`` the
+    same additions are compiled (:func:`realpolitik.analysis._block_sums.block_sums`)."""
     d, width = x.shape
+    if width > 1:
+        return block_sums(x, BLOCK)
     blocks = -(-d // BLOCK)
     if d != blocks * BLOCK:
         padded = np.zeros((blocks * BLOCK, width))
@@ -89,17 +93,11 @@ def _block_sum(x: FloatArray) -> FloatArray:
     return out
 
 
-def histogram(p: FloatArray, bins: int = BINS) -> NDArray[np.int64]:
-    """``(columns, bins + 1)`` counts of ``p`` (``(D, columns)``, values in
-    [0, 1]) rounded to the nearest multiple of ``1 / bins`` (half to even,
-    as NumPy's ``rint``; outside [0, 1] and NaN clipped to the ends)."""
-    counts: NDArray[np.int64] = np.zeros((p.shape[1], bins + 1), dtype=np.int64)
-    count_into(p, counts)
-    return counts
-
-
 def count_into(p: FloatArray, counts: NDArray[np.int64]) -> None:
-    """Add the :func:`histogram` of ``p`` into ``counts`` ``(columns, bins + 1)``.
+    """Add the counts of ``p`` ``(D, columns)``, values in [0, 1] rounded to
+    the nearest multiple of ``1 / bins`` (half to even, as NumPy's ``rint``;
+    outside [0, 1] and NaN clipped to the ends), into ``counts``
+    ``(columns, bins + 1)``.
 
     Compiled, and into a table that lives as long as its chunk or run: with
     NumPy's ``bincount`` into a new ``(paths, 4001)`` table per block (65 MB
@@ -153,20 +151,13 @@ def reduce_chunk(
     by the slices of one chunk (:func:`join_chunks` then takes it once).
     """
     action_probability = np.ascontiguousarray(outcomes.action_probability)
-    p = np.ascontiguousarray(outcomes.path_probability)
-    d, t = p.shape
-    modal: NDArray[np.int64] = np.argmax(p, axis=1).astype(np.int64)
-    expectation = np.empty((d, len(outcomes.metric_columns)))
-    weighted_sums, at_sums = [], []
-    for m, values in enumerate(outcomes.metric_columns):
-        at = np.ascontiguousarray(np.broadcast_to(values, (d, t)))
-        weighted = p * at
-        expectation[:, m] = weighted.sum(axis=1)
-        weighted_sums.append(_block_sum(weighted))
-        at_sums.append(_block_sum(at))
-    extra = [] if outcomes.extra is None else [_block_sum(np.ascontiguousarray(outcomes.extra))]
+    # the outcomes come draws-last (rows of the reach): summed as they are
+    p_t = np.ascontiguousarray(outcomes.path_probability.T)
+    d = p_t.shape[1]
+    expectation, weighted_sums, at_sums, modal = _path_sums(p_t, outcomes.metric_columns)
+    extra = [] if outcomes.extra is None else [_row_block_sum(outcomes.extra.T)]
     sums = np.hstack(
-        [_block_sum(action_probability), _block_sum(p), *weighted_sums, *at_sums, *extra]
+        [_block_sum(action_probability), _row_block_sum(p_t), *weighted_sums, *at_sums, *extra]
     )
     return ChunkOutput(
         start=start,
@@ -176,13 +167,81 @@ def reduce_chunk(
         modal_path=modal,
         metric_expectation=expectation,
         block_sums=sums,
-        path_histogram=histogram(p) if counts is None else _counted(p, counts),
+        path_histogram=_counted(p_t, counts),
     )
 
 
-def _counted(p: FloatArray, counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    count_into(p, counts)
+def _row_block_sum(x_t: FloatArray) -> FloatArray:
+    """:func:`_block_sum` of ``x_t.T`` for a draws-last ``x_t`` ``(w, D)``."""
+    if x_t.shape[0] > 1:
+        return row_block_sums(x_t, BLOCK)
+    return _block_sum(np.ascontiguousarray(x_t.T))
+
+
+def _path_sums(
+    p_t: FloatArray, columns: tuple[FloatArray, ...]
+) -> tuple[FloatArray, list[FloatArray], list[FloatArray], NDArray[np.int64]]:
+    """Each metric's expectation per draw ``(D, M)`` (the sum over its row of
+    ``p * value``), per metric the block sums of ``p * value`` and of
+    ``value`` (``(blocks, T)`` each), and each draw's modal path, from
+    draws-last path probabilities ``p_t`` ``(T, D)``, compiled
+    (:func:`realpolitik.analysis._block_sums.path_sums`): the metrics of the
+    path alone (one row broadcast over the draws) in one pass, each other
+    metric in a pass of its own."""
+    t, d = p_t.shape
+    expectation = np.empty((d, len(columns)))
+    weighted: list[FloatArray] = [np.empty(0)] * len(columns)
+    summed: list[FloatArray] = [np.empty(0)] * len(columns)
+    rows: list[int] = []
+    groups: list[tuple[list[int], FloatArray]] = []
+    for m, values in enumerate(columns):
+        v = np.asarray(values)
+        if v.ndim == 2 and v.shape[1] == t and (v.shape[0] == 1 or v.strides[0] == 0):
+            rows.append(m)
+        else:
+            groups.append(([m], np.broadcast_to(v, (d, t))[None]))
+    one_row = (
+        np.stack([np.asarray(columns[m])[0] for m in rows]).reshape(-1, 1, t)
+        if rows
+        else np.zeros((0, 1, t))
+    )
+    groups.insert(0, (rows, one_row))
+    modal: NDArray[np.int64] = np.zeros(d, dtype=np.int64)
+    for k_group, (members, values) in enumerate(groups):
+        e, w, s, found = path_sums(p_t, values, BLOCK, with_modal=k_group == 0)
+        if k_group == 0:
+            modal = found
+        for k, m in enumerate(members):
+            expectation[:, m] = e[:, k]
+            weighted[m] = w[:, k]
+            summed[m] = s[:, k]
+    return expectation, weighted, summed, modal
+
+
+def _counted(p_t: FloatArray, counts: NDArray[np.int64] | None) -> NDArray[np.int64]:
+    """:func:`count_into` of ``p_t.T`` (``p_t`` draws-last): into ``counts``
+    (a new table if None), returned."""
+    if counts is None:
+        counts = np.zeros((p_t.shape[0], BINS + 1), dtype=np.int64)
+    _count_rows(np.ascontiguousarray(p_t, dtype=np.float64), counts.shape[1] - 1, counts)
     return counts
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _count_rows(  # pragma: no cover - compiled
+    p_t: FloatArray, bins: int, counts: NDArray[np.int64]
+) -> None:
+    """:func:`_count_bins` of draws-last values: row ``c`` of ``p_t`` counts
+    into row ``c`` of ``counts``."""
+    for c in range(p_t.shape[0]):
+        for d in range(p_t.shape[1]):
+            x = np.rint(p_t[c, d] * bins)
+            k = 0
+            if x >= bins:
+                k = bins
+            elif x > 0:
+                k = int(x)
+            counts[c, k] += 1
 
 
 def join_chunks(parts: list[ChunkOutput]) -> ChunkOutput:

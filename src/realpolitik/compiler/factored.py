@@ -12,10 +12,13 @@ long as solving the game before this. The values are the same bits: every
 element is computed by the same elementwise operations on the same numbers.
 
 An expression is evaluated this way only when every value it reads other
-than actions is constant across terminals (``(D, 1)`` parameters; a
-derived quantity that varies across terminals is read in full), when the
-actions it tests come as ``(1, T)`` arrays, and when the combinations are
-few (at most a quarter of the terminals).
+than actions is constant across terminals (``(D, 1)`` parameters) or is
+known to be a function of some actions (``depends``: a derived quantity
+computed from the same action arrays; the combinations then run over those
+actions too, and the value is read at the first terminal of each
+combination, where it is the same number as at every other terminal of the
+combination), when the actions come as ``(1, T)`` arrays, and when the
+combinations are few (at most a quarter of the terminals).
 """
 
 from __future__ import annotations
@@ -45,10 +48,12 @@ class Factors:
     ----------
     actions : actor -> ``(1, U)`` its action in each combination.
     inverse : ``(T,)`` the combination of each terminal.
+    first : ``(U,)`` the first terminal of each combination.
     """
 
     actions: dict[str, IntArray]
     inverse: IntArray
+    first: IntArray
 
 
 class FactoredEvaluator:
@@ -71,44 +76,87 @@ class FactoredEvaluator:
         expression: Expression,
         params: Mapping[str, FloatArray],
         actions: Mapping[str, IntArray],
+        depends: Mapping[str, frozenset[str]] | None = None,
     ) -> FloatArray:
         """``expression.evaluate(params, actions, check_finite=True)``,
         computed per combination where that pays (see the module docstring);
         a value that is not finite is reported as the full evaluation
         reports it."""
-        factors = self._factors(expression, params, actions)
-        if factors is None:
-            return np.asarray(expression.evaluate(params, actions, check_finite=True))
+        values, inverse = self.evaluate_reduced(expression, params, actions, depends)
+        if inverse is None:
+            return values
+        out: FloatArray = np.take(values, inverse, axis=-1)
+        return out
+
+    def evaluate_reduced(
+        self,
+        expression: Expression,
+        params: Mapping[str, FloatArray],
+        actions: Mapping[str, IntArray],
+        depends: Mapping[str, frozenset[str]] | None = None,
+    ) -> tuple[FloatArray, IntArray | None]:
+        """What :meth:`evaluate` gathers: ``(values, inverse)``, the values
+        per combination ``(..., U)`` and the combination of each terminal
+        ``(T,)``, whose ``np.take(values, inverse, axis=-1)`` is the
+        expression at every terminal; ``(value, None)`` where the expression
+        is evaluated in full. For callers that gather the values themselves
+        (the payoffs, :mod:`realpolitik.compiler._payoff_kernels`).
+
+        ``depends``: name -> the actors whose actions (in ``actions``) a
+        value of ``params`` that varies across terminals is a function of
+        (the derived quantities); other such values are read in full."""
+        found = self._factors(expression, params, actions, depends)
+        if found is None:
+            return np.asarray(expression.evaluate(params, actions, check_finite=True)), None
+        factors, varying = found
+        if varying:
+            params = {
+                **params,
+                **{n: np.take(params[n], factors.first, axis=-1) for n in varying},
+            }
         try:
             reduced = expression.evaluate(params, factors.actions, check_finite=True)
         except NonFiniteError:
             # the message counts and places values over the terminals
-            return np.asarray(expression.evaluate(params, actions, check_finite=True))
-        out: FloatArray = np.take(reduced, factors.inverse, axis=-1)
-        return out
+            return np.asarray(expression.evaluate(params, actions, check_finite=True)), None
+        return np.asarray(reduced), factors.inverse
 
     def _factors(
         self,
         expression: Expression,
         params: Mapping[str, FloatArray],
         actions: Mapping[str, IntArray],
-    ) -> Factors | None:
-        actors = tuple(sorted(expression.actors))
-        if not actors or any(a not in actions for a in actors):
-            return None
-        for name in expression.parameters | expression.names:
+        depends: Mapping[str, frozenset[str]] | None,
+    ) -> tuple[Factors, list[str]] | None:
+        """The combinations to evaluate ``expression`` on and the names of
+        the values to read at their first terminals, or None."""
+        subjects = set(expression.actors)
+        varying: list[str] = []
+        for name in sorted(expression.parameters | expression.names):
             shape = np.shape(params.get(name, 0.0))
             if len(shape) >= 2 and shape[-1] != 1:
-                return None  # a value that varies across terminals
+                # a value that varies across terminals
+                if depends is None or name not in depends:
+                    return None
+                subjects |= depends[name]
+                varying.append(name)
+        actors = tuple(sorted(subjects))
+        if not actors or any(a not in actions for a in actors):
+            return None
         key = (id(actions), actors)
         cached = self._cache.get(key)
         if cached is not None and cached[0] is actions:
-            return cached[1]
-        factors = _combinations({a: actions[a] for a in actors})
-        if len(self._cache) >= 512:
-            self._cache.clear()
-        self._cache[key] = (actions, factors)
-        return factors
+            factors = cached[1]
+        else:
+            factors = _combinations({a: actions[a] for a in actors})
+            if len(self._cache) >= 512:
+                self._cache.clear()
+            self._cache[key] = (actions, factors)
+        if factors is None:
+            return None
+        if any(np.shape(params[n])[-1] != len(factors.inverse) for n in varying):
+            return None
+        return factors, varying
 
 
 def _combinations(actions: Mapping[str, IntArray]) -> Factors | None:
@@ -122,11 +170,15 @@ def _combinations(actions: Mapping[str, IntArray]) -> Factors | None:
     if n_terminals < MIN_TERMINALS:
         return None
     stacked = np.vstack(arrays)  # (actors, T)
-    combos, inverse = np.unique(stacked, axis=1, return_inverse=True)
+    combos, first, inverse = np.unique(stacked, axis=1, return_index=True, return_inverse=True)
     if combos.shape[1] > MAX_SHARE * n_terminals:
         return None
     reduced = {
         actor: np.ascontiguousarray(combos[k : k + 1], dtype=arrays[k].dtype)
         for k, actor in enumerate(actions)
     }
-    return Factors(reduced, np.asarray(inverse, dtype=np.int64).reshape(-1))
+    return Factors(
+        reduced,
+        np.asarray(inverse, dtype=np.int64).reshape(-1),
+        np.asarray(first, dtype=np.int64).reshape(-1),
+    )

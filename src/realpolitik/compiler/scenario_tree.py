@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler._payoff_kernels import PayoffSum
 from realpolitik.compiler.factored import FactoredEvaluator
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
@@ -148,6 +149,27 @@ class CompiledScenario:
             groups.append((slot.base, nodes, _history_arrays(histories, self.subjects)))
         return groups
 
+    @cached_property
+    def derived_subjects(self) -> dict[str, frozenset[str]]:
+        """Derived name -> the subjects whose actions (in
+        :attr:`terminal_actions`) its value is a function of, besides the
+        parameters: the subjects it tests and those of the derived names it
+        reads. A derived name that reads a state variable (directly or
+        through another) is left out: its value is read in full."""
+        rounds = self.scenario.rounds
+        state = {v.id for v in rounds.state} if rounds is not None else set()
+        derived = {item.id for item in self.scenario.derived}
+        out: dict[str, frozenset[str]] = {}
+        for item in self.scenario.derived:
+            names = item.expression.names
+            if any(n in state or (n in derived and n not in out) for n in names):
+                continue
+            subjects = set(item.expression.actors)
+            for n in names & out.keys():
+                subjects |= out[n]
+            out[item.id] = frozenset(subjects)
+        return out
+
     def parameter_values(self, draws: FloatArray | None = None) -> dict[str, FloatArray]:
         """``name -> (D, 1)`` parameter arrays from ``(D, k)`` draws (columns in
         the scenario's parameter order), or the central values when None; the
@@ -173,9 +195,34 @@ class CompiledScenario:
         what: str,
         line: int | None,
         first_draw: int | None = 0,
+        depends: Mapping[str, frozenset[str]] | None = None,
     ) -> FloatArray:
+        values, inverse = self._evaluate_reduced(
+            expression, params, actions, what, line, first_draw, depends
+        )
+        if inverse is None:
+            return values
+        out: FloatArray = np.take(values, inverse, axis=-1)
+        return out
+
+    def _evaluate_reduced(
+        self,
+        expression: Expression,
+        params: Mapping[str, FloatArray],
+        actions: Mapping[str, IntArray],
+        what: str,
+        line: int | None,
+        first_draw: int | None = 0,
+        depends: Mapping[str, frozenset[str]] | None = None,
+    ) -> tuple[FloatArray, IntArray | None]:
+        """:meth:`_evaluate` before its gather: float64 values per
+        combination of the actions the expression tests and each terminal's
+        combination, or ``(value, None)`` evaluated in full (see
+        :meth:`realpolitik.compiler.factored.FactoredEvaluator.evaluate_reduced`);
+        ``depends``: the derived quantities' actors (:attr:`derived_subjects`),
+        only with the values and :attr:`terminal_actions` of :meth:`with_derived`."""
         try:
-            value = self._factored.evaluate(expression, params, actions)
+            value, inverse = self._factored.evaluate_reduced(expression, params, actions, depends)
         except NonFiniteError as error:
             draw = error.index[0] if error.index else 0
             found = re.search(r" is (-?inf|nan) for ", error.reason)
@@ -190,8 +237,7 @@ class CompiledScenario:
             ) from None
         except ExpressionError as error:
             raise InputError(error.reason, file=self.scenario.file, line=line, field=what) from None
-        out: FloatArray = np.asarray(value, dtype=np.float64)
-        return out
+        return np.asarray(value, dtype=np.float64), inverse
 
     def draws_of(self, params: Mapping[str, FloatArray]) -> int:
         return max((int(np.shape(v)[0]) for v in params.values()), default=1)
@@ -312,6 +358,7 @@ class CompiledScenario:
                     f"derived.{item.id}",
                     item.line,
                     first_draw,
+                    self.derived_subjects,
                 )
             else:
                 values[item.id] = np.asarray(
@@ -329,24 +376,53 @@ class CompiledScenario:
         """A term at every terminal ``(D, T)``: per-round terms summed over the
         rounds with ``discount ** (r - 1)``, each round seeing its own moves and
         the state at its start."""
+        pieces, per_round = self._term_pieces(term, values, params, first_draw)
+        if not per_round:
+            _, value, inverse = pieces[0]
+            return value if inverse is None else np.take(value, inverse, axis=-1)
+        total: FloatArray = np.zeros(())
+        for factor, value, inverse in pieces:
+            assert factor is not None  # every round has its discount
+            full = value if inverse is None else np.take(value, inverse, axis=-1)
+            total = total + factor * full
+        return total
+
+    def _term_pieces(
+        self,
+        term: Term,
+        values: Mapping[str, FloatArray],
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+    ) -> tuple[list[tuple[FloatArray | None, FloatArray, IntArray | None]], bool]:
+        """:meth:`_term_value` before its gathers and sums: ``([(factor,
+        values, inverse), ...], per_round)``, one piece (no factor) for a
+        term of the whole path, else one per round with its discount
+        ``discount ** (r - 1)`` (see :class:`PayoffSum`)."""
         field_name = f"payoffs.{term.actor}.{term.id}"
         rounds = self.scenario.rounds
         if not term.per_round or rounds is None:
-            return self._evaluate(
-                term.expression, values, self.terminal_actions, field_name, term.line, first_draw
+            value, inverse = self._evaluate_reduced(
+                term.expression,
+                values,
+                self.terminal_actions,
+                field_name,
+                term.line,
+                first_draw,
+                self.derived_subjects,
             )
+            return [(None, value, inverse)], False
         states = self.state_values(params, first_draw=first_draw)
         discount = self._evaluate(
             rounds.discount, params, {}, "rounds.discount", rounds.line, first_draw
         )
-        total: FloatArray = np.zeros(())
+        pieces: list[tuple[FloatArray | None, FloatArray, IntArray | None]] = []
         for r in range(rounds.count):
             seen = {**values, **(states[r] if states else {})}
-            value = self._evaluate(
+            value, inverse = self._evaluate_reduced(
                 term.expression, seen, self.round_actions[r], field_name, term.line, first_draw
             )
-            total = total + discount**r * value
-        return total
+            pieces.append((discount**r, value, inverse))
+        return pieces, True
 
     def payoff_terms(
         self,
@@ -354,18 +430,21 @@ class CompiledScenario:
         *,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> FloatArray:
         """``(D, terminals, players, terms)`` every term at every terminal.
 
         ``term_weights`` ``(D or 1, len(scenario.terms))`` multiplies each
         term (in the order of ``scenario.terms``) per draw: a view's weight,
         0 for a term switched off. None leaves the terms as written.
+        ``derived``: :meth:`with_derived` of these ``params`` if the caller
+        has it already (a block's payoffs and metrics read the same values).
         """
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
         out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
-        values = self.with_derived(params, first_draw=first_draw)
+        values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
         for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
@@ -373,6 +452,14 @@ class CompiledScenario:
                 value = value * weights[:, k : k + 1]
             out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
         return out
+
+    def _derived(
+        self,
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+        derived: Mapping[str, FloatArray] | None,
+    ) -> Mapping[str, FloatArray]:
+        return self.with_derived(params, first_draw=first_draw) if derived is None else derived
 
     def _term_weights(self, term_weights: FloatArray | None) -> FloatArray | None:
         if term_weights is None:
@@ -390,40 +477,39 @@ class CompiledScenario:
         *,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> FloatArray:
         """``(D, terminals, players)`` total payoffs (terms summed; weights
-        as :meth:`payoff_terms`)."""
-        scenario = self.scenario
+        and ``derived`` as :meth:`payoff_terms`)."""
         n_draws = self.draws_of(params)
-        shape = (n_draws, self.tree.n_terminals)
-        out = np.empty((*shape, len(self.players)))
-        values = self.with_derived(params, first_draw=first_draw)
+        values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
-        # each player's terms summed in a contiguous (D, T) array, in the
-        # order of scenario.terms, then written once into the player's
-        # strided column (adding every term into the column cost as much as
-        # evaluating the terms on the flagship)
-        totals: dict[str, FloatArray] = {}
-        for k, term in enumerate(scenario.terms):
-            value = self._term_value(term, values, params, first_draw)
-            if weights is not None:
-                value = value * weights[:, k : k + 1]
-            total = totals.get(term.actor)
-            if total is None:
-                totals[term.actor] = np.add(np.zeros(shape), value)
-            else:
-                np.add(total, value, out=total)
-        for i, player in enumerate(self.players):
-            out[:, :, i] = totals.get(player, 0.0)
-        return out
+        # each term's values per action combination, summed per player by
+        # one compiled pass into the payoff array (the same bits as adding
+        # the gathered (D, T) terms in NumPy: see _payoff_kernels)
+        total = PayoffSum(n_draws, self.tree.n_terminals, len(self.players))
+        for k, term in enumerate(self.scenario.terms):
+            pieces, per_round = self._term_pieces(term, values, params, first_draw)
+            total.add_term(
+                self.players.index(term.actor),
+                pieces,
+                per_round=per_round,
+                weight=None if weights is None else weights[:, k : k + 1],
+            )
+        return total.payoffs()
 
     def metric_values(
-        self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> dict[str, FloatArray]:
-        """``metric -> (D, terminals)`` each metric at each terminal."""
+        """``metric -> (D, terminals)`` each metric at each terminal
+        (``derived`` as :meth:`payoff_terms`)."""
         n_draws = self.draws_of(params)
         shape = (n_draws, self.tree.n_terminals)
-        params = self.with_derived(params, first_draw=first_draw)
+        params = self._derived(params, first_draw, derived)
         return {
             metric.id: np.broadcast_to(
                 self._evaluate(
@@ -433,6 +519,7 @@ class CompiledScenario:
                     f"metrics.{metric.id}",
                     metric.line,
                     first_draw,
+                    self.derived_subjects,
                 ),
                 shape,
             )
@@ -446,13 +533,14 @@ class CompiledScenario:
         terms: bool = True,
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
     ) -> TreeGame:
         """The tree with payoffs (and chance probabilities) for these draws.
 
         ``first_draw`` numbers the draws in error messages: the index of the
         first row of ``params`` in the whole run, or None for the central values.
-        ``term_weights`` multiplies the payoff terms per draw (see
-        :meth:`payoff_terms`).
+        ``term_weights`` multiplies the payoff terms per draw, ``derived``
+        saves evaluating the derived values again (see :meth:`payoff_terms`).
         """
         chance = (
             self.chance_probabilities(params, first_draw=first_draw)
@@ -462,14 +550,16 @@ class CompiledScenario:
         if terms:
             return TreeGame(
                 self.tree,
-                self.payoff_terms(params, first_draw=first_draw, term_weights=term_weights),
+                self.payoff_terms(
+                    params, first_draw=first_draw, term_weights=term_weights, derived=derived
+                ),
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
             )
         return TreeGame(
             self.tree,
-            self.payoffs(params, first_draw=first_draw, term_weights=term_weights),
+            self.payoffs(params, first_draw=first_draw, term_weights=term_weights, derived=derived),
             chance_probs=chance,
             source=self.scenario.file,
         )

@@ -98,8 +98,11 @@ def evaluate_draws(
     """
     params = compiled.parameter_values(parameters)
     precision = draw_precision(compiled.scenario, params, lam)
-    game = compiled.game(params, terms=terms, first_draw=first_draw, term_weights=term_weights)
-    metrics = compiled.metric_values(params, first_draw=first_draw)
+    derived = compiled.with_derived(params, first_draw=first_draw)  # once for both
+    game = compiled.game(
+        params, terms=terms, first_draw=first_draw, term_weights=term_weights, derived=derived
+    )
+    metrics = compiled.metric_values(params, first_draw=first_draw, derived=derived)
     if concept == MIXTURE:
         mixed = solve_mixture(
             game, layout, mixture or compiled.scenario.solve.mixture, precision, metrics

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.games.tree import NodeKind
-from realpolitik.run._segment_kernels import segment_sums
+from realpolitik.run._segment_kernels import reach_sums, segment_index
 from realpolitik.scenario.paths import CHANCE
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -184,6 +184,22 @@ class OutcomeLayout:
         order = np.argsort(self.edge_column, kind="stable")
         starts = np.searchsorted(self.edge_column[order], np.arange(len(self.keys) + 1))
         return tuple(order[starts[k] : starts[k + 1]] for k in range(len(self.keys)))
+
+    @cached_property
+    def reach_lists(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """The node lists whose reach sums are the action columns and the
+        extra outcomes, as :func:`~realpolitik.run._segment_kernels.segment_index`:
+        each action column's decision edges (ascending) as their child
+        nodes, then the extras' edge lists as child nodes and their node
+        lists. An edge's probability times its parent's reach is its child's
+        reach, the same product (:mod:`realpolitik.solve.reach`), so summing
+        child reaches adds the same numbers without an ``(edges, D)`` array."""
+        child = np.asarray(self.compiled.tree.child_index, dtype=np.int64)
+        lists = [child[edges] for edges in self.action_edges]
+        if self.extras is not None:
+            lists += [child[edges] for edges in self.extras.edge_lists]
+            lists += list(self.extras.node_lists)
+        return segment_index(tuple(lists))
 
     @cached_property
     def moves_of_keys(self) -> dict[tuple[str, str], list[int]]:
@@ -383,15 +399,17 @@ def _subject_names(compiled: CompiledScenario) -> dict[str, tuple[str, str, int]
 def extra_outcomes(layout: OutcomeLayout, solution: TreeSolution) -> FloatArray:
     """``(D, extras)``: each extra outcome (see :class:`Extras`) per draw,
     summed over its list in a fixed order."""
-    extras = layout.extras
-    if extras is None:
+    if layout.extras is None:
         return np.zeros((solution.n_draws, 0))
-    reach = solution.node_reach_t  # (N, D)
-    edge_reach = (
-        np.take(reach, layout.compiled.tree.edge_parent, axis=0) * solution.edge_probability_t
-    )
-    parts = [segment_sums(edge_reach, extras.edge_lists), segment_sums(reach, extras.node_lists)]
-    return np.concatenate(parts, axis=0).T
+    return _reach_sums(layout, solution)[0][len(layout.keys) :].T
+
+
+def _reach_sums(layout: OutcomeLayout, solution: TreeSolution) -> tuple[FloatArray, FloatArray]:
+    """``(actions + extras, D)`` the sums of :attr:`OutcomeLayout.reach_lists`
+    and ``(terminals, D)`` the path probabilities, from the solution's
+    behaviour (reached tile by tile, :func:`~realpolitik.run._segment_kernels.reach_sums`)."""
+    index, offsets, same = layout.reach_lists
+    return reach_sums(solution.game, solution.behaviour_t, index, offsets, same)
 
 
 def level_probabilities(layout: OutcomeLayout, action_probability: FloatArray) -> FloatArray:
@@ -425,24 +443,25 @@ def action_and_path_probability(
 
     Computed draws-last (whole rows of draws, from the solution's reach) and
     each action's probability summed edge by edge in ascending edge order
-    (compiled elementwise adds, :func:`~realpolitik.run._segment_kernels.segment_sums`)
-    rather than by a matrix product, whose BLAS kernel, and so its last bits,
-    may depend on how many draws share the product; the results are the same
-    bit for bit however the draws are chunked.
+    (compiled elementwise adds of the edges' child reaches,
+    :func:`~realpolitik.run._segment_kernels.indexed_sums`) rather than by a
+    matrix product, whose BLAS kernel, and so its last bits, may depend on
+    how many draws share the product; the results are the same bit for bit
+    however the draws are chunked.
     """
-    tree = layout.compiled.tree
-    reach = solution.node_reach_t  # (N, D)
-    edge_reach = np.take(reach, tree.edge_parent, axis=0) * solution.edge_probability_t
-    action = segment_sums(edge_reach, layout.action_edges)
-    return action.T, reach[tree.terminal_node].T
+    sums, paths = _reach_sums(layout, solution)
+    return sums[: len(layout.keys)].T, paths.T
 
 
 def draw_outcomes(
     layout: OutcomeLayout, solution: TreeSolution, metrics: dict[str, FloatArray]
 ) -> DrawOutcomes:
     """Compute :class:`DrawOutcomes` from a solution and the metric values
-    ``metric -> (D, terminals)`` of the same draws."""
-    action_probability, path_probability = action_and_path_probability(layout, solution)
+    ``metric -> (D, terminals)`` of the same draws (the action columns and
+    the extra outcomes in one compiled pass over the reach)."""
+    sums, paths = _reach_sums(layout, solution)
+    n_actions = len(layout.keys)
+    path_probability = paths.T
     columns = tuple(np.asarray(metrics[m.id]) for m in layout.compiled.scenario.metrics)
-    extra = extra_outcomes(layout, solution) if layout.extras is not None else None
-    return DrawOutcomes(layout, action_probability, path_probability, columns, extra)
+    extra = sums[n_actions:].T if layout.extras is not None else None
+    return DrawOutcomes(layout, sums[:n_actions].T, path_probability, columns, extra)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
-from realpolitik.solve.reach import edge_probabilities_t, reach_probabilities_t
+from realpolitik.solve.reach import edge_probabilities_t, reach_from_behaviour_t
 from realpolitik.solve.regret import max_regret
 
 FloatArray = NDArray[np.float64]
@@ -100,8 +100,9 @@ class TreeSolution:
 
     @cached_property
     def node_reach_t(self) -> FloatArray:
-        """``(nodes, draws)`` probability of reaching each node."""
-        return reach_probabilities_t(self.tree, self.edge_probability_t)
+        """``(nodes, draws)`` probability of reaching each node (from the
+        behaviour directly: the same bits as from :attr:`edge_probability_t`)."""
+        return reach_from_behaviour_t(self.game, self.behaviour_t)
 
     @property
     def node_reach(self) -> FloatArray:

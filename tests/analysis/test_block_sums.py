@@ -1,0 +1,75 @@
+"""The compiled sums of a forecast's reduction (:mod:`realpolitik.analysis._block_sums`)
+against NumPy's own sums of the same numbers, bit for bit: the stored block
+sums of a run are compared bit for bit when it is read back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realpolitik.analysis._block_sums import block_sums, path_sums, row_block_sums
+
+
+def _numpy_block_sum(x: np.ndarray, block: int) -> np.ndarray:
+    d, width = x.shape
+    blocks = -(-d // block)
+    padded = np.zeros((blocks * block, width))
+    padded[:d] = x
+    out: np.ndarray = padded.reshape(blocks, block, width).sum(axis=1)
+    return out
+
+
+def _values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Values of many magnitudes and both signs (so that the order of the
+    additions shows in the last bits), with some exact zeros of both signs."""
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 6, shape)
+    x[rng.random(shape) < 0.05] = -0.0
+    x[rng.random(shape) < 0.05] = 0.0
+    return x
+
+
+@pytest.mark.parametrize("rows", [1, 5, 64, 100, 257])
+@pytest.mark.parametrize("width", [2, 3, 28, 65, 130])
+def test_block_sums_are_numpys_sums_over_the_middle_axis(rows: int, width: int) -> None:
+    """Draws first (``block_sums``) and draws last (``row_block_sums``)."""
+    rng = np.random.default_rng(rows * 1000 + width)
+    x = _values(rng, (rows, width))
+    x[:, 0] = -0.0  # a column of negative zeros sums to 0.0 in NumPy
+    expected = _numpy_block_sum(x, 64).tobytes()
+    for threads in (1, 2):
+        assert block_sums(x, 64, threads=threads).tobytes() == expected
+        assert row_block_sums(np.ascontiguousarray(x.T), 64, threads=threads).tobytes() == expected
+
+
+def test_block_sums_refuse_a_single_column() -> None:
+    with pytest.raises(ValueError, match="two columns"):
+        block_sums(np.zeros((4, 1)), 2)
+    with pytest.raises(ValueError, match="two columns"):
+        row_block_sums(np.zeros((1, 4)), 2)
+
+
+@pytest.mark.parametrize("paths", [2, 7, 8, 28, 127, 128, 129, 1000, 2048, 3072])
+@pytest.mark.parametrize("one_row", [True, False])
+def test_path_sums_are_numpys_row_and_block_sums(paths: int, one_row: bool) -> None:
+    """Expectations as NumPy's pairwise ``(p * v).sum(axis=1)``, block sums
+    as :func:`_numpy_block_sum` of ``p * v`` and of ``v`` broadcast, modal
+    paths as ``np.argmax`` (with ties), from draws-last ``p``."""
+    rng = np.random.default_rng(paths)
+    draws, block = 150, 64
+    p = rng.random((draws, paths)) * 10.0 ** rng.integers(-6, 1, (draws, paths))
+    p[3, :] = 0.25  # every path tied: the first
+    p[4, paths // 2 :] = p[4].max() + 1.0  # tied at the top: the first of them
+    values = _values(rng, (3, 1 if one_row else draws, paths))
+    for threads in (1, 2):
+        expectation, weighted, summed, modal = path_sums(
+            np.ascontiguousarray(p.T), values, block, threads=threads
+        )
+        assert np.array_equal(modal, np.argmax(p, axis=1))
+        for m in range(values.shape[0]):
+            at = np.ascontiguousarray(np.broadcast_to(values[m], (draws, paths)))
+            product = p * at
+            assert expectation[:, m].tobytes() == product.sum(axis=1).tobytes()
+            assert weighted[:, m].tobytes() == _numpy_block_sum(product, block).tobytes()
+            assert summed[:, m].tobytes() == _numpy_block_sum(at, block).tobytes()
+    *_, none = path_sums(np.ascontiguousarray(p.T), values, block, with_modal=False)
+    assert not none.any()
