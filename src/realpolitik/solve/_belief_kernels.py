@@ -86,7 +86,7 @@ _ATTEMPTS = len(_BETA)
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _softmax_all(  # pragma: no cover - compiled
+def softmax_all(  # pragma: no cover - compiled
     x: FloatArray, p: FloatArray, action_offset: IntArray
 ) -> None:
     """``p = softmax(x)`` within every information set."""
@@ -231,7 +231,7 @@ def _sweep(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _solve_small(  # pragma: no cover - compiled
+def solve_small(  # pragma: no cover - compiled
     matrix: FloatArray, rhs: FloatArray, n: int, out: FloatArray
 ) -> bool:
     """``out[:n] = matrix[:n, :n]^-1 rhs[:n]`` by Gaussian elimination with
@@ -265,7 +265,7 @@ def _solve_small(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _anderson_step(  # pragma: no cover - compiled
+def anderson_step(  # pragma: no cover - compiled
     it: int,
     memory: int,
     beta: float,
@@ -328,7 +328,7 @@ def _anderson_step(  # pragma: no cover - compiled
         ridged = gram.copy()
         for j in range(count):
             ridged[j, j] += _RIDGE * scale + 1e-300
-        solved = _solve_small(ridged, rhs, count, coef)
+        solved = solve_small(ridged, rhs, count, coef)
         if solved:
             for j in range(count):
                 if not abs(coef[j]) <= _COEFFICIENT_LIMIT:
@@ -395,7 +395,7 @@ def _iterate(  # pragma: no cover - compiled
     head = 0
     previous = np.inf
     for it in range(max_iter):
-        _softmax_all(x, p, action_offset)
+        softmax_all(x, p, action_offset)
         _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
         gap = _sweep(
             True, lam, p, q, y, v, value, reach, chance_row, unit_kind, unit_ref,
@@ -425,7 +425,7 @@ def _iterate(  # pragma: no cover - compiled
             head = 0
             previous = np.inf
             continue
-        count, head, previous = _anderson_step(
+        count, head, previous = anderson_step(
             it, memory, beta, x, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs,
             count, head, previous,
         )  # fmt: skip
@@ -540,7 +540,7 @@ def _solve_blocks(  # pragma: no cover - compiled
             else:
                 status = NOT_CONVERGED
                 # the last iterate and its own residual (the Jacobi pass)
-                _softmax_all(x, p, action_offset)
+                softmax_all(x, p, action_offset)
                 _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
                 residual = _sweep(
                     False, target, p, q, y, v, value, reach, chance_row, unit_kind,

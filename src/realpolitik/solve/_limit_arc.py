@@ -46,17 +46,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.solve._limit_kernels import (
-    _EPS,
-    _NOISE,
+    EPS,
     NEWTON_ITERATIONS,
-    _jacobi,
-    _log_probs,
+    NOISE,
+    jacobi,
+    log_probs,
 )
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Pseudo-arc-length continuation (:func:`_arc_follow`), arc length in
+#: Pseudo-arc-length continuation (:func:`arc_follow`), arc length in
 #: ``(log probabilities of the active actions, log mu)``: first, largest and
 #: smallest step, steps per call at most.
 ARC_FIRST_STEP = 0.05
@@ -209,7 +209,7 @@ def _arc_jacobian(  # pragma: no cover - compiled
         keep = w[a]
         h = ARC_FD_STEP * max(1.0, abs(keep))
         w[a] = keep + h
-        _jacobi(
+        jacobi(
             lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
             fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
             action_offset, set_player, set_node_offset, set_nodes,
@@ -218,7 +218,7 @@ def _arc_jacobian(  # pragma: no cover - compiled
         w[a] = keep
         for b in range(n):
             jac[b, j] = ls[b]
-    _jacobi(
+    jacobi(
         lam * math.exp(ARC_FD_STEP), w, p, logp, q, y, ls, v, value, log_reach, chance_row,
         log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
         child_index, edge_chance, action_offset, set_player, set_node_offset, set_nodes,
@@ -226,7 +226,7 @@ def _arc_jacobian(  # pragma: no cover - compiled
     for b in range(n):
         dcol[b] = ls[b]
     # last, the response at (w, t) itself: p, q, y are left for it
-    gap, regret = _jacobi(
+    gap, regret = jacobi(
         lam, w, p, logp, q, y, ls0, v, value, log_reach, chance_row, log_chance, fwd_node,
         fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
         action_offset, set_player, set_node_offset, set_nodes,
@@ -332,7 +332,7 @@ def _tangent(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _arc_follow(  # pragma: no cover - compiled
+def arc_follow(  # pragma: no cover - compiled
     span: float,
     tol: float,
     t_start: float,
@@ -415,7 +415,7 @@ def _arc_follow(  # pragma: no cover - compiled
     wc = np.empty(n)
     ls0 = np.empty(n)
     stats = np.zeros(2)
-    _log_probs(x, w, action_offset)
+    log_probs(x, w, action_offset)
     t = t_start
     for a in range(size):
         border[a] = hint[a]
@@ -446,7 +446,7 @@ def _arc_follow(  # pragma: no cover - compiled
         previous = np.inf
         first = 0.0
         for k in range(ARC_CORRECTOR_ITERATIONS):
-            gap, _ = _jacobi(
+            gap, _ = jacobi(
                 math.exp(tc) / span, wc, p, logp, q, y, ls, v, value, log_reach, chance_row,
                 log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
                 child_offset, child_index, edge_chance, action_offset, set_player,
@@ -475,7 +475,7 @@ def _arc_follow(  # pragma: no cover - compiled
                 wc[a] = full[a]
             tc += float(z[m])
             previous = dist
-            if dist <= max(ARC_CORRECTOR_TOL, _NOISE * _EPS * math.exp(tc)):
+            if dist <= max(ARC_CORRECTOR_TOL, NOISE * EPS * math.exp(tc)):
                 ok = True
                 break
         if not ok:
@@ -551,9 +551,9 @@ def _arc_follow(  # pragma: no cover - compiled
     _fill_bordered(mat, jac, dcol, active, scale, m, border, n)
     if _lu_factor(mat, m + 1, piv) == 0:
         return False, t, flips
-    step_tol = max(tol, _NOISE * _EPS * math.exp(t))
+    step_tol = max(tol, NOISE * EPS * math.exp(t))
     for _ in range(NEWTON_ITERATIONS):
-        gap, regret = _jacobi(
+        gap, regret = jacobi(
             math.exp(t) / span, w, p, logp, q, y, ls, v, value, log_reach, chance_row,
             log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
             child_index, edge_chance, action_offset, set_player, set_node_offset, set_nodes,

@@ -11,15 +11,15 @@ ratio of two vanishing reach probabilities), and the trace jumps to another
 fixed point. Here reach is kept as a logarithm, ``log p(a) = x(a) -
 logsumexp(x)`` taken from the logits themselves, so beliefs at sets reached
 with probability ``exp(-10^7)`` are still the ratios Bayes' rule gives on the
-branch. The pieces that do not touch reach (``_softmax_all``, the
-Anderson update ``_anderson_step`` with its least squares, the threads) are
+branch. The pieces that do not touch reach (``softmax_all``, the
+Anderson update ``anderson_step`` with its least squares, the threads) are
 the belief kernels'; the sweep loop is this module's own, with the log
 passes in it (the belief kernels' loop calls their linear passes).
 
 The pieces here work at one lambda: the log-reach passes
-(:func:`_log_sweep`, :func:`_jacobi`), the Anderson-accelerated sweeps
-(:func:`_iterate_log`) and Newton's method on the log probabilities with a
-forward-difference Jacobian over the active actions (:func:`_newton_log`:
+(:func:`_log_sweep`, :func:`jacobi`), the Anderson-accelerated sweeps
+(:func:`iterate_log`) and Newton's method on the log probabilities with a
+forward-difference Jacobian over the active actions (:func:`newton_log`:
 every action on trees of at most ``NEWTON_MAX_ACTIVE``, else the actions
 still mixing). Newton is what carries a limit that mixes (stripped poker,
 signalling games): there the sweeps' map has a slope that grows with lambda
@@ -49,9 +49,9 @@ from numpy.typing import NDArray
 
 from realpolitik.solve._belief_kernels import (
     CHANCE_UNIT,
-    _anderson_step,
-    _softmax_all,
-    _solve_small,
+    anderson_step,
+    softmax_all,
+    solve_small,
 )
 
 FloatArray = NDArray[np.float64]
@@ -71,13 +71,13 @@ _FD_STEP = 1e-7
 _BACKTRACKS = 12
 #: The fixed-point residual that rounding allows at ``mu``: logits ``lam v``
 #: of size ``mu`` carry errors of ``mu`` machine epsilons, so a step's
-#: tolerance is ``max(tol, _NOISE x eps x mu)``.
-_NOISE = 32.0
-_EPS = 2.220446049250313e-16
+#: tolerance is ``max(tol, NOISE x eps x mu)``.
+NOISE = 32.0
+EPS = 2.220446049250313e-16
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _log_probs(  # pragma: no cover - compiled
+def log_probs(  # pragma: no cover - compiled
     x: FloatArray, logp: FloatArray, action_offset: IntArray
 ) -> None:
     """``logp = log softmax(x)`` within every information set."""
@@ -215,7 +215,7 @@ def _log_sweep(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _iterate_log(  # pragma: no cover - compiled
+def iterate_log(  # pragma: no cover - compiled
     lam: float,
     tol: float,
     max_iter: int,
@@ -266,8 +266,8 @@ def _iterate_log(  # pragma: no cover - compiled
     head = 0
     previous = np.inf
     for it in range(max_iter):
-        _softmax_all(x, p, action_offset)
-        _log_probs(x, logp, action_offset)
+        softmax_all(x, p, action_offset)
+        log_probs(x, logp, action_offset)
         _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
         gap, _ = _log_sweep(
             True, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
@@ -281,7 +281,7 @@ def _iterate_log(  # pragma: no cover - compiled
             for a in range(n):
                 x[a] = y[a]
                 p[a] = q[a]
-            _log_probs(x, logp, action_offset)
+            log_probs(x, logp, action_offset)
             _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
             residual, regret = _log_sweep(
                 False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
@@ -298,7 +298,7 @@ def _iterate_log(  # pragma: no cover - compiled
             head = 0
             previous = np.inf
             continue
-        count, head, previous = _anderson_step(
+        count, head, previous = anderson_step(
             it, memory, beta, x, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs,
             count, head, previous,
         )  # fmt: skip
@@ -306,7 +306,7 @@ def _iterate_log(  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _jacobi(  # pragma: no cover - compiled
+def jacobi(  # pragma: no cover - compiled
     lam: float,
     w: FloatArray,
     p: FloatArray,
@@ -334,20 +334,20 @@ def _jacobi(  # pragma: no cover - compiled
 ) -> tuple[float, float]:
     """The Jacobi pass at the profile ``p = softmax(w)``: its logit response
     ``y = lam v(p)`` (``ls = log softmax(y)``), residual and regret."""
-    _softmax_all(w, p, action_offset)
-    _log_probs(w, logp, action_offset)
+    softmax_all(w, p, action_offset)
+    log_probs(w, logp, action_offset)
     _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
     gap, regret = _log_sweep(
         False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
         child_offset, child_index, edge_chance, action_offset, set_player,
         set_node_offset, set_nodes,
     )  # fmt: skip
-    _log_probs(y, ls, action_offset)
+    log_probs(y, ls, action_offset)
     return gap, regret
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _newton_log(  # pragma: no cover - compiled
+def newton_log(  # pragma: no cover - compiled
     lam: float,
     tol: float,
     max_iter: int,
@@ -397,13 +397,13 @@ def _newton_log(  # pragma: no cover - compiled
     ``NEWTON_MAX_ACTIVE`` actions every action is active: an action of
     vanishing probability still sets the beliefs below it. Steps are halved while the
     residual does not fall (at most ``_BACKTRACKS`` times). Returns the
-    residual as :func:`_iterate_log` does, the profile in ``q``, its logits
+    residual as :func:`iterate_log` does, the profile in ``q``, its logits
     ``lam v`` in ``x``.
     """
     n = x.shape[0]
     n_sets = action_offset.shape[0] - 1
-    _log_probs(x, w, action_offset)
-    gap, regret = _jacobi(
+    log_probs(x, w, action_offset)
+    gap, regret = jacobi(
         lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
         fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index,
         edge_chance, action_offset, set_player, set_node_offset, set_nodes,
@@ -448,7 +448,7 @@ def _newton_log(  # pragma: no cover - compiled
             keep = w[a]
             h = _FD_STEP * max(1.0, abs(keep))
             w[a] = keep + h
-            _jacobi(
+            jacobi(
                 lam, w, p, logp, q, trial, step, v, value, log_reach, chance_row, log_chance,
                 fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
                 child_index, edge_chance, action_offset, set_player, set_node_offset,
@@ -467,7 +467,7 @@ def _newton_log(  # pragma: no cover - compiled
                 square[i, j] = -jac[active[i], j]
             square[i, i] += 1.0
             rhs[i] = -g[active[i]]
-        if m > 0 and not _solve_small(square, rhs, m, solved):
+        if m > 0 and not solve_small(square, rhs, m, solved):
             return np.inf
         for b in range(n):
             acc = -g[b]
@@ -482,7 +482,7 @@ def _newton_log(  # pragma: no cover - compiled
         for _ in range(_BACKTRACKS + 1):
             for a in range(n):
                 w[a] = trial[a] + t * step[a]
-            new_gap, new_regret = _jacobi(
+            new_gap, new_regret = jacobi(
                 lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance,
                 fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
                 child_index, edge_chance, action_offset, set_player, set_node_offset,

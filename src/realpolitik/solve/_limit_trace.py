@@ -9,7 +9,7 @@ why and the stopping rule):
   terminals and players), so that one schedule suits every draw;
 * ``mu_0 = MU_START`` from the centroid; then, where the branch can fold
   (an information set of several nodes) and the tree has at most
-  ``ARC_ALL_ACTIONS`` actions, :func:`_arc_follow` (pseudo-arc-length
+  ``ARC_ALL_ACTIONS`` actions, :func:`arc_follow` (pseudo-arc-length
   continuation in ``w`` = log probabilities and ``t = log mu``, every
   action a variable scaled by ``max(1, |w|)``, forward-difference bordered
   Jacobian factorised by our own LU, chord corrector) to ``ARC_HANDOVER``;
@@ -63,15 +63,15 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from realpolitik.solve._belief_kernels import BLOCK, _softmax_all
-from realpolitik.solve._limit_arc import ARC_ALL_ACTIONS, _arc_follow
+from realpolitik.solve._belief_kernels import BLOCK, softmax_all
+from realpolitik.solve._limit_arc import ARC_ALL_ACTIONS, arc_follow
 from realpolitik.solve._limit_kernels import (
-    _EPS,
-    _NOISE,
+    EPS,
     NEWTON_ITERATIONS,
-    _iterate_log,
-    _log_probs,
-    _newton_log,
+    NOISE,
+    iterate_log,
+    log_probs,
+    newton_log,
 )
 from realpolitik.solve._threads import run_blocks
 
@@ -98,7 +98,7 @@ JUMP_RATIO = 16.0
 #: The largest distance (max-abs over action probabilities) of a step's
 #: solution from its predictor: farther, the step has left the branch.
 PREDICTOR_TOL = 0.25
-#: Stretches followed by arc length (:func:`_arc_follow`) per draw at most.
+#: Stretches followed by arc length (:func:`arc_follow`) per draw at most.
 MAX_ARCS = 3
 #: The smallest ratio a step is halved to before the draw is given up.
 RATIO_MIN = 1.001
@@ -122,7 +122,7 @@ def _miss(  # pragma: no cover - compiled
 ) -> float:
     """Largest distance between the profile ``q`` and that of the
     ``predicted`` logits (over action probabilities)."""
-    _softmax_all(predicted, scratch, action_offset)
+    softmax_all(predicted, scratch, action_offset)
     miss = 0.0
     for a in range(q.shape[0]):
         miss = max(miss, abs(q[a] - scratch[a]))
@@ -236,7 +236,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 # equilibrium; the branch stays at the centroid
                 for a in range(n):
                     x[a] = 0.0
-                _softmax_all(x, p, action_offset)
+                softmax_all(x, p, action_offset)
                 for a in range(n):
                     out_profile[d, a] = p[a]
                 finite = span == 0.0
@@ -255,7 +255,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 for a in range(n):
                     x[a] = 0.0
                     predicted[a] = 0.0
-                residual = _iterate_log(
+                residual = iterate_log(
                     mu / span, tol, max_iter, memory, 1.0, x, p, logp, q, y, f, f_prev,
                     x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach, chance_row,
                     log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
@@ -265,7 +265,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 if not residual <= tol:
                     for a in range(n):
                         x[a] = predicted[a]
-                    residual = _newton_log(
+                    residual = newton_log(
                         mu / span, tol, NEWTON_ITERATIONS, x, w, p, logp, q, y, ls, g, trial,
                         newton_step, jac, active, v, value, log_reach, chance_row, log_chance,
                         fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
@@ -300,7 +300,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                     for a in range(n + 1):
                         hint[a] = 0.0
                     arcs += 1
-                    reached, t_end, turned = _arc_follow(
+                    reached, t_end, turned = arc_follow(
                         span, tol, math.log(good_mu), math.log(ARC_HANDOVER), x, hint, p, logp,
                         q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
                         fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
@@ -332,8 +332,8 @@ def _trace_blocks(  # pragma: no cover - compiled
                             x[a] = good_x[a] * ratio
                     for a in range(n):
                         predicted[a] = x[a]
-                    step_tol_k = max(tol, _NOISE * _EPS * target)
-                    residual = _iterate_log(
+                    step_tol_k = max(tol, NOISE * EPS * target)
+                    residual = iterate_log(
                         target / span, step_tol_k, ANDERSON_SWEEPS, memory, 1.0, x, p, logp, q, y,
                         f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach,
                         chance_row, log_chance, fwd_node, fwd_parent, fwd_source, unit_kind,
@@ -353,7 +353,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                     if not residual <= step_tol_k:
                         for a in range(n):
                             x[a] = predicted[a]
-                        residual = _newton_log(
+                        residual = newton_log(
                             target / span, step_tol_k, NEWTON_ITERATIONS, x, w, p, logp, q, y,
                             ls, g, trial, newton_step, jac, active, v, value, log_reach, chance_row,
                             log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
@@ -380,14 +380,14 @@ def _trace_blocks(  # pragma: no cover - compiled
                                 for a in range(n + 1):
                                     hint[a] = 0.0
                                 if older_mu > 0.0:
-                                    _log_probs(good_x, hint[:n], action_offset)
-                                    _log_probs(older_x, scratch, action_offset)
+                                    log_probs(good_x, hint[:n], action_offset)
+                                    log_probs(older_x, scratch, action_offset)
                                     for a in range(n):
                                         hint[a] -= scratch[a]
                                     hint[n] = math.log(good_mu / older_mu)
                                 for a in range(n):
                                     x[a] = good_x[a]
-                                reached, t_end, turned = _arc_follow(
+                                reached, t_end, turned = arc_follow(
                                     span, tol, math.log(good_mu),
                                     math.log(good_mu * ARC_EXIT_RATIO), x, hint, p, logp, q, y,
                                     ls, v, value, log_reach, chance_row, log_chance, fwd_node,
@@ -439,7 +439,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 for a in range(n):
                     out_profile[d, a] = good_p[a]
             else:
-                _softmax_all(x, p, action_offset)
+                softmax_all(x, p, action_offset)
                 for a in range(n):
                     out_profile[d, a] = p[a]
             out_mu[d] = good_mu
