@@ -51,6 +51,7 @@ extensive form games. Experimental Economics 1, 9-41.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -60,6 +61,28 @@ from realpolitik.solve._threads import run_blocks
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+
+class TreeArrays(NamedTuple):
+    """A tree's structure as the compiled passes read it, one argument
+    instead of twelve (int64 arrays; built by
+    :class:`realpolitik.solve.belief_iteration.BeliefPlan`, whose docstring
+    says what each holds): the forward pass reads ``fwd_*``, the backward
+    sweep the rest."""
+
+    fwd_node: IntArray
+    fwd_parent: IntArray
+    fwd_source: IntArray
+    unit_kind: IntArray
+    unit_ref: IntArray
+    child_offset: IntArray
+    child_index: IntArray
+    edge_chance: IntArray
+    action_offset: IntArray
+    set_player: IntArray
+    set_node_offset: IntArray
+    set_nodes: IntArray
+
 
 #: Draws per block of the parallel loop (one block's scratch is allocated once).
 BLOCK = 32
@@ -110,13 +133,14 @@ def _forward(  # pragma: no cover - compiled
     reach: FloatArray,
     p: FloatArray,
     chance_row: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
+    tree: TreeArrays,
 ) -> None:
     """Reach probabilities of the nodes that beliefs need (prefix order):
     ``fwd_source`` is the flat action of the edge into the node, or ``-(c +
     1)`` for chance column ``c``."""
+    fwd_node = tree.fwd_node
+    fwd_parent = tree.fwd_parent
+    fwd_source = tree.fwd_source
     reach[0] = 1.0
     for k in range(fwd_node.shape[0]):
         source = fwd_source[k]
@@ -135,15 +159,7 @@ def _sweep(  # pragma: no cover - compiled
     value: FloatArray,
     reach: FloatArray,
     chance_row: FloatArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
 ) -> float:
     """One backward pass; returns ``max |q - p|``.
 
@@ -155,6 +171,15 @@ def _sweep(  # pragma: no cover - compiled
     ``p`` otherwise (the Jacobi pass: ``q`` is then the response to ``p``
     itself and the return value its fixed-point residual).
     """
+    unit_kind = tree.unit_kind
+    unit_ref = tree.unit_ref
+    child_offset = tree.child_offset
+    child_index = tree.child_index
+    edge_chance = tree.edge_chance
+    action_offset = tree.action_offset
+    set_player = tree.set_player
+    set_node_offset = tree.set_node_offset
+    set_nodes = tree.set_nodes
     n_players = value.shape[1]
     row = np.empty(n_players)
     gap = 0.0
@@ -369,18 +394,7 @@ def _iterate(  # pragma: no cover - compiled
     value: FloatArray,
     reach: FloatArray,
     chance_row: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     passes: IntArray,
 ) -> float:
     """Anderson-accelerated sweeps at one lambda from the logits ``x``,
@@ -390,17 +404,16 @@ def _iterate(  # pragma: no cover - compiled
     the sweeps did not get within ``tol``), with ``x`` its logits; ``passes[0]``
     counts the tree passes.
     """
+    action_offset = tree.action_offset
     n = x.shape[0]
     count = 0
     head = 0
     previous = np.inf
     for it in range(max_iter):
         softmax_all(x, p, action_offset)
-        _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+        _forward(reach, p, chance_row, tree)
         gap = _sweep(
-            True, lam, p, q, y, v, value, reach, chance_row, unit_kind, unit_ref,
-            child_offset, child_index, edge_chance, action_offset, set_player,
-            set_node_offset, set_nodes,
+            True, lam, p, q, y, v, value, reach, chance_row, tree,
         )  # fmt: skip
         passes[0] += 1
         if not math.isfinite(gap):
@@ -410,11 +423,9 @@ def _iterate(  # pragma: no cover - compiled
             for a in range(n):
                 x[a] = y[a]
                 p[a] = q[a]
-            _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+            _forward(reach, p, chance_row, tree)
             residual = _sweep(
-                False, lam, p, q, y, v, value, reach, chance_row, unit_kind, unit_ref,
-                child_offset, child_index, edge_chance, action_offset, set_player,
-                set_node_offset, set_nodes,
+                False, lam, p, q, y, v, value, reach, chance_row, tree,
             )  # fmt: skip
             passes[0] += 1
             if residual <= tol:
@@ -444,18 +455,7 @@ def _solve_blocks(  # pragma: no cover - compiled
     memory: int,
     steps: int,
     terminal_node: IntArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     n_nodes: int,
     out_profile: FloatArray,
     out_residual: FloatArray,
@@ -470,6 +470,7 @@ def _solve_blocks(  # pragma: no cover - compiled
     residual, status and number of tree passes, and the node values of its
     profile to ``out_value`` ``(D, nodes, players)`` unless that is empty.
     """
+    action_offset = tree.action_offset
     n_draws = payoffs.shape[0]
     n_players = payoffs.shape[2]
     n = action_offset[action_offset.shape[0] - 1]
@@ -506,9 +507,7 @@ def _solve_blocks(  # pragma: no cover - compiled
                 x[a] = 0.0
             residual = _iterate(
                 target, tol, max_iter, memory, 1.0, x, p, q, y, f, f_prev, x_prev, d_f, d_g,
-                gram, coef, rhs, v, value, reach, chance_row, fwd_node, fwd_parent,
-                fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
-                action_offset, set_player, set_node_offset, set_nodes, passes,
+                gram, coef, rhs, v, value, reach, chance_row, tree, passes,
             )  # fmt: skip
             attempt = 0
             while not residual <= tol and attempt < _ATTEMPTS and target > 0.0:
@@ -526,10 +525,7 @@ def _solve_blocks(  # pragma: no cover - compiled
                             x[a] *= lam_k / reached
                     residual = _iterate(
                         lam_k, tol, max_iter, memory, beta, x, p, q, y, f, f_prev, x_prev, d_f,
-                        d_g, gram, coef, rhs, v, value, reach, chance_row, fwd_node,
-                        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                        child_index, edge_chance, action_offset, set_player,
-                        set_node_offset, set_nodes, passes,
+                        d_g, gram, coef, rhs, v, value, reach, chance_row, tree, passes,
                     )  # fmt: skip
                     if not residual <= tol:
                         break
@@ -541,11 +537,9 @@ def _solve_blocks(  # pragma: no cover - compiled
                 status = NOT_CONVERGED
                 # the last iterate and its own residual (the Jacobi pass)
                 softmax_all(x, p, action_offset)
-                _forward(reach, p, chance_row, fwd_node, fwd_parent, fwd_source)
+                _forward(reach, p, chance_row, tree)
                 residual = _sweep(
-                    False, target, p, q, y, v, value, reach, chance_row, unit_kind,
-                    unit_ref, child_offset, child_index, edge_chance, action_offset,
-                    set_player, set_node_offset, set_nodes,
+                    False, target, p, q, y, v, value, reach, chance_row, tree,
                 )  # fmt: skip
                 passes[0] += 1
                 for a in range(n):
@@ -607,19 +601,20 @@ def solve_draws(
     max_iter: int,
     memory: int,
     steps: int,
-    plan: tuple[IntArray, ...],
+    plan: tuple[IntArray, TreeArrays],
     n_nodes: int,
     threads: int | None = None,
     with_values: bool = False,
 ) -> tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
     """Every draw's agent QRE on all cores (see :func:`_solve_blocks`);
-    ``plan`` is the tree's arrays in the order of that function's
-    ``terminal_node .. set_nodes``. Returns profiles ``(D, actions)``,
-    residuals, statuses and tree passes per draw, and with ``with_values``
-    the node values ``(D, nodes, players)`` of the profiles (else an empty
-    array): the residual's own pass computes them, so they cost a copy."""
+    ``plan`` is the terminals' nodes and the tree's arrays
+    (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.solve_arrays`).
+    Returns profiles ``(D, actions)``, residuals, statuses and tree passes
+    per draw, and with ``with_values`` the node values ``(D, nodes,
+    players)`` of the profiles (else an empty array): the residual's own
+    pass computes them, so they cost a copy."""
     n_draws = payoffs.shape[0]
-    n_actions = int(plan[9][-1])
+    n_actions = int(plan[1].action_offset[-1])
     profile = np.empty((n_draws, n_actions))
     residual = np.empty(n_draws)
     status = np.empty(n_draws, dtype=np.int64)

@@ -45,6 +45,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.solve._belief_kernels import TreeArrays
 from realpolitik.solve._limit_kernels import (
     EPS,
     NEWTON_ITERATIONS,
@@ -161,18 +162,7 @@ def _arc_jacobian(  # pragma: no cover - compiled
     log_reach: FloatArray,
     chance_row: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     passes: IntArray,
     stats: FloatArray,
 ) -> tuple[int, int]:
@@ -210,9 +200,7 @@ def _arc_jacobian(  # pragma: no cover - compiled
         h = ARC_FD_STEP * max(1.0, abs(keep))
         w[a] = keep + h
         jacobi(
-            lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
-            fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
-            action_offset, set_player, set_node_offset, set_nodes,
+            lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, tree,
         )  # fmt: skip
         passes[0] += 1
         w[a] = keep
@@ -220,16 +208,13 @@ def _arc_jacobian(  # pragma: no cover - compiled
             jac[b, j] = ls[b]
     jacobi(
         lam * math.exp(ARC_FD_STEP), w, p, logp, q, y, ls, v, value, log_reach, chance_row,
-        log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-        child_index, edge_chance, action_offset, set_player, set_node_offset, set_nodes,
+        log_chance, tree,
     )  # fmt: skip
     for b in range(n):
         dcol[b] = ls[b]
     # last, the response at (w, t) itself: p, q, y are left for it
     gap, regret = jacobi(
-        lam, w, p, logp, q, y, ls0, v, value, log_reach, chance_row, log_chance, fwd_node,
-        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index, edge_chance,
-        action_offset, set_player, set_node_offset, set_nodes,
+        lam, w, p, logp, q, y, ls0, v, value, log_reach, chance_row, log_chance, tree,
     )  # fmt: skip
     passes[0] += 2
     stats[0] = gap
@@ -349,18 +334,7 @@ def arc_follow(  # pragma: no cover - compiled
     log_reach: FloatArray,
     chance_row: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     passes: IntArray,
     regret_out: FloatArray,
 ) -> tuple[bool, float, int]:
@@ -390,6 +364,7 @@ def arc_follow(  # pragma: no cover - compiled
     logits in ``x``, profile in ``q``, conditional regret in
     ``regret_out[0]``.
     """
+    action_offset = tree.action_offset
     n = x.shape[0]
     size = n + 1
     width = min(n, ARC_ALL_ACTIONS) + 1
@@ -423,9 +398,7 @@ def arc_follow(  # pragma: no cover - compiled
         border[n] = 1.0
     m, sign = _arc_jacobian(
         span, t, w, border, jac, dcol, mat, piv, active, scale, ls0, p, logp, q, y, ls, v,
-        value, log_reach, chance_row, log_chance, fwd_node, fwd_parent, fwd_source, unit_kind,
-        unit_ref, child_offset, child_index, edge_chance, action_offset, set_player,
-        set_node_offset, set_nodes, passes, stats,
+        value, log_reach, chance_row, log_chance, tree, passes, stats,
     )  # fmt: skip
     if m < 0 or sign == 0:
         return False, t, 0
@@ -448,9 +421,7 @@ def arc_follow(  # pragma: no cover - compiled
         for k in range(ARC_CORRECTOR_ITERATIONS):
             gap, _ = jacobi(
                 math.exp(tc) / span, wc, p, logp, q, y, ls, v, value, log_reach, chance_row,
-                log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
-                child_offset, child_index, edge_chance, action_offset, set_player,
-                set_node_offset, set_nodes,
+                log_chance, tree,
             )  # fmt: skip
             passes[0] += 1
             if not math.isfinite(gap):
@@ -484,10 +455,8 @@ def arc_follow(  # pragma: no cover - compiled
         # the Jacobian and tangent at the new point (border: the last tangent)
         m_new, sign_new = _arc_jacobian(
             span, tc, wc, tangent, jac_new, dcol_new, mat_new, piv_new, active_new,
-            scale_new,
-            ls0, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
-            fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index,
-            edge_chance, action_offset, set_player, set_node_offset, set_nodes, passes, stats,
+            scale_new, ls0, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, tree,
+            passes, stats,
         )  # fmt: skip
         if (
             m_new < 0
@@ -555,8 +524,7 @@ def arc_follow(  # pragma: no cover - compiled
     for _ in range(NEWTON_ITERATIONS):
         gap, regret = jacobi(
             math.exp(t) / span, w, p, logp, q, y, ls, v, value, log_reach, chance_row,
-            log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-            child_index, edge_chance, action_offset, set_player, set_node_offset, set_nodes,
+            log_chance, tree,
         )  # fmt: skip
         passes[0] += 1
         if not math.isfinite(gap):

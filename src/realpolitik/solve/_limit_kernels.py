@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 
 from realpolitik.solve._belief_kernels import (
     CHANCE_UNIT,
+    TreeArrays,
     anderson_step,
     softmax_all,
     solve_small,
@@ -100,12 +101,13 @@ def _log_forward(  # pragma: no cover - compiled
     log_reach: FloatArray,
     logp: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
+    tree: TreeArrays,
 ) -> None:
     """Log reach probabilities of the nodes beliefs need (prefix order);
     ``fwd_source`` as in :func:`realpolitik.solve._belief_kernels._forward`."""
+    fwd_node = tree.fwd_node
+    fwd_parent = tree.fwd_parent
+    fwd_source = tree.fwd_source
     log_reach[0] = 0.0
     for k in range(fwd_node.shape[0]):
         source = fwd_source[k]
@@ -124,15 +126,7 @@ def _log_sweep(  # pragma: no cover - compiled
     value: FloatArray,
     log_reach: FloatArray,
     chance_row: FloatArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
 ) -> tuple[float, float]:
     """One backward pass, as :func:`realpolitik.solve._belief_kernels._sweep`
     but with beliefs from log reach (``exp(log_reach - max)`` over the set).
@@ -141,6 +135,15 @@ def _log_sweep(  # pragma: no cover - compiled
     agent regret ``max_a v(a) - sum_a p(a) v(a)`` over the sets, meaningful on
     the Jacobi pass (``respond`` False, where ``v`` are the values of ``p``).
     """
+    unit_kind = tree.unit_kind
+    unit_ref = tree.unit_ref
+    child_offset = tree.child_offset
+    child_index = tree.child_index
+    edge_chance = tree.edge_chance
+    action_offset = tree.action_offset
+    set_player = tree.set_player
+    set_node_offset = tree.set_node_offset
+    set_nodes = tree.set_nodes
     n_players = value.shape[1]
     gap = 0.0
     regret = 0.0
@@ -239,18 +242,7 @@ def iterate_log(  # pragma: no cover - compiled
     log_reach: FloatArray,
     chance_row: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     passes: IntArray,
     regret_out: FloatArray,
 ) -> float:
@@ -261,6 +253,7 @@ def iterate_log(  # pragma: no cover - compiled
     the sweeps did not get within ``tol``), ``x`` its logits, and its
     conditional agent regret in ``regret_out[0]``.
     """
+    action_offset = tree.action_offset
     n = x.shape[0]
     count = 0
     head = 0
@@ -268,11 +261,9 @@ def iterate_log(  # pragma: no cover - compiled
     for it in range(max_iter):
         softmax_all(x, p, action_offset)
         log_probs(x, logp, action_offset)
-        _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+        _log_forward(log_reach, logp, log_chance, tree)
         gap, _ = _log_sweep(
-            True, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
-            child_offset, child_index, edge_chance, action_offset, set_player,
-            set_node_offset, set_nodes,
+            True, lam, p, q, y, v, value, log_reach, chance_row, tree,
         )  # fmt: skip
         passes[0] += 1
         if not math.isfinite(gap):
@@ -282,11 +273,9 @@ def iterate_log(  # pragma: no cover - compiled
                 x[a] = y[a]
                 p[a] = q[a]
             log_probs(x, logp, action_offset)
-            _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+            _log_forward(log_reach, logp, log_chance, tree)
             residual, regret = _log_sweep(
-                False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
-                child_offset, child_index, edge_chance, action_offset, set_player,
-                set_node_offset, set_nodes,
+                False, lam, p, q, y, v, value, log_reach, chance_row, tree,
             )  # fmt: skip
             passes[0] += 1
             if residual <= tol:
@@ -319,28 +308,16 @@ def jacobi(  # pragma: no cover - compiled
     log_reach: FloatArray,
     chance_row: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
 ) -> tuple[float, float]:
     """The Jacobi pass at the profile ``p = softmax(w)``: its logit response
     ``y = lam v(p)`` (``ls = log softmax(y)``), residual and regret."""
+    action_offset = tree.action_offset
     softmax_all(w, p, action_offset)
     log_probs(w, logp, action_offset)
-    _log_forward(log_reach, logp, log_chance, fwd_node, fwd_parent, fwd_source)
+    _log_forward(log_reach, logp, log_chance, tree)
     gap, regret = _log_sweep(
-        False, lam, p, q, y, v, value, log_reach, chance_row, unit_kind, unit_ref,
-        child_offset, child_index, edge_chance, action_offset, set_player,
-        set_node_offset, set_nodes,
+        False, lam, p, q, y, v, value, log_reach, chance_row, tree,
     )  # fmt: skip
     log_probs(y, ls, action_offset)
     return gap, regret
@@ -368,18 +345,7 @@ def newton_log(  # pragma: no cover - compiled
     log_reach: FloatArray,
     chance_row: FloatArray,
     log_chance: FloatArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     passes: IntArray,
     regret_out: FloatArray,
 ) -> float:
@@ -400,13 +366,12 @@ def newton_log(  # pragma: no cover - compiled
     residual as :func:`iterate_log` does, the profile in ``q``, its logits
     ``lam v`` in ``x``.
     """
+    action_offset = tree.action_offset
     n = x.shape[0]
     n_sets = action_offset.shape[0] - 1
     log_probs(x, w, action_offset)
     gap, regret = jacobi(
-        lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
-        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset, child_index,
-        edge_chance, action_offset, set_player, set_node_offset, set_nodes,
+        lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance, tree,
     )  # fmt: skip
     passes[0] += 1
     for _ in range(max_iter):
@@ -450,9 +415,7 @@ def newton_log(  # pragma: no cover - compiled
             w[a] = keep + h
             jacobi(
                 lam, w, p, logp, q, trial, step, v, value, log_reach, chance_row, log_chance,
-                fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                child_index, edge_chance, action_offset, set_player, set_node_offset,
-                set_nodes,
+                tree,
             )  # fmt: skip
             passes[0] += 1
             w[a] = keep
@@ -484,9 +447,7 @@ def newton_log(  # pragma: no cover - compiled
                 w[a] = trial[a] + t * step[a]
             new_gap, new_regret = jacobi(
                 lam, w, p, logp, q, y, ls, v, value, log_reach, chance_row, log_chance,
-                fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                child_index, edge_chance, action_offset, set_player, set_node_offset,
-                set_nodes,
+                tree,
             )  # fmt: skip
             passes[0] += 1
             if new_gap < gap:

@@ -63,7 +63,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from realpolitik.solve._belief_kernels import BLOCK, softmax_all
+from realpolitik.solve._belief_kernels import BLOCK, TreeArrays, softmax_all
 from realpolitik.solve._limit_arc import ARC_ALL_ACTIONS, arc_follow
 from realpolitik.solve._limit_kernels import (
     EPS,
@@ -141,18 +141,7 @@ def _trace_blocks(  # pragma: no cover - compiled
     max_iter: int,
     memory: int,
     terminal_node: IntArray,
-    fwd_node: IntArray,
-    fwd_parent: IntArray,
-    fwd_source: IntArray,
-    unit_kind: IntArray,
-    unit_ref: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_chance: IntArray,
-    action_offset: IntArray,
-    set_player: IntArray,
-    set_node_offset: IntArray,
-    set_nodes: IntArray,
+    tree: TreeArrays,
     n_nodes: int,
     out_profile: FloatArray,
     out_mu: FloatArray,
@@ -171,6 +160,8 @@ def _trace_blocks(  # pragma: no cover - compiled
     payoff range, the largest probability change over its last step, the
     status, the lambda steps taken and the tree passes spent.
     """
+    action_offset = tree.action_offset
+    set_node_offset = tree.set_node_offset
     n_draws = payoffs.shape[0]
     n_players = payoffs.shape[2]
     n = action_offset[action_offset.shape[0] - 1]
@@ -258,9 +249,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                 residual = iterate_log(
                     mu / span, tol, max_iter, memory, 1.0, x, p, logp, q, y, f, f_prev,
                     x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach, chance_row,
-                    log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
-                    child_offset, child_index, edge_chance, action_offset, set_player,
-                    set_node_offset, set_nodes, passes, regret,
+                    log_chance, tree, passes, regret,
                 )  # fmt: skip
                 if not residual <= tol:
                     for a in range(n):
@@ -268,9 +257,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                     residual = newton_log(
                         mu / span, tol, NEWTON_ITERATIONS, x, w, p, logp, q, y, ls, g, trial,
                         newton_step, jac, active, v, value, log_reach, chance_row, log_chance,
-                        fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                        child_index, edge_chance, action_offset, set_player, set_node_offset,
-                        set_nodes, passes, regret,
+                        tree, passes, regret,
                     )  # fmt: skip
                 steps += 1
                 if residual <= tol:
@@ -302,10 +289,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                     arcs += 1
                     reached, t_end, turned = arc_follow(
                         span, tol, math.log(good_mu), math.log(ARC_HANDOVER), x, hint, p, logp,
-                        q, y, ls, v, value, log_reach, chance_row, log_chance, fwd_node,
-                        fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                        child_index, edge_chance, action_offset, set_player, set_node_offset,
-                        set_nodes, passes, regret,
+                        q, y, ls, v, value, log_reach, chance_row, log_chance, tree, passes, regret,
                     )  # fmt: skip
                     if reached:
                         flips += turned
@@ -336,9 +320,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                     residual = iterate_log(
                         target / span, step_tol_k, ANDERSON_SWEEPS, memory, 1.0, x, p, logp, q, y,
                         f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v, value, log_reach,
-                        chance_row, log_chance, fwd_node, fwd_parent, fwd_source, unit_kind,
-                        unit_ref, child_offset, child_index, edge_chance, action_offset,
-                        set_player, set_node_offset, set_nodes, passes, regret,
+                        chance_row, log_chance, tree, passes, regret,
                     )  # fmt: skip
                     # a step that lands far from its prediction has left the
                     # branch (the sweeps are drawn to a stable fixed point,
@@ -356,9 +338,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                         residual = newton_log(
                             target / span, step_tol_k, NEWTON_ITERATIONS, x, w, p, logp, q, y,
                             ls, g, trial, newton_step, jac, active, v, value, log_reach, chance_row,
-                            log_chance, fwd_node, fwd_parent, fwd_source, unit_kind, unit_ref,
-                            child_offset, child_index, edge_chance, action_offset, set_player,
-                            set_node_offset, set_nodes, passes, regret,
+                            log_chance, tree, passes, regret,
                         )  # fmt: skip
                         if (
                             residual <= step_tol_k
@@ -390,10 +370,8 @@ def _trace_blocks(  # pragma: no cover - compiled
                                 reached, t_end, turned = arc_follow(
                                     span, tol, math.log(good_mu),
                                     math.log(good_mu * ARC_EXIT_RATIO), x, hint, p, logp, q, y,
-                                    ls, v, value, log_reach, chance_row, log_chance, fwd_node,
-                                    fwd_parent, fwd_source, unit_kind, unit_ref, child_offset,
-                                    child_index, edge_chance, action_offset, set_player,
-                                    set_node_offset, set_nodes, passes, regret,
+                                    ls, v, value, log_reach, chance_row, log_chance, tree, passes,
+                                    regret,
                                 )  # fmt: skip
                                 if reached:
                                     flips += turned
@@ -459,7 +437,7 @@ def trace_draws(
     step_tol: float,
     max_iter: int,
     memory: int,
-    plan: tuple[IntArray, ...],
+    plan: tuple[IntArray, TreeArrays],
     n_nodes: int,
     threads: int | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, IntArray, IntArray, IntArray]:
@@ -470,7 +448,7 @@ def trace_draws(
     Returns profiles ``(D, actions)``, ``mu``, relative regrets, last step
     changes, statuses, lambda steps and tree passes per draw."""
     n_draws = payoffs.shape[0]
-    n_actions = int(plan[9][-1])
+    n_actions = int(plan[1].action_offset[-1])
     profile = np.empty((n_draws, n_actions))
     mu = np.empty(n_draws)
     regret = np.empty(n_draws)

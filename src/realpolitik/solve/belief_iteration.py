@@ -129,14 +129,15 @@ class BeliefPlan:
     ordered: bool
 
     @property
-    def solve_arrays(self) -> tuple[IntArray, ...]:
-        """The arrays of :func:`realpolitik.solve._belief_kernels.solve_draws`."""
-        return (
-            self.terminal_node, self.fwd_node, self.fwd_parent, self.fwd_source,
-            self.unit_kind, self.unit_ref, self.child_offset, self.child_index,
-            self.edge_chance, self.action_offset, self.set_player,
-            self.set_node_offset, self.set_nodes,
+    def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
+        """The arrays of :func:`realpolitik.solve._belief_kernels.solve_draws`:
+        the terminals' nodes and the tree's structure."""
+        tree = kernels.TreeArrays(
+            self.fwd_node, self.fwd_parent, self.fwd_source, self.unit_kind, self.unit_ref,
+            self.child_offset, self.child_index, self.edge_chance, self.action_offset,
+            self.set_player, self.set_node_offset, self.set_nodes,
         )  # fmt: skip
+        return self.terminal_node, tree
 
     @property
     def value_arrays(self) -> tuple[IntArray, ...]:
