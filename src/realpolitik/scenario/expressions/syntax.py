@@ -112,38 +112,41 @@ class NonFiniteError(ExpressionError):
 # ---------------------------------------------------------------------------
 # Syntax tree
 # ---------------------------------------------------------------------------
-# Every node knows its span in the text: ``start`` (0-based, inclusive) and
-# ``end`` (exclusive). ``column`` is ``start + 1``, as error messages show it.
+
+
+class Spanned:
+    """What every node has: its span in the text, ``start`` (0-based,
+    inclusive) and ``end`` (exclusive), fields of each node's dataclass; and
+    ``column``, ``start + 1``, as error messages show it."""
+
+    __slots__ = ()
+    start: int
+
+    @property
+    def column(self) -> int:
+        return self.start + 1
 
 
 @dataclass(frozen=True, slots=True)
-class Number:
+class Number(Spanned):
     """A numeric literal."""
 
     value: float
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Boolean:
+class Boolean(Spanned):
     """``true`` or ``false``."""
 
     value: bool
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Name:
+class Name(Spanned):
     """An identifier: a parameter, an actor, an action (inside a test) or an
     extra name of the context."""
 
@@ -151,13 +154,9 @@ class Name:
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Unary:
+class Unary(Spanned):
     """Prefix ``-x`` or ``+x``."""
 
     op: str
@@ -165,26 +164,18 @@ class Unary:
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Not:
+class Not(Spanned):
     """``not x``."""
 
     operand: Node
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(Spanned):
     """A run of left-associative operators of one precedence level:
     ``first op1 x1 op2 x2 ...`` evaluated left to right. The levels are
     ``+ -``, ``* /``, ``and`` and ``or``."""
@@ -194,13 +185,9 @@ class Chain:
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Power:
+class Power(Spanned):
     """``base ** exponent`` (right-associative)."""
 
     base: Node
@@ -208,13 +195,9 @@ class Power:
     start: int
     end: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(Spanned):
     """``left op right`` with ``op`` one of ``== != < <= > >=``; an action test
     when ``left`` names an actor."""
 
@@ -225,13 +208,9 @@ class Compare:
     end: int
     op_start: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Membership:
+class Membership(Spanned):
     """``actor in [a, b, ...]`` or ``actor not in [...]``."""
 
     actor: Node
@@ -241,23 +220,15 @@ class Membership:
     end: int
     op_start: int
 
-    @property
-    def column(self) -> int:
-        return self.start + 1
-
 
 @dataclass(frozen=True, slots=True)
-class Call:
+class Call(Spanned):
     """``function(arg, ...)``."""
 
     function: str
     args: tuple[Node, ...]
     start: int
     end: int
-
-    @property
-    def column(self) -> int:
-        return self.start + 1
 
 
 Node: TypeAlias = (
