@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from realpolitik.errors import InputError
@@ -82,6 +82,9 @@ def _random_games(seed: int, dims: tuple[int, ...], b: int, integer: bool) -> np
     seed=st.integers(0, 2**31),
     integer=st.booleans(),
 )
+# found by CI on 2026-12-06: one game of the batch passes two bifurcations and
+# the tracers took 53 and 51 steps; every point agreed to 1e-13
+@example(dims=(3, 2), seed=430272, integer=True)
 def test_compiled_tracer_follows_the_numpy_branch(
     dims: tuple[int, ...], seed: int, integer: bool
 ) -> None:
@@ -90,8 +93,12 @@ def test_compiled_tracer_follows_the_numpy_branch(
     system = LogitSystem(pay)
     b = follow_to_lambdas(system.residual, system.jacobian, system.start(), LAMS, pass_rows=True)
     assert np.array_equal(a.status, b.status)
-    assert np.array_equal(a.steps, b.steps)
     assert np.array_equal(a.bifurcations, b.bifurcations)
+    # At a bifurcation rounding decides the step control (as on the reference
+    # games above), so step counts are compared on the games without one; the
+    # points below are compared on every game.
+    smooth = a.bifurcations == 0
+    assert np.array_equal(a.steps[smooth], b.steps[smooth])
     np.testing.assert_allclose(a.lam, b.lam, rtol=0, atol=1e-9)
     np.testing.assert_allclose(a.residual_norm, b.residual_norm, rtol=0, atol=1e-9)
     for k in range(LAMS.size):
