@@ -60,9 +60,20 @@ def coefficient_draws() -> np.ndarray:
     return np.asarray(rows[:, columns], dtype=np.float64)
 
 
+@pytest.fixture(scope="module")
+def hand_fit() -> tuple[np.ndarray, np.ndarray]:
+    """The hand-coded model fitted on the same four cases: estimates and
+    inverse Hessian (one BFGS fit for both tests)."""
+    train = FragmentLikelihood(pooled_outcomes(OTHERS), judgement_values(fragment_text()))
+    beta, _, _ = train.fit()
+    return beta, train.covariance(beta)
+
+
 @pytest.mark.slow
 def test_each_decision_scores_the_mixture_over_the_draws(
-    fold: tuple[CaseScore, pd.DataFrame], coefficient_draws: np.ndarray
+    fold: tuple[CaseScore, pd.DataFrame],
+    coefficient_draws: np.ndarray,
+    hand_fit: tuple[np.ndarray, np.ndarray],
 ) -> None:
     row, scored = fold
     values = judgement_values(fragment_text())
@@ -74,17 +85,15 @@ def test_each_decision_scores_the_mixture_over_the_draws(
     np.testing.assert_allclose(per_decision.loc[test_data["case"]], expected, atol=1e-7)
     assert row.forecast_total == pytest.approx(expected.sum(), abs=1e-6)
     # the mixture is not the point estimate: the coefficients' spread matters here
-    beta, _, _ = FragmentLikelihood(pooled_outcomes(OTHERS), values).fit()
-    at_point = held.loglik(beta).sum()
+    at_point = held.loglik(hand_fit[0]).sum()
     assert abs(row.forecast_total - at_point) > 0.1
 
 
 @pytest.mark.slow
-def test_the_draws_are_the_fits_sampling_distribution(coefficient_draws: np.ndarray) -> None:
-    values = judgement_values(fragment_text())
-    train = FragmentLikelihood(pooled_outcomes(OTHERS), values)
-    beta, _, _ = train.fit()
-    cov = train.covariance(beta)
+def test_the_draws_are_the_fits_sampling_distribution(
+    coefficient_draws: np.ndarray, hand_fit: tuple[np.ndarray, np.ndarray]
+) -> None:
+    beta, cov = hand_fit
     se = np.sqrt(np.diag(cov))
     mean = coefficient_draws.mean(axis=0)
     # the sample mean's standard error is se / sqrt(draws): within 4 of them
