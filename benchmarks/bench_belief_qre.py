@@ -14,7 +14,7 @@ Two scenarios (issues 13 and 14), each solved over many parameter draws by
     within 10 s, stored.
 
 Where the time goes: one thread, per 10^3 draws, for sampling + payoffs (and
-metrics), the solver (with the node values of its solution), and the
+metrics), the solver (profiles; node values are computed only when asked for), and the
 per-draw outcomes; with the solver's passes per draw and its status counts.
 
 Peers, measured in the same run on a sample of the same draws:
@@ -128,7 +128,7 @@ def stages(path: Path, draws: int, seed: int = 2022) -> dict[str, Any]:
     lams = np.broadcast_to(np.asarray(lam, dtype=np.float64), (draws,)).copy()
     bi.iterate_beliefs(game.take(np.arange(min(draws, 64))), lams[:64], threads=1)  # compile
     t = time.perf_counter()
-    found = bi.iterate_beliefs(game, lams, threads=1, with_values=True)
+    found = bi.iterate_beliefs(game, lams, threads=1)
     iterate = time.perf_counter() - t
     solution = solve(game, settings.concept, lam)
     t = time.perf_counter()
@@ -146,7 +146,7 @@ def stages(path: Path, draws: int, seed: int = 2022) -> dict[str, Any]:
         "draws": draws,
         "s_per_1000_draws": {
             "sampling_and_payoffs": build * scale,
-            "solver_with_node_values": iterate * scale,
+            "solver": iterate * scale,
             "outcomes": outcomes * scale,
         },
         "passes_per_draw": {

@@ -461,14 +461,12 @@ def _solve_blocks(  # pragma: no cover - compiled
     out_residual: FloatArray,
     out_status: IntArray,
     out_passes: IntArray,
-    out_value: FloatArray,
 ) -> None:
     """The agent QRE of draws ``[first_block * BLOCK, last_block * BLOCK)``.
 
     ``payoffs`` ``(D, terminals, players)``, ``chance`` ``(D or 1, chance
     edges)``, ``lam`` ``(D,)``; writes each draw's profile ``(D, actions)``,
-    residual, status and number of tree passes, and the node values of its
-    profile to ``out_value`` ``(D, nodes, players)`` unless that is empty.
+    residual, status and number of tree passes.
     """
     action_offset = tree.action_offset
     n_draws = payoffs.shape[0]
@@ -547,50 +545,6 @@ def _solve_blocks(  # pragma: no cover - compiled
             out_residual[d] = residual
             out_status[d] = status
             out_passes[d] = passes[0]
-            if out_value.shape[0] > 0:
-                # the last (Jacobi) pass backed the profile's values up the tree
-                for node in range(n_nodes):
-                    for r in range(n_players):
-                        out_value[d, node, r] = value[node, r]
-
-
-@numba.njit(cache=True, boundscheck=False, nogil=True)
-def _value_blocks(  # pragma: no cover - compiled
-    first_block: int,
-    last_block: int,
-    profile: FloatArray,
-    payoffs: FloatArray,
-    chance: FloatArray,
-    terminal_node: IntArray,
-    inner_node: IntArray,
-    child_offset: IntArray,
-    child_index: IntArray,
-    edge_source: IntArray,
-    out: FloatArray,
-) -> None:
-    """Node values ``out[d, node, row]`` of the profiles ``(D, actions)``:
-    payoff rows ``(D, terminals, rows)`` backed up over ``inner_node``
-    (decision and chance nodes, deepest first); ``edge_source`` as
-    ``fwd_source`` in :func:`_forward`, per edge."""
-    n_draws = payoffs.shape[0]
-    n_rows = payoffs.shape[2]
-    for b in range(first_block, last_block):
-        for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
-            chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
-            row = out[d]
-            for t in range(terminal_node.shape[0]):
-                for r in range(n_rows):
-                    row[terminal_node[t], r] = payoffs[d, t, r]
-            for k in range(inner_node.shape[0]):
-                node = inner_node[k]
-                for r in range(n_rows):
-                    row[node, r] = 0.0
-                for e in range(child_offset[node], child_offset[node + 1]):
-                    source = edge_source[e]
-                    w = profile[d, source] if source >= 0 else chance_row[-source - 1]
-                    child = child_index[e]
-                    for r in range(n_rows):
-                        row[node, r] += w * row[child, r]
 
 
 def solve_draws(
@@ -604,46 +558,25 @@ def solve_draws(
     plan: tuple[IntArray, TreeArrays],
     n_nodes: int,
     threads: int | None = None,
-    with_values: bool = False,
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
     """Every draw's agent QRE on all cores (see :func:`_solve_blocks`);
     ``plan`` is the terminals' nodes and the tree's arrays
     (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.solve_arrays`).
     Returns profiles ``(D, actions)``, residuals, statuses and tree passes
-    per draw, and with ``with_values`` the node values ``(D, nodes,
-    players)`` of the profiles (else an empty array): the residual's own
-    pass computes them, so they cost a copy."""
+    per draw (the node values of a profile, when someone needs them, come
+    from :mod:`realpolitik.solve.profile_values`)."""
     n_draws = payoffs.shape[0]
     n_actions = int(plan[1].action_offset[-1])
     profile = np.empty((n_draws, n_actions))
     residual = np.empty(n_draws)
     status = np.empty(n_draws, dtype=np.int64)
     passes = np.empty(n_draws, dtype=np.int64)
-    n_players = payoffs.shape[2]
-    value = np.empty((n_draws, n_nodes, n_players) if with_values else (0, 0, 0))
     run_blocks(
         _solve_blocks,
         n_draws,
         BLOCK,
         (payoffs, chance, lam, tol, max_iter, memory, steps, *plan, n_nodes,
-         profile, residual, status, passes, value),
+         profile, residual, status, passes),
         threads,
     )  # fmt: skip
-    return profile, residual, status, passes, value
-
-
-def node_values(
-    profile: FloatArray,
-    payoffs: FloatArray,
-    chance: FloatArray,
-    plan: tuple[IntArray, ...],
-    n_nodes: int,
-    threads: int | None = None,
-) -> FloatArray:
-    """``(D, nodes, rows)`` node values of the profiles on all cores (see
-    :func:`_value_blocks`; ``plan`` its ``terminal_node .. edge_source``)."""
-    out = np.empty((payoffs.shape[0], n_nodes, payoffs.shape[2]))
-    run_blocks(
-        _value_blocks, payoffs.shape[0], BLOCK, (profile, payoffs, chance, *plan, out), threads
-    )
-    return out
+    return profile, residual, status, passes

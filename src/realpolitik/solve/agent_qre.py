@@ -52,7 +52,6 @@ from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve.homotopy import TraceOptions, follow_to_lambdas
 from realpolitik.solve.logit import require_logit_scale
-from realpolitik.solve.reach import edge_probabilities
 from realpolitik.solve.tree_solution import TreeSolution
 
 FloatArray = NDArray[np.float64]
@@ -233,17 +232,10 @@ def agent_qre_path(
     for k in range(points.x.shape[1]):
         x = points.x[:, k]
         behaviour = np.exp(x)
-        _, value, _ = _evaluate(s, x.astype(np.complex128), payoffs, chance)
-        node_value: FloatArray = np.asarray(value.real, dtype=np.float64)
-        if game.has_terms:
-            value_t = _term_values(game, behaviour)
-        else:
-            value_t = np.moveaxis(node_value, 0, -1)
         out.append(
             TreeSolution(
                 game=game,
                 concept="qre",
-                value_t=value_t,
                 mixed_t=np.ascontiguousarray(behaviour.T),
                 lam=points.lam[:, k].copy(),
                 residual=points.residual_norm[:, k].copy(),
@@ -276,40 +268,10 @@ def agent_qre_per_draw(
     return TreeSolution(
         game=game,
         concept="qre",
-        value_t=_node_values(game, behaviour),
         mixed_t=np.ascontiguousarray(behaviour.T),
         lam=np.asarray(solved.lam) * row,
         residual=solved.residual,
     )
-
-
-def _node_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
-    """``(nodes, players[, terms], draws)`` node values of a behaviour strategy."""
-    tree = game.tree
-    edge = edge_probabilities(game, behaviour)
-    value = np.zeros((game.n_draws, tree.n_nodes, *game.payoffs.shape[2:]))
-    value[:, tree.terminal_node] = game.payoffs
-    trailing = (1,) * (game.payoffs.ndim - 2)
-    for edges, children in reversed(tree.depth_schedule):
-        parents = tree.edge_parent[edges]
-        contrib = edge[:, edges].reshape(game.n_draws, len(edges), *trailing) * value[:, children]
-        _accumulate(value, parents.astype(np.int64), contrib)
-    result: FloatArray = np.moveaxis(value, 0, -1)
-    return result
-
-
-def _term_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
-    """``(nodes, players, terms, draws)`` node values per payoff term."""
-    tree = game.tree
-    edge = edge_probabilities(game, behaviour)
-    value = np.zeros((game.n_draws, tree.n_nodes, *game.payoffs.shape[2:]))
-    value[:, tree.terminal_node] = game.payoffs
-    for edges, children in reversed(tree.depth_schedule):
-        parents = tree.edge_parent[edges]
-        contrib = edge[:, edges, None, None] * value[:, children]
-        _accumulate(value, parents.astype(np.int64), contrib)
-    result: FloatArray = np.moveaxis(value, 0, -1)
-    return result
 
 
 # ---------------------------------------------------------------------------
@@ -566,14 +528,9 @@ def agent_qre_fixed_point(
             UserWarning,
             stacklevel=2,
         )
-    if game.has_terms:
-        value_t = _term_values(game, p)
-    else:
-        value_t = np.moveaxis(_values(s, _edge_probabilities(s, p, chance), payoffs), 0, -1)
     return TreeSolution(
         game=game,
         concept="qre",
-        value_t=value_t,
         mixed_t=np.ascontiguousarray(p.T),
         lam=lams,
         residual=residual,

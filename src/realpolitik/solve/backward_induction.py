@@ -447,7 +447,7 @@ def solve_tree(game: TreeGame, concept: str = "spe", lam: Precision | None = Non
     return TreeSolution(
         game=game,
         concept=concept,
-        value_t=result.value,
+        node_values_t=result.value,
         choice_t=result.choice,
         mixed_t=result.mixed,
         lam=(

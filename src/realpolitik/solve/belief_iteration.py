@@ -103,8 +103,6 @@ class BeliefPlan:
     child_offset, child_index, action_offset : the tree's own.
     edge_chance : each edge's chance column (0 for decision edges, unused).
     set_player, set_node_offset, set_nodes : each set's mover and nodes.
-    inner_node : decision and chance nodes, children before parents.
-    edge_source : per edge, as ``fwd_source``.
     ordered : False if some sets could not be ordered (a cycle in the
         "below" relation; the sweep then reads some values of the previous
         sweep, still a fixed-point iteration of the same map).
@@ -123,8 +121,6 @@ class BeliefPlan:
     set_player: IntArray
     set_node_offset: IntArray
     set_nodes: IntArray
-    inner_node: IntArray
-    edge_source: IntArray
     n_nodes: int
     ordered: bool
 
@@ -138,14 +134,6 @@ class BeliefPlan:
             self.set_player, self.set_node_offset, self.set_nodes,
         )  # fmt: skip
         return self.terminal_node, tree
-
-    @property
-    def value_arrays(self) -> tuple[IntArray, ...]:
-        """The arrays of :func:`realpolitik.solve._belief_kernels.node_values`."""
-        return (
-            self.terminal_node, self.inner_node, self.child_offset, self.child_index,
-            self.edge_source,
-        )  # fmt: skip
 
 
 _PLANS: weakref.WeakKeyDictionary[GameTree, BeliefPlan] = weakref.WeakKeyDictionary()
@@ -162,7 +150,6 @@ def belief_plan(tree: GameTree) -> BeliefPlan:
 
 def _build_plan(tree: GameTree) -> BeliefPlan:
     as64 = np.int64
-    kind = tree.node_kind
     child_offset = tree.child_offset.astype(as64)
     child_index = tree.child_index.astype(as64)
     edge_chance = np.zeros(tree.n_edges, dtype=as64)
@@ -189,7 +176,6 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
     need[0] = False
     fwd_node = np.flatnonzero(need).astype(as64)
     unit_kind, unit_ref, ordered = _backward_order(tree)
-    inner = np.flatnonzero(kind != NodeKind.TERMINAL)[::-1].astype(as64)
     return BeliefPlan(
         terminal_node=tree.terminal_node.astype(as64),
         fwd_node=fwd_node,
@@ -204,8 +190,6 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
         set_player=tree.infoset_player.astype(as64),
         set_node_offset=set_node_offset,
         set_nodes=set_nodes,
-        inner_node=inner,
-        edge_source=edge_source,
         n_nodes=tree.n_nodes,
         ordered=ordered,
     )
@@ -278,15 +262,13 @@ class BeliefIteration:
     ``profile`` ``(D, actions)``; ``residual`` ``max |p - softmax(lam
     v(p))|``; ``status`` 0 converged at the target lambda, 1 converged by
     continuation, 2 not converged (the kernel's codes);
-    ``passes`` tree passes (forward and backward) spent; ``value`` ``(D,
-    nodes, players)`` node values of the profiles when asked for, else empty.
+    ``passes`` tree passes (forward and backward) spent.
     """
 
     profile: FloatArray
     residual: FloatArray
     status: IntArray
     passes: IntArray
-    value: FloatArray
 
 
 def iterate_beliefs(
@@ -298,19 +280,17 @@ def iterate_beliefs(
     steps: int = STEPS,
     max_sweeps: int = MAX_SWEEPS,
     threads: int | None = None,
-    with_values: bool = False,
 ) -> BeliefIteration:
-    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback);
-    ``with_values`` keeps the node values of the profiles (total payoffs)."""
+    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback)."""
     plan = belief_plan(game.tree)
     payoffs = np.ascontiguousarray(game.total_payoffs, dtype=np.float64)
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
     lams = np.ascontiguousarray(lam, dtype=np.float64)
-    profile, residual, status, passes, value = kernels.solve_draws(
+    profile, residual, status, passes = kernels.solve_draws(
         payoffs, chance, lams, tol, max_sweeps, memory, steps, plan.solve_arrays,
-        plan.n_nodes, threads, with_values,
+        plan.n_nodes, threads,
     )  # fmt: skip
-    return BeliefIteration(profile, residual, status, passes, value)
+    return BeliefIteration(profile, residual, status, passes)
 
 
 def agent_qre_fixed_point(
@@ -364,10 +344,8 @@ def agent_qre_fixed_point(
     if not np.isfinite(lams).all() or (lams < 0).any():
         raise GameClassError(f"the agent QRE needs a precision lambda >= 0, got {lam}")
     require_perfect_recall(tree, "the agent QRE")
-    # without payoff terms the node values come from the iteration's last pass
-    result = iterate_beliefs(game, lams, tol=tol, threads=threads, with_values=not game.has_terms)
+    result = iterate_beliefs(game, lams, tol=tol, threads=threads)
     profile, residual = result.profile, result.residual
-    value_t: FloatArray | None = None if game.has_terms else np.moveaxis(result.value, 0, -1)
     stuck = np.flatnonzero(~(residual <= tol))
     small = tree.n_actions <= FALLBACK_MAX_ACTIONS
     positive = bool((game.edge_chance_probs() > 0).all())
@@ -381,8 +359,6 @@ def agent_qre_fixed_point(
         )
         profile[stuck] = exact.behaviour
         residual[stuck] = np.inf if exact.residual is None else exact.residual
-        if value_t is not None:
-            value_t[..., stuck] = exact.value_t
     unresolved = int((~(residual <= max(tol, 1e-8))).sum())
     if unresolved:
         warnings.warn(
@@ -394,25 +370,7 @@ def agent_qre_fixed_point(
     return TreeSolution(
         game=game,
         concept="qre",
-        value_t=profile_values(game, profile, threads=threads) if value_t is None else value_t,
         mixed_t=np.ascontiguousarray(profile.T),
         lam=lams,
         residual=residual,
     )
-
-
-def profile_values(
-    game: TreeGame, profile: FloatArray, *, threads: int | None = None
-) -> FloatArray:
-    """``(nodes, players[, terms], draws)`` node values of a profile
-    ``(draws, actions)``, per payoff term when the game has terms."""
-    plan = belief_plan(game.tree)
-    n_draws, n_terminals = game.payoffs.shape[:2]
-    rows = np.ascontiguousarray(game.payoffs.reshape(n_draws, n_terminals, -1))
-    chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
-    values = kernels.node_values(
-        np.ascontiguousarray(profile), rows, chance, plan.value_arrays, plan.n_nodes, threads
-    )
-    shaped = values.reshape(n_draws, plan.n_nodes, *game.payoffs.shape[2:])
-    result: FloatArray = np.moveaxis(shaped, 0, -1)
-    return result

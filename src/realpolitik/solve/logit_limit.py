@@ -125,7 +125,6 @@ from realpolitik.solve.belief_iteration import (
     MAX_SWEEPS,
     MEMORY,
     belief_plan,
-    profile_values,
 )
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -275,7 +274,6 @@ def solve_logit_limit(game: TreeGame) -> TreeSolution:
     return TreeSolution(
         game=game,
         concept=CONCEPT,
-        value_t=profile_values(game, trace.profile),
         mixed_t=np.ascontiguousarray(trace.profile.T),
         lam=trace.lam,
         residual=residual,

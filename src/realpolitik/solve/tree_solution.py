@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
+from realpolitik.solve.profile_values import profile_values
 from realpolitik.solve.reach import edge_probabilities_t, reach_from_behaviour_t
 from realpolitik.solve.regret import max_regret
 
@@ -40,8 +41,10 @@ class TreeSolution:
     ----------
     game : the solved game.
     concept : "spe" or "qre".
-    value_t : ``(nodes, players, draws)`` continuation values, or
-        ``(nodes, players, terms, draws)`` when the game has payoff terms.
+    node_values_t : ``(nodes, players, draws)`` continuation values, or
+        ``(nodes, players, terms, draws)`` when the game has payoff terms; or
+        None (the QRE solvers), and then :attr:`value_t` computes them from
+        the behaviour on first use (a forecast never asks for them).
     choice_t : ``(infosets, draws)`` index of the action taken at information
         sets where the choice is pure (SPE decisions), -1 elsewhere; or None.
     mixed_t : ``(n_actions, draws)`` action probabilities where the choice is
@@ -61,12 +64,20 @@ class TreeSolution:
 
     game: TreeGame
     concept: str
-    value_t: FloatArray
+    node_values_t: FloatArray | None = None
     choice_t: NDArray[np.int16] | None = None
     mixed_t: FloatArray | None = None
     lam: FloatArray | None = None
     tie_t: BoolArray | None = None
     residual: FloatArray | None = None
+
+    @cached_property
+    def value_t(self) -> FloatArray:
+        """``(nodes, players[, terms], draws)`` continuation values: the
+        solver's, or those of the behaviour (:mod:`realpolitik.solve.profile_values`)."""
+        if self.node_values_t is not None:
+            return self.node_values_t
+        return profile_values(self.game, self.behaviour)
 
     @cached_property
     def behaviour_t(self) -> FloatArray:
@@ -146,7 +157,7 @@ class TreeSolution:
 
     @property
     def n_draws(self) -> int:
-        return int(self.value_t.shape[-1])
+        return self.game.n_draws
 
     @cached_property
     def terminal_reach(self) -> FloatArray:
