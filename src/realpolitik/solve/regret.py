@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
+from realpolitik.solve.profile_values import profile_values
 from realpolitik.solve.reach import edge_probabilities
 
 FloatArray = NDArray[np.float64]
@@ -82,18 +83,10 @@ def _reach_without(tree: GameTree, edge_prob: FloatArray, player: int | None) ->
 
 
 def node_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
-    """``(draws, nodes, players)`` continuation value of every node under a profile."""
-    tree = game.tree
-    edge_prob = edge_probabilities(game, behaviour)
-    value = np.zeros((behaviour.shape[0], tree.n_nodes, tree.n_players))
-    value[:, tree.terminal_node] = game.total_payoffs
-    for node in range(tree.n_nodes - 1, -1, -1):
-        if tree.node_kind[node] == NodeKind.TERMINAL:
-            continue
-        lo, hi = tree.child_offset[node], tree.child_offset[node + 1]
-        kids = tree.child_index[lo:hi]
-        value[:, node] = np.einsum("da,dap->dp", edge_prob[:, lo:hi], value[:, kids])
-    return value
+    """``(draws, nodes, players)`` continuation value of every node under a
+    profile (total payoffs; :mod:`realpolitik.solve.profile_values`)."""
+    values: FloatArray = np.moveaxis(profile_values(game, behaviour, total=True), -1, 0)
+    return values
 
 
 def best_response_values(game: TreeGame, behaviour: FloatArray) -> FloatArray:
