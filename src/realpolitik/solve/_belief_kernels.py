@@ -57,8 +57,6 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from realpolitik.solve._threads import run_blocks
-
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -443,17 +441,144 @@ def _iterate(  # pragma: no cover - compiled
     return np.inf
 
 
+class Settings(NamedTuple):
+    """What every draw's iteration shares: fixed-point tolerance, sweeps per
+    lambda, Anderson memory and continuation steps (see
+    :mod:`realpolitik.solve.belief_iteration`)."""
+
+    tol: float
+    max_iter: int
+    memory: int
+    steps: int
+
+
 @numba.njit(cache=True, boundscheck=False, nogil=True)
-def _solve_blocks(  # pragma: no cover - compiled
+def new_scratch(  # pragma: no cover - compiled
+    n_nodes: int, n_players: int, action_offset: IntArray, memory: int
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, IntArray,
+]:  # fmt: skip
+    """One thread's working arrays for :func:`solve_draw`: node values and
+    reach, the logits and profiles, Anderson's history, a set's action
+    values and the pass counter."""
+    n = action_offset[action_offset.shape[0] - 1]
+    widest = 1
+    for s in range(action_offset.shape[0] - 1):
+        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    m = max(memory, 1)
+    return (
+        np.zeros((n_nodes, n_players)), np.zeros(n_nodes), np.empty(n), np.empty(n),
+        np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty((m, n)),
+        np.empty((m, n)), np.zeros((m, m)), np.empty(m), np.empty(m), np.empty(widest),
+        np.zeros(1, dtype=np.int64),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def solve_draw(  # pragma: no cover - compiled
+    d: int,
+    payoffs: FloatArray,
+    chance: FloatArray,
+    lam: FloatArray,
+    settings: Settings,
+    terminal_node: IntArray,
+    tree: TreeArrays,
+    scratch: tuple[
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        FloatArray,
+        IntArray,
+    ],
+    out_profile: FloatArray,
+    out_residual: FloatArray,
+    out_status: IntArray,
+    out_passes: IntArray,
+) -> None:
+    """The agent QRE of draw ``d``: ``payoffs`` ``(D, terminals,
+    players)``, ``chance`` ``(D or 1, chance edges)``, ``lam`` ``(D,)``;
+    writes its profile ``out_profile[d]``, residual, status and number of
+    tree passes (``scratch`` from :func:`new_scratch`)."""
+    (value, reach, x, p, q, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v,
+     passes) = scratch  # fmt: skip
+    tol, max_iter, memory, steps = settings
+    action_offset = tree.action_offset
+    n = x.shape[0]
+    n_players = payoffs.shape[2]
+    for t in range(terminal_node.shape[0]):
+        for r in range(n_players):
+            value[terminal_node[t], r] = payoffs[d, t, r]
+    chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
+    target = lam[d]
+    passes[0] = 0
+    status = CONVERGED
+    for a in range(n):
+        x[a] = 0.0
+    residual = _iterate(
+        target, tol, max_iter, memory, 1.0, x, p, q, y, f, f_prev, x_prev, d_f, d_g,
+        gram, coef, rhs, v, value, reach, chance_row, tree, passes,
+    )  # fmt: skip
+    attempt = 0
+    while not residual <= tol and attempt < _ATTEMPTS and target > 0.0:
+        status = CONTINUED
+        k_steps = steps * _STEP_FACTOR[attempt]
+        beta = _BETA[attempt]
+        attempt += 1
+        for a in range(n):
+            x[a] = 0.0
+        reached = 0.0
+        for k in range(1, k_steps + 1):
+            lam_k = target * k / k_steps
+            if reached > 0.0:
+                for a in range(n):
+                    x[a] *= lam_k / reached
+            residual = _iterate(
+                lam_k, tol, max_iter, memory, beta, x, p, q, y, f, f_prev, x_prev, d_f,
+                d_g, gram, coef, rhs, v, value, reach, chance_row, tree, passes,
+            )  # fmt: skip
+            if not residual <= tol:
+                break
+            reached = lam_k
+    if residual <= tol:
+        for a in range(n):
+            out_profile[d, a] = q[a]
+    else:
+        status = NOT_CONVERGED
+        # the last iterate and its own residual (the Jacobi pass)
+        softmax_all(x, p, action_offset)
+        _forward(reach, p, chance_row, tree)
+        residual = _sweep(
+            False, target, p, q, y, v, value, reach, chance_row, tree,
+        )  # fmt: skip
+        passes[0] += 1
+        for a in range(n):
+            out_profile[d, a] = p[a]
+    out_residual[d] = residual
+    out_status[d] = status
+    out_passes[d] = passes[0]
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def solve_blocks(  # pragma: no cover - compiled
     first_block: int,
     last_block: int,
     payoffs: FloatArray,
     chance: FloatArray,
     lam: FloatArray,
-    tol: float,
-    max_iter: int,
-    memory: int,
-    steps: int,
+    settings: Settings,
     terminal_node: IntArray,
     tree: TreeArrays,
     n_nodes: int,
@@ -462,121 +587,11 @@ def _solve_blocks(  # pragma: no cover - compiled
     out_status: IntArray,
     out_passes: IntArray,
 ) -> None:
-    """The agent QRE of draws ``[first_block * BLOCK, last_block * BLOCK)``.
-
-    ``payoffs`` ``(D, terminals, players)``, ``chance`` ``(D or 1, chance
-    edges)``, ``lam`` ``(D,)``; writes each draw's profile ``(D, actions)``,
-    residual, status and number of tree passes.
-    """
-    action_offset = tree.action_offset
-    n_draws = payoffs.shape[0]
-    n_players = payoffs.shape[2]
-    n = action_offset[action_offset.shape[0] - 1]
-    widest = 1
-    for s in range(action_offset.shape[0] - 1):
-        widest = max(widest, action_offset[s + 1] - action_offset[s])
-    m = max(memory, 1)
-    value = np.zeros((n_nodes, n_players))
-    reach = np.zeros(n_nodes)
-    x = np.empty(n)
-    p = np.empty(n)
-    q = np.empty(n)
-    y = np.empty(n)
-    f = np.empty(n)
-    f_prev = np.empty(n)
-    x_prev = np.empty(n)
-    d_f = np.empty((m, n))
-    d_g = np.empty((m, n))
-    gram = np.zeros((m, m))
-    coef = np.empty(m)
-    rhs = np.empty(m)
-    v = np.empty(widest)
-    passes = np.zeros(1, dtype=np.int64)
-    for b in range(first_block, last_block):
-        for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
-            for t in range(terminal_node.shape[0]):
-                for r in range(n_players):
-                    value[terminal_node[t], r] = payoffs[d, t, r]
-            chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
-            target = lam[d]
-            passes[0] = 0
-            status = CONVERGED
-            for a in range(n):
-                x[a] = 0.0
-            residual = _iterate(
-                target, tol, max_iter, memory, 1.0, x, p, q, y, f, f_prev, x_prev, d_f, d_g,
-                gram, coef, rhs, v, value, reach, chance_row, tree, passes,
-            )  # fmt: skip
-            attempt = 0
-            while not residual <= tol and attempt < _ATTEMPTS and target > 0.0:
-                status = CONTINUED
-                k_steps = steps * _STEP_FACTOR[attempt]
-                beta = _BETA[attempt]
-                attempt += 1
-                for a in range(n):
-                    x[a] = 0.0
-                reached = 0.0
-                for k in range(1, k_steps + 1):
-                    lam_k = target * k / k_steps
-                    if reached > 0.0:
-                        for a in range(n):
-                            x[a] *= lam_k / reached
-                    residual = _iterate(
-                        lam_k, tol, max_iter, memory, beta, x, p, q, y, f, f_prev, x_prev, d_f,
-                        d_g, gram, coef, rhs, v, value, reach, chance_row, tree, passes,
-                    )  # fmt: skip
-                    if not residual <= tol:
-                        break
-                    reached = lam_k
-            if residual <= tol:
-                for a in range(n):
-                    out_profile[d, a] = q[a]
-            else:
-                status = NOT_CONVERGED
-                # the last iterate and its own residual (the Jacobi pass)
-                softmax_all(x, p, action_offset)
-                _forward(reach, p, chance_row, tree)
-                residual = _sweep(
-                    False, target, p, q, y, v, value, reach, chance_row, tree,
-                )  # fmt: skip
-                passes[0] += 1
-                for a in range(n):
-                    out_profile[d, a] = p[a]
-            out_residual[d] = residual
-            out_status[d] = status
-            out_passes[d] = passes[0]
-
-
-def solve_draws(
-    payoffs: FloatArray,
-    chance: FloatArray,
-    lam: FloatArray,
-    tol: float,
-    max_iter: int,
-    memory: int,
-    steps: int,
-    plan: tuple[IntArray, TreeArrays],
-    n_nodes: int,
-    threads: int | None = None,
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
-    """Every draw's agent QRE on all cores (see :func:`_solve_blocks`);
-    ``plan`` is the terminals' nodes and the tree's arrays
-    (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.solve_arrays`).
-    Returns profiles ``(D, actions)``, residuals, statuses and tree passes
-    per draw (the node values of a profile, when someone needs them, come
-    from :mod:`realpolitik.solve.profile_values`)."""
-    n_draws = payoffs.shape[0]
-    n_actions = int(plan[1].action_offset[-1])
-    profile = np.empty((n_draws, n_actions))
-    residual = np.empty(n_draws)
-    status = np.empty(n_draws, dtype=np.int64)
-    passes = np.empty(n_draws, dtype=np.int64)
-    run_blocks(
-        _solve_blocks,
-        n_draws,
-        BLOCK,
-        (payoffs, chance, lam, tol, max_iter, memory, steps, *plan, n_nodes,
-         profile, residual, status, passes),
-        threads,
-    )  # fmt: skip
-    return profile, residual, status, passes
+    """:func:`solve_draw` for draws ``[first_block * BLOCK, last_block *
+    BLOCK)``, one after another."""
+    scratch = new_scratch(n_nodes, payoffs.shape[2], tree.action_offset, settings.memory)
+    for d in range(first_block * BLOCK, min(payoffs.shape[0], last_block * BLOCK)):
+        solve_draw(
+            d, payoffs, chance, lam, settings, terminal_node, tree, scratch,
+            out_profile, out_residual, out_status, out_passes,
+        )  # fmt: skip

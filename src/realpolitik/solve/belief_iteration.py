@@ -24,7 +24,10 @@ the centroid only for draws that do not converge at the target directly. The
 iteration runs in :mod:`realpolitik.solve._belief_kernels` (compiled, one draw
 at a time, blocks of draws over the cores): each iteration is one forward and
 one backward pass over flat edge arrays with no temporaries, and a draw stops
-costing work when it has converged.
+costing work when it has converged. :mod:`realpolitik.solve._belief_lanes`
+runs the same steps for 32 draws side by side (draws innermost, so the
+arithmetic is vectorised), with the same bits, about three times faster;
+draws that need continuation go to the one-draw path.
 
 Convergence is reported per draw as before: ``residual = max |p -
 softmax(lam v(p))|`` of the returned profile (beliefs and values of the
@@ -68,6 +71,7 @@ from realpolitik.errors import GameClassError
 from realpolitik.games.recall import require_perfect_recall
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
+from realpolitik.solve import _belief_lanes as lanes
 from realpolitik.solve.agent_qre import agent_qre, agent_qre_per_draw
 from realpolitik.solve.tree_solution import TreeSolution
 
@@ -126,7 +130,7 @@ class BeliefPlan:
 
     @property
     def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
-        """The arrays of :func:`realpolitik.solve._belief_kernels.solve_draws`:
+        """The arrays of :func:`realpolitik.solve._belief_lanes.solve_draws`:
         the terminals' nodes and the tree's structure."""
         tree = kernels.TreeArrays(
             self.fwd_node, self.fwd_parent, self.fwd_source, self.unit_kind, self.unit_ref,
@@ -280,15 +284,18 @@ def iterate_beliefs(
     steps: int = STEPS,
     max_sweeps: int = MAX_SWEEPS,
     threads: int | None = None,
+    one_draw_at_a_time: bool = False,
 ) -> BeliefIteration:
-    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback)."""
+    """The kernel's result for every draw, lambda ``(draws,)`` (no fallback);
+    ``one_draw_at_a_time`` runs the one-draw path instead of the lanes (the
+    same bits, slower: the reference the lanes are tested against)."""
     plan = belief_plan(game.tree)
     payoffs = np.ascontiguousarray(game.total_payoffs, dtype=np.float64)
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
     lams = np.ascontiguousarray(lam, dtype=np.float64)
-    profile, residual, status, passes = kernels.solve_draws(
-        payoffs, chance, lams, tol, max_sweeps, memory, steps, plan.solve_arrays,
-        plan.n_nodes, threads,
+    profile, residual, status, passes = lanes.solve_draws(
+        payoffs, chance, lams, kernels.Settings(tol, max_sweeps, memory, steps),
+        plan.solve_arrays, plan.n_nodes, threads, not one_draw_at_a_time,
     )  # fmt: skip
     return BeliefIteration(profile, residual, status, passes)
 
