@@ -17,13 +17,17 @@ from __future__ import annotations
 import queue
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from realpolitik.analysis.assumptions import with_assumptions
 from realpolitik.analysis.forecast_summary import (
@@ -40,13 +44,16 @@ from realpolitik.compiler.scenario_tree import CompiledScenario, compile_scenari
 from realpolitik.errors import InputError
 from realpolitik.run.evaluate import block_draws, evaluate_draws
 from realpolitik.run.links import ScenarioSampler, run_sampler
-from realpolitik.run.outcomes import OutcomeLayout
+from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
 from realpolitik.scenario.model import Scenario
+from realpolitik.solve._threads import default_threads, kernel_threads
 from realpolitik.store.duckdb_store import RunInterrupted, RunRecord, Store
 from realpolitik.uncertainty.ensemble import DEFAULT_CHUNK, Executor, make_executor, run_chunks
 from realpolitik.uncertainty.sampling import SCHEME
+
+FloatArray = NDArray[np.float64]
 
 #: Draws per task of an ensemble (a DuckDB row group: a chunk is written
 #: straight to the file as whole row groups).
@@ -69,17 +76,47 @@ def solve_range(
     size = block_draws(compiled, multiple=BLOCK)
     # one path histogram for the chunk, which every slice counts into
     counts = np.zeros((compiled.tree.n_terminals, BINS + 1), dtype=np.int64)
+    slices = [(lo, min(lo + size, stop)) for lo in range(start, stop, size)]
+    workers = min(default_threads(), len(slices))
 
-    # one slice at a time: the solver and the outcome kernels already spread
-    # a slice over the cores (two slices on two threads ran the flagship
-    # 5-15% slower, measured on a shared machine)
-    parts = []
-    for lo in range(start, stop, size):
-        draws = sampler.draws(lo, min(lo + size, stop))
+    def evaluate(lo: int, hi: int) -> tuple[FloatArray, DrawOutcomes]:
+        draws = sampler.draws(lo, hi)
         solved = evaluate_draws(
             compiled, layout, settings.concept, settings.lam, draws, first_draw=lo
         )
-        parts.append(reduce_chunk(lo, draws, solved.outcomes, counts=counts))
+        return draws, solved.outcomes
+
+    def on_one_thread(lo: int, hi: int) -> tuple[FloatArray, DrawOutcomes]:
+        with kernel_threads(1):
+            return evaluate(lo, hi)
+
+    parts = []
+    if workers <= 1:
+        for lo, hi in slices:
+            draws, outcomes = evaluate(lo, hi)
+            parts.append(reduce_chunk(lo, draws, outcomes, counts=counts))
+        return join_chunks(parts)
+    # Several slices at once, one per core, each slice's kernels on one
+    # thread: sampling, payoffs and the outcome sums are NumPy or compiled
+    # code on one core, which left the other idle while a single slice at a
+    # time spread only its kernels over the cores. Slices are reduced here,
+    # in order, into the chunk's one histogram; whatever the threads, every
+    # draw's result is the same bits.
+    _ = sampler.links  # the upstream scenarios, compiled once before the threads start
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="realpolitik-slice")
+    try:
+        ahead = iter(slices)
+        pending = deque(
+            (lo, pool.submit(on_one_thread, lo, hi)) for lo, hi in islice(ahead, workers)
+        )
+        while pending:
+            lo, future = pending.popleft()
+            draws, outcomes = future.result()
+            for following in islice(ahead, 1):
+                pending.append((following[0], pool.submit(on_one_thread, *following)))
+            parts.append(reduce_chunk(lo, draws, outcomes, counts=counts))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return join_chunks(parts)
 
 

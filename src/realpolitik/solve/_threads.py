@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numba
 
@@ -24,12 +25,31 @@ MAX_THREADS = 8
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
+_LOCAL = threading.local()
 
 
 def default_threads() -> int:
-    """numba's thread count (``NUMBA_NUM_THREADS``, by default the number of
-    cores), at most :data:`MAX_THREADS`."""
+    """The threads a kernel call spreads over: this thread's
+    :func:`kernel_threads` if set, else numba's thread count
+    (``NUMBA_NUM_THREADS``, by default the number of cores), at most
+    :data:`MAX_THREADS`."""
+    own: int | None = getattr(_LOCAL, "threads", None)
+    if own is not None:
+        return own
     return max(1, min(int(numba.get_num_threads()), MAX_THREADS))
+
+
+@contextmanager
+def kernel_threads(threads: int) -> Iterator[None]:
+    """Kernel calls made by this thread inside the block use ``threads``
+    threads: a caller that already keeps every core busy with work of its
+    own (several slices of draws at once) runs each slice's kernels on one."""
+    before = getattr(_LOCAL, "threads", None)
+    _LOCAL.threads = max(1, min(int(threads), MAX_THREADS))
+    try:
+        yield
+    finally:
+        _LOCAL.threads = before
 
 
 def _pool() -> ThreadPoolExecutor:
