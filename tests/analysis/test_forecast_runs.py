@@ -45,6 +45,7 @@ from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.sampling import settings_sampler
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load, resolve
+from realpolitik.solve._threads import kernel_threads
 from realpolitik.store import RunInterrupted, Store
 from realpolitik.uncertainty.ensemble import (
     ProcessPool,
@@ -176,6 +177,22 @@ def test_forecast_is_identical_for_any_chunk_size_and_executor(flagship: rp.Scen
         assert same_forecast(
             base, forecast(flagship, draws=6000, seed=8, chunk=2048, executor=threads)
         )
+
+
+def test_slices_on_every_core_give_the_bits_of_one_at_a_time() -> None:
+    """The built-in china-russia-2022 is cut into slices of 1024 draws: by
+    default a chunk's slices run on all cores at once, each with one-thread
+    kernels; with one kernel thread they run one after another. Both, and
+    chunks that split slices differently, give the same forecast."""
+    scenario = rp.load("china-russia-2022")
+    compiled = compile_scenario(scenario)
+    assert runs.block_draws(compiled, multiple=runs.BLOCK) < 2500
+    spread = forecast(scenario, draws=2500, seed=5, assumptions=False)
+    with kernel_threads(1):
+        one_at_a_time = forecast(scenario, draws=2500, seed=5, assumptions=False)
+    assert same_forecast(spread, one_at_a_time)
+    rechunked = forecast(scenario, draws=2500, seed=5, chunk=1536, assumptions=False)
+    assert same_forecast(spread, rechunked)
 
 
 def test_process_pool_equals_in_process(flagship: rp.Scenario) -> None:
