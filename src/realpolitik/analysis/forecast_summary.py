@@ -341,16 +341,16 @@ class ForecastAccumulator:
         self.path_hist += out.path_histogram
         self.metric_values.append(out.metric_expectation)
 
-    def action_percentile(self, q: float) -> FloatArray:
-        """Each action's probability at percentile ``q`` across draws: exact
-        (NumPy's linear interpolation) while every draw is kept, else from
-        the histograms."""
+    def action_interval(self) -> tuple[FloatArray, FloatArray]:
+        """Each action's probability at the :data:`INTERVAL` percentiles
+        across draws: exact (NumPy's linear interpolation, both ends from one
+        partition) while every draw is kept, else from the histograms."""
         if self.action_values:
             if self._by_action is None or self._by_action.shape[1] != self.n:
                 self._by_action = np.concatenate([p.T for p in self.action_values], axis=1)
-            exact: FloatArray = np.percentile(self._by_action, q, axis=1)
-            return exact
-        return _histogram_percentile(self.action_hist, self.n, q)
+            lo, hi = np.percentile(self._by_action, INTERVAL, axis=1)
+            return lo, hi
+        return _histogram_interval(self.action_hist, self.n)
 
     def level_values(self) -> FloatArray | None:
         """``(draws, levels)`` each compound-move level's probability per draw,
@@ -359,17 +359,22 @@ class ForecastAccumulator:
             return None
         return level_probabilities(self.layout, np.concatenate(self.action_values))
 
-    def path_percentile(self, q: float) -> FloatArray:
-        """Each path's probability at percentile ``q`` across draws (from the
-        histograms, to 1/BINS)."""
-        return _histogram_percentile(self.path_hist, self.n, q)
+    def path_interval(self) -> tuple[FloatArray, FloatArray]:
+        """Each path's probability at the :data:`INTERVAL` percentiles across
+        draws (from the histograms, to 1/BINS)."""
+        return _histogram_interval(self.path_hist, self.n)
 
 
-def _histogram_percentile(counts: NDArray[np.int64], n: int, q: float) -> FloatArray:
+def _histogram_interval(counts: NDArray[np.int64], n: int) -> tuple[FloatArray, FloatArray]:
+    """The :data:`INTERVAL` percentiles of each row's histogram: the first
+    bin whose cumulative count reaches the share (one cumulative sum for
+    both ends)."""
     cumulative = np.cumsum(counts, axis=1)
-    index = (cumulative < q / 100.0 * n).sum(axis=1)
-    result: FloatArray = np.clip(index, 0, BINS) / BINS
-    return result
+    ends = []
+    for q in INTERVAL:
+        index = (cumulative < q / 100.0 * n).sum(axis=1)
+        ends.append(np.clip(index, 0, BINS) / BINS)
+    return ends[0], ends[1]
 
 
 #: What the probabilities of a forecast are, in its JSON and its tables.
@@ -593,7 +598,7 @@ def summarize(
     """The :class:`Forecast` of the draws folded into ``accumulator``."""
     layout = accumulator.layout
     n = max(accumulator.n, 1)
-    lo, hi = INTERVAL
+    action_lo, action_hi = accumulator.action_interval()
     actions = pd.DataFrame(
         {
             "actor": [k.actor for k in layout.keys],
@@ -601,8 +606,8 @@ def summarize(
             "action": [k.action for k in layout.keys],
             "label": [k.label for k in layout.keys],
             "probability": accumulator.action_sum / n,
-            "p05": accumulator.action_percentile(lo),
-            "p95": accumulator.action_percentile(hi),
+            "p05": action_lo,
+            "p95": action_hi,
             "most_likely_share": accumulator.most_likely / n,
         }
     )
@@ -625,12 +630,13 @@ def summarize(
         accumulator.terminal_metric_sum / n,
     )
     steps = [layout.path_label(t) for t in range(compiled.tree.n_terminals)]
+    path_lo, path_hi = accumulator.path_interval()
     frame: dict[str, Any] = {
         "path": [" > ".join(f"{a}:{b}" for a, b in s) for s in steps],
         "steps": steps,
         "probability": path_prob,
-        "p05": accumulator.path_percentile(lo),
-        "p95": accumulator.path_percentile(hi),
+        "p05": path_lo,
+        "p95": path_hi,
         "modal_share": accumulator.modal_count / n,
     }
     for k, m in enumerate(metric_ids):
@@ -645,12 +651,14 @@ def summarize(
         if accumulator.metric_values
         else np.zeros((0, len(metric_ids)))
     )
+    zero = np.zeros(len(metric_ids))
+    metric_lo, metric_hi = np.percentile(values, INTERVAL, axis=0) if len(values) else (zero, zero)
     metrics = pd.DataFrame(
         {
             "metric": metric_ids,
-            "mean": values.mean(axis=0) if len(values) else np.zeros(len(metric_ids)),
-            "p05": np.percentile(values, lo, axis=0) if len(values) else np.zeros(len(metric_ids)),
-            "p95": np.percentile(values, hi, axis=0) if len(values) else np.zeros(len(metric_ids)),
+            "mean": values.mean(axis=0) if len(values) else zero,
+            "p05": metric_lo,
+            "p95": metric_hi,
             "unit": [m.unit for m in compiled.scenario.metrics],
             "description": [m.description for m in compiled.scenario.metrics],
         }
@@ -672,10 +680,12 @@ def _dimensions_frame(accumulator: ForecastAccumulator, n: int) -> pd.DataFrame:
     layout = accumulator.layout
     if not layout.levels:
         return pd.DataFrame()
-    lo, hi = INTERVAL
     mean = level_probabilities(layout, (accumulator.action_sum / n)[None, :])[0]
     per_draw = accumulator.level_values()
     nan = np.full(len(layout.levels), np.nan)
+    level_lo, level_hi = (
+        (nan, nan) if per_draw is None else np.percentile(per_draw, INTERVAL, axis=0)
+    )
     return pd.DataFrame(
         {
             "actor": [k.actor for k in layout.levels],
@@ -684,8 +694,8 @@ def _dimensions_frame(accumulator: ForecastAccumulator, n: int) -> pd.DataFrame:
             "level": [k.level for k in layout.levels],
             "label": [k.label for k in layout.levels],
             "probability": mean,
-            "p05": nan if per_draw is None else np.percentile(per_draw, lo, axis=0),
-            "p95": nan if per_draw is None else np.percentile(per_draw, hi, axis=0),
+            "p05": level_lo,
+            "p95": level_hi,
         }
     )
 
