@@ -453,6 +453,15 @@ class Settings(NamedTuple):
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
+def widest_set(action_offset: IntArray) -> int:  # pragma: no cover - compiled
+    """The most actions of an information set (at least 1)."""
+    widest = 1
+    for s in range(action_offset.shape[0] - 1):
+        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    return widest
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
 def new_scratch(  # pragma: no cover - compiled
     n_nodes: int, n_players: int, action_offset: IntArray, memory: int
 ) -> tuple[
@@ -464,9 +473,7 @@ def new_scratch(  # pragma: no cover - compiled
     reach, the logits and profiles, Anderson's history, a set's action
     values and the pass counter."""
     n = action_offset[action_offset.shape[0] - 1]
-    widest = 1
-    for s in range(action_offset.shape[0] - 1):
-        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    widest = widest_set(action_offset)
     m = max(memory, 1)
     return (
         np.zeros((n_nodes, n_players)), np.zeros(n_nodes), np.empty(n), np.empty(n),

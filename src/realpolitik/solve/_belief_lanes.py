@@ -46,6 +46,7 @@ from realpolitik.solve._belief_kernels import (
     new_scratch,
     solve_blocks,
     solve_draw,
+    widest_set,
 )
 from realpolitik.solve._threads import run_blocks
 
@@ -289,9 +290,7 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
     n = action_offset[action_offset.shape[0] - 1]
     n_players = payoffs.shape[2]
     n_chance = chance.shape[1]
-    widest = 1
-    for s in range(action_offset.shape[0] - 1):
-        widest = max(widest, action_offset[s + 1] - action_offset[s])
+    widest = widest_set(action_offset)
     m = max(memory, 1)
     value = np.zeros((n_nodes, n_players, LANES))
     reach = np.zeros((n_nodes, LANES))
