@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from itertools import pairwise
 
 import numba
 
@@ -69,18 +70,44 @@ def run_blocks(
     block: int,
     args: tuple[object, ...],
     threads: int | None = None,
+    *,
+    balance: int = 1,
 ) -> None:
     """Run ``kernel(first_block, last_block, *args)`` over the blocks of
-    ``block`` items covering ``n_items``, as contiguous ranges, one per thread
-    (the caller's thread takes the first)."""
+    ``block`` items covering ``n_items``.
+
+    With ``balance`` 1 the blocks are cut into one contiguous range per
+    thread (the caller's thread takes the first): right where every item
+    costs about the same. With ``balance`` k they are cut into up to k
+    ranges per thread, which the threads take one after another as they
+    finish: right where items cost very different amounts (a few draws of
+    the logit limit's trace take many times the others), at the price of a
+    kernel call per range.
+    """
     blocks = (n_items + block - 1) // block
     wanted = default_threads() if threads is None else max(1, min(int(threads), MAX_THREADS))
-    parts = min(wanted, blocks)
-    if parts <= 1:
+    workers = min(wanted, blocks)
+    if workers <= 1:
         kernel(0, blocks, *args)
         return
+    parts = min(blocks, workers * max(1, int(balance)))
     edges = [blocks * k // parts for k in range(parts + 1)]
-    futures = [_pool().submit(kernel, edges[k], edges[k + 1], *args) for k in range(1, parts)]
-    kernel(edges[0], edges[1], *args)
+    if parts == workers:
+        futures = [_pool().submit(kernel, edges[k], edges[k + 1], *args) for k in range(1, parts)]
+        kernel(edges[0], edges[1], *args)
+    else:
+        ranges = pairwise(edges)
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    taken = next(ranges, None)
+                if taken is None:
+                    return
+                kernel(taken[0], taken[1], *args)
+
+        futures = [_pool().submit(work) for _ in range(1, workers)]
+        work()
     for future in futures:
         future.result()
