@@ -211,16 +211,32 @@ class OutcomeLayout:
 
     def path_label(self, terminal: int) -> list[tuple[str, str]]:
         """``[(actor or chance move, action), ...]`` along a terminal's path."""
+        return list(self.path_labels[terminal])
+
+    @cached_property
+    def path_labels(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Every terminal's :meth:`path_label`, built once down the tree:
+        each node's steps are its parent's and one more (walking each of
+        3072 paths from the root again cost 0.4 s a forecast of benchmark
+        (a))."""
         tree = self.compiled.tree
-        steps = []
-        for node, action in tree.path(int(tree.terminal_node[terminal])):
-            move = self.compiled.moves[int(self.compiled.node_move[node])]
-            if tree.node_kind[node] == NodeKind.CHANCE:
-                steps.append((move.id, move.action_ids(CHANCE)[action]))
+        moves = self.compiled.moves
+        names: dict[tuple[int, str], list[str]] = {}
+        steps: list[tuple[tuple[str, str], ...]] = [()] * tree.n_nodes
+        for node in range(1, tree.n_nodes):  # a parent's id is smaller than its children's
+            parent = int(tree.node_parent[node])
+            action = int(tree.node_parent_edge[node] - tree.child_offset[parent])
+            index = int(self.compiled.node_move[parent])
+            move = moves[index]
+            if tree.node_kind[parent] == NodeKind.CHANCE:
+                who, subject = CHANCE, move.id
             else:
-                actor = tree.players[int(tree.node_player[node])]
-                steps.append((actor, move.action_ids(actor)[action]))
-        return steps
+                who = subject = tree.players[int(tree.node_player[parent])]
+            ids = names.get((index, who))
+            if ids is None:
+                ids = names[(index, who)] = list(move.action_ids(who))
+            steps[node] = (*steps[parent], (subject, ids[action]))
+        return tuple(steps[int(t)] for t in tree.terminal_node)
 
 
 @dataclass(frozen=True, eq=False)
