@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import realpolitik as rp
+import realpolitik.analysis.forecast as forecast_module
 from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
 from peers import require
 from realpolitik.analysis import forecast_runs as runs
@@ -364,6 +365,28 @@ def test_a_failing_run_is_marked_failed_and_not_resumed(tmp_path: Path) -> None:
     assert not record.resumable
     with pytest.raises(InputError, match=r"run 1 failed .*start a new run"):
         runs.resume(path, 1)
+
+
+def test_a_summary_that_fails_leaves_the_stored_run_complete(
+    flagship: rp.Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary runs while the store writes the last chunk; if it fails,
+    the draws are stored all the same (the run is complete, its summary can
+    be read back) and the error reaches the caller."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("summary broke")
+
+    monkeypatch.setattr(forecast_module, "summarize", broken)
+    path = tmp_path / "runs.duckdb"
+    with pytest.raises(RuntimeError, match="summary broke"):
+        forecast(flagship, draws=3000, seed=4, chunk=1024, store=path)
+    with Store.open(path, read_only=True) as store:
+        record = store.run(1)
+    assert record.status == "complete" and record.draws_done == 3000
+    monkeypatch.undo()
+    stored = runs.from_store(path, 1)
+    assert same_forecast(stored, forecast(flagship, draws=3000, seed=4))
 
 
 def test_store_needs_draws(flagship: rp.Scenario, tmp_path: Path) -> None:

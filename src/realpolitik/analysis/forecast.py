@@ -133,6 +133,7 @@ def forecast(
             )
             if on_run is not None:
                 on_run(run_id, opened)
+        summary: list[Forecast] = []
         drive(
             task,
             accumulator,
@@ -142,13 +143,17 @@ def forecast(
             store=opened,
             run_id=run_id,
             progress=progress,
+            # summarised while the store writes the last chunk
+            then=lambda: summary.append(
+                with_assumptions(summarize(compiled, settings, accumulator), compiled, assumptions)
+            ),
         )
     finally:
         if runner is not executor:
             runner.close()
         if opened is not None and opened is not store:
             opened.close()
-    result = summarize(compiled, settings, accumulator)
+    result = summary[0]
     if run_id is not None:
         result.extra["run_id"] = run_id
-    return with_assumptions(result, compiled, assumptions)
+    return result

@@ -338,11 +338,20 @@ def drive(
     store: Store | None,
     run_id: int | None,
     progress: Callable[[int], None] | None,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """Run the remaining chunks, write each to the store, fold it in; mark the
-    run complete, interrupted (Ctrl-C) or failed."""
+    run complete, interrupted (Ctrl-C) or failed.
+
+    ``then`` (the forecast's summary, say) runs once every chunk is folded
+    in, while the store's writer is still writing the last one: with 10^5
+    draws a forecast is one chunk, whose write (about a second) used to come
+    after everything else. The run's draws are complete whatever ``then``
+    does: its error is raised after the run is marked complete.
+    """
     total = task.settings.draws
     writer = _Writer(store, run_id) if store is not None and run_id is not None else None
+    after: Exception | None = None
     try:
         for out in run_chunks(
             task, total, chunk=chunk, start=start, align=BLOCK, executor=executor
@@ -352,6 +361,11 @@ def drive(
             accumulator.add(out)
             if progress is not None:
                 progress(out.stop - out.start)
+        if then is not None:
+            try:
+                then()
+            except Exception as error:  # the caller's, once the draws are stored
+                after = error
         if writer is not None:
             writer.finish()
     except KeyboardInterrupt:
@@ -369,6 +383,8 @@ def drive(
         raise
     if store is not None and run_id is not None:
         store.set_status(run_id, "complete")
+    if after is not None:
+        raise after
 
 
 def _settings_of(record: RunRecord) -> Settings:
