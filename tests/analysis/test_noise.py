@@ -13,6 +13,8 @@ import pytest
 from scipy import integrate
 
 from realpolitik.analysis.forecast import forecast
+from realpolitik.analysis.noise import noise_shares
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.scenario.load import load
 
 
@@ -113,3 +115,20 @@ def test_a_drawn_lambda_is_a_parameter_of_sensitivity_and_discovery() -> None:
     assert float(tornado["swing"].iloc[0]) == pytest.approx(sigma(hi * 0.5) - sigma(lo * 0.5))
     found = scenario_discovery(sc, "a:go", draws=500, seed=2, threshold=0.6)
     assert "lambda" in found.parameters
+
+
+def test_the_forecast_lends_its_solved_draws_to_the_noise_note() -> None:
+    """A forecast hands the noise note the action probabilities of its first
+    draws instead of solving them again: the note is the one computed on its
+    own, and what is lent is what it uses (rows of zeros show through)."""
+    payoff = "{dist: uniform, low: -1, high: 1, source: s}"
+    text = scenario(payoff, "{dist: uniform, low: 1, high: 3, source: s}")
+    sc = load(text=text, name="n")
+    result = forecast(sc, draws=700, seed=9)
+    compiled = compile_scenario(sc)
+    alone = noise_shares(compiled, result.settings)
+    assert alone is not None
+    assert alone.table.equals(result.extra["noise"].table)
+    lent = noise_shares(compiled, result.settings, forecast_actions=np.zeros((700, 2)))
+    assert lent is not None and (lent.table["forecast"] == 0.0).all()
+    assert (lent.table["best_response"] == alone.table["best_response"]).all()

@@ -9,21 +9,33 @@ equal), so all three attach these the same way.
 
 from __future__ import annotations
 
-from realpolitik.analysis.forecast_summary import Forecast
+from realpolitik.analysis.forecast_summary import Forecast, ForecastAccumulator
 from realpolitik.analysis.judgement import judgement_shares
-from realpolitik.analysis.noise import noise_shares
+from realpolitik.analysis.noise import NOISE_DRAWS, noise_shares
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.run.outcomes import OutcomeLayout
 
 
-def with_assumptions(result: Forecast, compiled: CompiledScenario, on: bool = True) -> Forecast:
+def with_assumptions(
+    result: Forecast,
+    compiled: CompiledScenario,
+    on: bool = True,
+    accumulator: ForecastAccumulator | None = None,
+) -> Forecast:
     """``result`` with what rests on assumptions: the judgement share of each
     number (:mod:`realpolitik.analysis.judgement`) and the noise share of each
-    probability (:mod:`realpolitik.analysis.noise`), in ``extra``."""
+    probability (:mod:`realpolitik.analysis.noise`), in ``extra``; the
+    forecast's ``accumulator``, if given, lends the noise note the draws it
+    has already solved."""
     if on:
         layout = OutcomeLayout.of(compiled)
         result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
-        noise = noise_shares(compiled, result.settings, layout)
+        kept = (
+            None
+            if accumulator is None
+            else accumulator.first_actions(min(NOISE_DRAWS, accumulator.n))
+        )
+        noise = noise_shares(compiled, result.settings, layout, forecast_actions=kept)
         if noise is not None:
             result.extra["noise"] = noise
     return result

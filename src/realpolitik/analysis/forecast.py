@@ -145,7 +145,9 @@ def forecast(
             progress=progress,
             # summarised while the store writes the last chunk
             then=lambda: summary.append(
-                with_assumptions(summarize(compiled, settings, accumulator), compiled, assumptions)
+                with_assumptions(
+                    summarize(compiled, settings, accumulator), compiled, assumptions, accumulator
+                )
             ),
         )
     finally:

@@ -352,6 +352,20 @@ class ForecastAccumulator:
             return lo, hi
         return _histogram_interval(self.action_hist, self.n)
 
+    def first_actions(self, n: int) -> FloatArray | None:
+        """``(n, actions)`` the action probabilities of draws ``0 .. n - 1``,
+        while every draw's are kept and there are that many (else None)."""
+        if not self.action_values or self.n < n:
+            return None
+        rows: list[FloatArray] = []
+        have = 0
+        for p in self.action_values:
+            rows.append(p[: n - have])
+            have += rows[-1].shape[0]
+            if have == n:
+                break
+        return np.concatenate(rows)
+
     def level_values(self) -> FloatArray | None:
         """``(draws, levels)`` each compound-move level's probability per draw,
         while every draw's action probabilities are kept (else None)."""

@@ -122,9 +122,15 @@ def noise_shares(
     *,
     draws: int = NOISE_DRAWS,
     sobol_base: int = SOBOL_BASE,
+    forecast_actions: FloatArray | None = None,
 ) -> NoiseShares | None:
     """The noise shares of a forecast's actions (module docstring); None for
-    a concept without a precision (the SPE)."""
+    a concept without a precision (the SPE).
+
+    ``forecast_actions``: the forecast's own action probabilities of its
+    first draws, if it kept them; the rows compared are those draws, so when
+    there are as many as compared they are used rather than solved again
+    (the same numbers: a draw's solution does not depend on the others)."""
     scenario = compiled.scenario
     if not uses_lambda(settings.concept, scenario.solve.mixture):
         return None
@@ -137,7 +143,14 @@ def noise_shares(
             warnings.simplefilter("ignore", UserWarning)
             rows = run_sampler(scenario, settings).draws(0, n)
     concept, lam = settings.concept, settings.lam
-    forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
+    if (
+        settings.draws > 0
+        and forecast_actions is not None
+        and forecast_actions.shape == (rows.shape[0], len(layout.keys))
+    ):
+        forecast = forecast_actions
+    else:
+        forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
     mean_forecast = forecast.mean(axis=0)
     mean_best, best_concept, used, note = _best_response(compiled, layout, rows)
     # the gap on the very draws of the best response (paired: where that is
