@@ -63,10 +63,23 @@ IntArray = NDArray[np.int64]
 
 class TreeArrays(NamedTuple):
     """A tree's structure as the compiled passes read it, one argument
-    instead of twelve (int64 arrays; built by
-    :class:`realpolitik.solve.belief_iteration.BeliefPlan`, whose docstring
-    says what each holds): the forward pass reads ``fwd_*``, the backward
-    sweep the rest."""
+    instead of twelve (int64 arrays, built once per tree by
+    :func:`realpolitik.solve.belief_iteration.belief_plan`): the forward pass
+    reads ``fwd_*``, the backward sweep the rest.
+
+    Attributes
+    ----------
+    fwd_node, fwd_parent, fwd_source : the nodes whose reach beliefs need
+        (every node of a set with several nodes, and their ancestors), in
+        prefix order without the root; their parents; the flat action of the
+        edge into each, or ``-(c + 1)`` for chance column ``c``.
+    unit_kind, unit_ref : the backward order: chance nodes (kind 0, ref the
+        node) and information sets (kind 1, ref the set), each after all
+        units below any of its nodes.
+    child_offset, child_index, action_offset : the tree's own.
+    edge_chance : each edge's chance column (0 for decision edges, unused).
+    set_player, set_node_offset, set_nodes : each set's mover and nodes.
+    """
 
     fwd_node: IntArray
     fwd_parent: IntArray

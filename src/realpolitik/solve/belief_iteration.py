@@ -97,34 +97,16 @@ class BeliefPlan:
     Attributes
     ----------
     terminal_node : ``(T,)`` the node of each terminal.
-    fwd_node, fwd_parent, fwd_source : the nodes whose reach beliefs need
-        (every node of a set with several nodes, and their ancestors), in
-        prefix order without the root; their parents; the flat action of the
-        edge into each, or ``-(c + 1)`` for chance column ``c``.
-    unit_kind, unit_ref : the backward order: chance nodes (kind 0, ref the
-        node) and information sets (kind 1, ref the set), each after all
-        units below any of its nodes.
-    child_offset, child_index, action_offset : the tree's own.
-    edge_chance : each edge's chance column (0 for decision edges, unused).
-    set_player, set_node_offset, set_nodes : each set's mover and nodes.
+    arrays : the tree's structure as the passes read it
+        (:class:`realpolitik.solve._belief_kernels.TreeArrays`).
+    n_nodes : the tree's nodes.
     ordered : False if some sets could not be ordered (a cycle in the
         "below" relation; the sweep then reads some values of the previous
         sweep, still a fixed-point iteration of the same map).
     """
 
     terminal_node: IntArray
-    fwd_node: IntArray
-    fwd_parent: IntArray
-    fwd_source: IntArray
-    unit_kind: IntArray
-    unit_ref: IntArray
-    child_offset: IntArray
-    child_index: IntArray
-    edge_chance: IntArray
-    action_offset: IntArray
-    set_player: IntArray
-    set_node_offset: IntArray
-    set_nodes: IntArray
+    arrays: kernels.TreeArrays
     n_nodes: int
     ordered: bool
 
@@ -132,12 +114,7 @@ class BeliefPlan:
     def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
         """The arrays of :func:`realpolitik.solve._belief_lanes.solve_draws`:
         the terminals' nodes and the tree's structure."""
-        tree = kernels.TreeArrays(
-            self.fwd_node, self.fwd_parent, self.fwd_source, self.unit_kind, self.unit_ref,
-            self.child_offset, self.child_index, self.edge_chance, self.action_offset,
-            self.set_player, self.set_node_offset, self.set_nodes,
-        )  # fmt: skip
-        return self.terminal_node, tree
+        return self.terminal_node, self.arrays
 
 
 _PLANS: weakref.WeakKeyDictionary[GameTree, BeliefPlan] = weakref.WeakKeyDictionary()
@@ -182,18 +159,20 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
     unit_kind, unit_ref, ordered = _backward_order(tree)
     return BeliefPlan(
         terminal_node=tree.terminal_node.astype(as64),
-        fwd_node=fwd_node,
-        fwd_parent=parent[fwd_node],
-        fwd_source=edge_source[tree.node_parent_edge[fwd_node].astype(as64)],
-        unit_kind=unit_kind,
-        unit_ref=unit_ref,
-        child_offset=child_offset,
-        child_index=child_index,
-        edge_chance=edge_chance,
-        action_offset=tree.action_offset.astype(as64),
-        set_player=tree.infoset_player.astype(as64),
-        set_node_offset=set_node_offset,
-        set_nodes=set_nodes,
+        arrays=kernels.TreeArrays(
+            fwd_node=fwd_node,
+            fwd_parent=parent[fwd_node],
+            fwd_source=edge_source[tree.node_parent_edge[fwd_node].astype(as64)],
+            unit_kind=unit_kind,
+            unit_ref=unit_ref,
+            child_offset=child_offset,
+            child_index=child_index,
+            edge_chance=edge_chance,
+            action_offset=tree.action_offset.astype(as64),
+            set_player=tree.infoset_player.astype(as64),
+            set_node_offset=set_node_offset,
+            set_nodes=set_nodes,
+        ),
         n_nodes=tree.n_nodes,
         ordered=ordered,
     )
