@@ -129,6 +129,13 @@ def test_the_forecast_lends_its_solved_draws_to_the_noise_note() -> None:
     alone = noise_shares(compiled, result.settings)
     assert alone is not None
     assert alone.table.equals(result.extra["noise"].table)
-    lent = noise_shares(compiled, result.settings, forecast_actions=np.zeros((700, 2)))
+    asked: list[int] = []
+
+    def zeros(n: int) -> np.ndarray:
+        asked.append(n)
+        return np.zeros((n, 2))
+
+    lent = noise_shares(compiled, result.settings, solved=zeros)
+    assert asked == [700]
     assert lent is not None and (lent.table["forecast"] == 0.0).all()
     assert (lent.table["best_response"] == alone.table["best_response"]).all()

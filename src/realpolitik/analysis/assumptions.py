@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from realpolitik.analysis.forecast_summary import Forecast, ForecastAccumulator
 from realpolitik.analysis.judgement import judgement_shares
-from realpolitik.analysis.noise import NOISE_DRAWS, noise_shares
+from realpolitik.analysis.noise import noise_shares
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.run.outcomes import OutcomeLayout
 
@@ -30,12 +30,8 @@ def with_assumptions(
     if on:
         layout = OutcomeLayout.of(compiled)
         result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
-        kept = (
-            None
-            if accumulator is None
-            else accumulator.first_actions(min(NOISE_DRAWS, accumulator.n))
-        )
-        noise = noise_shares(compiled, result.settings, layout, forecast_actions=kept)
+        solved = None if accumulator is None else accumulator.first_actions
+        noise = noise_shares(compiled, result.settings, layout, solved=solved)
         if noise is not None:
             result.extra["noise"] = noise
     return result

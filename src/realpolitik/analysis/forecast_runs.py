@@ -112,7 +112,8 @@ def solve_range(
         while pending:
             lo, future = pending.popleft()
             draws, outcomes = future.result()
-            for following in islice(ahead, 1):
+            following = next(ahead, None)
+            if following is not None:
                 pending.append((following[0], pool.submit(on_one_thread, *following)))
             parts.append(reduce_chunk(lo, draws, outcomes, counts=counts))
     finally:

@@ -38,6 +38,7 @@ sensitivity analysis. Journal of Open Source Software 2(9).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,14 +123,14 @@ def noise_shares(
     *,
     draws: int = NOISE_DRAWS,
     sobol_base: int = SOBOL_BASE,
-    forecast_actions: FloatArray | None = None,
+    solved: Callable[[int], FloatArray | None] | None = None,
 ) -> NoiseShares | None:
     """The noise shares of a forecast's actions (module docstring); None for
     a concept without a precision (the SPE).
 
-    ``forecast_actions``: the forecast's own action probabilities of its
-    first draws, if it kept them; the rows compared are those draws, so when
-    there are as many as compared they are used rather than solved again
+    ``solved(n)``: the forecast's own ``(n, actions)`` action probabilities
+    of its first ``n`` draws, or None if it did not keep them; the rows
+    compared are those draws, so they are used rather than solved again
     (the same numbers: a draw's solution does not depend on the others)."""
     scenario = compiled.scenario
     if not uses_lambda(settings.concept, scenario.solve.mixture):
@@ -143,12 +144,9 @@ def noise_shares(
             warnings.simplefilter("ignore", UserWarning)
             rows = run_sampler(scenario, settings).draws(0, n)
     concept, lam = settings.concept, settings.lam
-    if (
-        settings.draws > 0
-        and forecast_actions is not None
-        and forecast_actions.shape == (rows.shape[0], len(layout.keys))
-    ):
-        forecast = forecast_actions
+    kept = solved(rows.shape[0]) if solved is not None and settings.draws > 0 else None
+    if kept is not None:
+        forecast = kept
     else:
         forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
     mean_forecast = forecast.mean(axis=0)
