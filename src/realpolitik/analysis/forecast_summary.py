@@ -112,6 +112,18 @@ def count_into(p: FloatArray, counts: NDArray[np.int64]) -> None:
 _TILE = 64
 
 
+@numba.njit(cache=True, boundscheck=False, nogil=True, inline="always")
+def _bin(x: float, bins: int) -> int:  # pragma: no cover - compiled
+    """The bin of a probability: ``x * bins`` rounded half to even, below 0
+    and NaN to 0, above ``bins`` to ``bins``."""
+    k = np.rint(x * bins)
+    if k >= bins:
+        return bins
+    if k > 0:
+        return int(k)
+    return 0
+
+
 @numba.njit(cache=True, boundscheck=False, nogil=True)
 def _count_bins(  # pragma: no cover - compiled
     p: FloatArray, bins: int, counts: NDArray[np.int64]
@@ -121,13 +133,7 @@ def _count_bins(  # pragma: no cover - compiled
         d1 = min(n, d0 + _TILE)
         for c in range(p.shape[1]):
             for d in range(d0, d1):
-                x = np.rint(p[d, c] * bins)
-                k = 0
-                if x >= bins:
-                    k = bins
-                elif x > 0:
-                    k = int(x)
-                counts[c, k] += 1
+                counts[c, _bin(p[d, c], bins)] += 1
 
 
 def reduce_chunk(
@@ -235,13 +241,7 @@ def _count_rows(  # pragma: no cover - compiled
     into row ``c`` of ``counts``."""
     for c in range(p_t.shape[0]):
         for d in range(p_t.shape[1]):
-            x = np.rint(p_t[c, d] * bins)
-            k = 0
-            if x >= bins:
-                k = bins
-            elif x > 0:
-                k = int(x)
-            counts[c, k] += 1
+            counts[c, _bin(p_t[c, d], bins)] += 1
 
 
 def join_chunks(parts: list[ChunkOutput]) -> ChunkOutput:
