@@ -95,6 +95,16 @@ class TreeArrays(NamedTuple):
     set_nodes: IntArray
 
 
+#: One thread's working arrays for a draw (:func:`new_scratch`): node values
+#: and reach, the logits ``x``, profiles ``p`` and ``q``, responses' logits
+#: ``y``, Anderson's ``f``, ``f_prev``, ``x_prev``, ``d_f``, ``d_g``,
+#: ``gram``, ``coef``, ``rhs``, a set's action values ``v``, the pass counter.
+Scratch = tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, IntArray,
+]  # fmt: skip
+
 #: Draws per block of the parallel loop (one block's scratch is allocated once).
 BLOCK = 32
 
@@ -389,32 +399,20 @@ def _iterate(  # pragma: no cover - compiled
     max_iter: int,
     memory: int,
     beta: float,
-    x: FloatArray,
-    p: FloatArray,
-    q: FloatArray,
-    y: FloatArray,
-    f: FloatArray,
-    f_prev: FloatArray,
-    x_prev: FloatArray,
-    d_f: FloatArray,
-    d_g: FloatArray,
-    gram: FloatArray,
-    coef: FloatArray,
-    rhs: FloatArray,
-    v: FloatArray,
-    value: FloatArray,
-    reach: FloatArray,
+    scratch: Scratch,
     chance_row: FloatArray,
     tree: TreeArrays,
-    passes: IntArray,
 ) -> float:
     """Anderson-accelerated sweeps at one lambda from the logits ``x``,
     steps damped by ``beta`` (1: none).
 
     Returns the Jacobi residual of the profile left in ``q`` (``inf`` when
     the sweeps did not get within ``tol``), with ``x`` its logits; ``passes[0]``
-    counts the tree passes.
+    counts the tree passes (``x``, ``q``, ``passes`` and the rest in
+    ``scratch``, from :func:`new_scratch`).
     """
+    (value, reach, x, p, q, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v,
+     passes) = scratch  # fmt: skip
     action_offset = tree.action_offset
     n = x.shape[0]
     count = 0
@@ -477,11 +475,7 @@ def widest_set(action_offset: IntArray) -> int:  # pragma: no cover - compiled
 @numba.njit(cache=True, boundscheck=False, nogil=True)
 def new_scratch(  # pragma: no cover - compiled
     n_nodes: int, n_players: int, action_offset: IntArray, memory: int
-) -> tuple[
-    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
-    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
-    FloatArray, IntArray,
-]:  # fmt: skip
+) -> Scratch:
     """One thread's working arrays for :func:`solve_draw`: node values and
     reach, the logits and profiles, Anderson's history, a set's action
     values and the pass counter."""
@@ -505,24 +499,7 @@ def solve_draw(  # pragma: no cover - compiled
     settings: Settings,
     terminal_node: IntArray,
     tree: TreeArrays,
-    scratch: tuple[
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        IntArray,
-    ],
+    scratch: Scratch,
     out_profile: FloatArray,
     out_residual: FloatArray,
     out_status: IntArray,
@@ -531,9 +508,9 @@ def solve_draw(  # pragma: no cover - compiled
     """The agent QRE of draw ``d``: ``payoffs`` ``(D, terminals,
     players)``, ``chance`` ``(D or 1, chance edges)``, ``lam`` ``(D,)``;
     writes its profile ``out_profile[d]``, residual, status and number of
-    tree passes (``scratch`` from :func:`new_scratch`)."""
-    (value, reach, x, p, q, y, f, f_prev, x_prev, d_f, d_g, gram, coef, rhs, v,
-     passes) = scratch  # fmt: skip
+    tree passes (``scratch`` from :func:`new_scratch`; Anderson's arrays in
+    it are :func:`_iterate`'s alone)."""
+    value, reach, x, p, q, y, _, _, _, _, _, _, _, _, v, passes = scratch
     tol, max_iter, memory, steps = settings
     action_offset = tree.action_offset
     n = x.shape[0]
@@ -547,10 +524,7 @@ def solve_draw(  # pragma: no cover - compiled
     status = CONVERGED
     for a in range(n):
         x[a] = 0.0
-    residual = _iterate(
-        target, tol, max_iter, memory, 1.0, x, p, q, y, f, f_prev, x_prev, d_f, d_g,
-        gram, coef, rhs, v, value, reach, chance_row, tree, passes,
-    )  # fmt: skip
+    residual = _iterate(target, tol, max_iter, memory, 1.0, scratch, chance_row, tree)
     attempt = 0
     while not residual <= tol and attempt < _ATTEMPTS and target > 0.0:
         status = CONTINUED
@@ -565,10 +539,7 @@ def solve_draw(  # pragma: no cover - compiled
             if reached > 0.0:
                 for a in range(n):
                     x[a] *= lam_k / reached
-            residual = _iterate(
-                lam_k, tol, max_iter, memory, beta, x, p, q, y, f, f_prev, x_prev, d_f,
-                d_g, gram, coef, rhs, v, value, reach, chance_row, tree, passes,
-            )  # fmt: skip
+            residual = _iterate(lam_k, tol, max_iter, memory, beta, scratch, chance_row, tree)
             if not residual <= tol:
                 break
             reached = lam_k
