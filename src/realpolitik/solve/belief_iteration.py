@@ -100,15 +100,11 @@ class BeliefPlan:
     arrays : the tree's structure as the passes read it
         (:class:`realpolitik.solve._belief_kernels.TreeArrays`).
     n_nodes : the tree's nodes.
-    ordered : False if some sets could not be ordered (a cycle in the
-        "below" relation; the sweep then reads some values of the previous
-        sweep, still a fixed-point iteration of the same map).
     """
 
     terminal_node: IntArray
     arrays: kernels.TreeArrays
     n_nodes: int
-    ordered: bool
 
     @property
     def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
@@ -156,7 +152,7 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
             need[parent[node]] = True
     need[0] = False
     fwd_node = np.flatnonzero(need).astype(as64)
-    unit_kind, unit_ref, ordered = _backward_order(tree)
+    unit_kind, unit_ref = _backward_order(tree)
     return BeliefPlan(
         terminal_node=tree.terminal_node.astype(as64),
         arrays=kernels.TreeArrays(
@@ -174,14 +170,15 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
             set_nodes=set_nodes,
         ),
         n_nodes=tree.n_nodes,
-        ordered=ordered,
     )
 
 
-def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray, bool]:
+def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray]:
     """Chance nodes and information sets in an order where each comes after
     every unit below any of its nodes (Kahn's topological sort, deepest
-    first among the ready ones). A cycle is broken at its deepest unit."""
+    first among the ready ones). A cycle is broken at its deepest unit: the
+    sweep then reads some values of the previous sweep, still a fixed-point
+    iteration of the same map."""
     kind = tree.node_kind
     infoset = tree.node_infoset
     depth = tree.node_depth
@@ -213,10 +210,8 @@ def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray, bool]:
     heapq.heapify(ready)
     done = np.zeros(n_units, dtype=bool)
     order: list[int] = []
-    ordered = True
     while len(order) < n_units:
         if not ready:  # a cycle: take the deepest unit left
-            ordered = False
             rest = [u for u in range(n_units) if not done[u]]
             u = max(rest, key=lambda r: (deepest[r], -r))
             heapq.heappush(ready, (-deepest[u], u))
@@ -235,7 +230,7 @@ def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray, bool]:
     unit_kind = np.where(is_set, kernels.SET_UNIT, kernels.CHANCE_UNIT).astype(np.int64)
     unit_ref = units.copy()
     unit_ref[~is_set] = chance_nodes[units[~is_set] - n_sets]
-    return unit_kind, unit_ref, ordered
+    return unit_kind, unit_ref
 
 
 @dataclass(frozen=True, eq=False)
