@@ -21,6 +21,9 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import realpolitik as rp
 from fixture_scenarios import LEGACY_FLAGSHIP
@@ -169,3 +172,24 @@ def test_central_values_forecast_is_unchanged_in_form(flagship: rp.Scenario) -> 
     sums = result.actions.groupby(["actor", "move"])["probability"].sum()
     assert sums.loc[("china", "alignment")] == pytest.approx(1.0, abs=1e-12)
     assert result.pathways["probability"].sum() == pytest.approx(1.0, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=hnp.arrays(
+        np.int64,
+        st.tuples(st.integers(1, 6), st.integers(1, 30)),
+        elements=st.integers(0, 6),
+    ),
+    n=st.integers(0, 200),
+)
+def test_histogram_interval_is_numpys_cumulative_count(counts: np.ndarray, n: int) -> None:
+    """The percentile bins, read off each row until the last threshold, are
+    those of NumPy's cumulative sum: the bins whose cumulative count falls
+    short of each share, to 1/BINS."""
+    from realpolitik.analysis.forecast_summary import BINS, INTERVAL, _histogram_interval
+
+    cumulative = np.cumsum(counts, axis=1)
+    expected = [np.clip((cumulative < q / 100.0 * n).sum(axis=1), 0, BINS) / BINS for q in INTERVAL]
+    low, high = _histogram_interval(counts, n)
+    assert np.array_equal(low, expected[0]) and np.array_equal(high, expected[1])

@@ -28,7 +28,8 @@ def with_assumptions(
     forecast's ``accumulator``, if given, lends the noise note the draws it
     has already solved."""
     if on:
-        layout = OutcomeLayout.of(compiled)
+        # the forecast's own layout, whose cached parts (path labels) are built
+        layout = accumulator.layout if accumulator is not None else OutcomeLayout.of(compiled)
         result.extra["judgement"] = judgement_shares(compiled, result.settings, layout)
         solved = None if accumulator is None else accumulator.first_actions
         noise = noise_shares(compiled, result.settings, layout, solved=solved)

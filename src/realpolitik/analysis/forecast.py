@@ -124,9 +124,10 @@ def forecast(
     try:
         opened = Store.open(store) if isinstance(store, str | Path) else store
         compiled = compile_scenario(scenario)
-        accumulator = ForecastAccumulator(OutcomeLayout.of(compiled))
+        layout = OutcomeLayout.of(compiled)
+        accumulator = ForecastAccumulator(layout)
         task = ForecastTask.of(scenario, settings)
-        task.remember(compiled)
+        task.remember(compiled, layout)
         if opened is not None:
             run_id = create_run(
                 opened, scenario, settings, task, chunk, runner.describe(), keep=keep

@@ -158,11 +158,13 @@ class ForecastTask:
     def key(self) -> tuple[str, Settings]:
         return (self.content_hash, self.settings)
 
-    def remember(self, compiled: CompiledScenario) -> None:
-        """Cache an already compiled scenario for this task (in this process)."""
+    def remember(self, compiled: CompiledScenario, layout: OutcomeLayout | None = None) -> None:
+        """Cache an already compiled scenario for this task (in this process),
+        with its outcome layout if the caller has built it already (its path
+        labels, built once, are shared then)."""
         state = _TaskState(
             compiled,
-            OutcomeLayout.of(compiled),
+            layout if layout is not None else OutcomeLayout.of(compiled),
             run_sampler(compiled.scenario, self.settings),
         )
         with _STATES_LOCK:

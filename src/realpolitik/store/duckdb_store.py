@@ -657,7 +657,20 @@ class Store:
         values = np.column_stack([action_probability, metrics]).astype(np.float64)
         flat = np.zeros(0, dtype=np.int64) if counts is None else np.ravel(counts)
         nonzero = np.flatnonzero(flat)
-        sparse = np.column_stack([nonzero, flat[nonzero]]).astype(np.int64).ravel().tolist()
+        sparse = np.column_stack([nonzero, flat[nonzero]]).astype(np.int64).ravel()
+        # the chunk's row as a one-row frame whose cells are the arrays:
+        # DuckDB reads an array cell into a LIST in C++, where a Python list
+        # of the flagship's 10^5-draw block sums (1.2 x 10^6 values) took
+        # 0.3 s in the forecast's tail
+        chunk_row = pd.DataFrame(
+            {
+                "run_id": np.array([run_id], dtype=np.int32),
+                "start": np.array([start], dtype=np.int64),
+                "stop": np.array([stop], dtype=np.int64),
+                "block_sums": [np.ascontiguousarray(block_sums, dtype=np.float64).ravel()],
+                "counts": [sparse],
+            }
+        )
         con.begin()
         try:
             rows = con.execute("SELECT draws_done FROM runs WHERE id = ?", [run_id]).fetchall()
@@ -702,17 +715,15 @@ class Store:
                     )
                 con.append(f"outcomes_{run_id}", pd.DataFrame(out_frame, copy=False))
             now = _now()
-            con.execute(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    start,
-                    stop,
-                    np.ascontiguousarray(block_sums).ravel().tolist(),
-                    sparse,
-                    now,
-                ],
-            )
+            con.register("chunk_row", chunk_row)
+            try:
+                con.execute(
+                    "INSERT INTO chunks SELECT run_id, start, stop, block_sums, counts, ? "
+                    "FROM chunk_row",
+                    [now],
+                )
+            finally:
+                con.unregister("chunk_row")
             con.execute(
                 "UPDATE runs SET draws_done = ?, updated_at = ? WHERE id = ?",
                 [stop, now, run_id],
