@@ -73,3 +73,22 @@ def test_path_sums_are_numpys_row_and_block_sums(paths: int, one_row: bool) -> N
             assert summed[:, m].tobytes() == _numpy_block_sum(at, block).tobytes()
     *_, none = path_sums(np.ascontiguousarray(p.T), values, block, with_modal=False)
     assert not none.any()
+
+
+@pytest.mark.parametrize("paths", [7, 129, 2048])
+def test_rows_and_per_draw_metrics_in_one_pass_are_each_alone(paths: int) -> None:
+    """Rows ``(R, 1, T)`` then per-draw metrics ``(V, D, T)`` in one pass
+    give each metric's sums as a pass of its own does, bit for bit."""
+    rng = np.random.default_rng(paths)
+    draws, block = 150, 64
+    p_t = np.ascontiguousarray(rng.random((paths, draws)))
+    rows = _values(rng, (2, 1, paths))
+    per_draw = _values(rng, (3, draws, paths))
+    e, w, s, modal = path_sums(p_t, rows, block, per_draw=per_draw)
+    alone = [path_sums(p_t, rows[[m]], block) for m in range(2)]
+    alone += [path_sums(p_t, per_draw[[m]], block) for m in range(3)]
+    for m, (e1, w1, s1, modal1) in enumerate(alone):
+        assert e[:, m].tobytes() == e1[:, 0].tobytes()
+        assert w[:, m].tobytes() == w1[:, 0].tobytes()
+        assert s[:, m].tobytes() == s1[:, 0].tobytes()
+        assert np.array_equal(modal, modal1)

@@ -197,7 +197,8 @@ def _path_sums(  # pragma: no cover - compiled
     first_block: int,
     last_block: int,
     p_t: FloatArray,
-    values: FloatArray,
+    rows: FloatArray,
+    per_draw: FloatArray,
     block: int,
     expectation: FloatArray,
     weighted_sums: FloatArray,
@@ -206,15 +207,16 @@ def _path_sums(  # pragma: no cover - compiled
     with_modal: bool,
 ) -> None:
     """For the blocks ``[first, last)`` of draws and each metric ``m``:
-    ``expectation[d, m]`` the pairwise sum of ``p[d] * values[m, d]`` added
-    to 0.0, and the block sums of ``p * values[m]`` and of ``values[m]``
-    (``values`` ``(M, 1 or D, T)``: one row for a metric of the path alone),
+    ``expectation[d, m]`` the pairwise sum of ``p[d] * v_m[d]`` added to
+    0.0, and the block sums of ``p * v_m`` and of ``v_m``, the metrics
+    being the rows ``rows`` ``(R, 1, T)`` (a metric of the path alone, one
+    row for every draw) then ``per_draw`` ``(V, D, T)``, all in one pass,
     from draws-last path probabilities ``p_t`` ``(T, D)`` (``p = p_t.T``),
     :data:`DRAWS_TILE` draws at a time; and each draw's modal path
     (NumPy's ``argmax``: the first largest, or the first NaN)."""
     t, n = p_t.shape
-    n_metrics = values.shape[0]
-    vary = values.shape[1] > 1
+    n_rows = rows.shape[0]
+    n_metrics = n_rows + per_draw.shape[0]
     tile = np.empty((DRAWS_TILE, t))
     best = np.empty(DRAWS_TILE)
     where = np.empty(DRAWS_TILE, dtype=np.int64)
@@ -255,7 +257,7 @@ def _path_sums(  # pragma: no cover - compiled
                 w = weighted[m]
                 s = summed[m]
                 for d in range(d0, d1):
-                    at = values[m, d] if vary else values[m, 0]
+                    at = rows[m, 0] if m < n_rows else per_draw[m - n_rows, d]
                     row = tile[d - d0]
                     for c in range(t):
                         x = row[c] * at[c]
@@ -277,16 +279,26 @@ def path_sums(
     threads: int | None = None,
     *,
     with_modal: bool = True,
+    per_draw: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int64]]:
     """``(expectation (D, M), weighted (blocks, M, T), summed (blocks, M, T),
     modal (D,))`` for draws-last path probabilities ``p_t`` ``(T, D)``
     (``p = p_t.T``) and metric values ``values`` ``(M, 1 or D, T)`` (no
-    metric: ``(0, 1, T)``): as NumPy's ``(p * v).sum(axis=1)`` per draw,
-    the :func:`block_sums` of ``p * v`` and of ``v`` broadcast to ``(D,
-    T)``, and (``with_modal``, else zeros) ``np.argmax(p, axis=1)``."""
+    metric: ``(0, 1, T)``), then, if given, the metrics of ``per_draw``
+    ``(V, D, T)`` (so that rows and per-draw values share one pass): as
+    NumPy's ``(p * v).sum(axis=1)`` per draw, the :func:`block_sums` of ``p
+    * v`` and of ``v`` broadcast to ``(D, T)``, and (``with_modal``, else
+    zeros) ``np.argmax(p, axis=1)``."""
     t, d = p_t.shape
     blocks = -(-d // block)
-    n_metrics = values.shape[0]
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape[1] > 1:  # per draw: no rows
+        if per_draw is not None:
+            values = np.concatenate([values, per_draw])
+        values, per_draw = np.zeros((0, 1, t)), values
+    elif per_draw is None:
+        per_draw = np.zeros((0, d, t))
+    n_metrics = values.shape[0] + per_draw.shape[0]
     expectation = np.empty((d, n_metrics))
     weighted = np.empty((blocks, n_metrics, t))
     summed = np.empty((blocks, n_metrics, t))
@@ -298,6 +310,7 @@ def path_sums(
         (
             np.ascontiguousarray(p_t, dtype=np.float64),
             np.ascontiguousarray(values, dtype=np.float64),
+            np.ascontiguousarray(per_draw, dtype=np.float64),
             block,
             expectation,
             weighted,

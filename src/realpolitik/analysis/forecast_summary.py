@@ -191,37 +191,37 @@ def _path_sums(
     ``p * value``), per metric the block sums of ``p * value`` and of
     ``value`` (``(blocks, T)`` each), and each draw's modal path, from
     draws-last path probabilities ``p_t`` ``(T, D)``, compiled
-    (:func:`realpolitik.analysis._block_sums.path_sums`): the metrics of the
-    path alone (one row broadcast over the draws) in one pass, each other
-    metric in a pass of its own."""
+    (:func:`realpolitik.analysis._block_sums.path_sums`), every metric in one
+    pass (the flagship's two metrics that vary by draw each took a pass of
+    their own, reading the path probabilities again: 36 against 22 ms per
+    1024 draws)."""
     t, d = p_t.shape
-    expectation = np.empty((d, len(columns)))
-    weighted: list[FloatArray] = [np.empty(0)] * len(columns)
-    summed: list[FloatArray] = [np.empty(0)] * len(columns)
     rows: list[int] = []
-    groups: list[tuple[list[int], FloatArray]] = []
+    varying: list[int] = []
     for m, values in enumerate(columns):
         v = np.asarray(values)
         if v.ndim == 2 and v.shape[1] == t and (v.shape[0] == 1 or v.strides[0] == 0):
             rows.append(m)
         else:
-            groups.append(([m], np.broadcast_to(v, (d, t))[None]))
+            varying.append(m)
     one_row = (
         np.stack([np.asarray(columns[m])[0] for m in rows]).reshape(-1, 1, t)
         if rows
         else np.zeros((0, 1, t))
     )
-    groups.insert(0, (rows, one_row))
-    modal: NDArray[np.int64] = np.zeros(d, dtype=np.int64)
-    for k_group, (members, values) in enumerate(groups):
-        e, w, s, found = path_sums(p_t, values, BLOCK, with_modal=k_group == 0)
-        if k_group == 0:
-            modal = found
-        for k, m in enumerate(members):
-            expectation[:, m] = e[:, k]
-            weighted[m] = w[:, k]
-            summed[m] = s[:, k]
-    return expectation, weighted, summed, modal
+    per_draw = (
+        np.stack([np.broadcast_to(np.asarray(columns[m]), (d, t)) for m in varying])
+        if varying
+        else None
+    )
+    e, w, s, modal = path_sums(p_t, one_row, BLOCK, per_draw=per_draw)
+    order = np.argsort(np.array(rows + varying, dtype=np.int64))
+    return (
+        np.ascontiguousarray(e[:, order]),
+        [w[:, k] for k in order],
+        [s[:, k] for k in order],
+        modal,
+    )
 
 
 def _counted(p_t: FloatArray, counts: NDArray[np.int64] | None) -> NDArray[np.int64]:
