@@ -676,7 +676,9 @@ class TreeGame:
         # one reduction first (a NaN or an infinity makes the sum NaN or
         # infinite; so may an overflow, which the elementwise check then
         # clears): half the time of ``isfinite`` over every payoff
-        if pay.size and not np.isfinite(np.add.reduce(pay, axis=None)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(pay, axis=None) if pay.size else 0.0
+        if not np.isfinite(total):
             self._refuse_non_finite()
         if self.chance_probs is not None:
             cp = self.chance_probs

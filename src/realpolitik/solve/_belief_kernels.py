@@ -57,6 +57,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.solve._vector_exp import vexp
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -142,7 +144,7 @@ def softmax_all(  # pragma: no cover - compiled
             top = max(top, x[a])
         total = 0.0
         for a in range(a0, a1):
-            e = math.exp(x[a] - top)
+            e = vexp(x[a] - top)
             p[a] = e
             total += e
         for a in range(a0, a1):
@@ -255,7 +257,7 @@ def _sweep(  # pragma: no cover - compiled
         for a in range(k):
             z = lam * v[a]
             y[a0 + a] = z
-            weight = math.exp(z - top)
+            weight = vexp(z - top)
             q[a0 + a] = weight
             norm += weight
         inverse = 1.0 / norm

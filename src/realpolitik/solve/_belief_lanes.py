@@ -49,6 +49,7 @@ from realpolitik.solve._belief_kernels import (
     widest_set,
 )
 from realpolitik.solve._threads import run_blocks
+from realpolitik.solve._vector_exp import vexp
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -94,7 +95,7 @@ def _softmax_lanes(  # pragma: no cover - compiled
             pa = p[a]
             for lane in range(lanes):
                 if sweep[lane]:
-                    e = math.exp(xa[lane] - top[lane])
+                    e = vexp(xa[lane] - top[lane])
                     pa[lane] = e
                     total[lane] += e
         for a in range(a0, a1):
@@ -238,7 +239,7 @@ def _sweep_lanes(  # pragma: no cover - compiled
             for lane in range(lanes):
                 z = lam[lane] * va[lane]
                 ya[lane] = z
-                weight = math.exp(z - top[lane])
+                weight = vexp(z - top[lane])
                 qa[lane] = weight
                 norm[lane] += weight
         for lane in range(lanes):
