@@ -150,3 +150,26 @@ def test_the_flagship_terms_and_metrics_are_all_factored_through_derived_values(
             compiled.derived_subjects,
         )
         assert inverse is not None, metric.id
+
+
+@pytest.mark.parametrize("name", SCENARIOS[:2])
+def test_payoff_patterns_are_found_once_and_give_the_same_payoffs(name: str) -> None:
+    """The payoff patterns are kept by the compiled scenario after the first
+    block of draws; later blocks reuse them, with the payoffs of a scenario
+    compiled afresh bit for bit."""
+    scenario = resolve(name)
+    compiled = compile_scenario(scenario)
+    sampler = run_sampler(scenario, Settings.resolve(scenario, draws=128, seed=9))
+    first = compiled.payoffs(compiled.parameter_values(sampler.draws(0, 64)))
+    assert len(compiled._payoff_patterns) == 1
+    patterns = next(iter(compiled._payoff_patterns.values()))
+    again = compiled.payoffs(compiled.parameter_values(sampler.draws(64, 128)))
+    assert next(iter(compiled._payoff_patterns.values())) is patterns
+    fresh = compile_scenario(scenario)
+    assert (
+        again.tobytes() == fresh.payoffs(fresh.parameter_values(sampler.draws(64, 128))).tobytes()
+    )
+    assert first.shape == again.shape
+    # fewer patterns than terminals for every player: the point of them
+    _, inverse = patterns
+    assert (inverse.max(axis=1) + 1 < compiled.tree.n_terminals).all()

@@ -26,6 +26,7 @@ Draws are spread over the cores in blocks (:mod:`realpolitik.solve._threads`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numba
@@ -40,6 +41,9 @@ IntArray = NDArray[np.int64]
 
 #: Draws per block of the parallel loop.
 BLOCK = 64
+
+#: Pattern tables kept per cache (a scenario's payoffs need one).
+PATTERNS_KEPT = 8
 
 
 @dataclass
@@ -56,6 +60,10 @@ class PayoffSum:
     n_draws: int
     n_terminals: int
     n_players: int
+    #: the patterns found (:meth:`_patterns`), kept by the caller across
+    #: calls: they depend on the tree and the terms alone (finding them took
+    #: 6 ms per 1024 flagship draws)
+    patterns_cache: dict[bytes, tuple[IntArray, IntArray]] | None = None
     _values: list[FloatArray] = field(default_factory=list)
     _columns: list[IntArray] = field(default_factory=list)
     _factors: list[FloatArray] = field(default_factory=list)
@@ -176,6 +184,12 @@ class PayoffSum:
         piece_player = np.empty(len(self._columns), dtype=np.int64)
         for k, player in enumerate(self._term_player):
             piece_player[self._term_first[k] : self._term_first[k + 1]] = player
+        key = hashlib.blake2b(
+            stacked.tobytes() + piece_player.tobytes() + bytes([self.n_players % 256])
+        ).digest()
+        cache = self.patterns_cache
+        if cache is not None and key in cache:
+            return cache[key]
         found: list[IntArray] = []
         inverse = np.zeros((self.n_players, t), dtype=np.int64)
         for player in range(self.n_players):
@@ -190,6 +204,10 @@ class PayoffSum:
         for player in range(self.n_players):
             mine = np.flatnonzero(piece_player == player)
             columns[mine, : found[player].shape[1]] = found[player]
+        if cache is not None:
+            if len(cache) >= PATTERNS_KEPT:
+                cache.clear()
+            cache[key] = (columns, inverse)
         return columns, inverse
 
     def _add_in_numpy(

@@ -155,6 +155,12 @@ class CompiledScenario:
         )
 
     @cached_property
+    def _payoff_patterns(self) -> dict[bytes, tuple[IntArray, IntArray]]:
+        """The payoff patterns of :class:`~realpolitik.compiler._payoff_kernels.PayoffSum`,
+        found once and kept for every later block of draws."""
+        return {}
+
+    @cached_property
     def _chance_columns(self) -> list[list[list[tuple[int, int, slice]]]]:
         """Per chance group (:attr:`_chance_groups`) and outcome, where the
         outcome's edges at the group's nodes sit among the tree's chance
@@ -532,7 +538,7 @@ class CompiledScenario:
         # each term's values per action combination, summed per player by
         # one compiled pass into the payoff array (the same bits as adding
         # the gathered (D, T) terms in NumPy: see _payoff_kernels)
-        total = PayoffSum(n_draws, self.tree.n_terminals, len(self.players))
+        total = PayoffSum(n_draws, self.tree.n_terminals, len(self.players), self._payoff_patterns)
         for k, term in enumerate(self.scenario.terms):
             pieces, per_round = self._term_pieces(term, values, params, first_draw)
             total.add_term(
