@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from realpolitik.compiler.scenario_tree import _even_runs, compile_scenario
+from realpolitik.compiler._chance_kernel import fill_chance
+from realpolitik.compiler.scenario_tree import compile_scenario
 from realpolitik.errors import InputError
 from realpolitik.games.tree import TreeGame, check_chance_probs
 from realpolitik.scenario.load import resolve
@@ -44,29 +45,32 @@ def test_chance_columns_are_the_edges_of_each_node() -> None:
     check_chance_probs(compiled.tree, probs)
     tree = compiled.tree
     column = {int(e): k for k, e in enumerate(tree.chance_edge)}
-    # every chance edge is written once: its column equals the probability
-    # evaluated at its own node
+    # every chance edge is written once: its column is its own edge's
     written = np.zeros(len(tree.chance_edge), dtype=int)
-    for (_, nodes, _), per_outcome in zip(
+    for (_, nodes, _), columns in zip(
         compiled._chance_groups, compiled._chance_columns, strict=True
     ):
-        for k, runs in enumerate(per_outcome):
-            for lo, hi, columns in runs:
-                expected = [column[int(tree.child_offset[n]) + k] for n in nodes[lo:hi]]
-                assert list(range(columns.start, columns.stop, columns.step)) == expected
-                written[expected] += 1
+        for k, row in enumerate(columns):
+            assert list(row) == [column[int(tree.child_offset[n]) + k] for n in nodes]
+            written[row] += 1
     assert (written == 1).all()
 
 
-@pytest.mark.parametrize(
-    "columns",
-    [[], [4], [4, 6, 8, 10, 14, 18, 19], [3, 2, 1], [5, 5, 6], list(range(0, 40, 3))],
-)
-def test_even_runs_cover_the_columns_in_order(columns: list[int]) -> None:
-    runs = _even_runs(columns)
-    rebuilt: list[int] = []
-    for lo, hi, where in runs:
-        assert where.step > 0
-        assert list(range(where.start, where.stop, where.step)) == columns[lo:hi]
-        rebuilt += columns[lo:hi]
-    assert rebuilt == columns
+@pytest.mark.parametrize("tol", [1e-9])
+def test_fill_chance_is_numpys_clip_sum_and_range_check(tol: float) -> None:
+    """Written values are ``np.clip``'s (``-0.0`` kept, ``-1e-12`` to 0,
+    ``1 + 1e-12`` to 1); a value out of range or a total off 1 fails."""
+    values = np.array([[[-0.0, -1e-12, 0.25, 1.0 + 1e-12]], [[1.0, 1.0 + 1e-12, 0.75, -1e-12]]])
+    inverse = np.array([[0, 1, 2, 3], [0, 1, 2, 3]])
+    columns = np.array([[0, 2, 4, 6], [1, 3, 5, 7]])
+    out = np.full((3, 8), np.nan)
+    assert fill_chance(values, inverse, columns, tol, out)
+    expected = np.clip(values[:, 0, :].T.reshape(-1), 0.0, 1.0)
+    for row in out:
+        assert row.tobytes() == expected.tobytes()
+    assert not fill_chance(
+        values + np.array([[[0, 0, 2e-9, 0]], [[0, 0, 0, 0]]]), inverse, columns, tol, out
+    )
+    assert not fill_chance(
+        values - np.array([[[0, 0, 0, 0]], [[0, 0, 0, 2e-9]]]), inverse, columns, tol, out
+    )

@@ -18,7 +18,7 @@ choice), Gambit's encoding.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler._chance_kernel import fill_chance
 from realpolitik.compiler._payoff_kernels import PayoffSum
 from realpolitik.compiler.factored import FactoredEvaluator
 from realpolitik.errors import InputError
@@ -59,22 +60,34 @@ def _history_arrays(
     return out
 
 
-def _even_runs(columns: Sequence[int]) -> list[tuple[int, int, slice]]:
-    """``columns`` as maximal runs of evenly spaced values: ``(start, stop,
-    slice)`` with ``columns[start:stop]`` equal to the slice's indices."""
-    runs: list[tuple[int, int, slice]] = []
-    start = 0
-    while start < len(columns):
-        step = columns[start + 1] - columns[start] if start + 1 < len(columns) else 1
-        if step <= 0:
-            step, stop = 1, start + 1
-        else:
-            stop = start + 1
-            while stop < len(columns) and columns[stop] - columns[stop - 1] == step:
-                stop += 1
-        runs.append((start, stop, slice(columns[start], columns[stop - 1] + 1, step)))
-        start = stop
-    return runs
+def _stacked(
+    evaluated: list[tuple[FloatArray, IntArray | None]], n_draws: int, n_nodes: int
+) -> tuple[FloatArray, IntArray]:
+    """A chance move's outcome values as one ``(K, 1 or D, U)`` array (each
+    outcome's values per combination, padded to the widest) and ``(K,
+    nodes)`` the combination of each node: the arguments of
+    :func:`~realpolitik.compiler._chance_kernel.fill_chance`. A value the
+    same at every node is one combination; one evaluated in full has a
+    combination per node."""
+    evaluated = [
+        (np.asarray(v, dtype=np.float64).reshape(1, -1) if np.ndim(v) < 2 else v, inverse)
+        for v, inverse in evaluated
+    ]
+    rows = 1 if all(np.shape(v)[0] == 1 for v, _ in evaluated) else n_draws
+    width = max(
+        (1 if np.shape(v)[-1] == 1 and inverse is None else np.shape(v)[-1])
+        for v, inverse in evaluated
+    )
+    values = np.zeros((len(evaluated), rows, width))
+    inverse_all = np.zeros((len(evaluated), n_nodes), dtype=np.int64)
+    for k, (v, inverse) in enumerate(evaluated):
+        u = np.shape(v)[-1]
+        values[k, :, :u] = np.broadcast_to(v, (rows, u))
+        if inverse is not None:
+            inverse_all[k] = inverse
+        elif u == n_nodes and u > 1:
+            inverse_all[k] = np.arange(n_nodes)
+    return values, inverse_all
 
 
 def _at_draw(first_draw: int | None, draw: int) -> str:
@@ -161,22 +174,24 @@ class CompiledScenario:
         return {}
 
     @cached_property
-    def _chance_columns(self) -> list[list[list[tuple[int, int, slice]]]]:
-        """Per chance group (:attr:`_chance_groups`) and outcome, where the
-        outcome's edges at the group's nodes sit among the tree's chance
-        edges, as runs of evenly spaced columns ``(first node, stop node,
-        columns)``: written through strided views, each outcome of the
-        flagship's 512 signal nodes in two runs, where a fancy-indexed
-        assignment took 2.6 ms per 1024 draws."""
+    def _chance_columns(self) -> list[IntArray]:
+        """Per chance group (:attr:`_chance_groups`), the column among the
+        tree's chance edges of each outcome at each of its nodes ``(outcomes,
+        nodes)``."""
         tree = self.tree
         column = {int(e): k for k, e in enumerate(tree.chance_edge)}
         found = []
         for move, nodes, _ in self._chance_groups:
-            per_outcome = []
-            for k in range(len(move.action_ids(CHANCE))):
-                columns = [column[int(tree.child_offset[n]) + k] for n in nodes]
-                per_outcome.append(_even_runs(columns))
-            found.append(per_outcome)
+            n_outcomes = len(move.action_ids(CHANCE))
+            found.append(
+                np.array(
+                    [
+                        [column[int(tree.child_offset[n]) + k] for n in nodes]
+                        for k in range(n_outcomes)
+                    ],
+                    dtype=np.int64,
+                ).reshape(n_outcomes, len(nodes))
+            )
         return found
 
     @cached_property
@@ -295,60 +310,77 @@ class CompiledScenario:
         """
         n_draws = self.draws_of(params)
         out = np.empty((n_draws, len(self.tree.chance_edge)))
-        for (move, nodes, actions), where in zip(
+        for (move, nodes, actions), columns in zip(
             self._chance_groups, self._chance_columns, strict=True
         ):
-            total = np.zeros((n_draws, len(nodes)))
-            outcomes = move.action_ids(CHANCE)
-            used: set[str] = set()
-            for k, outcome in enumerate(outcomes):
-                field = (
-                    f"types.{move.type_of}.{outcome}"
-                    if move.type_of
-                    else f"moves.{move.id}.chance.{outcome}"
+            evaluated = [
+                self._evaluate_reduced(
+                    move.probabilities[outcome],
+                    params,
+                    actions,
+                    self._chance_field(move, outcome),
+                    move.probability_lines.get(outcome, move.line),
+                    first_draw,
                 )
-                expr = move.probabilities[outcome]
-                line = move.probability_lines.get(outcome, move.line)
-                used |= expr.parameters
-                reduced, inverse = self._evaluate_reduced(
-                    expr, params, actions, field, line, first_draw
-                )
-                full = reduced if inverse is None else np.take(reduced, inverse, axis=-1)
-                value = np.broadcast_to(full, (n_draws, len(nodes)))
-                # the range checked on the values per combination (or per
-                # draw), as many as the nodes or fewer; the nodes only to
-                # find the first one out of range
-                if reduced.size and (
-                    reduced.min() < -PROB_SUM_TOL or reduced.max() > 1 + PROB_SUM_TOL
-                ):
-                    bad = (value < -PROB_SUM_TOL) | (value > 1 + PROB_SUM_TOL)
-                    draw, node = (int(i) for i in np.argwhere(bad)[0])
-                    raise InputError(
-                        f"probability {value[draw, node]:.6g} is outside [0, 1] "
-                        f"{_at_draw(first_draw, draw)} "
-                        f"({self._draw_text(params, draw, expr.parameters)}); "
-                        "keep it in range, e.g. with clip(..., 0, 1)",
-                        file=self.scenario.file,
-                        line=line,
-                        field=field,
-                    )
-                total += value
-                for lo, hi, columns in where[k]:
-                    out[:, columns] = value[:, lo:hi]
-            # |t - 1| is largest at the smallest or the largest sum (t - 1 is
-            # rounded monotonically): two reductions, not four passes
-            if total.size and max(abs(total.min() - 1.0), abs(total.max() - 1.0)) > 1e-9:
-                off = np.abs(total - 1.0) > 1e-9
-                draw, node = (int(i) for i in np.argwhere(off)[0])
+                for outcome in move.action_ids(CHANCE)
+            ]
+            values, inverse = _stacked(evaluated, n_draws, len(nodes))
+            if not fill_chance(values, inverse, columns, PROB_SUM_TOL, out):
+                self._refuse_chance(move, len(nodes), evaluated, params, first_draw)
+        return out
+
+    @staticmethod
+    def _chance_field(move: Move, outcome: str) -> str:
+        return (
+            f"types.{move.type_of}.{outcome}"
+            if move.type_of
+            else f"moves.{move.id}.chance.{outcome}"
+        )
+
+    def _refuse_chance(
+        self,
+        move: Move,
+        n_nodes: int,
+        evaluated: list[tuple[FloatArray, IntArray | None]],
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+    ) -> None:
+        """Raise for the first outcome probability of ``move`` out of [0, 1]
+        (in outcome order), else for the first node whose outcomes do not
+        sum to 1 (what :func:`~realpolitik.compiler._chance_kernel.fill_chance`
+        found, located)."""
+        n_draws = self.draws_of(params)
+        total = np.zeros((n_draws, n_nodes))
+        used: set[str] = set()
+        for outcome, (reduced, inverse) in zip(move.action_ids(CHANCE), evaluated, strict=True):
+            expr = move.probabilities[outcome]
+            used |= expr.parameters
+            full = reduced if inverse is None else np.take(reduced, inverse, axis=-1)
+            value = np.broadcast_to(full, (n_draws, n_nodes))
+            bad = (value < -PROB_SUM_TOL) | (value > 1 + PROB_SUM_TOL)
+            if bad.any():
+                draw, node = (int(i) for i in np.argwhere(bad)[0])
                 raise InputError(
-                    f"the outcome probabilities sum to {total[draw, node]:.9g}, not 1, "
-                    f"{_at_draw(first_draw, draw)} ({self._draw_text(params, draw, used)}); "
-                    "make the last outcome '1 - ...' of the others",
+                    f"probability {value[draw, node]:.6g} is outside [0, 1] "
+                    f"{_at_draw(first_draw, draw)} "
+                    f"({self._draw_text(params, draw, expr.parameters)}); "
+                    "keep it in range, e.g. with clip(..., 0, 1)",
                     file=self.scenario.file,
-                    line=move.line,
-                    field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
+                    line=move.probability_lines.get(outcome, move.line),
+                    field=self._chance_field(move, outcome),
                 )
-        return np.clip(out, 0.0, 1.0, out=out)
+            total += value
+        off = np.abs(total - 1.0) > PROB_SUM_TOL
+        if off.any():
+            draw, node = (int(i) for i in np.argwhere(off)[0])
+            raise InputError(
+                f"the outcome probabilities sum to {total[draw, node]:.9g}, not 1, "
+                f"{_at_draw(first_draw, draw)} ({self._draw_text(params, draw, used)}); "
+                "make the last outcome '1 - ...' of the others",
+                file=self.scenario.file,
+                line=move.line,
+                field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
+            )
 
     def _draw_text(
         self, params: Mapping[str, FloatArray], draw: int, names: Collection[str]
