@@ -13,7 +13,8 @@ term's value through its column index and writes the payoff array once.
 Terminals whose pieces read the same columns have the same payoff (a
 player's payoff pattern), so the terms are summed once per pattern and each
 terminal copies its pattern's sum: benchmark (a)'s 3072 terminals have 768
-and 96 patterns, and the sums took 18 instead of 32 ms per 1024 draws.
+and 96 patterns, and the sums took 12 instead of 32 ms per 1024 draws (the
+patterns found once per compiled scenario).
 
 The same bits as the NumPy sums it replaces (``CompiledScenario.payoffs``
 before): each payoff is ``0.0 + v_1 + v_2 + ...`` over the player's terms in
@@ -185,7 +186,7 @@ class PayoffSum:
         for k, player in enumerate(self._term_player):
             piece_player[self._term_first[k] : self._term_first[k + 1]] = player
         key = hashlib.blake2b(
-            stacked.tobytes() + piece_player.tobytes() + bytes([self.n_players % 256])
+            stacked.tobytes() + piece_player.tobytes() + self.n_players.to_bytes(8, "little")
         ).digest()
         cache = self.patterns_cache
         if cache is not None and key in cache:
@@ -265,7 +266,7 @@ def _sum_terms(  # pragma: no cover - compiled
     width = columns.shape[1]
     patterns = np.empty((n_players, width))
     value = np.empty(width)
-    # a player's patterns: the columns of its pieces have its width
+    # how many patterns each player has (its pieces' columns are valid up to there)
     used = np.ones(n_players, dtype=np.int64)
     for p in range(n_players):
         used[p] = inverse[p].max() + 1 if n_terminals else 1

@@ -74,10 +74,7 @@ def _stacked(
         for v, inverse in evaluated
     ]
     rows = 1 if all(np.shape(v)[0] == 1 for v, _ in evaluated) else n_draws
-    width = max(
-        (1 if np.shape(v)[-1] == 1 and inverse is None else np.shape(v)[-1])
-        for v, inverse in evaluated
-    )
+    width = max(np.shape(v)[-1] for v, _ in evaluated)
     values = np.zeros((len(evaluated), rows, width))
     inverse_all = np.zeros((len(evaluated), n_nodes), dtype=np.int64)
     for k, (v, inverse) in enumerate(evaluated):
@@ -381,6 +378,14 @@ class CompiledScenario:
                 line=move.line,
                 field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
             )
+        # the compiled check and these agree on finite values, and the
+        # values are finite (evaluated with check_finite): not reached
+        raise InputError(  # pragma: no cover - defensive
+            "the outcome probabilities are not numbers in [0, 1] that sum to 1",
+            file=self.scenario.file,
+            line=move.line,
+            field=f"types.{move.type_of}" if move.type_of else f"moves.{move.id}.chance",
+        )
 
     def _draw_text(
         self, params: Mapping[str, FloatArray], draw: int, names: Collection[str]
