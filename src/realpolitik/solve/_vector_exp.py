@@ -18,9 +18,13 @@ fdlibm's ``e_exp.c``, Sun Microsystems 1993): ``x = k ln 2 + r`` with
 by its Taylor series to degree 13 (the first term left out is ``r^14 / 14!
 < 4.2e-18``, under half an ulp of 1) in Horner's form; then times ``2^k``
 read from a table of the exact powers of two (no bit casts, which numba
-cannot vectorise). Measured against the C library over 10^7 points of
-``[-745, 709.7]``: within one ulp everywhere, the same bits in 90% of them
-(``tests/solve/test_vector_exp.py``). NaN gives NaN, below -745.2 it is 0
+cannot vectorise). Measured against the C library over 10^7 points in five
+ranges of ``[-746, 709.7]`` when it was written: within one ulp everywhere,
+the same bits in 90% of them; the tests check 2 x 10^6 of them and 3000
+against exact values (``tests/solve/test_vector_exp.py``). The polynomial
+is written out step by step rather than as a loop over its coefficients,
+so that each step is plainly one multiplication and one addition in the
+fixed order the bits depend on. NaN gives NaN, below -745.2 it is 0
 (as the C library's, which rounds to 0 there), above 709.79 infinity.
 
 Every belief-iteration path uses this function, so the lanes and the
