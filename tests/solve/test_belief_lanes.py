@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belief_trees import bayesian_tree
-from realpolitik.games.tree import TreeGame
+from realpolitik.games.tree import TreeBuilder, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
-from realpolitik.solve._belief_lanes import LANES
-from realpolitik.solve.belief_iteration import BeliefIteration, iterate_beliefs
+from realpolitik.solve._belief_lanes import CLASS_SAMPLE, LANES, value_rows
+from realpolitik.solve.belief_iteration import BeliefIteration, belief_plan, iterate_beliefs
 
 
 def draws_of(seed: int, n_draws: int, per_draw_chance: bool) -> TreeGame:
@@ -92,3 +92,94 @@ def test_an_overflowing_draw_leaves_the_other_lanes_alone() -> None:
     clean = iterate_beliefs(game, np.full(LANES + 3, 1.5))
     rest = np.arange(LANES + 3) != 4
     np.testing.assert_array_equal(lanes.profile[rest], clean.profile[rest])
+
+
+def draws_with_repeats(seed: int, n_draws: int, classes: int = 3) -> TreeGame:
+    """A random Bayesian tree whose terminals' payoffs repeat, as compiled
+    scenarios' do: each terminal takes, for each player, one of ``classes``
+    payoff columns drawn per draw (the lanes then share value rows)."""
+    base = bayesian_tree(seed)
+    rng = np.random.default_rng(seed + 3)
+    n_terminals, n_players = base.payoffs.shape[1:]
+    klass = rng.integers(0, classes, size=(n_terminals, n_players))
+    columns = rng.normal(0.0, 1.0, size=(n_draws, classes, n_players))
+    payoffs = columns[:, klass, np.arange(n_players)]
+    return TreeGame(base.tree, payoffs)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n_draws=st.integers(1, 2 * LANES + 5))
+def test_shared_value_rows_give_the_one_draw_bits(seed: int, n_draws: int) -> None:
+    """Terminals with the same payoff column share a value row in the
+    lanes (at most three rows per player here, against one per terminal),
+    and every draw still gets the one-draw path's bits."""
+    game = draws_with_repeats(seed, n_draws)
+    plan = belief_plan(game.tree)
+    node_row, terminal_rep, n_rows = value_rows(game.total_payoffs, *plan.lane_arrays)
+    terminal_rows = n_rows - int((plan.inner_row >= 0).sum())
+    assert terminal_rows <= 3 * game.tree.n_players
+    shared = node_row[plan.terminal_node]
+    for t, r in zip(*np.nonzero(terminal_rep >= 0), strict=True):
+        assert shared[t, r] == shared[terminal_rep[t, r], r]
+        np.testing.assert_array_equal(
+            game.total_payoffs[:, t, r], game.total_payoffs[:, terminal_rep[t, r], r]
+        )
+    lams = np.random.default_rng(seed).uniform(0.0, 4.0, n_draws)
+    one = iterate_beliefs(game, lams, threads=1, one_draw_at_a_time=True)
+    assert_same_bits(one, iterate_beliefs(game, lams, threads=2))
+
+
+def test_a_draw_that_breaks_a_class_goes_to_the_one_draw_path() -> None:
+    """Two terminals equal in every sampled draw but one other: the rows
+    still put them together (the sample cannot see the difference), the
+    draw that differs is solved by the one-draw path, and every draw,
+    that one included, has the one-draw path's bits."""
+    n_draws = 3 * LANES + 5
+    game = draws_with_repeats(8, n_draws)
+    plan = belief_plan(game.tree)
+    _, terminal_rep, _ = value_rows(game.total_payoffs, *plan.lane_arrays)
+    members = np.flatnonzero(
+        (terminal_rep[:, 0] >= 0) & (terminal_rep[:, 0] != np.arange(len(terminal_rep)))
+    )
+    assert members.size
+    member = int(members[0])
+    sampled = set(np.linspace(0, n_draws - 1, CLASS_SAMPLE).astype(int).tolist())
+    odd = next(d for d in range(n_draws) if d not in sampled)
+    payoffs = game.total_payoffs.copy()
+    payoffs[odd, member, 0] += 1.0
+    broken = TreeGame(game.tree, payoffs)
+    _, rep_after, _ = value_rows(broken.total_payoffs, *plan.lane_arrays)
+    assert rep_after[member, 0] == terminal_rep[member, 0]
+    lams = np.linspace(0.3, 3.0, n_draws)
+    one = iterate_beliefs(broken, lams, threads=1, one_draw_at_a_time=True)
+    lanes = iterate_beliefs(broken, lams, threads=2)
+    assert_same_bits(one, lanes)
+    clean = iterate_beliefs(game, lams, threads=1, one_draw_at_a_time=True)
+    assert not np.array_equal(lanes.profile[odd], clean.profile[odd])
+
+
+def test_a_player_who_never_moves_changes_nothing() -> None:
+    """A bystander's payoffs cannot move anyone's logit response (an agent
+    QRE weighs only the mover's own payoffs): the passes skip the values of
+    a player who moves nowhere above a node, and replacing the bystander's
+    payoffs by anything leaves every profile's bits unchanged, in the lanes
+    and one draw at a time."""
+    b = TreeBuilder(["A", "B", "C"])
+    rng = np.random.default_rng(4)
+    for node in b.decision(b.root, "A", ["x", "y", "z"]):
+        for end in b.decision(node, "B", ["l", "r"], infoset="B"):
+            b.terminal(end, [float(v) for v in rng.integers(-4, 5, size=3)])
+    tree, payoffs = b.build()
+    n_draws = LANES + 3
+    draws = payoffs + rng.normal(0.0, 0.5, size=(n_draws, *payoffs.shape))
+    other = draws.copy()
+    other[:, :, 2] = rng.normal(0.0, 1e6, size=other.shape[:2])
+    plan = belief_plan(tree)
+    arrays = plan.arrays
+    assert 2 not in set(arrays.value_players.tolist())
+    assert set(arrays.value_players.tolist()) == {0, 1}
+    lams = np.linspace(0.5, 4.0, n_draws)
+    for one_draw in (True, False):
+        first = iterate_beliefs(TreeGame(tree, draws), lams, one_draw_at_a_time=one_draw)
+        second = iterate_beliefs(TreeGame(tree, other), lams, one_draw_at_a_time=one_draw)
+        assert_same_bits(first, second)

@@ -81,6 +81,15 @@ class TreeArrays(NamedTuple):
     child_offset, child_index, action_offset : the tree's own.
     edge_chance : each edge's chance column (0 for decision edges, unused).
     set_player, set_node_offset, set_nodes : each set's mover and nodes.
+    value_offset, value_players : the players whose value at each node a
+        pass computes, node ``i``'s in
+        ``value_players[value_offset[i]:value_offset[i + 1]]``: those who
+        move at a set above the node (a value is read only to value an
+        action of its own player's, or to value the parent for the same
+        player). A player who never moves above a node (a passive actor, or
+        a mover whose sets all lie below it) needs no value there, and the
+        pass skips it: the values it does compute, and so the profile, are
+        the same bits.
     """
 
     fwd_node: IntArray
@@ -95,6 +104,8 @@ class TreeArrays(NamedTuple):
     set_player: IntArray
     set_node_offset: IntArray
     set_nodes: IntArray
+    value_offset: IntArray
+    value_players: IntArray
 
 
 #: One thread's working arrays for a draw (:func:`new_scratch`): node values
@@ -203,23 +214,26 @@ def _sweep(  # pragma: no cover - compiled
     set_player = tree.set_player
     set_node_offset = tree.set_node_offset
     set_nodes = tree.set_nodes
-    n_players = value.shape[1]
-    row = np.empty(n_players)
+    value_offset = tree.value_offset
+    value_players = tree.value_players
+    row = np.empty(value.shape[1])
     gap = 0.0
     for u in range(unit_kind.shape[0]):
         ref = unit_ref[u]
         if unit_kind[u] == CHANCE_UNIT:
             # each child's row read once, every player's sum in ``row`` (the
             # same additions in the same order as one player at a time)
-            for r in range(n_players):
-                row[r] = 0.0
+            i0 = value_offset[ref]
+            i1 = value_offset[ref + 1]
+            for i in range(i0, i1):
+                row[i - i0] = 0.0
             for e in range(child_offset[ref], child_offset[ref + 1]):
                 w = chance_row[edge_chance[e]]
                 child = child_index[e]
-                for r in range(n_players):
-                    row[r] += w * value[child, r]
-            for r in range(n_players):
-                value[ref, r] = row[r]
+                for i in range(i0, i1):
+                    row[i - i0] += w * value[child, value_players[i]]
+            for i in range(i0, i1):
+                value[ref, value_players[i]] = row[i - i0]
             continue
         a0 = action_offset[ref]
         k = action_offset[ref + 1] - a0
@@ -270,7 +284,8 @@ def _sweep(  # pragma: no cover - compiled
         for j in range(n0, n1):
             node = set_nodes[j]
             base = child_offset[node]
-            for r in range(n_players):
+            for i in range(value_offset[node], value_offset[node + 1]):
+                r = value_players[i]
                 acc = 0.0
                 for a in range(k):
                     acc += weights[a0 + a] * value[child_index[base + a], r]

@@ -5,9 +5,11 @@ draw, so the same bits, in a fraction of the time.
 Why: one draw's pass over the tree is mostly bookkeeping, reading the index
 arrays (a node's parent, its children, a set's nodes) and jumping through
 them, with a few floating-point operations per node. With the state of
-:data:`LANES` draws stored side by side (``value[node, player, lane]``),
-each index is read once for all of them and the arithmetic runs over
-contiguous lanes, which the compiler turns into vector instructions (each
+:data:`LANES` draws stored side by side (``value[row, lane]``, a row per
+node and player whose value a pass needs, terminals with the same payoffs
+sharing one: :func:`value_rows`), each index is read once for all of
+them and the arithmetic runs over contiguous lanes, which the compiler
+turns into vector instructions (each
 sum goes straight into its row of lanes through 1-D views: with an
 accumulator array in between, LLVM cannot rule out that the two overlap
 and keeps the loop scalar; a set's action weights are chosen per lane,
@@ -31,6 +33,7 @@ one-draw path's bit for bit (tested).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -54,12 +57,15 @@ from realpolitik.solve._vector_exp import vexp
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Draws iterated side by side: four AVX-512 vectors of doubles. Measured
+#: Draws iterated side by side: eight AVX-512 vectors of doubles. Measured
 #: on the two benchmark trees (one thread, 4096 draws, microseconds per
 #: draw; (a) 5959 nodes, (b) 3103): 8 lanes (a) 114, (b) 201 in the first
-#: version; with the loops below, 16: 69, 136; 32: 54, 122; 64: 77, 141
-#: (a lane's values outgrow the core's cache); one draw at a time: 206, 312.
-LANES = 32
+#: version; with a value row per node and player, 16: 69, 136; 32: 54, 122;
+#: 64: 77, 141 (a lane's values outgrew the core's cache); with the shared
+#: value rows of :func:`value_rows` (b's values 0.8 MB at 32 lanes, not
+#: 3.2), 32: 53, 91; 48: 51, 89; 64: 53, 85; 96: 60, 93; 128: 62, 93.
+#: One draw at a time: 206, 312.
+LANES = 64
 
 #: A lane's phase.
 _EMPTY = 0
@@ -137,6 +143,7 @@ def _sweep_lanes(  # pragma: no cover - compiled
     v: FloatArray,
     belief: FloatArray,
     value: FloatArray,
+    node_row: IntArray,
     reach: FloatArray,
     chance: FloatArray,
     tree: TreeArrays,
@@ -146,8 +153,10 @@ def _sweep_lanes(  # pragma: no cover - compiled
     the same operations in the same order per lane): node values under the
     response ``q`` in lanes that sweep, under ``p`` in lanes that check;
     ``gap[lane]`` is ``max |q - p|``; ``v`` and ``belief`` are scratch for
-    a set's action values and its nodes' weights."""
-    lanes = value.shape[2]
+    a set's action values and its nodes' weights. A node's value for a
+    player is row ``node_row[node, player]`` of ``value`` (see
+    :func:`value_rows`)."""
+    lanes = value.shape[1]
     unit_kind = tree.unit_kind
     unit_ref = tree.unit_ref
     child_offset = tree.child_offset
@@ -157,7 +166,8 @@ def _sweep_lanes(  # pragma: no cover - compiled
     set_player = tree.set_player
     set_node_offset = tree.set_node_offset
     set_nodes = tree.set_nodes
-    n_players = value.shape[1]
+    value_offset = tree.value_offset
+    value_players = tree.value_players
     largest = np.empty(lanes)
     scale = np.empty(lanes)
     top = np.empty(lanes)
@@ -168,17 +178,24 @@ def _sweep_lanes(  # pragma: no cover - compiled
         gap[lane] = 0.0
         respond[lane] = phase[lane] != _CHECK
     # Sums go straight into their row of lanes (1-D views, no accumulator
-    # array in between), so that the compiler vectorises the lane loops.
+    # array in between), so that the compiler vectorises the lane loops. A
+    # sum starts as ``0.0 + w s`` of its first term (the bits of adding to
+    # a zeroed row, one loop over the lanes fewer: each loop's start-up
+    # costs about as much as its arithmetic at 32 lanes).
     for u in range(unit_kind.shape[0]):
         ref = unit_ref[u]
         if unit_kind[u] == CHANCE_UNIT:
-            for r in range(n_players):
-                out = value[ref, r]
+            for i in range(value_offset[ref], value_offset[ref + 1]):
+                r = value_players[i]
+                out = value[node_row[ref, r]]
+                e0 = child_offset[ref]
+                w = chance[edge_chance[e0]]
+                source = value[node_row[child_index[e0], r]]
                 for lane in range(lanes):
-                    out[lane] = 0.0
-                for e in range(child_offset[ref], child_offset[ref + 1]):
+                    out[lane] = 0.0 + w[lane] * source[lane]
+                for e in range(e0 + 1, child_offset[ref + 1]):
                     w = chance[edge_chance[e]]
-                    source = value[child_index[e], r]
+                    source = value[node_row[child_index[e], r]]
                     for lane in range(lanes):
                         out[lane] += w[lane] * source[lane]
             continue
@@ -190,7 +207,7 @@ def _sweep_lanes(  # pragma: no cover - compiled
         if n1 - n0 == 1:
             first = child_offset[set_nodes[n0]]
             for a in range(k):
-                source = value[child_index[first + a], mover]
+                source = value[node_row[child_index[first + a], mover]]
                 va = v[a]
                 for lane in range(lanes):
                     va[lane] = source[lane]
@@ -215,10 +232,12 @@ def _sweep_lanes(  # pragma: no cover - compiled
                 scale[lane] = 1.0 / scale[lane]
             for a in range(k):
                 va = v[a]
+                source = value[node_row[child_index[child_offset[set_nodes[n0]] + a], mover]]
+                bj = belief[0]
                 for lane in range(lanes):
-                    va[lane] = 0.0
-                for j in range(n0, n1):
-                    source = value[child_index[child_offset[set_nodes[j]] + a], mover]
+                    va[lane] = 0.0 + bj[lane] * source[lane]
+                for j in range(n0 + 1, n1):
+                    source = value[node_row[child_index[child_offset[set_nodes[j]] + a], mover]]
                     bj = belief[j - n0]
                     for lane in range(lanes):
                         va[lane] += bj[lane] * source[lane]
@@ -255,16 +274,46 @@ def _sweep_lanes(  # pragma: no cover - compiled
                     gap[lane] = step
                 wa[lane] = qa[lane] if respond[lane] else pa[lane]
         for j in range(n0, n1):
-            base = child_offset[set_nodes[j]]
-            for r in range(n_players):
-                out = value[set_nodes[j], r]
+            node = set_nodes[j]
+            base = child_offset[node]
+            for i in range(value_offset[node], value_offset[node + 1]):
+                r = value_players[i]
+                out = value[node_row[node, r]]
+                source = value[node_row[child_index[base], r]]
+                wa = weights[0]
                 for lane in range(lanes):
-                    out[lane] = 0.0
-                for a in range(k):
-                    source = value[child_index[base + a], r]
+                    out[lane] = 0.0 + wa[lane] * source[lane]
+                for a in range(1, k):
+                    source = value[node_row[child_index[base + a], r]]
                     wa = weights[a]
                     for lane in range(lanes):
                         out[lane] += wa[lane] * source[lane]
+
+
+@numba.njit(cache=True, boundscheck=False, nogil=True)
+def _load_payoffs(  # pragma: no cover - compiled
+    d: int,
+    lane: int,
+    payoffs: FloatArray,
+    payoff_bits: IntArray,
+    terminal_node: IntArray,
+    node_row: IntArray,
+    terminal_rep: IntArray,
+    value: FloatArray,
+) -> bool:
+    """Draw ``d``'s terminal payoffs into ``lane`` of their rows: each
+    class representative's payoff is written, every other member's is
+    checked to have the same bits (False, and nothing to rely on in the
+    lane, if one does not)."""
+    for t in range(terminal_node.shape[0]):
+        node = terminal_node[t]
+        for r in range(payoffs.shape[2]):
+            rep = terminal_rep[t, r]
+            if rep == t:
+                value[node_row[node, r], lane] = payoffs[d, t, r]
+            elif rep >= 0 and payoff_bits[d, t, r] != payoff_bits[d, rep, r]:
+                return False
+    return True
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True, error_model="numpy")
@@ -278,6 +327,10 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
     terminal_node: IntArray,
     tree: TreeArrays,
     n_nodes: int,
+    payoff_bits: IntArray,
+    node_row: IntArray,
+    terminal_rep: IntArray,
+    n_rows: int,
     out_profile: FloatArray,
     out_residual: FloatArray,
     out_status: IntArray,
@@ -285,7 +338,10 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
 ) -> None:
     """The agent QRE of draws ``[first_block * BLOCK, last_block * BLOCK)``
     through :data:`LANES` lanes (arguments as
-    :func:`~realpolitik.solve._belief_kernels.solve_blocks`)."""
+    :func:`~realpolitik.solve._belief_kernels.solve_blocks`, and the value
+    rows of :func:`value_rows`, ``payoff_bits`` the payoffs' bits). A draw
+    whose payoffs break the rows' classes (a terminal's payoff differs from
+    its class representative's) goes to the one-draw path."""
     tol, max_iter, memory, _ = settings
     action_offset = tree.action_offset
     n = action_offset[action_offset.shape[0] - 1]
@@ -293,7 +349,7 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
     n_chance = chance.shape[1]
     widest = widest_set(action_offset)
     m = max(memory, 1)
-    value = np.zeros((n_nodes, n_players, LANES))
+    value = np.zeros((n_rows, LANES))
     reach = np.zeros((n_nodes, LANES))
     lane_chance = np.zeros((n_chance, LANES))
     x = np.zeros((n, LANES))
@@ -327,12 +383,24 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
     following = first_block * BLOCK
     active = 0
     while True:
-        # every empty lane takes the next draw
+        # every empty lane takes the next draw whose payoffs fit the rows
         for lane in range(LANES):
-            if phase[lane] != _EMPTY or following >= end:
+            if phase[lane] != _EMPTY:
                 continue
-            d = following
-            following += 1
+            d = -1
+            while following < end:
+                d = following
+                following += 1
+                if _load_payoffs(d, lane, payoffs, payoff_bits, terminal_node, node_row,
+                                 terminal_rep, value):  # fmt: skip
+                    break
+                solve_draw(
+                    d, payoffs, chance, lam, settings, terminal_node, tree, one_draw,
+                    out_profile, out_residual, out_status, out_passes,
+                )  # fmt: skip
+                d = -1
+            if d < 0:
+                continue
             active += 1
             draw[lane] = d
             phase[lane] = _SWEEP
@@ -344,9 +412,6 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
             passes[lane] = 0
             for a in range(n):
                 x[a, lane] = 0.0
-            for t in range(terminal_node.shape[0]):
-                for r in range(n_players):
-                    value[terminal_node[t], r, lane] = payoffs[d, t, r]
             row = d if chance.shape[0] > 1 else 0
             for c in range(n_chance):
                 lane_chance[c, lane] = chance[row, c]
@@ -354,7 +419,9 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
             break
         _softmax_lanes(x, p, phase, action_offset)
         _forward_lanes(reach, p, lane_chance, tree)
-        _sweep_lanes(phase, lane_lam, p, q, y, v, belief, value, reach, lane_chance, tree, gap)
+        _sweep_lanes(
+            phase, lane_lam, p, q, y, v, belief, value, node_row, reach, lane_chance, tree, gap
+        )
         for lane in range(LANES):
             if phase[lane] == _EMPTY:
                 continue
@@ -410,12 +477,82 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
                     x[a, lane] = 0.0
 
 
+#: Draws whose payoffs propose the rows' classes (spread over the call).
+CLASS_SAMPLE = 16
+
+
+def value_rows(
+    payoffs: FloatArray, terminal_node: IntArray, tree: TreeArrays, inner_row: IntArray
+) -> tuple[IntArray, IntArray, int]:
+    """The lanes' value rows: ``node_row (nodes, players)``, ``terminal_rep
+    (terminals, players)`` and the number of rows.
+
+    Why: a pass's cost is mostly moving node values through the cache, and
+    most of a compiled scenario's terminal payoffs repeat: a player's payoff
+    is a sum of a few terms, so many terminals carry the very same numbers
+    in every draw (the flagship's 2048 terminals hold 16, 48 and 120
+    distinct payoff columns for its three movers, and its fourth actor never
+    moves). Terminals whose payoff for a player has the same bits in
+    :data:`CLASS_SAMPLE` draws spread over the call share one row for that
+    player (``terminal_rep`` is the class's first terminal, the one whose
+    payoff fills the row; -1 where no mover needs the player's value); the
+    rows of decision and chance nodes follow, numbered as the sweep writes
+    them (``inner_row``,
+    :attr:`~realpolitik.solve.belief_iteration.BeliefPlan.inner_row`). The
+    flagship's values then take 3296 rows instead of 12412, 0.8 MB for
+    :data:`LANES` draws, which stays in a core's second-level cache.
+    Shared rows hold identical numbers, so every pass does the same
+    arithmetic on the same values: the same bits. A draw in which a member
+    of a class differs from its representative (possible where the sample
+    missed a difference) is solved by the one-draw path instead
+    (:func:`_load_payoffs`).
+    """
+    n_terminals = terminal_node.shape[0]
+    n_players = inner_row.shape[1]
+    valued = _valued(terminal_node, tree, n_players)
+    terminal_rep = np.full((n_terminals, n_players), -1, dtype=np.int64)
+    node_row = inner_row.copy()
+    n_draws = payoffs.shape[0]
+    spread = np.linspace(0, max(n_draws - 1, 0), min(n_draws, CLASS_SAMPLE))
+    sample = np.unique(spread.astype(np.int64))
+    bits = payoffs[sample].view(np.int64)
+    rows = 0
+    for r in range(n_players):
+        wanted = np.flatnonzero(valued[:, r])
+        if wanted.size == 0:
+            continue
+        columns = np.ascontiguousarray(bits[:, wanted, r].T)
+        _, first, klass = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+        klass = klass.reshape(-1)
+        order = np.argsort(first, kind="stable")  # rows in the order of the terminals
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        terminal_rep[wanted, r] = wanted[first[klass]]
+        node_row[terminal_node[wanted], r] = rows + rank[klass]
+        rows += len(first)
+    inner = inner_row >= 0
+    node_row[inner] += rows
+    return node_row, terminal_rep, rows + int(inner.sum())
+
+
+def _valued(nodes: IntArray, tree: TreeArrays, n_players: int) -> NDArray[np.bool_]:
+    """``(len(nodes), players)``: whether a pass needs each node's value for
+    each player (:attr:`~realpolitik.solve._belief_kernels.TreeArrays.value_players`)."""
+    first = tree.value_offset[nodes]
+    counts = tree.value_offset[nodes + 1] - first
+    owner = np.repeat(np.arange(len(nodes)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    valued = np.zeros((len(nodes), n_players), dtype=bool)
+    valued[owner, tree.value_players[np.repeat(first, counts) + within]] = True
+    return valued
+
+
 def solve_draws(
     payoffs: FloatArray,
     chance: FloatArray,
     lam: FloatArray,
     settings: Settings,
-    plan: tuple[IntArray, TreeArrays],
+    plan: tuple[IntArray, TreeArrays, IntArray],
     n_nodes: int,
     threads: int | None = None,
     lanes: bool = True,
@@ -423,22 +560,27 @@ def solve_draws(
     """Every draw's agent QRE on all cores, through the lanes (or, with
     ``lanes=False``, one draw at a time: the same bits, slower; kept as the
     reference the lanes are tested against); ``plan`` is the terminals'
-    nodes and the tree's arrays
-    (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.solve_arrays`).
+    nodes, the tree's arrays and the inner nodes' value rows
+    (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.lane_arrays`).
     Returns profiles ``(D, actions)``, residuals, statuses and tree passes
     per draw (the node values of a profile, when someone needs them, come
     from :mod:`realpolitik.solve.profile_values`)."""
     n_draws = payoffs.shape[0]
-    n_actions = int(plan[1].action_offset[-1])
+    terminal_node, tree, inner_row = plan
+    n_actions = int(tree.action_offset[-1])
     profile = np.empty((n_draws, n_actions))
     residual = np.empty(n_draws)
     status = np.empty(n_draws, dtype=np.int64)
     passes = np.empty(n_draws, dtype=np.int64)
-    run_blocks(
-        _solve_lane_blocks if lanes else solve_blocks,
-        n_draws,
-        BLOCK,
-        (payoffs, chance, lam, settings, *plan, n_nodes, profile, residual, status, passes),
-        threads,
-    )
+    outputs = (profile, residual, status, passes)
+    if lanes:
+        node_row, terminal_rep, n_rows = value_rows(payoffs, terminal_node, tree, inner_row)
+        rows = (payoffs.view(np.int64), node_row, terminal_rep, n_rows)
+        kernel: Callable[..., None] = _solve_lane_blocks
+        arguments: tuple[object, ...] = (*rows, *outputs)
+    else:
+        kernel = solve_blocks
+        arguments = outputs
+    shared = (payoffs, chance, lam, settings, terminal_node, tree, n_nodes)
+    run_blocks(kernel, n_draws, BLOCK, (*shared, *arguments), threads)
     return profile, residual, status, passes

@@ -60,6 +60,7 @@ iterations. SIAM Journal on Numerical Analysis 49(4), 1715-1735.
 from __future__ import annotations
 
 import heapq
+import itertools
 import warnings
 import weakref
 from dataclasses import dataclass
@@ -100,17 +101,28 @@ class BeliefPlan:
     arrays : the tree's structure as the passes read it
         (:class:`realpolitik.solve._belief_kernels.TreeArrays`).
     n_nodes : the tree's nodes.
+    inner_row : ``(nodes, players)`` the row of each decision and chance
+        node's value for each player who needs one there, numbered from 0 in
+        the order the backward sweep writes them; -1 elsewhere (the lanes'
+        value rows, :func:`realpolitik.solve._belief_lanes.value_rows`).
     """
 
     terminal_node: IntArray
     arrays: kernels.TreeArrays
     n_nodes: int
+    inner_row: IntArray
 
     @property
     def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
         """The arrays of :func:`realpolitik.solve._belief_lanes.solve_draws`:
         the terminals' nodes and the tree's structure."""
         return self.terminal_node, self.arrays
+
+    @property
+    def lane_arrays(self) -> tuple[IntArray, kernels.TreeArrays, IntArray]:
+        """:attr:`solve_arrays` and the inner nodes' value rows, what
+        :func:`realpolitik.solve._belief_lanes.solve_draws` reads."""
+        return self.terminal_node, self.arrays, self.inner_row
 
 
 _PLANS: weakref.WeakKeyDictionary[GameTree, BeliefPlan] = weakref.WeakKeyDictionary()
@@ -153,6 +165,9 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
     need[0] = False
     fwd_node = np.flatnonzero(need).astype(as64)
     unit_kind, unit_ref = _backward_order(tree)
+    value_offset, value_players = _valued_players(tree)
+    inner_row = _inner_rows(tree, unit_kind, unit_ref, set_node_offset, set_nodes,
+                            value_offset, value_players)  # fmt: skip
     return BeliefPlan(
         terminal_node=tree.terminal_node.astype(as64),
         arrays=kernels.TreeArrays(
@@ -168,9 +183,67 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
             set_player=tree.infoset_player.astype(as64),
             set_node_offset=set_node_offset,
             set_nodes=set_nodes,
+            value_offset=value_offset,
+            value_players=value_players,
         ),
         n_nodes=tree.n_nodes,
+        inner_row=inner_row,
     )
+
+
+def _inner_rows(
+    tree: GameTree,
+    unit_kind: IntArray,
+    unit_ref: IntArray,
+    set_node_offset: IntArray,
+    set_nodes: IntArray,
+    value_offset: IntArray,
+    value_players: IntArray,
+) -> IntArray:
+    """:attr:`BeliefPlan.inner_row`: rows in the sweep's order of writing
+    (so that a pass walks the rows forward), a node's players together."""
+    pieces = [
+        unit_ref[u : u + 1]
+        if unit_kind[u] == kernels.CHANCE_UNIT
+        else set_nodes[set_node_offset[unit_ref[u]] : set_node_offset[unit_ref[u] + 1]]
+        for u in range(len(unit_kind))
+    ]
+    written = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    counts = value_offset[written + 1] - value_offset[written]
+    starts = np.repeat(value_offset[written], counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    players = value_players[starts + within]
+    inner_row = np.full((tree.n_nodes, tree.n_players), -1, dtype=np.int64)
+    inner_row[np.repeat(written, counts), players] = np.arange(len(players))
+    return inner_row
+
+
+def _valued_players(tree: GameTree) -> tuple[IntArray, IntArray]:
+    """Each node's players whose value there a pass needs, as offsets and a
+    flat list (:class:`~realpolitik.solve._belief_kernels.TreeArrays`): the
+    players who move at a decision node strictly above it. A node's value
+    for player ``r`` is read only by its parent, to value the parent for
+    ``r`` or to value one of ``r``'s actions there, so it is needed exactly
+    when the parent's is or the parent is ``r``'s; none at the root."""
+    n_players = tree.n_players
+    parent = tree.node_parent
+    decision = tree.node_kind == NodeKind.DECISION
+    mover = np.full(tree.n_nodes, -1, dtype=np.int64)
+    mover[decision] = tree.infoset_player[tree.node_infoset[decision]]
+    valued = np.zeros((tree.n_nodes, n_players), dtype=bool)
+    depth = tree.node_depth
+    by_depth = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max(initial=0)) + 2))
+    for lo, hi in itertools.pairwise(bounds):  # one depth at a time
+        nodes = by_depth[lo:hi]
+        up = parent[nodes]
+        valued[nodes] = valued[up]
+        moved = mover[up] >= 0
+        valued[nodes[moved], mover[up[moved]]] = True
+    counts = valued.sum(axis=1)
+    value_offset = np.zeros(tree.n_nodes + 1, dtype=np.int64)
+    value_offset[1:] = np.cumsum(counts)
+    return value_offset, np.nonzero(valued)[1].astype(np.int64)
 
 
 def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray]:
@@ -269,7 +342,7 @@ def iterate_beliefs(
     lams = np.ascontiguousarray(lam, dtype=np.float64)
     profile, residual, status, passes = lanes.solve_draws(
         payoffs, chance, lams, kernels.Settings(tol, max_sweeps, memory, steps),
-        plan.solve_arrays, plan.n_nodes, threads, not one_draw_at_a_time,
+        plan.lane_arrays, plan.n_nodes, threads, not one_draw_at_a_time,
     )  # fmt: skip
     return BeliefIteration(profile, residual, status, passes)
 
