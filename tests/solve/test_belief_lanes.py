@@ -9,12 +9,14 @@ and however many draws need the one-draw path's continuation."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belief_trees import bayesian_tree
 from realpolitik.games.tree import TreeBuilder, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
+from realpolitik.solve import _belief_lanes as lanes_module
 from realpolitik.solve._belief_lanes import CLASS_SAMPLE, LANES, value_rows
 from realpolitik.solve.belief_iteration import BeliefIteration, belief_plan, iterate_beliefs
 
@@ -183,3 +185,22 @@ def test_a_player_who_never_moves_changes_nothing() -> None:
         first = iterate_beliefs(TreeGame(tree, draws), lams, one_draw_at_a_time=one_draw)
         second = iterate_beliefs(TreeGame(tree, other), lams, one_draw_at_a_time=one_draw)
         assert_same_bits(first, second)
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_same_columns_are_numpys_classes(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
+    """The hashed classes of identical rows are NumPy's ``unique(axis=0)``
+    classes (the same partition and first rows), also when every hash
+    collides (multipliers of zero) and the rows must be sorted instead."""
+    if collide:
+        monkeypatch.setattr(lanes_module, "_HASH_MULTIPLIERS", np.zeros(CLASS_SAMPLE, np.uint64))
+    rng = np.random.default_rng(1)
+    distinct = rng.normal(size=(40, CLASS_SAMPLE))
+    distinct[3] = -0.0  # bits, not values: -0.0 and 0.0 are apart
+    distinct[4] = 0.0
+    rows = distinct[rng.integers(0, 40, size=500)].view(np.int64)
+    first, klass = lanes_module._same_columns(rows)
+    _, np_first, np_klass = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    np.testing.assert_array_equal(rows, rows[first[klass]])
+    np.testing.assert_array_equal(np.sort(first), np.sort(np_first))
+    np.testing.assert_array_equal(first[klass], np_first[np_klass.reshape(-1)])
