@@ -173,3 +173,25 @@ def test_payoff_patterns_are_found_once_and_give_the_same_payoffs(name: str) -> 
     # fewer patterns than terminals for every player: the point of them
     _, inverse = patterns
     assert (inverse.max(axis=1) + 1 < compiled.tree.n_terminals).all()
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_payoffs_written_into_a_given_array(name: str) -> None:
+    """``out`` receives the very payoffs of a new array (the payoff sums
+    overwrite every element, whatever the array held: here NaN), also as the
+    first rows of a larger array, and is what the game holds; an array of
+    another shape is refused."""
+    scenario = resolve(name)
+    compiled = compile_scenario(scenario)
+    rows = run_sampler(scenario, Settings.resolve(scenario, draws=70, seed=9)).draws(0, 70)
+    params = compiled.parameter_values(rows)
+    fresh = compiled.payoffs(params)
+    buffer = np.full((96, *fresh.shape[1:]), np.nan)
+    got = compiled.payoffs(params, out=buffer[:70])
+    assert np.shares_memory(got, buffer)
+    assert got.tobytes() == fresh.tobytes()
+    game = compiled.game(params, terms=False, payoffs_out=buffer[:70])
+    assert np.shares_memory(game.payoffs, buffer)
+    assert game.payoffs.tobytes() == fresh.tobytes()
+    with pytest.raises(ValueError, match="C-contiguous float64"):
+        compiled.payoffs(params, out=buffer[:69])

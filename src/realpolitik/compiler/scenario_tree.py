@@ -566,9 +566,11 @@ class CompiledScenario:
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
         derived: Mapping[str, FloatArray] | None = None,
+        out: FloatArray | None = None,
     ) -> FloatArray:
         """``(D, terminals, players)`` total payoffs (terms summed; weights
-        and ``derived`` as :meth:`payoff_terms`)."""
+        and ``derived`` as :meth:`payoff_terms`), written into ``out`` when
+        given (see :meth:`game`)."""
         n_draws = self.draws_of(params)
         values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
@@ -584,7 +586,7 @@ class CompiledScenario:
                 per_round=per_round,
                 weight=None if weights is None else weights[:, k : k + 1],
             )
-        return total.payoffs()
+        return total.payoffs(out=out)
 
     def metric_values(
         self,
@@ -622,6 +624,7 @@ class CompiledScenario:
         first_draw: int | None = 0,
         term_weights: FloatArray | None = None,
         derived: Mapping[str, FloatArray] | None = None,
+        payoffs_out: FloatArray | None = None,
     ) -> TreeGame:
         """The tree with payoffs (and chance probabilities) for these draws.
 
@@ -629,6 +632,10 @@ class CompiledScenario:
         first row of ``params`` in the whole run, or None for the central values.
         ``term_weights`` multiplies the payoff terms per draw, ``derived``
         saves evaluating the derived values again (see :meth:`payoff_terms`).
+        ``payoffs_out`` (without ``terms``): a ``(D, terminals, players)``
+        array the total payoffs are written into, for a caller that solves
+        slice after slice into the same array; the game holds it, so it must
+        not be used after the array's next use.
         """
         chance = (
             self.chance_probabilities(params, first_draw=first_draw)
@@ -648,7 +655,13 @@ class CompiledScenario:
             )
         return TreeGame(
             self.tree,
-            self.payoffs(params, first_draw=first_draw, term_weights=term_weights, derived=derived),
+            self.payoffs(
+                params,
+                first_draw=first_draw,
+                term_weights=term_weights,
+                derived=derived,
+                out=payoffs_out,
+            ),
             chance_probs=chance,
             source=self.scenario.file,
             chance_checked=True,

@@ -78,6 +78,7 @@ def evaluate_draws(
     terms: bool = False,
     term_weights: FloatArray | None = None,
     mixture: Sequence[tuple[str, float]] | None = None,
+    payoffs_out: FloatArray | None = None,
 ) -> EvaluatedDraws:
     """Solve the scenario on ``(D, k)`` parameter values.
 
@@ -95,12 +96,21 @@ def evaluate_draws(
     terms : keep each payoff term apart through solving (for explanations).
     term_weights : ``(D or 1, len(scenario.terms))`` multipliers of the
         payoff terms per draw (a view's weights), or None.
+    payoffs_out : ``(D, terminals, players)`` float64, C-contiguous: the
+        array the payoffs are written into (without ``terms``), for a caller
+        that evaluates slice after slice; the returned solution's game holds
+        it (see :meth:`~realpolitik.compiler.scenario_tree.CompiledScenario.game`).
     """
     params = compiled.parameter_values(parameters)
     precision = draw_precision(compiled.scenario, params, lam)
     derived = compiled.with_derived(params, first_draw=first_draw)  # once for both
     game = compiled.game(
-        params, terms=terms, first_draw=first_draw, term_weights=term_weights, derived=derived
+        params,
+        terms=terms,
+        first_draw=first_draw,
+        term_weights=term_weights,
+        derived=derived,
+        payoffs_out=None if terms else payoffs_out,
     )
     metrics = compiled.metric_values(params, first_draw=first_draw, derived=derived)
     if concept == MIXTURE:
