@@ -195,3 +195,34 @@ def test_payoffs_written_into_a_given_array(name: str) -> None:
     assert game.payoffs.tobytes() == fresh.tobytes()
     with pytest.raises(ValueError, match="C-contiguous float64"):
         compiled.payoffs(params, out=buffer[:69])
+
+
+def test_derived_values_are_gathered_only_when_read_in_full() -> None:
+    """The flagship's derived values computed per combination stay so
+    through its game, chance probabilities and metrics (whose expressions
+    read them at one terminal per combination); read in full, a value is
+    ``np.take`` of its combinations, gathered once."""
+    scenario = resolve("china-russia-2022")
+    compiled = compile_scenario(scenario)
+    params = compiled.parameter_values(
+        run_sampler(scenario, Settings.resolve(scenario, draws=16, seed=3)).draws(0, 16)
+    )
+    values = compiled.with_derived(params)
+    assert isinstance(values, factored.GatheredValues)
+    kept = [d.id for d in scenario.derived if values.reduced(d.id) is not None]
+    assert len(kept) >= 4  # e.g. severity, punishment, sanction damage
+    compiled.game(params, terms=False, derived=values)
+    compiled.metric_values(params, derived=values)
+    assert all(values.reduced(name) is not None for name in kept)
+    assert all(name in values for name in kept)  # membership gathers nothing
+    assert all(values.reduced(name) is not None for name in kept)
+    name = kept[0]
+    combinations, inverse = values.reduced(name)
+    full = values[name]
+    assert values.reduced(name) is None
+    assert full.shape == (16, compiled.tree.n_terminals)
+    assert full.tobytes() == np.take(combinations, inverse, axis=-1).tobytes()
+    assert values[name] is full
+    assert set(values) == set(params) | {d.id for d in scenario.derived}
+    with pytest.raises(KeyError):
+        values["no_such_value"]

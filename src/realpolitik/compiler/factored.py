@@ -23,8 +23,10 @@ combinations are few (at most a quarter of the terminals).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,10 +112,11 @@ class FactoredEvaluator:
             return np.asarray(expression.evaluate(params, actions, check_finite=True)), None
         factors, varying = found
         if varying:
-            params = {
-                **params,
-                **{n: np.take(params[n], factors.first, axis=-1) for n in varying},
-            }
+            # the varying values at each combination's first terminal, over
+            # the others (a ChainMap, so that nothing else is gathered; it
+            # writes only to its first map, so the cast is safe)
+            taken = {n: _at_terminals(params, n, factors.first) for n in varying}
+            params = ChainMap(taken, cast(MutableMapping[str, FloatArray], params))
         try:
             reduced = expression.evaluate(params, factors.actions, check_finite=True)
         except NonFiniteError:
@@ -133,7 +136,7 @@ class FactoredEvaluator:
         subjects = set(expression.actors)
         varying: list[str] = []
         for name in sorted(expression.parameters | expression.names):
-            shape = np.shape(params.get(name, 0.0))
+            shape = _shape(params, name)
             if len(shape) >= 2 and shape[-1] != 1:
                 # a value that varies across terminals
                 if depends is None or name not in depends:
@@ -154,9 +157,86 @@ class FactoredEvaluator:
             self._cache[key] = (actions, factors)
         if factors is None:
             return None
-        if any(np.shape(params[n])[-1] != len(factors.inverse) for n in varying):
+        if any(_shape(params, n)[-1] != len(factors.inverse) for n in varying):
             return None
         return factors, varying
+
+
+class GatheredValues(Mapping[str, FloatArray]):
+    """Named values, some kept per combination and gathered to every
+    terminal only when someone reads them in full.
+
+    Why: a derived quantity such as the flagship's ``severity`` is computed
+    per combination of the actions it tests (:meth:`FactoredEvaluator.evaluate_reduced`);
+    gathered to ``(D, T)`` it is 16 MB per 1024 draws, and the expressions
+    that read it (payoff terms, metrics), themselves evaluated per
+    combination, read it back at one terminal per combination. Kept as
+    ``(values, inverse)``, those reads take the few columns they need
+    (:func:`_at_terminals`), and the gather (``np.take``, the same bits)
+    runs only for a reader of the whole array, once.
+    """
+
+    def __init__(self, full: Mapping[str, FloatArray]) -> None:
+        self._full: dict[str, FloatArray] = dict(full)
+        self._reduced: dict[str, tuple[FloatArray, IntArray]] = {}
+
+    def put(self, name: str, values: FloatArray, inverse: IntArray | None) -> None:
+        """Set ``name`` to ``values``, per combination when ``inverse`` (the
+        combination of each terminal) is given, else in full."""
+        self._full.pop(name, None)
+        self._reduced.pop(name, None)
+        if inverse is None:
+            self._full[name] = values
+        else:
+            self._reduced[name] = (values, inverse)
+
+    def reduced(self, name: str) -> tuple[FloatArray, IntArray] | None:
+        """``(values, inverse)`` of a value kept per combination and not yet
+        gathered, else None."""
+        return self._reduced.get(name)
+
+    def __getitem__(self, name: str) -> FloatArray:
+        found = self._full.get(name)
+        if found is not None:
+            return found
+        values, inverse = self._reduced.pop(name)  # KeyError for an unknown name
+        gathered: FloatArray = np.take(values, inverse, axis=-1)
+        self._full[name] = gathered
+        return gathered
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._full or name in self._reduced
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._full)
+        yield from list(self._reduced)
+
+    def __len__(self) -> int:
+        return len(self._full) + len(self._reduced)
+
+
+def _shape(params: Mapping[str, FloatArray], name: str) -> tuple[int, ...]:
+    """The shape of ``params[name]`` (``()`` if missing), without gathering
+    a value kept per combination."""
+    if isinstance(params, GatheredValues):
+        kept = params.reduced(name)
+        if kept is not None:
+            values, inverse = kept
+            return (*np.shape(values)[:-1], len(inverse))
+    return tuple(np.shape(params.get(name, 0.0)))
+
+
+def _at_terminals(params: Mapping[str, FloatArray], name: str, terminals: IntArray) -> FloatArray:
+    """``np.take(params[name], terminals, axis=-1)``, read from the values per
+    combination where ``params`` keeps them so (the same numbers)."""
+    if isinstance(params, GatheredValues):
+        kept = params.reduced(name)
+        if kept is not None:
+            values, inverse = kept
+            out: FloatArray = np.take(values, inverse[terminals], axis=-1)
+            return out
+    taken: FloatArray = np.take(params[name], terminals, axis=-1)
+    return taken
 
 
 def _combinations(actions: Mapping[str, IntArray]) -> Factors | None:

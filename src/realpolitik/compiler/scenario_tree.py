@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler._chance_kernel import fill_chance
 from realpolitik.compiler._payoff_kernels import PayoffSum
-from realpolitik.compiler.factored import FactoredEvaluator
+from realpolitik.compiler.factored import FactoredEvaluator, GatheredValues
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
@@ -430,16 +430,18 @@ class CompiledScenario:
 
     def with_derived(
         self, params: Mapping[str, FloatArray], *, first_draw: int | None = 0
-    ) -> dict[str, FloatArray]:
+    ) -> Mapping[str, FloatArray]:
         """Parameters, the final state and every derived quantity at every
-        terminal ``(D, T)``."""
+        terminal ``(D, T)``; a numeric derived quantity computed per
+        combination of actions is gathered to every terminal only when read
+        in full (:class:`~realpolitik.compiler.factored.GatheredValues`)."""
         states = self.state_values(params, first_draw=first_draw)
         if not self.scenario.derived and not states:
             return dict(params)
-        values: dict[str, FloatArray] = {**params, **(states[-1] if states else {})}
+        values = GatheredValues({**params, **(states[-1] if states else {})})
         for item in self.scenario.derived:
             if item.expression.kind == "number":
-                values[item.id] = self._evaluate(
+                reduced, inverse = self._evaluate_reduced(
                     item.expression,
                     values,
                     self.terminal_actions,
@@ -448,10 +450,10 @@ class CompiledScenario:
                     first_draw,
                     self.derived_subjects,
                 )
+                values.put(item.id, reduced, inverse)
             else:
-                values[item.id] = np.asarray(
-                    item.expression.evaluate(values, self.terminal_actions)
-                )
+                condition = np.asarray(item.expression.evaluate(values, self.terminal_actions))
+                values.put(item.id, condition, None)
         return values
 
     def _term_value(
