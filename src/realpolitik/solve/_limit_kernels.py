@@ -144,7 +144,10 @@ def _log_sweep(  # pragma: no cover - compiled
     set_player = tree.set_player
     set_node_offset = tree.set_node_offset
     set_nodes = tree.set_nodes
-    n_players = value.shape[1]
+    value_offset = tree.value_offset
+    value_players = tree.value_players
+    # each set node's belief weight, computed once per pass (not per action)
+    weight_of = np.empty(set_nodes.shape[0])
     gap = 0.0
     regret = 0.0
     for u in range(unit_kind.shape[0]):
@@ -152,7 +155,9 @@ def _log_sweep(  # pragma: no cover - compiled
         if unit_kind[u] == CHANCE_UNIT:
             e0 = child_offset[ref]
             e1 = child_offset[ref + 1]
-            for r in range(n_players):
+            # only the players who move above the node need its value
+            for i in range(value_offset[ref], value_offset[ref + 1]):
+                r = value_players[i]
                 acc = 0.0
                 for e in range(e0, e1):
                     acc += chance_row[edge_chance[e]] * value[child_index[e], r]
@@ -174,14 +179,14 @@ def _log_sweep(  # pragma: no cover - compiled
             reached = largest > -np.inf
             total = 0.0
             for j in range(n0, n1):
-                total += math.exp(log_reach[set_nodes[j]] - largest) if reached else 1.0
+                w = math.exp(log_reach[set_nodes[j]] - largest) if reached else 1.0
+                weight_of[j] = w
+                total += w
             scale = 1.0 / total
             for a in range(k):
                 acc = 0.0
                 for j in range(n0, n1):
-                    node = set_nodes[j]
-                    w = math.exp(log_reach[node] - largest) if reached else 1.0
-                    acc += w * value[child_index[child_offset[node] + a], mover]
+                    acc += weight_of[j] * value[child_index[child_offset[set_nodes[j]] + a], mover]
                 v[a] = acc * scale
         top = lam * v[0]
         best = v[0]
@@ -209,7 +214,8 @@ def _log_sweep(  # pragma: no cover - compiled
         for j in range(n0, n1):
             node = set_nodes[j]
             base = child_offset[node]
-            for r in range(n_players):
+            for i in range(value_offset[node], value_offset[node + 1]):
+                r = value_players[i]
                 acc = 0.0
                 for a in range(k):
                     acc += weights[a0 + a] * value[child_index[base + a], r]
