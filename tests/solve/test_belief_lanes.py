@@ -204,3 +204,21 @@ def test_same_columns_are_numpys_classes(monkeypatch: pytest.MonkeyPatch, collid
     np.testing.assert_array_equal(rows, rows[first[klass]])
     np.testing.assert_array_equal(np.sort(first), np.sort(np_first))
     np.testing.assert_array_equal(first[klass], np_first[np_klass.reshape(-1)])
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5, 6, 11])
+def test_row_dots_are_dot_products_summed_in_order(count: int) -> None:
+    """Five dot products at a time give each the bits of its own sum from
+    0.0 in the order of the elements (Python's float additions, one by
+    one), for any number of rows, with rows beyond ``count`` left alone."""
+    rng = np.random.default_rng(count)
+    rows = rng.normal(size=(12, 37)) * np.exp(rng.normal(0.0, 8.0, size=(12, 37)))
+    vector = rng.normal(size=37)
+    out = np.full(12, np.nan)
+    kernels._row_dots(rows, vector, count, out)
+    for j in range(count):
+        total = 0.0
+        for a in range(37):
+            total += float(rows[j, a]) * float(vector[a])
+        assert out[j] == total
+    assert np.isnan(out[count:]).all()
