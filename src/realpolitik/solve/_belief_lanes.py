@@ -191,6 +191,12 @@ def _sweep_lanes(  # pragma: no cover - compiled
                 e0 = child_offset[ref]
                 w = chance[edge_chance[e0]]
                 source = value[node_row[child_index[e0], r]]
+                if child_offset[ref + 1] - e0 == 2:  # two outcomes: one loop
+                    w1 = chance[edge_chance[e0 + 1]]
+                    source1 = value[node_row[child_index[e0 + 1], r]]
+                    for lane in range(lanes):
+                        out[lane] = (0.0 + w[lane] * source[lane]) + w1[lane] * source1[lane]
+                    continue
                 for lane in range(lanes):
                     out[lane] = 0.0 + w[lane] * source[lane]
                 for e in range(e0 + 1, child_offset[ref + 1]):
@@ -281,6 +287,22 @@ def _sweep_lanes(  # pragma: no cover - compiled
                 out = value[node_row[node, r]]
                 source = value[node_row[child_index[base], r]]
                 wa = weights[0]
+                if k == 3:  # three actions: one loop
+                    s1 = value[node_row[child_index[base + 1], r]]
+                    s2 = value[node_row[child_index[base + 2], r]]
+                    w1 = weights[1]
+                    w2 = weights[2]
+                    for lane in range(lanes):
+                        out[lane] = ((0.0 + wa[lane] * source[lane]) + w1[lane] * s1[lane]) + w2[
+                            lane
+                        ] * s2[lane]
+                    continue
+                if k == 2:
+                    s1 = value[node_row[child_index[base + 1], r]]
+                    w1 = weights[1]
+                    for lane in range(lanes):
+                        out[lane] = (0.0 + wa[lane] * source[lane]) + w1[lane] * s1[lane]
+                    continue
                 for lane in range(lanes):
                     out[lane] = 0.0 + wa[lane] * source[lane]
                 for a in range(1, k):
