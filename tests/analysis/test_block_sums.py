@@ -92,3 +92,32 @@ def test_rows_and_per_draw_metrics_in_one_pass_are_each_alone(paths: int) -> Non
         assert w[:, m].tobytes() == w1[:, 0].tobytes()
         assert s[:, m].tobytes() == s1[:, 0].tobytes()
         assert np.array_equal(modal, modal1)
+
+
+@pytest.mark.parametrize("paths", [7, 129, 2048])
+def test_per_draw_metrics_read_per_combination_are_the_gathered_ones(paths: int) -> None:
+    """Per-draw metrics given per combination ``(V, D, U)`` with each
+    terminal's combination ``(V, T)`` (a different number of combinations
+    per metric, zero-padded) give the sums of the same metrics gathered to
+    every terminal first, bit for bit; and the expectation is NumPy's sum of
+    ``p * v`` over each draw's row."""
+    rng = np.random.default_rng(paths + 1)
+    draws, block = 150, 64
+    p_t = np.ascontiguousarray(rng.random((paths, draws)))
+    rows = _values(rng, (2, 1, paths))
+    combos = [3, 1, min(paths, 40)]
+    kept = np.zeros((3, draws, max(combos)))
+    inverse = np.zeros((3, paths), dtype=np.int64)
+    for v, u in enumerate(combos):
+        kept[v, :, :u] = _values(rng, (1, draws, u))[0]
+        inverse[v] = rng.integers(0, u, size=paths)
+    gathered = np.stack([kept[v][:, inverse[v]] for v in range(3)])
+    e, w, s, modal = path_sums(p_t, rows, block, per_draw=kept, per_draw_inverse=inverse)
+    e1, w1, s1, modal1 = path_sums(p_t, rows, block, per_draw=gathered)
+    assert e.tobytes() == e1.tobytes()
+    assert w.tobytes() == w1.tobytes()
+    assert s.tobytes() == s1.tobytes()
+    assert np.array_equal(modal, modal1)
+    p = np.ascontiguousarray(p_t.T)
+    for v in range(3):
+        assert e[:, 2 + v].tobytes() == (p * gathered[v]).sum(axis=1).tobytes()

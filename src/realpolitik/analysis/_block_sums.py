@@ -199,6 +199,7 @@ def _path_sums(  # pragma: no cover - compiled
     p_t: FloatArray,
     rows: FloatArray,
     per_draw: FloatArray,
+    per_draw_inverse: NDArray[np.int64],
     block: int,
     expectation: FloatArray,
     weighted_sums: FloatArray,
@@ -210,7 +211,9 @@ def _path_sums(  # pragma: no cover - compiled
     ``expectation[d, m]`` the pairwise sum of ``p[d] * v_m[d]`` added to
     0.0, and the block sums of ``p * v_m`` and of ``v_m``, the metrics
     being the rows ``rows`` ``(R, 1, T)`` (a metric of the path alone, one
-    row for every draw) then ``per_draw`` ``(V, D, T)``, all in one pass,
+    row for every draw) then ``per_draw`` ``(V, D, U)`` read at
+    ``per_draw_inverse`` ``(V, T)`` (metric ``v`` at terminal ``c`` of draw
+    ``d`` is ``per_draw[v, d, per_draw_inverse[v, c]]``), all in one pass,
     from draws-last path probabilities ``p_t`` ``(T, D)`` (``p = p_t.T``),
     :data:`DRAWS_TILE` draws at a time; and each draw's modal path
     (NumPy's ``argmax``: the first largest, or the first NaN)."""
@@ -257,13 +260,23 @@ def _path_sums(  # pragma: no cover - compiled
                 w = weighted[m]
                 s = summed[m]
                 for d in range(d0, d1):
-                    at = rows[m, 0] if m < n_rows else per_draw[m - n_rows, d]
                     row = tile[d - d0]
-                    for c in range(t):
-                        x = row[c] * at[c]
-                        product[c] = x
-                        w[c] += x
-                        s[c] += at[c]
+                    if m < n_rows:
+                        at = rows[m, 0]
+                        for c in range(t):
+                            x = row[c] * at[c]
+                            product[c] = x
+                            w[c] += x
+                            s[c] += at[c]
+                    else:
+                        kept = per_draw[m - n_rows, d]
+                        index = per_draw_inverse[m - n_rows]
+                        for c in range(t):
+                            value = kept[index[c]]
+                            x = row[c] * value
+                            product[c] = x
+                            w[c] += x
+                            s[c] += value
                     expectation[d, m] = 0.0 + _pairwise(product, t, stack, partial)
         if r1 - r0 < block:
             for m in range(n_metrics):
@@ -280,6 +293,7 @@ def path_sums(
     *,
     with_modal: bool = True,
     per_draw: FloatArray | None = None,
+    per_draw_inverse: NDArray[np.int64] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int64]]:
     """``(expectation (D, M), weighted (blocks, M, T), summed (blocks, M, T),
     modal (D,))`` for draws-last path probabilities ``p_t`` ``(T, D)``
@@ -288,16 +302,24 @@ def path_sums(
     ``(V, D, T)`` (so that rows and per-draw values share one pass): as
     NumPy's ``(p * v).sum(axis=1)`` per draw, the :func:`block_sums` of ``p
     * v`` and of ``v`` broadcast to ``(D, T)``, and (``with_modal``, else
-    zeros) ``np.argmax(p, axis=1)``."""
+    zeros) ``np.argmax(p, axis=1)``. ``per_draw_inverse`` ``(V, T)``: the
+    per-draw metrics come as values per combination ``(V, D, U)``, metric
+    ``v`` at terminal ``c`` being ``per_draw[v, :, per_draw_inverse[v, c]]``
+    (the metrics a compiled scenario evaluates per combination of actions,
+    not gathered to every terminal first)."""
     t, d = p_t.shape
     blocks = -(-d // block)
     values = np.asarray(values, dtype=np.float64)
     if values.shape[1] > 1:  # per draw: no rows
         if per_draw is not None:
+            if per_draw_inverse is not None:
+                raise ValueError("per-draw values per combination need one-row values")
             values = np.concatenate([values, per_draw])
         values, per_draw = np.zeros((0, 1, t)), values
     elif per_draw is None:
         per_draw = np.zeros((0, d, t))
+    if per_draw_inverse is None:
+        per_draw_inverse = np.broadcast_to(np.arange(t, dtype=np.int64), (per_draw.shape[0], t))
     n_metrics = values.shape[0] + per_draw.shape[0]
     expectation = np.empty((d, n_metrics))
     weighted = np.empty((blocks, n_metrics, t))
@@ -311,6 +333,7 @@ def path_sums(
             np.ascontiguousarray(p_t, dtype=np.float64),
             np.ascontiguousarray(values, dtype=np.float64),
             np.ascontiguousarray(per_draw, dtype=np.float64),
+            np.ascontiguousarray(per_draw_inverse, dtype=np.int64),
             block,
             expectation,
             weighted,

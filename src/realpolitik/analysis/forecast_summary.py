@@ -34,6 +34,7 @@ from realpolitik.plots.forecast_plots import plot_forecast
 from realpolitik.plots.notebook import result_html
 from realpolitik.run.outcomes import (
     DrawOutcomes,
+    MetricPart,
     OutcomeLayout,
     level_probabilities,
     most_likely_actions,
@@ -160,7 +161,7 @@ def reduce_chunk(
     # the outcomes come draws-last (rows of the reach): summed as they are
     p_t = np.ascontiguousarray(outcomes.path_probability.T)
     d = p_t.shape[1]
-    expectation, weighted_sums, at_sums, modal = _path_sums(p_t, outcomes.metric_columns)
+    expectation, weighted_sums, at_sums, modal = _path_sums(p_t, outcomes.metric_parts)
     extra = [] if outcomes.extra is None else [_row_block_sum(outcomes.extra.T)]
     sums = np.hstack(
         [_block_sum(action_probability), _row_block_sum(p_t), *weighted_sums, *at_sums, *extra]
@@ -185,7 +186,7 @@ def _row_block_sum(x_t: FloatArray) -> FloatArray:
 
 
 def _path_sums(
-    p_t: FloatArray, columns: tuple[FloatArray, ...]
+    p_t: FloatArray, parts: tuple[MetricPart, ...]
 ) -> tuple[FloatArray, list[FloatArray], list[FloatArray], NDArray[np.int64]]:
     """Each metric's expectation per draw ``(D, M)`` (the sum over its row of
     ``p * value``), per metric the block sums of ``p * value`` and of
@@ -194,27 +195,38 @@ def _path_sums(
     (:func:`realpolitik.analysis._block_sums.path_sums`), every metric in one
     pass (the flagship's two metrics that vary by draw each took a pass of
     their own, reading the path probabilities again: 36 against 22 ms per
-    1024 draws)."""
+    1024 draws). A metric that varies by draw is read from its values per
+    combination of actions where the compiler kept them so
+    (:data:`~realpolitik.run.outcomes.MetricPart`), not from a ``(D, T)``
+    array gathered and stacked first (the flagship's two such metrics: 64
+    MB per 1024 draws)."""
     t, d = p_t.shape
     rows: list[int] = []
     varying: list[int] = []
-    for m, values in enumerate(columns):
-        v = np.asarray(values)
-        if v.ndim == 2 and v.shape[1] == t and (v.shape[0] == 1 or v.strides[0] == 0):
+    one_row_values: list[FloatArray] = []
+    kept: list[tuple[FloatArray, NDArray[np.int64]]] = []
+    for m, (values, inverse) in enumerate(parts):
+        v = np.asarray(values, dtype=np.float64)
+        if v.ndim < 2 or v.shape[0] == 1:
+            # one row for every draw: gathered to the terminals (T values)
+            full = v if inverse is None else np.take(v, inverse, axis=-1)
             rows.append(m)
+            one_row_values.append(np.broadcast_to(full, (1, t))[0])
         else:
+            if inverse is None:
+                v, inverse = np.broadcast_to(v, (d, t)), np.arange(t, dtype=np.int64)
             varying.append(m)
-    one_row = (
-        np.stack([np.asarray(columns[m])[0] for m in rows]).reshape(-1, 1, t)
-        if rows
-        else np.zeros((0, 1, t))
-    )
-    per_draw = (
-        np.stack([np.broadcast_to(np.asarray(columns[m]), (d, t)) for m in varying])
-        if varying
-        else None
-    )
-    e, w, s, modal = path_sums(p_t, one_row, BLOCK, per_draw=per_draw)
+            kept.append((v, inverse))
+    one_row = np.stack(one_row_values).reshape(-1, 1, t) if rows else np.zeros((0, 1, t))
+    per_draw = None
+    inverses = None
+    if varying:
+        width = max(v.shape[1] for v, _ in kept)
+        per_draw = np.zeros((len(kept), d, width))
+        for k, (v, _) in enumerate(kept):
+            per_draw[k, :, : v.shape[1]] = v
+        inverses = np.stack([inverse for _, inverse in kept]).astype(np.int64)
+    e, w, s, modal = path_sums(p_t, one_row, BLOCK, per_draw=per_draw, per_draw_inverse=inverses)
     order = np.argsort(np.array(rows + varying, dtype=np.int64))
     return (
         np.ascontiguousarray(e[:, order]),

@@ -599,21 +599,38 @@ class CompiledScenario:
     ) -> dict[str, FloatArray]:
         """``metric -> (D, terminals)`` each metric at each terminal
         (``derived`` as :meth:`payoff_terms`)."""
-        n_draws = self.draws_of(params)
-        shape = (n_draws, self.tree.n_terminals)
+        shape = (self.draws_of(params), self.tree.n_terminals)
+        parts = self.metric_parts(params, first_draw=first_draw, derived=derived)
+        return {
+            name: np.broadcast_to(
+                values if inverse is None else np.take(values, inverse, axis=-1), shape
+            )
+            for name, (values, inverse) in parts.items()
+        }
+
+    def metric_parts(
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        derived: Mapping[str, FloatArray] | None = None,
+    ) -> dict[str, tuple[FloatArray, IntArray | None]]:
+        """``metric -> (values, inverse)``: :meth:`metric_values` before its
+        gathers, the values per combination of the actions the metric tests
+        ``(D or 1, U)`` and each terminal's combination ``(T,)``, or
+        ``(values, None)`` evaluated in full (for the forecast's sums, which
+        read the few values per draw rather than a ``(D, T)`` array per
+        metric)."""
         params = self._derived(params, first_draw, derived)
         return {
-            metric.id: np.broadcast_to(
-                self._evaluate(
-                    metric.expression,
-                    params,
-                    self.terminal_actions,
-                    f"metrics.{metric.id}",
-                    metric.line,
-                    first_draw,
-                    self.derived_subjects,
-                ),
-                shape,
+            metric.id: self._evaluate_reduced(
+                metric.expression,
+                params,
+                self.terminal_actions,
+                f"metrics.{metric.id}",
+                metric.line,
+                first_draw,
+                self.derived_subjects,
             )
             for metric in self.scenario.metrics
         }

@@ -112,7 +112,7 @@ def evaluate_draws(
         derived=derived,
         payoffs_out=None if terms else payoffs_out,
     )
-    metrics = compiled.metric_values(params, first_draw=first_draw, derived=derived)
+    metrics = compiled.metric_parts(params, first_draw=first_draw, derived=derived)
     if concept == MIXTURE:
         mixed = solve_mixture(
             game, layout, mixture or compiled.scenario.solve.mixture, precision, metrics

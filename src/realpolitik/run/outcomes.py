@@ -20,6 +20,7 @@ Definitions (per draw):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -239,25 +240,42 @@ class OutcomeLayout:
         return tuple(steps[int(t)] for t in tree.terminal_node)
 
 
+#: A metric on a block of draws: ``(values, inverse)``, its values per
+#: combination of the actions it tests ``(D or 1, U)`` and each terminal's
+#: combination ``(T,)``; or ``(values, None)``, values that broadcast to
+#: ``(D, T)`` (:meth:`~realpolitik.compiler.scenario_tree.CompiledScenario.metric_parts`).
+MetricPart = tuple[FloatArray, NDArray[np.int64] | None]
+
+
 @dataclass(frozen=True, eq=False)
 class DrawOutcomes:
     """Per-draw outcomes (see the module docstring), draws first.
 
-    ``metric_columns`` holds each metric at each terminal, one ``(D,
-    terminals)`` array per metric (possibly broadcast views: a metric that
-    depends on the actions alone is one row); :attr:`metric_at_terminal`
-    stacks them when asked.
+    ``metric_parts`` holds each metric as the compiler evaluated it
+    (:data:`MetricPart`); :attr:`metric_columns` gathers each to every
+    terminal, one ``(D, terminals)`` array per metric (possibly broadcast
+    views: a metric that depends on the actions alone is one row), and
+    :attr:`metric_at_terminal` stacks them, when asked.
     """
 
     layout: OutcomeLayout
     action_probability: FloatArray  # (D, actions)
     path_probability: FloatArray  # (D, terminals)
-    metric_columns: tuple[FloatArray, ...]  # per metric (D, terminals)
+    metric_parts: tuple[MetricPart, ...]  # per metric
     extra: FloatArray | None = None  # (D, extras) see Extras
 
     @property
     def n_draws(self) -> int:
         return int(self.path_probability.shape[0])
+
+    @cached_property
+    def metric_columns(self) -> tuple[FloatArray, ...]:
+        """Each metric at each terminal, ``(D, terminals)`` per metric."""
+        shape = self.path_probability.shape
+        return tuple(
+            np.broadcast_to(values if inverse is None else np.take(values, inverse, axis=-1), shape)
+            for values, inverse in self.metric_parts
+        )
 
     @cached_property
     def metric_at_terminal(self) -> FloatArray:
@@ -484,14 +502,16 @@ def action_and_path_probability(
 
 
 def draw_outcomes(
-    layout: OutcomeLayout, solution: TreeSolution, metrics: dict[str, FloatArray]
+    layout: OutcomeLayout, solution: TreeSolution, metrics: Mapping[str, MetricPart]
 ) -> DrawOutcomes:
-    """Compute :class:`DrawOutcomes` from a solution and the metric values
-    ``metric -> (D, terminals)`` of the same draws (the action columns and
-    the extra outcomes in one compiled pass over the reach)."""
+    """Compute :class:`DrawOutcomes` from a solution and the metrics of the
+    same draws, ``metric -> (values, inverse)``
+    (:meth:`~realpolitik.compiler.scenario_tree.CompiledScenario.metric_parts`;
+    the action columns and the extra outcomes in one compiled pass over the
+    reach)."""
     sums, paths = _reach_sums(layout, solution)
     n_actions = len(layout.keys)
     path_probability = paths.T
-    columns = tuple(np.asarray(metrics[m.id]) for m in layout.compiled.scenario.metrics)
+    parts = tuple(metrics[m.id] for m in layout.compiled.scenario.metrics)
     extra = sums[n_actions:].T if layout.extras is not None else None
-    return DrawOutcomes(layout, sums[:n_actions].T, path_probability, columns, extra)
+    return DrawOutcomes(layout, sums[:n_actions].T, path_probability, parts, extra)

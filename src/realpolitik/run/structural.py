@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from realpolitik.concepts import LAMBDA
 from realpolitik.games.tree import TreeGame
-from realpolitik.run.outcomes import DrawOutcomes, OutcomeLayout, draw_outcomes
+from realpolitik.run.outcomes import DrawOutcomes, MetricPart, OutcomeLayout, draw_outcomes
 from realpolitik.scenario.model import Scenario
 from realpolitik.solve.dispatch import solve
 from realpolitik.solve.tree_solution import TreeSolution
@@ -74,7 +74,7 @@ def mix_outcomes(
     for weight, part in parts[1:]:
         action = action + weight * part.action_probability
         path = path + weight * part.path_probability
-    return DrawOutcomes(layout, action, path, first.metric_columns)
+    return DrawOutcomes(layout, action, path, first.metric_parts)
 
 
 def solve_mixture(
@@ -82,12 +82,12 @@ def solve_mixture(
     layout: OutcomeLayout,
     weights: Sequence[tuple[str, float]],
     lam: Precision,
-    metrics: Mapping[str, FloatArray],
+    metrics: Mapping[str, MetricPart],
 ) -> MixedSolution:
     """Solve ``game`` under each concept of ``weights`` and mix the outcomes."""
     solutions = tuple(solve(game, concept, lam) for concept, _ in weights)
     parts = [
-        (weight, draw_outcomes(layout, solution, dict(metrics)))
+        (weight, draw_outcomes(layout, solution, metrics))
         for (_, weight), solution in zip(weights, solutions, strict=True)
     ]
     return MixedSolution(tuple(weights), solutions, mix_outcomes(layout, parts))
