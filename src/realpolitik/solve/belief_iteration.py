@@ -25,7 +25,7 @@ iteration runs in :mod:`realpolitik.solve._belief_kernels` (compiled, one draw
 at a time, blocks of draws over the cores): each iteration is one forward and
 one backward pass over flat edge arrays with no temporaries, and a draw stops
 costing work when it has converged. :mod:`realpolitik.solve._belief_lanes`
-runs the same steps for 32 draws side by side (draws innermost, so the
+runs the same steps for 64 draws side by side (draws innermost, so the
 arithmetic is vectorised), with the same bits, about three times faster;
 draws that need continuation go to the one-draw path.
 
