@@ -199,9 +199,14 @@ class GatheredValues(Mapping[str, FloatArray]):
         found = self._full.get(name)
         if found is not None:
             return found
-        values, inverse = self._reduced.pop(name)  # KeyError for an unknown name
-        gathered: FloatArray = np.take(values, inverse, axis=-1)
+        kept = self._reduced.get(name)
+        if kept is None:
+            raise KeyError(name)
+        # stored before it is dropped from the kept values, so that a reader
+        # in another thread finds it in one or the other
+        gathered: FloatArray = np.take(kept[0], kept[1], axis=-1)
         self._full[name] = gathered
+        self._reduced.pop(name, None)
         return gathered
 
     def __contains__(self, name: object) -> bool:
