@@ -19,6 +19,7 @@ from realpolitik.solve import _belief_kernels as kernels
 from realpolitik.solve import _belief_lanes as lanes_module
 from realpolitik.solve._belief_lanes import CLASS_SAMPLE, LANES, value_rows
 from realpolitik.solve.belief_iteration import BeliefIteration, belief_plan, iterate_beliefs
+from realpolitik.solve.logit_limit import trace_limit
 
 
 def draws_of(seed: int, n_draws: int, per_draw_chance: bool) -> TreeGame:
@@ -222,3 +223,44 @@ def test_row_dots_are_dot_products_summed_in_order(count: int) -> None:
             total += float(rows[j, a]) * float(vector[a])
         assert out[j] == total
     assert np.isnan(out[count:]).all()
+
+
+def _unknown_order_game(n_draws: int) -> TreeGame:
+    """Chance decides who moves first; neither player learns the order, so
+    player 1's set and player 2's set each lie above the other on one branch:
+    a cycle the backward order must break."""
+    b = TreeBuilder(["1", "2"])
+    first, second = b.chance(b.root, ["one_first", "two_first"], [0.5, 0.5])
+    rng = np.random.default_rng(0)
+    for node in b.decision(first, "1", ["u", "d"], infoset="A"):
+        for end in b.decision(node, "2", ["l", "r"], infoset="B"):
+            b.terminal(end, [float(v) for v in rng.integers(-4, 5, 2)])
+    for node in b.decision(second, "2", ["l", "r"], infoset="B"):
+        for end in b.decision(node, "1", ["u", "d"], infoset="A"):
+            b.terminal(end, [float(v) for v in rng.integers(-4, 5, 2)])
+    tree, payoffs = b.build()
+    return TreeGame(tree, payoffs + rng.normal(0.0, 1.0, size=(n_draws, *payoffs.shape)))
+
+
+def test_a_draw_does_not_depend_on_the_draws_before_it_where_sets_form_a_cycle() -> None:
+    """Where the backward order breaks a cycle, a pass reads some values
+    before computing them; they start from 0 for every draw, so a draw's
+    bits are the same solved alone or after others, in the lanes (more
+    draws than lanes, so lanes are reused), one draw at a time and in the
+    logit limit's trace; without a cycle nothing is reset."""
+    n_draws = 2 * LANES + 3
+    game = _unknown_order_game(n_draws)
+    assert belief_plan(game.tree).arrays.stale_nodes.size > 0
+    assert belief_plan(bayesian_tree(3).tree).arrays.stale_nodes.size == 0
+    lams = np.linspace(0.5, 3.0, n_draws)
+    lanes = iterate_beliefs(game, lams, threads=1)
+    one = iterate_beliefs(game, lams, threads=1, one_draw_at_a_time=True)
+    assert_same_bits(one, lanes)
+    last = np.array([n_draws - 1])
+    alone = iterate_beliefs(game.take(last), lams[last], threads=1)
+    one_alone = iterate_beliefs(game.take(last), lams[last], threads=1, one_draw_at_a_time=True)
+    np.testing.assert_array_equal(lanes.profile[-1], alone.profile[0])
+    np.testing.assert_array_equal(one.profile[-1], one_alone.profile[0])
+    traced = trace_limit(game.take(np.arange(8)), threads=1)
+    traced_alone = trace_limit(game.take(np.array([7])), threads=1)
+    np.testing.assert_array_equal(traced.profile[7], traced_alone.profile[0])

@@ -90,6 +90,11 @@ class TreeArrays(NamedTuple):
         a mover whose sets all lie below it) needs no value there, and the
         pass skips it: the values it does compute, and so the profile, are
         the same bits.
+    stale_nodes : the nodes a pass reads before it computes them, where the
+        backward order had to break a cycle of information sets (empty
+        otherwise); their values are set to 0 when a draw starts, so that
+        a draw's first pass reads zeros, not the last draw's values, and
+        its result does not depend on the draws solved before it.
     """
 
     fwd_node: IntArray
@@ -106,6 +111,7 @@ class TreeArrays(NamedTuple):
     set_nodes: IntArray
     value_offset: IntArray
     value_players: IntArray
+    stale_nodes: IntArray
 
 
 #: One thread's working arrays for a draw (:func:`new_scratch`): node values
@@ -576,6 +582,9 @@ def solve_draw(  # pragma: no cover - compiled
     for t in range(terminal_node.shape[0]):
         for r in range(n_players):
             value[terminal_node[t], r] = payoffs[d, t, r]
+    for node in tree.stale_nodes:
+        for r in range(n_players):
+            value[node, r] = 0.0
     chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
     target = lam[d]
     passes[0] = 0

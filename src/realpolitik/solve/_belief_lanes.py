@@ -434,6 +434,10 @@ def _solve_lane_blocks(  # pragma: no cover - compiled
             passes[lane] = 0
             for a in range(n):
                 x[a, lane] = 0.0
+            for node in tree.stale_nodes:
+                for r in range(n_players):
+                    if node_row[node, r] >= 0:
+                        value[node_row[node, r], lane] = 0.0
             row = d if chance.shape[0] > 1 else 0
             for c in range(n_chance):
                 lane_chance[c, lane] = chance[row, c]

@@ -220,6 +220,9 @@ def _trace_blocks(  # pragma: no cover - compiled
                     value[terminal_node[t], r] = u
                     top = max(top, u)
                     bottom = min(bottom, u)
+            for node in tree.stale_nodes:  # read before computed: from 0
+                for r in range(n_players):
+                    value[node, r] = 0.0
             chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
             for c in range(chance_row.shape[0]):
                 log_chance[c] = math.log(chance_row[c]) if chance_row[c] > 0.0 else -np.inf

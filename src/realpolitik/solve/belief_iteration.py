@@ -185,10 +185,29 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
             set_nodes=set_nodes,
             value_offset=value_offset,
             value_players=value_players,
+            stale_nodes=_stale_nodes(tree, unit_kind, unit_ref),
         ),
         n_nodes=tree.n_nodes,
         inner_row=inner_row,
     )
+
+
+def _stale_nodes(tree: GameTree, unit_kind: IntArray, unit_ref: IntArray) -> IntArray:
+    """The decision and chance nodes whose unit comes after their parent's in
+    the backward order (:attr:`~realpolitik.solve._belief_kernels.TreeArrays.stale_nodes`):
+    only where :func:`_backward_order` broke a cycle."""
+    position = np.full(tree.n_nodes, -1, dtype=np.int64)
+    n_sets = tree.n_infosets
+    set_position = np.full(n_sets, -1, dtype=np.int64)
+    chance_units = unit_kind == kernels.CHANCE_UNIT
+    set_position[unit_ref[~chance_units]] = np.flatnonzero(~chance_units)
+    decision = tree.node_kind == NodeKind.DECISION
+    position[decision] = set_position[tree.node_infoset[decision]]
+    position[unit_ref[chance_units]] = np.flatnonzero(chance_units)
+    parent = tree.node_parent
+    inner = np.flatnonzero((position >= 0) & (parent >= 0))
+    stale = inner[position[inner] > position[parent[inner]]]
+    return stale.astype(np.int64)
 
 
 def _inner_rows(
