@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.analysis._block_sums import block_sums, path_sums, row_block_sums
+from realpolitik.compiler.factored import gathered
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.plots.forecast_plots import plot_forecast
 from realpolitik.plots.notebook import result_html
@@ -209,7 +210,7 @@ def _path_sums(
         v = np.asarray(values, dtype=np.float64)
         if v.ndim < 2 or v.shape[0] == 1:
             # one row for every draw: gathered to the terminals (T values)
-            full = v if inverse is None else np.take(v, inverse, axis=-1)
+            full = gathered(v, inverse)
             rows.append(m)
             one_row_values.append(np.broadcast_to(full, (1, t))[0])
         else:

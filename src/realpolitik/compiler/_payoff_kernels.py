@@ -34,7 +34,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from realpolitik.compiler.factored import MIN_TERMINALS
+from realpolitik.compiler.factored import MIN_TERMINALS, gathered
 from realpolitik.solve._threads import run_blocks
 
 FloatArray = NDArray[np.float64]
@@ -221,9 +221,7 @@ class PayoffSum:
         """The same sums in NumPy, a term at a time over whole ``(D, T)``
         arrays (each piece's values at every terminal)."""
         shape = (self.n_draws, self.n_terminals)
-        full = [
-            (f, v if inverse is None else np.take(v, inverse, axis=-1)) for f, v, inverse in pieces
-        ]
+        full = [(f, gathered(v, inverse)) for f, v, inverse in pieces]
         if per_round:
             value: FloatArray = np.zeros(())
             for factor, values in full:

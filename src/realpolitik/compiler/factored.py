@@ -84,11 +84,7 @@ class FactoredEvaluator:
         computed per combination where that pays (see the module docstring);
         a value that is not finite is reported as the full evaluation
         reports it."""
-        values, inverse = self.evaluate_reduced(expression, params, actions, depends)
-        if inverse is None:
-            return values
-        out: FloatArray = np.take(values, inverse, axis=-1)
-        return out
+        return gathered(*self.evaluate_reduced(expression, params, actions, depends))
 
     def evaluate_reduced(
         self,
@@ -162,6 +158,16 @@ class FactoredEvaluator:
         return factors, varying
 
 
+def gathered(values: FloatArray, inverse: IntArray | None) -> FloatArray:
+    """Values per combination at every terminal: ``np.take(values, inverse,
+    axis=-1)``, or ``values`` as they are where ``inverse`` is None (an
+    expression evaluated in full; see :meth:`FactoredEvaluator.evaluate_reduced`)."""
+    if inverse is None:
+        return values
+    out: FloatArray = np.take(values, inverse, axis=-1)
+    return out
+
+
 class GatheredValues(Mapping[str, FloatArray]):
     """Named values, some kept per combination and gathered to every
     terminal only when someone reads them in full.
@@ -204,10 +210,10 @@ class GatheredValues(Mapping[str, FloatArray]):
             raise KeyError(name)
         # stored before it is dropped from the kept values, so that a reader
         # in another thread finds it in one or the other
-        gathered: FloatArray = np.take(kept[0], kept[1], axis=-1)
-        self._full[name] = gathered
+        full = gathered(*kept)
+        self._full[name] = full
         self._reduced.pop(name, None)
-        return gathered
+        return full
 
     def __contains__(self, name: object) -> bool:
         return name in self._full or name in self._reduced

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler._chance_kernel import fill_chance
 from realpolitik.compiler._payoff_kernels import PayoffSum
-from realpolitik.compiler.factored import FactoredEvaluator, GatheredValues
+from realpolitik.compiler.factored import FactoredEvaluator, GatheredValues, gathered
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
@@ -252,13 +252,9 @@ class CompiledScenario:
         first_draw: int | None = 0,
         depends: Mapping[str, frozenset[str]] | None = None,
     ) -> FloatArray:
-        values, inverse = self._evaluate_reduced(
-            expression, params, actions, what, line, first_draw, depends
+        return gathered(
+            *self._evaluate_reduced(expression, params, actions, what, line, first_draw, depends)
         )
-        if inverse is None:
-            return values
-        out: FloatArray = np.take(values, inverse, axis=-1)
-        return out
 
     def _evaluate_reduced(
         self,
@@ -352,7 +348,7 @@ class CompiledScenario:
         for outcome, (reduced, inverse) in zip(move.action_ids(CHANCE), evaluated, strict=True):
             expr = move.probabilities[outcome]
             used |= expr.parameters
-            full = reduced if inverse is None else np.take(reduced, inverse, axis=-1)
+            full = gathered(reduced, inverse)
             value = np.broadcast_to(full, (n_draws, n_nodes))
             bad = (value < -PROB_SUM_TOL) | (value > 1 + PROB_SUM_TOL)
             if bad.any():
@@ -469,11 +465,11 @@ class CompiledScenario:
         pieces, per_round = self._term_pieces(term, values, params, first_draw)
         if not per_round:
             _, value, inverse = pieces[0]
-            return value if inverse is None else np.take(value, inverse, axis=-1)
+            return gathered(value, inverse)
         total: FloatArray = np.zeros(())
         for factor, value, inverse in pieces:
             assert factor is not None  # every round has its discount
-            full = value if inverse is None else np.take(value, inverse, axis=-1)
+            full = gathered(value, inverse)
             total = total + factor * full
         return total
 
@@ -602,9 +598,7 @@ class CompiledScenario:
         shape = (self.draws_of(params), self.tree.n_terminals)
         parts = self.metric_parts(params, first_draw=first_draw, derived=derived)
         return {
-            name: np.broadcast_to(
-                values if inverse is None else np.take(values, inverse, axis=-1), shape
-            )
+            name: np.broadcast_to(gathered(values, inverse), shape)
             for name, (values, inverse) in parts.items()
         }
 

@@ -27,6 +27,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik.compiler.factored import gathered
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.games.tree import NodeKind
 from realpolitik.run._segment_kernels import reach_sums, segment_index
@@ -273,7 +274,7 @@ class DrawOutcomes:
         """Each metric at each terminal, ``(D, terminals)`` per metric."""
         shape = self.path_probability.shape
         return tuple(
-            np.broadcast_to(values if inverse is None else np.take(values, inverse, axis=-1), shape)
+            np.broadcast_to(gathered(values, inverse), shape)
             for values, inverse in self.metric_parts
         )
 
