@@ -18,7 +18,12 @@ from realpolitik.games.tree import TreeBuilder, TreeGame
 from realpolitik.solve import _belief_kernels as kernels
 from realpolitik.solve import _belief_lanes as lanes_module
 from realpolitik.solve._belief_lanes import CLASS_SAMPLE, LANES, value_rows
-from realpolitik.solve.belief_iteration import BeliefIteration, belief_plan, iterate_beliefs
+from realpolitik.solve.belief_iteration import (
+    BeliefIteration,
+    BeliefPlan,
+    belief_plan,
+    iterate_beliefs,
+)
 from realpolitik.solve.logit_limit import trace_limit
 
 
@@ -97,6 +102,11 @@ def test_an_overflowing_draw_leaves_the_other_lanes_alone() -> None:
     np.testing.assert_array_equal(lanes.profile[rest], clean.profile[rest])
 
 
+def _row_arrays(plan: BeliefPlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`value_rows` reads of a plan beside the payoffs."""
+    return plan.terminal_node, plan.inner_row, plan.terminal_valued
+
+
 def draws_with_repeats(seed: int, n_draws: int, classes: int = 3) -> TreeGame:
     """A random Bayesian tree whose terminals' payoffs repeat, as compiled
     scenarios' do: each terminal takes, for each player, one of ``classes``
@@ -118,7 +128,7 @@ def test_shared_value_rows_give_the_one_draw_bits(seed: int, n_draws: int) -> No
     and every draw still gets the one-draw path's bits."""
     game = draws_with_repeats(seed, n_draws)
     plan = belief_plan(game.tree)
-    node_row, terminal_rep, n_rows = value_rows(game.total_payoffs, *plan.lane_arrays)
+    node_row, terminal_rep, n_rows = value_rows(game.total_payoffs, *_row_arrays(plan))
     terminal_rows = n_rows - int((plan.inner_row >= 0).sum())
     assert terminal_rows <= 3 * game.tree.n_players
     shared = node_row[plan.terminal_node]
@@ -140,7 +150,7 @@ def test_a_draw_that_breaks_a_class_goes_to_the_one_draw_path() -> None:
     n_draws = 3 * LANES + 5
     game = draws_with_repeats(8, n_draws)
     plan = belief_plan(game.tree)
-    _, terminal_rep, _ = value_rows(game.total_payoffs, *plan.lane_arrays)
+    _, terminal_rep, _ = value_rows(game.total_payoffs, *_row_arrays(plan))
     members = np.flatnonzero(
         (terminal_rep[:, 0] >= 0) & (terminal_rep[:, 0] != np.arange(len(terminal_rep)))
     )
@@ -151,7 +161,7 @@ def test_a_draw_that_breaks_a_class_goes_to_the_one_draw_path() -> None:
     payoffs = game.total_payoffs.copy()
     payoffs[odd, member, 0] += 1.0
     broken = TreeGame(game.tree, payoffs)
-    _, rep_after, _ = value_rows(broken.total_payoffs, *plan.lane_arrays)
+    _, rep_after, _ = value_rows(broken.total_payoffs, *_row_arrays(plan))
     assert rep_after[member, 0] == terminal_rep[member, 0]
     lams = np.linspace(0.3, 3.0, n_draws)
     one = iterate_beliefs(broken, lams, threads=1, one_draw_at_a_time=True)

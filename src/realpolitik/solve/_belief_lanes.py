@@ -508,7 +508,10 @@ CLASS_SAMPLE = 16
 
 
 def value_rows(
-    payoffs: FloatArray, terminal_node: IntArray, tree: TreeArrays, inner_row: IntArray
+    payoffs: FloatArray,
+    terminal_node: IntArray,
+    inner_row: IntArray,
+    terminal_valued: NDArray[np.bool_],
 ) -> tuple[IntArray, IntArray, int]:
     """The lanes' value rows: ``node_row (nodes, players)``, ``terminal_rep
     (terminals, players)`` and the number of rows.
@@ -536,7 +539,6 @@ def value_rows(
     """
     n_terminals = terminal_node.shape[0]
     n_players = inner_row.shape[1]
-    valued = _valued(terminal_node, tree, n_players)
     terminal_rep = np.full((n_terminals, n_players), -1, dtype=np.int64)
     node_row = inner_row.copy()
     n_draws = payoffs.shape[0]
@@ -545,7 +547,7 @@ def value_rows(
     bits = payoffs[sample].view(np.int64)
     rows = 0
     for r in range(n_players):
-        wanted = np.flatnonzero(valued[:, r])
+        wanted = np.flatnonzero(terminal_valued[:, r])
         if wanted.size == 0:
             continue
         first, klass = _same_columns(np.ascontiguousarray(bits[:, wanted, r].T))
@@ -588,24 +590,12 @@ def _same_columns(columns: IntArray) -> tuple[IntArray, IntArray]:
     return first, klass
 
 
-def _valued(nodes: IntArray, tree: TreeArrays, n_players: int) -> NDArray[np.bool_]:
-    """``(len(nodes), players)``: whether a pass needs each node's value for
-    each player (:attr:`~realpolitik.solve._belief_kernels.TreeArrays.value_players`)."""
-    first = tree.value_offset[nodes]
-    counts = tree.value_offset[nodes + 1] - first
-    owner = np.repeat(np.arange(len(nodes)), counts)
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    valued = np.zeros((len(nodes), n_players), dtype=bool)
-    valued[owner, tree.value_players[np.repeat(first, counts) + within]] = True
-    return valued
-
-
 def solve_draws(
     payoffs: FloatArray,
     chance: FloatArray,
     lam: FloatArray,
     settings: Settings,
-    plan: tuple[IntArray, TreeArrays, IntArray],
+    plan: tuple[IntArray, TreeArrays, IntArray, NDArray[np.bool_]],
     n_nodes: int,
     threads: int | None = None,
     lanes: bool = True,
@@ -613,13 +603,14 @@ def solve_draws(
     """Every draw's agent QRE on all cores, through the lanes (or, with
     ``lanes=False``, one draw at a time: the same bits, slower; kept as the
     reference the lanes are tested against); ``plan`` is the terminals'
-    nodes, the tree's arrays and the inner nodes' value rows
+    nodes, the tree's arrays, the inner nodes' value rows and the
+    terminals' valued players
     (:attr:`~realpolitik.solve.belief_iteration.BeliefPlan.lane_arrays`).
     Returns profiles ``(D, actions)``, residuals, statuses and tree passes
     per draw (the node values of a profile, when someone needs them, come
     from :mod:`realpolitik.solve.profile_values`)."""
     n_draws = payoffs.shape[0]
-    terminal_node, tree, inner_row = plan
+    terminal_node, tree, inner_row, terminal_valued = plan
     n_actions = int(tree.action_offset[-1])
     profile = np.empty((n_draws, n_actions))
     residual = np.empty(n_draws)
@@ -627,7 +618,9 @@ def solve_draws(
     passes = np.empty(n_draws, dtype=np.int64)
     outputs = (profile, residual, status, passes)
     if lanes:
-        node_row, terminal_rep, n_rows = value_rows(payoffs, terminal_node, tree, inner_row)
+        node_row, terminal_rep, n_rows = value_rows(
+            payoffs, terminal_node, inner_row, terminal_valued
+        )
         rows = (payoffs.view(np.int64), node_row, terminal_rep, n_rows)
         kernel: Callable[..., None] = _solve_lane_blocks
         arguments: tuple[object, ...] = (*rows, *outputs)

@@ -105,12 +105,15 @@ class BeliefPlan:
         node's value for each player who needs one there, numbered from 0 in
         the order the backward sweep writes them; -1 elsewhere (the lanes'
         value rows, :func:`realpolitik.solve._belief_lanes.value_rows`).
+    terminal_valued : ``(terminals, players)`` whether a pass reads each
+        terminal's payoff for each player (a player who moves above it).
     """
 
     terminal_node: IntArray
     arrays: kernels.TreeArrays
     n_nodes: int
     inner_row: IntArray
+    terminal_valued: NDArray[np.bool_]
 
     @property
     def solve_arrays(self) -> tuple[IntArray, kernels.TreeArrays]:
@@ -119,10 +122,11 @@ class BeliefPlan:
         return self.terminal_node, self.arrays
 
     @property
-    def lane_arrays(self) -> tuple[IntArray, kernels.TreeArrays, IntArray]:
-        """:attr:`solve_arrays` and the inner nodes' value rows, what
+    def lane_arrays(self) -> tuple[IntArray, kernels.TreeArrays, IntArray, NDArray[np.bool_]]:
+        """:attr:`solve_arrays`, the inner nodes' value rows and the
+        terminals' valued players, what
         :func:`realpolitik.solve._belief_lanes.solve_draws` reads."""
-        return self.terminal_node, self.arrays, self.inner_row
+        return self.terminal_node, self.arrays, self.inner_row, self.terminal_valued
 
 
 _PLANS: weakref.WeakKeyDictionary[GameTree, BeliefPlan] = weakref.WeakKeyDictionary()
@@ -165,9 +169,10 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
     need[0] = False
     fwd_node = np.flatnonzero(need).astype(as64)
     unit_kind, unit_ref = _backward_order(tree)
-    value_offset, value_players = _valued_players(tree)
-    inner_row = _inner_rows(tree, unit_kind, unit_ref, set_node_offset, set_nodes,
-                            value_offset, value_players)  # fmt: skip
+    valued = _valued(tree)
+    value_offset = np.zeros(tree.n_nodes + 1, dtype=as64)
+    value_offset[1:] = np.cumsum(valued.sum(axis=1))
+    inner_row = _inner_rows(valued, unit_kind, unit_ref, set_node_offset, set_nodes)
     return BeliefPlan(
         terminal_node=tree.terminal_node.astype(as64),
         arrays=kernels.TreeArrays(
@@ -184,11 +189,12 @@ def _build_plan(tree: GameTree) -> BeliefPlan:
             set_node_offset=set_node_offset,
             set_nodes=set_nodes,
             value_offset=value_offset,
-            value_players=value_players,
+            value_players=np.nonzero(valued)[1].astype(as64),
             stale_nodes=_stale_nodes(tree, unit_kind, unit_ref),
         ),
         n_nodes=tree.n_nodes,
         inner_row=inner_row,
+        terminal_valued=valued[tree.terminal_node],
     )
 
 
@@ -211,13 +217,11 @@ def _stale_nodes(tree: GameTree, unit_kind: IntArray, unit_ref: IntArray) -> Int
 
 
 def _inner_rows(
-    tree: GameTree,
+    valued: NDArray[np.bool_],
     unit_kind: IntArray,
     unit_ref: IntArray,
     set_node_offset: IntArray,
     set_nodes: IntArray,
-    value_offset: IntArray,
-    value_players: IntArray,
 ) -> IntArray:
     """:attr:`BeliefPlan.inner_row`: rows in the sweep's order of writing
     (so that a pass walks the rows forward), a node's players together."""
@@ -228,19 +232,17 @@ def _inner_rows(
         for u in range(len(unit_kind))
     ]
     written = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    counts = value_offset[written + 1] - value_offset[written]
-    starts = np.repeat(value_offset[written], counts)
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    players = value_players[starts + within]
-    inner_row = np.full((tree.n_nodes, tree.n_players), -1, dtype=np.int64)
-    inner_row[np.repeat(written, counts), players] = np.arange(len(players))
+    at, players = np.nonzero(valued[written])  # node by node, players ascending
+    inner_row = np.full(valued.shape, -1, dtype=np.int64)
+    inner_row[written[at], players] = np.arange(len(players))
     return inner_row
 
 
-def _valued_players(tree: GameTree) -> tuple[IntArray, IntArray]:
-    """Each node's players whose value there a pass needs, as offsets and a
-    flat list (:class:`~realpolitik.solve._belief_kernels.TreeArrays`): the
-    players who move at a decision node strictly above it. A node's value
+def _valued(tree: GameTree) -> NDArray[np.bool_]:
+    """``(nodes, players)``: whether a pass needs each node's value for each
+    player (kept as offsets and a flat list in
+    :class:`~realpolitik.solve._belief_kernels.TreeArrays`): the players who
+    move at a decision node strictly above it. A node's value
     for player ``r`` is read only by its parent, to value the parent for
     ``r`` or to value one of ``r``'s actions there, so it is needed exactly
     when the parent's is or the parent is ``r``'s; none at the root."""
@@ -259,10 +261,7 @@ def _valued_players(tree: GameTree) -> tuple[IntArray, IntArray]:
         valued[nodes] = valued[up]
         moved = mover[up] >= 0
         valued[nodes[moved], mover[up[moved]]] = True
-    counts = valued.sum(axis=1)
-    value_offset = np.zeros(tree.n_nodes + 1, dtype=np.int64)
-    value_offset[1:] = np.cumsum(counts)
-    return value_offset, np.nonzero(valued)[1].astype(np.int64)
+    return valued
 
 
 def _backward_order(tree: GameTree) -> tuple[IntArray, IntArray]:
