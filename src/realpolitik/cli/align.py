@@ -38,7 +38,7 @@ from realpolitik.alignment.data import ImputeRule
 from realpolitik.alignment.fit import VoteEstimate, fit_scenario
 from realpolitik.alignment.forecast import AlignmentResult, align
 from realpolitik.alignment.scenario import load_alignment_scenario
-from realpolitik.cli.output import Output, Table
+from realpolitik.cli.output import Output, Table, styled
 from realpolitik.cli.output import out as stdout
 from realpolitik.errors import InputError
 from realpolitik.report.alignment_report import build_alignment_report
@@ -59,8 +59,11 @@ def _check(value: str, allowed: tuple[str, ...], option: str) -> str:
 def _print_table(result: AlignmentResult, console: Output) -> None:
     meta = result.meta
     console.print(
-        f"[bold]{meta['title']}[/bold]  (as of {meta['as_of']}; {meta['draws']} draws, "
-        f"seed {meta['seed']}; {meta['solver']['summary']})"
+        styled(
+            (str(meta["title"]), "bold"),
+            f"  (as of {meta['as_of']}; {meta['draws']} draws, "
+            f"seed {meta['seed']}; {meta['solver']['summary']})",
+        )
     )
     tally = Table(title="Expected tally (90% range of simulated roll calls)")
     for column in ("choice", "expected", "90% range"):

@@ -28,7 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from realpolitik.cli.output import Table, check_output_dir, emit_json
+from realpolitik.cli.output import Table, check_output_dir, emit_json, styled
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,
@@ -283,8 +283,11 @@ def _sensitivity_tables(result: SensitivityResult, top: int) -> None:
     if result.tornado is not None:
         design.append("tornado 5%-95%")
     out.print(
-        f"[bold]{sc.title}[/bold]  ({how}; {', '.join(design)}; seed {result.seed}; "
-        f"{len(result.parameters)} parameters)"
+        styled(
+            (sc.title, "bold"),
+            f"  ({how}; {', '.join(design)}; seed {result.seed}; "
+            f"{len(result.parameters)} parameters)",
+        )
     )
     table = result.table()
     sort_by = (
@@ -330,7 +333,7 @@ def _sensitivity_tables(result: SensitivityResult, top: int) -> None:
         if shown < len(rows):
             out.print(f"  ... {len(rows) - shown} more parameters (--top 0 shows all)")
     for note in result.notes:
-        out.print(f"[italic]note: {note}[/italic]")
+        out.print(styled((f"note: {note}", "italic")))
 
 
 # --------------------------------------------------------------------------
@@ -475,8 +478,11 @@ def _discovery_tables(result: DiscoveryResult, top: int) -> None:
     target = result.target
     n_cases = int(result.y.sum())
     out.print(
-        f"[bold]{sc.title}[/bold]  ({_how(result.concept, result.lam)}; {result.draws} draws "
-        f"({result.method}, seed {result.seed}); {len(result.parameters)} parameters)"
+        styled(
+            (sc.title, "bold"),
+            f"  ({_how(result.concept, result.lam)}; {result.draws} draws "
+            f"({result.method}, seed {result.seed}); {len(result.parameters)} parameters)",
+        )
     )
     out.print(
         f"Cases of interest: {result.case_text}, in {n_cases} of {result.draws} draws "
@@ -484,8 +490,11 @@ def _discovery_tables(result: DiscoveryResult, top: int) -> None:
     )
     if target.kind == "action":
         out.print(
-            f"At the central values {target.actor}'s most likely choice at {target.move} is "
-            f"[bold]{result.central_label}[/bold]; {target.name} = {_num(result.central_value)}."
+            styled(
+                f"At the central values {target.actor}'s most likely choice at {target.move} is ",
+                (result.central_label, "bold"),
+                f"; {target.name} = {_num(result.central_value)}.",
+            )
         )
     else:
         out.print(f"At the central values {target.name} = {_num(result.central_value)}.")
@@ -493,18 +502,22 @@ def _discovery_tables(result: DiscoveryResult, top: int) -> None:
     p = result.prim
     if p is None:
         for note in result.notes:
-            out.print(f"[italic]{note}[/italic]")
+            out.print(styled((note, "italic")))
     else:
         lift = p.density / p.base_density if p.base_density > 0 else float("nan")
         out.print(
-            f"\n[bold]PRIM box[/bold]: coverage {p.coverage:.1%} of the cases, density "
-            f"{p.density:.1%} ({lift:.1f}x the {p.base_density:.1%} of all draws), mass "
-            f"{p.mass:.1%} of the draws; {p.n_restricted} "
-            f"parameter{'' if p.n_restricted == 1 else 's'} restricted "
-            f"(step {p.selected_step} of {len(p.trajectory) - 1}"
-            + (f"; dropped {', '.join(p.dropped)}" if p.dropped else "")
-            + ("; pasted" if p.pasted else "")
-            + ")"
+            styled(
+                "\n",
+                ("PRIM box", "bold"),
+                f": coverage {p.coverage:.1%} of the cases, density "
+                f"{p.density:.1%} ({lift:.1f}x the {p.base_density:.1%} of all draws), mass "
+                f"{p.mass:.1%} of the draws; {p.n_restricted} "
+                f"parameter{'' if p.n_restricted == 1 else 's'} restricted "
+                f"(step {p.selected_step} of {len(p.trajectory) - 1}"
+                + (f"; dropped {', '.join(p.dropped)}" if p.dropped else "")
+                + ("; pasted" if p.pasted else "")
+                + ")",
+            )
         )
         limits = box_table(result)
         if len(limits):

@@ -36,7 +36,7 @@ from realpolitik.bargaining.evaluate import evaluate_file
 from realpolitik.bargaining.models import BARGAINING_MODELS, ModelOptions, bargaining_model
 from realpolitik.bargaining.scenario_issues import IssueEnsemble
 from realpolitik.bargaining.types import BargainingRun
-from realpolitik.cli.output import Table, check_output_dir, check_output_file, out
+from realpolitik.cli.output import Table, check_output_dir, check_output_file, out, styled
 from realpolitik.cli.scenario import OutOpt, SetOpt, parse_set, wrote_tables
 from realpolitik.errors import InputError
 from realpolitik.plots.bargaining_plots import save_trajectory_plot
@@ -116,7 +116,7 @@ def _print_run(run: BargainingRun, console: Any) -> None:
         for key in ("median", "mean"):
             series = run.extra.get(key)
             if series is not None and series.shape[0] == n_turns:
-                table.add_row(f"[bold]{key}[/bold]", *(_fmt(float(series[t, d])) for t in shown))
+                table.add_row(styled((key, "bold")), *(_fmt(float(series[t, d])) for t in shown))
         console.print(table)
         if elide:
             console.print(f"  turns 6 to {n_turns - 7} not shown on a terminal (pipe or --out)")

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from realpolitik.cli.analysis import progress_bar
-from realpolitik.cli.output import emit_json
+from realpolitik.cli.output import emit_json, styled
 from realpolitik.cli.scenario import Method, ScenarioArg, out
 
 if TYPE_CHECKING:
@@ -82,8 +82,11 @@ def compare(
 def _tables(result: Comparison, top: int) -> None:
     sc = result.scenario
     out.print(
-        f"[bold]{sc.title}[/bold]  ({len(result.views)} views on {result.draws} common draws, "
-        f"seed {result.seed}, {result.method}; reference: {result.reference})"
+        styled(
+            (sc.title, "bold"),
+            f"  ({len(result.views)} views on {result.draws} common draws, "
+            f"seed {result.seed}, {result.method}; reference: {result.reference})",
+        )
     )
     for v in result.views:
         out.print(f"  {v}: {result.descriptions.get(v, '')}")

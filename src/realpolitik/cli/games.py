@@ -21,7 +21,14 @@ from typing import Annotated, Any
 
 import typer
 
-from realpolitik.cli.output import Table, check_output_dir, emit_json, out, write_tables
+from realpolitik.cli.output import (
+    Table,
+    check_output_dir,
+    emit_json,
+    out,
+    styled,
+    write_tables,
+)
 from realpolitik.concepts import CONCEPTS, LAMBDA
 from realpolitik.errors import InputError
 from realpolitik.games.gambit_io import comment_lambda
@@ -124,7 +131,7 @@ def solve_command(
     out.use(fmt)
     title = game.title if isinstance(game, NormalFormGame) else game.tree.title
     shown = f"{len(profiles)} of {total}" if len(profiles) < total else f"{total}"
-    out.print(f"[bold]{title or file.name}[/bold]: {shown} profile(s), {concept}")
+    out.print(styled((title or file.name, "bold"), f": {shown} profile(s), {concept}"))
     if any("lambda" in p for p in profiles) and lam is None and recorded is not None:
         out.print(f"lambda {recorded:g} from the file's comment (--lambda to change it)")
     for k, profile in enumerate(profiles):

@@ -11,7 +11,12 @@ pipe it assumes 80 columns. A table sent anywhere must keep every value, so:
   wide when it is set (cells folded, never cut);
 - ``--format markdown`` prints every table as a Markdown table;
 - ``--out DIR`` writes every table of a command as ``NAME.csv`` and
-  ``NAME.parquet`` (DuckDB writes Parquet from a DataFrame, no pyarrow).
+  ``NAME.parquet`` (DuckDB writes Parquet from a DataFrame, no pyarrow);
+- what is printed is printed as it is: rich reads neither markup
+  (``[bold]``) nor emoji codes (``:package:``) in any string, since titles,
+  labels and ids come from users' files (a title with ``[/]`` raised
+  rich's ``MarkupError``; the flagship's ``west:package:targeted`` came out
+  as ``west📦targeted``). Our own emphasis goes through :func:`styled`.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = [
     "emit_json",
     "err",
     "out",
+    "styled",
     "write_tables",
 ]
 
@@ -79,14 +85,15 @@ def stdout_width() -> int | None:
     return UNLIMITED
 
 
-def _plain(text: str) -> str:
-    return Text.from_markup(text).plain
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line of text from parts, each plain or ``(text, style)``, e.g.
+    ``styled((title, "bold"), "  (as of ...)")``: the text is never read as
+    markup, so users' titles and labels print as written."""
+    return Text.assemble(*parts)
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, Text):
-        value = value.plain
-    text = _plain(value) if isinstance(value, str) else str(value)
+    text = value.plain if isinstance(value, Text) else str(value)
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
@@ -123,18 +130,25 @@ class Output:
 
     @property
     def console(self) -> Console:
-        return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=stdout_width())
+        return Console(
+            file=sys.stdout,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=False,
+            width=stdout_width(),
+        )
 
     def print(self, item: Any = "") -> None:
         if self.markdown:
-            text = markdown_table(item) if isinstance(item, RichTable) else _plain(str(item))
+            text = markdown_table(item) if isinstance(item, RichTable) else str(item)
             sys.stdout.write(text + "\n\n")
             return
         self.console.print(item)
 
 
 out = Output()
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def _json_default(value: Any) -> Any:

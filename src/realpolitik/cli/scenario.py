@@ -34,6 +34,7 @@ from realpolitik.cli.output import (
     emit_json,
     err,
     out,
+    styled,
     write_tables,
 )
 from realpolitik.concepts import CONCEPTS, uses_lambda
@@ -461,7 +462,7 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
     if s.values:
         held = ", ".join(f"{name} = {value:g}" for name, value in s.values)
         how += f" except {held}" if not s.draws else f", holding {held}"
-    out.print(f"[bold]{sc.title}[/bold]  (as of {sc.as_of}; {how})")
+    out.print(styled((sc.title, "bold"), f"  (as of {sc.as_of}; {how})"))
     table = Table(
         title="Who does what (probability: marginal; given reached: conditional on reaching "
         "the move)",
@@ -514,8 +515,11 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
         out.print(mt)
     why = _why(result)
     out.print(
-        "[bold]Why[/bold] (the chosen action against each alternative, term by term; "
-        "each probability is conditional on reaching the decision):"
+        styled(
+            ("Why", "bold"),
+            " (the chosen action against each alternative, term by term; "
+            "each probability is conditional on reaching the decision):",
+        )
     )
     for decision in why.decisions[:6]:
         out.print("  - " + decision.sentence(sc.actors[decision.actor].name))
@@ -632,9 +636,15 @@ def explain(
         name = sc.actors[decision.actor].name
         after = " > ".join(f"{a}:{b}" for a, b in decision.history) or "the start"
         out.print(
-            f"\n[bold]{name}[/bold] at [italic]{decision.move}[/italic] after {after} "
-            f"(reached with probability {decision.reach:.2f}) chooses "
-            f"[bold]{decision.chosen}[/bold] ({decision.probability:.0%} when reached)"
+            styled(
+                "\n",
+                (name, "bold"),
+                " at ",
+                (decision.move, "italic"),
+                f" after {after} (reached with probability {decision.reach:.2f}) chooses ",
+                (decision.chosen, "bold"),
+                f" ({decision.probability:.0%} when reached)",
+            )
         )
         terms = list(decision.value_terms)
         table = Table(show_edge=False)

@@ -95,7 +95,7 @@ def _child_environment() -> Iterator[None]:
 def make_progress(description: str) -> Progress:
     """The progress bar used for long estimation work."""
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
