@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
@@ -39,6 +39,9 @@ from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Move, Scenario
 from realpolitik.scenario.paths import CHANCE
+
+if TYPE_CHECKING:  # matplotlib is imported only where a figure is made
+    from matplotlib.figure import Figure
 
 #: Chance branches below this probability are not explained.
 MIN_BRANCH_PROBABILITY = 1e-9
