@@ -35,3 +35,18 @@ def test_gamble_chance_probabilities_follow_parameters_and_actions() -> None:
     assert outcomes(0, after_soft) == pytest.approx([0.3, 0.7])
     assert outcomes(1, after_hard) == pytest.approx([0.5, 0.5])
     assert outcomes(1, after_soft) == pytest.approx([0.1, 0.9])
+
+
+def test_a_scenario_compiled_again_is_the_same_compilation() -> None:
+    scenario = load(text=GAMBLE)
+    compiled = compile_scenario(scenario)
+    assert compile_scenario(scenario) is compiled
+    # another scenario object, even of the same text, is compiled on its own
+    other = compile_scenario(load(text=GAMBLE))
+    assert other is not compiled and other.scenario is not scenario
+    assert other.tree.n_nodes == compiled.tree.n_nodes
+    # the process keeps a few: after many others, the first is compiled anew
+    for _ in range(8):
+        compile_scenario(load(text=GAMBLE))
+    again = compile_scenario(scenario)
+    assert again is not compiled and again.scenario is scenario
