@@ -530,14 +530,25 @@ class CompiledScenario:
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
-        out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
+        shape = (n_draws, self.tree.n_terminals)
+        out = np.zeros((*shape, len(self.players), len(term_ids)))
         values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
+        # each player's terms, column -> (D, T) values (a later term of the
+        # same name replaces an earlier one, as writing them one by one did)
+        placed: list[dict[int, FloatArray]] = [{} for _ in self.players]
         for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
             if weights is not None:
                 value = value * weights[:, k : k + 1]
-            out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
+            column = term_ids.index(term.id)
+            placed[self.players.index(term.actor)][column] = np.broadcast_to(value, shape)
+        # written a run of adjacent columns at a time: a term at a time wrote
+        # one value in every 64 of the flagship's array per pass, 16 passes
+        for player, columns in enumerate(placed):
+            for run in _runs(sorted(columns)):
+                lo, hi = run[0], run[-1] + 1
+                out[:, :, player, lo:hi] = np.stack([columns[c] for c in run], axis=-1)
         return out
 
     def _derived(
@@ -690,6 +701,18 @@ class CompiledScenario:
             self.chance_probabilities(params, first_draw=first_draw)
         self.payoff_terms(params, first_draw=first_draw)
         self.metric_values(params, first_draw=first_draw)
+
+
+def _runs(columns: list[int]) -> list[list[int]]:
+    """Sorted column indices as runs of adjacent ones: [0, 1, 2, 5, 6] ->
+    [[0, 1, 2], [5, 6]]."""
+    runs: list[list[int]] = []
+    for c in columns:
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
 
 
 #: One step of a path: (position of the move, mover or "chance", action index).
