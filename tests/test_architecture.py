@@ -35,6 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 #: Imports allowed inside functions (module, imported name): optional and heavy.
 LAZY_ALLOWED = {
     ("realpolitik.uncertainty.ensemble", "distributed"),
+    # matplotlib where a figure is made: 0.3 s of every forecast's start-up otherwise
+    ("realpolitik.plots.explain_plots", "matplotlib"),
+    ("realpolitik.plots.forecast_plots", "matplotlib"),
+    ("realpolitik.plots.information_plots", "matplotlib"),
+    ("realpolitik.plots.sensitivity_plots", "matplotlib"),
 }
 
 

@@ -4,11 +4,12 @@ hand-solved ENTRY scenario."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hand_scenarios import ENTRY, entry_qre
 from realpolitik.compiler.scenario_tree import compile_scenario
-from realpolitik.run.evaluate import evaluate_draws
+from realpolitik.run.evaluate import block_actions, block_outcomes, evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import load
@@ -30,3 +31,22 @@ def test_entry_at_the_central_values_is_the_hand_solution(lam: float) -> None:
     fought = solved.outcomes.metric_expectation[0, 0]
     assert fought == pytest.approx(p_enter * (1 - p_acc), abs=1e-12)
     assert solved.first_draw is None and solved.solution.n_draws == 1
+
+
+def test_actions_in_blocks_are_the_hand_solution_per_draw_lambda() -> None:
+    """Rows solved by :func:`block_actions`, each with its own precision,
+    are each row's hand solution; the actions are those of
+    :func:`block_outcomes`, which adds the metrics."""
+    compiled = compile_scenario(load(text=ENTRY))
+    layout = OutcomeLayout.of(compiled)
+    central = Settings.resolve(compiled.scenario).central_row(compiled.scenario)
+    lams = np.linspace(0.1, 3.0, 20)
+    rows = np.repeat(central, len(lams), axis=0)
+    actions = block_actions(compiled, layout, "qre", lams, rows)
+    both, metrics = block_outcomes(compiled, layout, "qre", lams, rows)
+    np.testing.assert_array_equal(actions, both)
+    names = [k.name for k in layout.keys]
+    for row, lam in enumerate(lams):
+        p_enter, p_acc = entry_qre(float(lam))
+        assert actions[row, names.index("ent:enter")] == pytest.approx(p_enter, abs=1e-12)
+        assert metrics[row, 0] == pytest.approx(p_enter * (1 - p_acc), abs=1e-12)

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.compiler.scenario_tree import compile_scenario
@@ -39,6 +39,9 @@ from realpolitik.run.settings import Settings
 from realpolitik.scenario.load import ScenarioLike, as_scenario
 from realpolitik.scenario.model import Move, Scenario
 from realpolitik.scenario.paths import CHANCE
+
+if TYPE_CHECKING:  # matplotlib is imported only where a figure is made
+    from matplotlib.figure import Figure
 
 #: Chance branches below this probability are not explained.
 MIN_BRANCH_PROBABILITY = 1e-9
@@ -288,10 +291,14 @@ def explain(
     behaviour_sum = None
     reach_sum = None
     size = block_draws(compiled, terms=True)
+    # each term's values to its own actor, in the order of scenario.terms:
+    # all that the split below reads
+    term_ids = scenario.term_ids
+    term_player = np.array([compiled.players.index(t.actor) for t in scenario.terms])
+    term_column = np.array([term_ids.index(t.id) for t in scenario.terms])
     for block in evaluate_settings(compiled, settings, block=size, terms=True):
         sol = block.solution
-        terms = sol.node_value_terms
-        assert terms is not None
+        terms = sol.term_values(term_player, term_column)
         value_sum = terms.sum(axis=0) if value_sum is None else value_sum + terms.sum(axis=0)
         b = sol.behaviour.sum(axis=0)
         behaviour_sum = b if behaviour_sum is None else behaviour_sum + b
@@ -299,10 +306,9 @@ def explain(
         reach_sum = r if reach_sum is None else reach_sum + r
         n += sol.n_draws
     assert value_sum is not None and behaviour_sum is not None and reach_sum is not None
-    node_values = value_sum / n  # (nodes, players, terms)
+    node_values = value_sum / n  # (nodes, scenario.terms): each term's value to its actor
     behaviour = behaviour_sum / n
     reach = reach_sum / n
-    term_ids = scenario.term_ids
 
     decisions: list[Decision] = []
     # (node, history of finished moves, choices made so far in the current
@@ -332,7 +338,7 @@ def explain(
         best = int(np.argmax(probs))
         ids = move.action_ids(actor)
         own_terms = [t.id for t in scenario.terms_of(actor)]
-        columns = [term_ids.index(t) for t in own_terms]
+        columns = [j for j, t in enumerate(scenario.terms) if t.actor == actor]
         # value of each action to the mover, per term; inside a simultaneous
         # stage the mover does not see the others' choice, so average over the
         # nodes of its information set by how likely each is (Bayes' rule)
@@ -342,9 +348,7 @@ def explain(
             weight / weight.sum() if weight.sum() > 0 else np.full(len(members), 1 / len(members))
         )
         member_kids = np.stack([tree.children(int(m)) for m in members])  # (m, a)
-        action_terms = np.einsum(
-            "m,mak->ak", weight, node_values[member_kids][:, :, player, columns]
-        )
+        action_terms = np.einsum("m,mak->ak", weight, node_values[member_kids][:, :, columns])
         chosen_terms = action_terms[best]
         alternatives = []
         for k in range(len(kids)):

@@ -20,12 +20,11 @@ from 1/4000-wide histograms.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.analysis._block_sums import block_sums, path_sums, row_block_sums
@@ -42,6 +41,9 @@ from realpolitik.run.outcomes import (
 )
 from realpolitik.run.settings import Settings
 from realpolitik.scenario.model import Scenario
+
+if TYPE_CHECKING:  # matplotlib is imported only where a figure is made
+    from matplotlib.figure import Figure
 
 FloatArray = NDArray[np.float64]
 

@@ -52,7 +52,7 @@ from realpolitik.analysis.forecast_summary import json_number
 from realpolitik.compiler.scenario_tree import CompiledScenario
 from realpolitik.concepts import LAMBDA, uses_lambda
 from realpolitik.errors import GameClassError
-from realpolitik.run.evaluate import block_outcomes, evaluate_draws
+from realpolitik.run.evaluate import block_actions, evaluate_draws
 from realpolitik.run.links import central_row, run_sampler
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
@@ -148,7 +148,7 @@ def noise_shares(
     if kept is not None:
         forecast = kept
     else:
-        forecast, _ = block_outcomes(compiled, layout, concept, lam, rows, first_draw=0)
+        forecast = block_actions(compiled, layout, concept, lam, rows, first_draw=0)
     mean_forecast = forecast.mean(axis=0)
     mean_best, best_concept, used, note = _best_response(compiled, layout, rows)
     # the gap on the very draws of the best response (paired: where that is
@@ -196,7 +196,7 @@ def _best_response(
     over the draws that converged. Returns the means, the concept used, the
     rows averaged and a note (empty when nothing needs saying)."""
     try:
-        best, _ = block_outcomes(compiled, layout, "spe", None, rows, first_draw=0)
+        best = block_actions(compiled, layout, "spe", None, rows, first_draw=0)
         return best.mean(axis=0), "spe", np.arange(rows.shape[0]), ""
     except GameClassError:
         pass
@@ -246,7 +246,7 @@ def _lambda_first_order(
     full = np.tile(central, (U.shape[0], 1))
     for j, name in enumerate(varied):  # parameters are few; each column is vectorised
         full[:, ids.index(name)] = scenario.parameters[name].distribution.ppf(U[:, j])
-    Y, _ = block_outcomes(compiled, layout, settings.concept, settings.lam, full)
+    Y = block_actions(compiled, layout, settings.concept, settings.lam, full)
     s1 = np.full(n_actions, np.nan)
     conf = np.full(n_actions, np.nan)
     position = sorted(set(groups), key=groups.index).index("lambda")

@@ -18,6 +18,7 @@ choice), Gambit's encoding.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -529,14 +530,25 @@ class CompiledScenario:
         scenario = self.scenario
         n_draws = self.draws_of(params)
         term_ids = scenario.term_ids
-        out = np.zeros((n_draws, self.tree.n_terminals, len(self.players), len(term_ids)))
+        shape = (n_draws, self.tree.n_terminals)
+        out = np.zeros((*shape, len(self.players), len(term_ids)))
         values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
+        # each player's terms, column -> (D, T) values (a later term of the
+        # same name replaces an earlier one, as writing them one by one did)
+        placed: list[dict[int, FloatArray]] = [{} for _ in self.players]
         for k, term in enumerate(scenario.terms):
             value = self._term_value(term, values, params, first_draw)
             if weights is not None:
                 value = value * weights[:, k : k + 1]
-            out[:, :, self.players.index(term.actor), term_ids.index(term.id)] = value
+            column = term_ids.index(term.id)
+            placed[self.players.index(term.actor)][column] = np.broadcast_to(value, shape)
+        # written a run of adjacent columns at a time: a term at a time wrote
+        # one value in every 64 of the flagship's array per pass, 16 passes
+        for player, columns in enumerate(placed):
+            for run in _runs(sorted(columns)):
+                lo, hi = run[0], run[-1] + 1
+                out[:, :, player, lo:hi] = np.stack([columns[c] for c in run], axis=-1)
         return out
 
     def _derived(
@@ -691,6 +703,18 @@ class CompiledScenario:
         self.metric_values(params, first_draw=first_draw)
 
 
+def _runs(columns: list[int]) -> list[list[int]]:
+    """Sorted column indices as runs of adjacent ones: [0, 1, 2, 5, 6] ->
+    [[0, 1, 2], [5, 6]]."""
+    runs: list[list[int]] = []
+    for c in columns:
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
 #: One step of a path: (position of the move, mover or "chance", action index).
 Step = tuple[int, str, int]
 
@@ -717,8 +741,19 @@ def _visible_trail(moves: tuple[Move, ...], trail: tuple[Step, ...], actor: str)
     return tuple(seen)
 
 
+#: The scenarios compiled last in this process, by identity: a forecast and
+#: the explanation printed under it compile the scenario once (0.25 s for the
+#: flagship, and the solvers' plans cached per tree are built once). A
+#: scenario and its compilation are immutable; an entry holds its scenario,
+#: so no other object takes its id while it is kept.
+_RECENT: dict[int, CompiledScenario] = {}
+_RECENT_KEPT = 4
+_RECENT_LOCK = threading.Lock()
+
+
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Build the scenario's game tree (see the module docstring).
+    """Build the scenario's game tree (see the module docstring); the same
+    object again for a scenario compiled recently in this process.
 
     Information: every actor sees every earlier move and chance outcome,
     except what a move's (or a dimension's) ``observed_by`` hides from it and
@@ -728,6 +763,19 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     always sees its own choices and what it once observed stays observed,
     the information sets have perfect recall.
     """
+    with _RECENT_LOCK:
+        kept = _RECENT.get(id(scenario))
+    if kept is not None and kept.scenario is scenario:
+        return kept
+    compiled = _compile(scenario)
+    with _RECENT_LOCK:
+        _RECENT[id(scenario)] = compiled
+        while len(_RECENT) > _RECENT_KEPT:
+            del _RECENT[next(iter(_RECENT))]
+    return compiled
+
+
+def _compile(scenario: Scenario) -> CompiledScenario:
     subjects = subjects_of(scenario.moves)
     slots = unrolled(scenario.moves, scenario.rounds)
     moves = tuple(slot.move for slot in slots)

@@ -10,13 +10,14 @@ choice and which pull against it.
 from __future__ import annotations
 
 from pathlib import Path
-
-from matplotlib import colormaps
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from realpolitik.errors import InputError
 from realpolitik.plots.protocols import ExplanationLike as Explanation
 from realpolitik.plots.sensitivity_plots import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: At most this many decisions are drawn (the first ones on the path).
 MAX_DECISIONS = 6
@@ -37,6 +38,9 @@ def plot_explanation(
     if not decisions:
         raise InputError("nothing to plot: no decision on the equilibrium path has an alternative")
     heights = [1.2 + 0.55 * len(d.alternatives) * max(1, len(d.value_terms)) / 3 for d in decisions]
+    # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9.0, sum(heights) + 0.8))
     axes = fig.subplots(len(decisions), 1, squeeze=False, height_ratios=heights)[:, 0]
     palette = _palette(sorted({t for d in decisions for t in d.value_terms}))
@@ -80,6 +84,9 @@ def plot_explanation(
 
 
 def _palette(terms: list[str]) -> dict[str, tuple[float, float, float, float]]:
+    # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
+    from matplotlib import colormaps
+
     cmap = colormaps["tab20"]
     return {term: cmap(k % 20) for k, term in enumerate(terms)}
 

@@ -138,10 +138,45 @@ def block_outcomes(
     (a Sobol' design of 4096 rows of the flagship, solved at once, peaked at
     1.6 GB). Arguments as :func:`evaluate_draws`; a per-draw ``lam`` is
     sliced with the rows."""
+    actions, metrics = _solved_in_blocks(
+        compiled, layout, concept, lam, parameters, first_draw, with_metrics=True
+    )
+    assert metrics is not None
+    return actions, metrics
+
+
+def block_actions(
+    compiled: CompiledScenario,
+    layout: OutcomeLayout,
+    concept: str,
+    lam: float | FloatArray | None,
+    parameters: FloatArray,
+    *,
+    first_draw: int | None = None,
+) -> FloatArray:
+    """The action probabilities of :func:`block_outcomes` alone, for a
+    caller that reads no metric: the flagship's metrics at every terminal,
+    stacked per block, took 0.05 s per 1024 draws."""
+    actions, _ = _solved_in_blocks(
+        compiled, layout, concept, lam, parameters, first_draw, with_metrics=False
+    )
+    return actions
+
+
+def _solved_in_blocks(
+    compiled: CompiledScenario,
+    layout: OutcomeLayout,
+    concept: str,
+    lam: float | FloatArray | None,
+    parameters: FloatArray,
+    first_draw: int | None,
+    *,
+    with_metrics: bool,
+) -> tuple[FloatArray, FloatArray | None]:
     size = block_draws(compiled)
     n = parameters.shape[0]
     actions = np.empty((n, len(layout.keys)))
-    metrics = np.empty((n, len(compiled.scenario.metrics)))
+    metrics = np.empty((n, len(compiled.scenario.metrics))) if with_metrics else None
     for lo in range(0, n, size):
         hi = min(lo + size, n)
         outcomes = evaluate_draws(
@@ -153,5 +188,6 @@ def block_outcomes(
             first_draw=None if first_draw is None else first_draw + lo,
         ).outcomes
         actions[lo:hi] = outcomes.action_probability
-        metrics[lo:hi] = outcomes.metric_expectation
+        if metrics is not None:
+            metrics[lo:hi] = outcomes.metric_expectation
     return actions, metrics

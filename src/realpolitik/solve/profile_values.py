@@ -68,22 +68,71 @@ def profile_values(
     has payoff terms. Values are linear in payoffs, so a node's value per
     term sums to its total value (up to rounding).
     """
+    payoffs = game.total_payoffs if total else game.payoffs
+    rows = np.ascontiguousarray(
+        payoffs.reshape(game.n_draws, game.tree.n_terminals, -1), dtype=np.float64
+    )
+    values = _back_up(game, profile, rows, np.arange(rows.shape[2], dtype=np.int64), threads)
+    shaped = values.reshape(game.n_draws, game.tree.n_nodes, *payoffs.shape[2:])
+    result: FloatArray = np.moveaxis(shaped, 0, -1)
+    return result
+
+
+def term_values(
+    game: TreeGame,
+    profile: FloatArray,
+    player: IntArray,
+    term: IntArray,
+    *,
+    threads: int | None = None,
+) -> FloatArray:
+    """``(nodes, rows, draws)`` node values of chosen ``(player, term)``
+    rows of the payoffs: row ``j`` is term ``term[j]`` to player
+    ``player[j]``; the same bits as those rows of :func:`profile_values`.
+
+    Why: an explanation reads each term's value to the actor whose term it
+    is; backing up every player's row of every term did four times the work
+    on the flagship (four players, each term one actor's).
+    """
+    if not game.has_terms:
+        raise ValueError("term_values needs a game with payoff terms")
+    n_terms = len(game.term_names)
+    columns = np.asarray(player, dtype=np.int64) * n_terms + np.asarray(term, dtype=np.int64)
+    rows = np.ascontiguousarray(
+        game.payoffs.reshape(game.n_draws, game.tree.n_terminals, -1), dtype=np.float64
+    )
+    values = _back_up(game, profile, rows, columns, threads)
+    result: FloatArray = np.moveaxis(values, 0, -1)
+    return result
+
+
+def _back_up(
+    game: TreeGame,
+    profile: FloatArray,
+    rows: FloatArray,
+    columns: IntArray,
+    threads: int | None,
+) -> FloatArray:
+    """``(draws, nodes, len(columns))`` node values of the payoff rows
+    ``rows[:, :, columns]`` (``rows`` ``(draws, terminals, rows)``)."""
     tree = game.tree
     plan = _PLANS.get(tree)
     if plan is None:
         plan = _PLANS[tree] = _Plan(tree)
     n_draws = game.n_draws
-    payoffs = game.total_payoffs if total else game.payoffs
-    rows = np.ascontiguousarray(payoffs.reshape(n_draws, tree.n_terminals, -1), dtype=np.float64)
     behaviour = np.ascontiguousarray(
         np.broadcast_to(profile, (n_draws, tree.n_actions)), dtype=np.float64
     )
     chance = np.ascontiguousarray(game.edge_chance_probs(), dtype=np.float64)
-    out = np.empty((n_draws, tree.n_nodes, rows.shape[2]))
-    run_blocks(_value_blocks, n_draws, BLOCK, (behaviour, rows, chance, *plan.arrays, out), threads)
-    shaped = out.reshape(n_draws, tree.n_nodes, *payoffs.shape[2:])
-    result: FloatArray = np.moveaxis(shaped, 0, -1)
-    return result
+    out = np.empty((n_draws, tree.n_nodes, len(columns)))
+    run_blocks(
+        _value_blocks,
+        n_draws,
+        BLOCK,
+        (behaviour, rows, columns, chance, *plan.arrays, out),
+        threads,
+    )
+    return out
 
 
 @numba.njit(cache=True, boundscheck=False, nogil=True)
@@ -92,6 +141,7 @@ def _value_blocks(  # pragma: no cover - compiled
     last_block: int,
     profile: FloatArray,
     payoffs: FloatArray,
+    columns: IntArray,
     chance: FloatArray,
     terminal_node: IntArray,
     inner_node: IntArray,
@@ -100,19 +150,20 @@ def _value_blocks(  # pragma: no cover - compiled
     edge_source: IntArray,
     out: FloatArray,
 ) -> None:
-    """Node values ``out[d, node, row]`` of draws ``[first_block * BLOCK,
-    last_block * BLOCK)``: payoff rows ``(D, terminals, rows)`` backed up
-    over ``inner_node`` (decision and chance nodes, deepest first), each
-    edge weighted by the profile's action or its chance probability."""
+    """Node values ``out[d, node, r]`` of draws ``[first_block * BLOCK,
+    last_block * BLOCK)``: payoff rows ``payoffs[:, :, columns[r]]``
+    (``payoffs`` ``(D, terminals, rows)``) backed up over ``inner_node``
+    (decision and chance nodes, deepest first), each edge weighted by the
+    profile's action or its chance probability."""
     n_draws = payoffs.shape[0]
-    n_rows = payoffs.shape[2]
+    n_rows = columns.shape[0]
     for b in range(first_block, last_block):
         for d in range(b * BLOCK, min(n_draws, (b + 1) * BLOCK)):
             chance_row = chance[d] if chance.shape[0] > 1 else chance[0]
             row = out[d]
             for t in range(terminal_node.shape[0]):
                 for r in range(n_rows):
-                    row[terminal_node[t], r] = payoffs[d, t, r]
+                    row[terminal_node[t], r] = payoffs[d, t, columns[r]]
             for k in range(inner_node.shape[0]):
                 node = inner_node[k]
                 for r in range(n_rows):

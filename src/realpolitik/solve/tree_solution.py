@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
-from realpolitik.solve.profile_values import profile_values
+from realpolitik.solve.profile_values import profile_values, term_values
 from realpolitik.solve.reach import edge_probabilities_t, reach_from_behaviour_t
 from realpolitik.solve.regret import max_regret
 
@@ -132,6 +132,18 @@ class TreeSolution:
     def node_value_terms(self) -> FloatArray | None:
         """``(draws, nodes, players, terms)``: ``node_value`` split into terms."""
         return np.moveaxis(self.value_t, -1, 0) if self.game.has_terms else None
+
+    def term_values(self, player: NDArray[np.int64], term: NDArray[np.int64]) -> FloatArray:
+        """``(draws, nodes, rows)``: chosen rows of :attr:`node_value_terms`,
+        row ``j`` term ``term[j]`` to player ``player[j]`` (an explanation
+        reads each term's value to its own actor only). The same bits;
+        where the values are not computed yet, only these rows are backed
+        up (:func:`realpolitik.solve.profile_values.term_values`)."""
+        if self.node_values_t is None and "value_t" not in self.__dict__:
+            return np.moveaxis(term_values(self.game, self.behaviour, player, term), -1, 0)
+        if not self.game.has_terms:
+            raise ValueError("term_values needs a game with payoff terms")
+        return np.moveaxis(self.value_t[:, player, term, :], -1, 0)
 
     @property
     def tie(self) -> BoolArray | None:
