@@ -14,11 +14,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from realpolitik.alignment.choices import CHOICES
+from realpolitik.plots.figure import new_figure
 
 
 class AlignmentResult(Protocol):
@@ -69,8 +69,7 @@ def probabilities_figure(result: AlignmentResult) -> Figure:
     frame["_key"] = frame["yes"] - frame["no"]
     frame = frame.sort_values(["_key", "yes"], ascending=False).reset_index(drop=True)
     n = len(frame)
-    fig = Figure(figsize=(max(8.0, 0.11 * n), 5.5))
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(max(8.0, 0.11 * n), 5.5))
     ax, strip = fig.subplots(2, 1, height_ratios=[12, 1], sharex=True)
     x = np.arange(n)
     bottom = np.zeros(n)
@@ -113,8 +112,7 @@ def tally_figure(result: AlignmentResult) -> Figure:
     (one histogram per choice, one bin per count; gid ``tally:<choice>``),
     with the expected count as a vertical line (gid ``expected:<choice>``)."""
     samples = result.tally_samples
-    fig = Figure(figsize=(12, 3))
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(12, 3))
     axes = fig.subplots(1, len(CHOICES), sharey=True)
     for k, (choice, ax) in enumerate(zip(CHOICES, axes, strict=True)):
         counts = samples[:, k]

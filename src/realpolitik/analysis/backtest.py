@@ -55,6 +55,7 @@ from realpolitik.analysis.score import score
 from realpolitik.errors import InputError
 from realpolitik.estimation.api import estimate
 from realpolitik.estimation.scenario_result import ScenarioEstimate
+from realpolitik.plots.figure import new_figure
 from realpolitik.plots.notebook import result_html
 from realpolitik.scenario.case_library import (
     CASE_NAMES,
@@ -405,7 +406,7 @@ class BacktestResult:
     def plot(self) -> Figure:
         """Mean log score per choice of each held-out case: the forecast
         beside the two baselines (higher is better)."""
-        fig = Figure(figsize=(1.6 + 1.4 * len(self.rows), 4.0))
+        fig = new_figure(figsize=(1.6 + 1.4 * len(self.rows), 4.0))
         ax = fig.add_subplot()
         x = np.arange(len(self.rows))
         width = 0.27

@@ -13,9 +13,10 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy import stats
+
+from realpolitik.plots.figure import new_figure
 
 
 # What each figure reads from a result: protocols, so that the results can
@@ -52,8 +53,7 @@ __all__ = ["plot_coefficients", "plot_predicted", "plot_profile"]
 
 
 def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(width, height), layout="constrained")
     return fig
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from realpolitik.errors import InputError
+from realpolitik.plots.figure import new_figure
 from realpolitik.plots.protocols import BargainingRunLike as BargainingRun
 
 __all__ = ["FORMATS", "plot_trajectories", "save_trajectory_plot"]
@@ -54,8 +54,7 @@ def plot_trajectories(run: BargainingRun, *, title: str | None = None) -> Figure
     """
     problem = run.problem
     n_dim = problem.n_dimensions
-    fig = Figure(figsize=(8.0, 3.2 * n_dim + 0.6), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(8.0, 3.2 * n_dim + 0.6), layout="constrained")
     axes = fig.subplots(n_dim, 1, squeeze=False)[:, 0]
     turns = np.arange(run.positions.shape[0])
     for d, ax in enumerate(axes):
@@ -125,8 +124,7 @@ def save_trajectory_plot(run: BargainingRun, path: str | Path, *, title: str | N
 def plot_forecast_draws(series: dict[str, NDArray[np.float64]], *, title: str = "") -> Figure:
     """Histograms of forecasts over parameter draws (one per forecaster), on
     shared bins, for a bargaining issue forecast over draws."""
-    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(8.0, 3.6), layout="constrained")
     ax = fig.subplots()
     values = np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()])
     bins = [float(b) for b in np.histogram_bin_edges(values, bins=40)]

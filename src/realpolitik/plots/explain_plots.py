@@ -39,9 +39,9 @@ def plot_explanation(
         raise InputError("nothing to plot: no decision on the equilibrium path has an alternative")
     heights = [1.2 + 0.55 * len(d.alternatives) * max(1, len(d.value_terms)) / 3 for d in decisions]
     # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
-    from matplotlib.figure import Figure
+    from realpolitik.plots.figure import new_figure
 
-    fig = Figure(figsize=(9.0, sum(heights) + 0.8))
+    fig = new_figure(figsize=(9.0, sum(heights) + 0.8))
     axes = fig.subplots(len(decisions), 1, squeeze=False, height_ratios=heights)[:, 0]
     palette = _palette(sorted({t for d in decisions for t in d.value_terms}))
     for ax, decision in zip(axes, decisions, strict=True):

@@ -71,12 +71,9 @@ MIN_WIDTH = 0.6
 
 def _figure(width: float, height: float) -> Figure:
     # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from realpolitik.plots.figure import new_figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(figsize=(width, height), layout="constrained")
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:

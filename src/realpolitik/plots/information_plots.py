@@ -54,12 +54,9 @@ _ROUND = re.compile(r"^(?P<move>.+)@(?P<round>\d+)$")
 
 def _figure(width: float, height: float) -> Figure:
     # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from realpolitik.plots.figure import new_figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(figsize=(width, height), layout="constrained")
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:

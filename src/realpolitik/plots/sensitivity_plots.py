@@ -48,12 +48,9 @@ _BOX_COLOUR = "#C44E52"
 
 def _figure(width: float, height: float) -> Figure:
     # matplotlib when a figure is made, not at import (0.3 s of every command's start-up)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from realpolitik.plots.figure import new_figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(figsize=(width, height), layout="constrained")
 
 
 def save_figure(fig: Figure, path: Path | str | None) -> list[Path]:
@@ -187,7 +184,7 @@ def plot_sobol(
         yerr=sub["S1_conf"],
         capsize=3,
         color=_LOW_COLOUR,
-        label="first order $S_1$",
+        label="first order S1",
     )
     ax.bar(
         x + width / 2,
@@ -196,7 +193,7 @@ def plot_sobol(
         yerr=sub["ST_conf"],
         capsize=3,
         color=_HIGH_COLOUR,
-        label="total $S_T$",
+        label="total ST",
     )
     ax.set_xticks(x, [str(p) for p in sub["parameter"]], rotation=30, ha="right")
     ax.axhline(0.0, color="black", linewidth=0.8)
@@ -244,8 +241,8 @@ def plot_morris(
     )
     for name, mx, sy in zip(sub["parameter"], mu_star, sigma, strict=True):
         ax.annotate(str(name), (mx, sy), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    ax.set_xlabel(r"$\mu^*$ (per unit of quantile)")
-    ax.set_ylabel(r"$\sigma$")
+    ax.set_xlabel("μ* (per unit of quantile)")
+    ax.set_ylabel("σ")
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
     ax.set_title(f"Morris screening of {sub['output'].iloc[0]}")
