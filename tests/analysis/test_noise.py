@@ -7,15 +7,21 @@ one-decision logit choice ``f = logistic(lam d)``:
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from scipy import integrate
 
 from realpolitik.analysis.forecast import forecast
-from realpolitik.analysis.noise import noise_shares
+from realpolitik.analysis.noise import LIMIT_DRAWS, noise_shares
 from realpolitik.compiler.scenario_tree import compile_scenario
-from realpolitik.scenario.load import load
+from realpolitik.run.evaluate import block_outcomes
+from realpolitik.run.links import run_sampler
+from realpolitik.run.outcomes import OutcomeLayout
+from realpolitik.run.settings import Settings
+from realpolitik.scenario.load import load, resolve
+from realpolitik.solve.logit_limit import trace_limit
 
 
 def scenario(d: str, lam: str) -> str:
@@ -139,3 +145,33 @@ def test_the_forecast_lends_its_solved_draws_to_the_noise_note() -> None:
     assert asked == [700]
     assert lent is not None and (lent.table["forecast"] == 0.0).all()
     assert (lent.table["best_response"] == alone.table["best_response"]).all()
+
+
+def test_the_note_says_how_the_draws_the_limit_left_out_differ() -> None:
+    # the flagship has no SPE: the best response is the logit limit on the
+    # first 128 draws, of which 7 do not converge (2000 draws, seed 7,
+    # measured 2026-12-06). Recomputed here from the trace itself and the
+    # forecast's own solutions of those rows
+    sc = resolve("china-russia-2022")
+    compiled = compile_scenario(sc)
+    settings = Settings.resolve(sc, draws=2000, seed=7)
+    shares = noise_shares(compiled, settings, draws=LIMIT_DRAWS, sobol_base=8)
+    assert shares is not None and shares.best_response_concept == "logit-limit"
+    rows = run_sampler(sc, settings).draws(0, LIMIT_DRAWS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        trace = trace_limit(compiled.game(compiled.parameter_values(rows), terms=False))
+    used = np.flatnonzero(trace.converged)
+    assert shares.best_response_draws == len(used) == LIMIT_DRAWS - 7
+    layout = OutcomeLayout.of(compiled)
+    probs, _ = block_outcomes(compiled, layout, settings.concept, settings.lam, rows)
+    left = probs[~trace.converged].mean(axis=0)
+    kept = probs[trace.converged].mean(axis=0)
+    a = int(np.argmax(np.abs(left - kept)))
+    k = layout.keys[a]
+    assert shares.note.endswith(
+        f"(7 draws whose trace did not converge left out); on the draws left out the forecast "
+        f"differs most in {k.actor}:{k.move}:{k.action} ({left[a]:.3f} against {kept[a]:.3f} "
+        "on the draws used)"
+    )
+    assert abs(left[a] - kept[a]) > 0.02

@@ -35,8 +35,13 @@ why and the stopping rule):
   the secant it came along) to ``ARC_EXIT_RATIO`` times its ``mu``, at most
   ``MAX_ARCS`` times; otherwise, or where that fails, the trace leaps: the
   next step is by ``JUMP_RATIO`` (then its square; at most ``MAX_JUMPS``
-  leaps). A draw that converges after a leap, or after a continuation that
-  failed or passed a change of the determinant's sign, has status
+  leaps). A leap that leaves from the point the last one left from (no step
+  taken since) and is halved down to the last one's ratio would retry its
+  steps one by one, the same predictions with the same failures: the draw is
+  given up there (on the flagship the repeats were 17% of all passes of 512
+  draws, all in draws that failed). A draw that converges after a leap, or
+  after a continuation that failed or passed a change of the determinant's
+  sign, has status
   ``CONVERGED_AFTER_JUMP``: its limit is an equilibrium (the stopping rule
   holds) but may lie on another branch than the principal one;
 * the draw stops when the last point's conditional agent regret (the most any
@@ -286,6 +291,11 @@ def _trace_blocks(  # pragma: no cover - compiled
                 halvings = 0
                 streak = 0
                 jumps = 0
+                # ratios at or below this, from this good point, were tried
+                # by the last leap (0: none)
+                tried_below = 0.0
+                mu_leapt = -1.0
+                ratio_leapt = 0.0
                 arcs = 0
                 flips = 0
                 if can_fold and n <= ARC_ALL_ACTIONS and good_mu < ARC_HANDOVER:
@@ -358,6 +368,11 @@ def _trace_blocks(  # pragma: no cover - compiled
                         halvings += 1
                         streak = 0
                         ratio = math.sqrt(ratio)
+                        if ratio <= tried_below:
+                            # a leap halved down to the ratios of the leap
+                            # before it from the same point: the same steps,
+                            # which failed (the draw is given up)
+                            break
                         if halvings > MAX_HALVINGS or ratio < RATIO_MIN:
                             # the branch cannot be followed in lambda here (a
                             # fold, or a region the solvers do not make):
@@ -382,6 +397,7 @@ def _trace_blocks(  # pragma: no cover - compiled
                                 )  # fmt: skip
                                 if reached:
                                     flips += turned
+                                    tried_below = 0.0
                                     older_mu = 0.0
                                     good_mu = math.exp(t_end)
                                     for a in range(n):
@@ -397,14 +413,20 @@ def _trace_blocks(  # pragma: no cover - compiled
                             # JUMP_RATIO, then its square, ...
                             if jumps >= MAX_JUMPS:
                                 break
+                            # a leap from the point the last one left from
+                            # (no step taken since) repeats it below its ratio
+                            tried_below = ratio_leapt if good_mu == mu_leapt else 0.0
                             jumps += 1
                             ratio = JUMP_RATIO**jumps
+                            mu_leapt = good_mu
+                            ratio_leapt = ratio
                             halvings = 0
                             older_mu = 0.0  # no secant across a leap
                         continue
                     change = 0.0
                     for a in range(n):
                         change = max(change, abs(q[a] - good_p[a]))
+                    tried_below = 0.0
                     older_mu = good_mu
                     for a in range(n):
                         older_x[a] = good_x[a]

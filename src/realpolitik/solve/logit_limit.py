@@ -91,6 +91,27 @@ five times, among them), one that mixes within 7e-4, one not converged
 (all within 1e-5; the lambda schedule alone ended elsewhere, silently, on
 22).
 
+Where it fails (measured on the flagship, first 512 of 2000 draws, seed 7,
+2026-12-06): 26 draws (5.1%), all after both leaps, at ``mu`` 137 to 1296;
+none at ``MU_MAX``. There the branch runs on a fixed point the sweeps cannot
+hold (at ``mu`` 162 of one draw, 16 eigenvalues of the sweeps' map of
+modulus 2.8 to 3.0), and Newton's method on the actions still mixing has
+too many of them (more than 96) or diverges (it leaves out actions of
+vanishing probability that move a belief). Arc length on all 410 actions
+(a diagnostic, too dear to ship: 35,000 to 55,000 passes a draw) passes
+23 of those points without a turning point; on 3 the branch turns nearly
+vertical (``d log mu / ds`` falls to 2e-3, 3e-4 and 1e-6) and it stalls
+too. With those actions in Newton's Jacobian (tried, not kept: with up to
+96 columns the failing draws cost 80% more passes, with up to 256 nearly
+four times as many, and none more converges) 22 of the 26 get to ``mu``
+2e4 to 1e5 and stop there: their limits mix (``regret x mu`` stays near 0.25
+from ``mu`` 700 to 1e5, so the stopping rule needs ``mu`` near 3e7) and the
+steps crawl at the fixed-point tolerance. The draws
+left out differ from the others (the forecast's mean probability of the
+West's secondary sanctions 0.064 against 0.034); counted at the last
+points that Newton reaches they would move the flagship's best-response
+column by at most 0.006, below its sampling error (0.018).
+
 Cost per draw: ``O(steps x iterations x (edges + players x edges))`` on
 the schedule, about 11 steps and 53 tree passes for a flagship draw whose
 limit is pure; the continuation costs ``actions + 3`` passes per step for
