@@ -27,6 +27,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._threads import run_blocks
 
 FloatArray = NDArray[np.float64]
@@ -344,3 +345,7 @@ def path_sums(
         threads,
     )
     return expectation, weighted, summed, modal
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.analysis._block_sums import block_sums, path_sums, row_block_sums
 from realpolitik.compiler.factored import gathered
 from realpolitik.compiler.scenario_tree import CompiledScenario
@@ -822,3 +823,7 @@ def _belief_frame(accumulator: ForecastAccumulator) -> pd.DataFrame:
             "reach": reach / n,
         }
     )
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

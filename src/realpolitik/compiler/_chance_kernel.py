@@ -21,6 +21,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -57,3 +59,7 @@ def fill_chance(  # pragma: no cover - compiled
             if not abs(total - 1.0) <= tol:
                 fine = False
     return fine
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

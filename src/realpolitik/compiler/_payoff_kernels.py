@@ -34,6 +34,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.compiler.factored import MIN_TERMINALS, gathered
 from realpolitik.solve._threads import run_blocks
 
@@ -323,3 +324,7 @@ def _output(out: FloatArray | None, shape: tuple[int, int, int]) -> FloatArray:
     if out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError(f"payoffs go into a C-contiguous float64 {shape} array, not {out.shape}")
     return out
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

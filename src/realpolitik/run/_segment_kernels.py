@@ -20,6 +20,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.games.tree import TreeGame
 from realpolitik.solve._threads import run_blocks
 
@@ -225,3 +226,7 @@ def reach_sums(
         threads,
     )
     return sums, paths
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

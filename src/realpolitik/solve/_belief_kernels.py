@@ -57,6 +57,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._vector_exp import vexp
 
 FloatArray = NDArray[np.float64]
@@ -653,3 +654,7 @@ def solve_blocks(  # pragma: no cover - compiled
             d, payoffs, chance, lam, settings, terminal_node, tree, scratch,
             out_profile, out_residual, out_status, out_passes,
         )  # fmt: skip
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -39,6 +39,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._belief_kernels import (
     BLOCK,
     CHANCE_UNIT,
@@ -630,3 +631,7 @@ def solve_draws(
     shared = (payoffs, chance, lam, settings, terminal_node, tree, n_nodes)
     run_blocks(kernel, n_draws, BLOCK, (*shared, *arguments), threads)
     return profile, residual, status, passes
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -45,6 +45,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._belief_kernels import TreeArrays
 from realpolitik.solve._limit_kernels import (
     EPS,
@@ -545,3 +546,7 @@ def arc_follow(  # pragma: no cover - compiled
         for a in range(n):
             w[a] = full[a]
     return False, t, flips
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -47,6 +47,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._belief_kernels import (
     CHANCE_UNIT,
     TreeArrays,
@@ -468,3 +469,7 @@ def newton_log(  # pragma: no cover - compiled
         regret_out[0] = regret
         return gap
     return np.inf
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

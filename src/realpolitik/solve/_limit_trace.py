@@ -68,6 +68,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._belief_kernels import TreeArrays, softmax_all, widest_set
 from realpolitik.solve._limit_arc import ARC_ALL_ACTIONS, arc_follow
 from realpolitik.solve._limit_kernels import (
@@ -496,3 +497,7 @@ def trace_draws(
         balance=BALANCE,
     )  # fmt: skip
     return profile, mu, regret, step, status, steps, passes, arcs
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -59,6 +59,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.errors import InputError
 from realpolitik.limits import require_bytes
 from realpolitik.solve._threads import run_blocks
@@ -1326,3 +1327,7 @@ def follow_logit_until_regret(
         ints[:, 2].copy(),
         ints[:, 3].copy(),
     )
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

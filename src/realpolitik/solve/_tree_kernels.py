@@ -24,6 +24,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.solve._threads import run_blocks
 
 #: Draws per block: a block's slice of every node's values stays in cache.
@@ -414,3 +415,7 @@ def decision_group(
             mixed,
         ),
     )
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -39,6 +39,8 @@ import math
 import numba
 import numpy as np
 
+from realpolitik import kernel_cache
+
 LOG2E = 1.4426950408889634
 #: ln 2 in two parts (fdlibm's ``ln2HI`` and ``ln2LO``)
 LN2_HI = 6.93147180369123816490e-01
@@ -80,3 +82,7 @@ def vexp(x: float) -> float:  # pragma: no cover - compiled
     if x > 709.79:
         y = math.inf
     return y
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

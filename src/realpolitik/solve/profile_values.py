@@ -26,6 +26,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.games.tree import GameTree, NodeKind, TreeGame
 from realpolitik.solve._threads import run_blocks
 
@@ -174,3 +175,7 @@ def _value_blocks(  # pragma: no cover - compiled
                     child = child_index[e]
                     for r in range(n_rows):
                         row[node, r] += w * row[child, r]
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from realpolitik import kernel_cache
 from realpolitik.games.tree import GameTree, TreeGame
 from realpolitik.solve._threads import run_blocks
 
@@ -197,3 +198,7 @@ def reach_probabilities(game: TreeGame, behaviour: FloatArray) -> FloatArray:
     """``(draws, nodes)`` probability of reaching each node under ``behaviour``
     ``(draws, n_actions)``."""
     return reach_probabilities_t(game.tree, edge_probabilities(game, behaviour).T).T
+
+
+# cached kernels compiled from older sources are not loaded (realpolitik.kernel_cache)
+kernel_cache.register(globals())
