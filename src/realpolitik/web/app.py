@@ -28,6 +28,7 @@ non-standard JSON.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import math
 import threading
@@ -333,8 +334,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        # Wait for the workers to exit (by then uvicorn has answered every
+        # request, so they are idle): uvicorn re-raises the SIGTERM it caught
+        # once the app has shut down, which ends the process at once, before a
+        # pool shut down without waiting had told its workers to stop; they
+        # were left running, orphaned, after every `serve` stopped.
         for workers in pool:
-            workers.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(workers.shutdown, wait=True, cancel_futures=True)
 
     app = FastAPI(
         title="realpolitik",
