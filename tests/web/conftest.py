@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +17,7 @@ from fastapi import FastAPI
 from fixture_scenarios import LEGACY_FLAGSHIP
 from realpolitik.scenario.load import builtin_names
 from realpolitik.web import create_app
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from served import free_port
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +29,7 @@ def live_server() -> Iterator[str]:
 @contextmanager
 def running(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a thread on a free port; its address."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

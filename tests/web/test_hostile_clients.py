@@ -21,6 +21,7 @@ from realpolitik.web import create_app
 from realpolitik.web.admission import Admission, Busy, Footprint, TooLarge, forecast_bytes
 from realpolitik.web.guard import MAX_LISTED_ERRORS, TOKEN_COOKIE, is_loopback
 from realpolitik.web.server import server_config
+from served import free_port
 
 FLAGSHIP = LEGACY_FLAGSHIP_ID
 FORECAST = f"/api/scenarios/{FLAGSHIP}/forecast"
@@ -189,16 +190,10 @@ def test_busy_server_answers_429_with_retry_after() -> None:
     assert client.post(FORECAST, json={"draws": 10}).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_slow_clients_are_disconnected() -> None:
     """500 slow-header connections were held over 20 s; now each is closed
     when its request has not arrived within the read timeout."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         server_config(create_app([LEGACY_FLAGSHIP]), "127.0.0.1", port, read_timeout=1.0)
     )

@@ -13,10 +13,7 @@ time. ``benchmarks/bench_server_load.py`` runs the full-size version.
 from __future__ import annotations
 
 import contextlib
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
@@ -25,6 +22,7 @@ import psutil
 import pytest
 
 from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
+from served import serve_process
 
 FLAGSHIP = LEGACY_FLAGSHIP_ID
 BUDGET = 1024**3
@@ -44,43 +42,9 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_sixteen_heavy_requests_stay_within_the_budget() -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"{base}/api/scenarios/{FLAGSHIP}/forecast"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "realpolitik.cli.main",
-            "serve",
-            LEGACY_FLAGSHIP,
-            "--port",
-            str(port),
-            "--memory-budget",
-            str(BUDGET),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/api/scenarios", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    proc.stderr.read() if proc.stderr else ""
-                )
-                time.sleep(0.2)
+    with serve_process(LEGACY_FLAGSHIP, "--memory-budget", str(BUDGET)) as (proc, base):
+        url = f"{base}/api/scenarios/{FLAGSHIP}/forecast"
         server = psutil.Process(proc.pid)
         assert httpx.post(url, json={"draws": 500}, timeout=300).status_code == 200  # warm
 
@@ -122,9 +86,6 @@ def test_sixteen_heavy_requests_stay_within_the_budget() -> None:
         sampler.join(5)
         # idle again after the load (the machine's own load drifts meanwhile)
         idle += [light() for _ in range(7)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
     assert len(answers) == HEAVY
     assert {code for code, _ in answers} <= {200, 429}

@@ -12,45 +12,16 @@ it; every process it started must be gone.
 from __future__ import annotations
 
 import signal
-import socket
-import subprocess
-import sys
-import time
 
 import httpx2 as httpx
 import psutil
 
 from fixture_scenarios import LEGACY_FLAGSHIP, LEGACY_FLAGSHIP_ID
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from served import serve_process
 
 
 def test_sigterm_stops_the_workers_too() -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "realpolitik.cli.main", "serve", LEGACY_FLAGSHIP,
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    children: list[psutil.Process] = []
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/api/scenarios", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    proc.stderr.read() if proc.stderr else ""
-                )
-                time.sleep(0.2)
+    with serve_process(LEGACY_FLAGSHIP) as (proc, base):
         url = f"{base}/api/scenarios/{LEGACY_FLAGSHIP_ID}/forecast"
         answer = httpx.post(url, json={"draws": 200, "seed": 1}, timeout=300)  # a worker's job
         assert answer.status_code == 200, answer.text
@@ -58,10 +29,6 @@ def test_sigterm_stops_the_workers_too() -> None:
         assert children, "the heavy request ran in no worker process"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=20)
     _, alive = psutil.wait_procs(children, timeout=20)
     for left in alive:  # do not leak them from the test either
         left.kill()
