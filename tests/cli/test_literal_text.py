@@ -14,39 +14,24 @@ from pathlib import Path
 
 import pytest
 
+from fixture_scenarios import text_scenario
 from realpolitik.cli.main import main
 
 TITLE = "Sanctions [/] draft :package: [red]x[/red] [bold]"
 ACTOR = "The [west] :package:"
 
-SCENARIO = f"""\
-id: literal
-title: "{TITLE}"
-as_of: "2024-01-01"
-sources: {{s: "Judgement [illustration]"}}
-actors: {{west: "{ACTOR}", east: East}}
-parameters:
-  cost: {{dist: uniform, low: 1, high: 3, source: s}}
-moves:
-  - id: package
-    actor: west
-    actions: {{targeted: "Targeted [list] :package:", sweeping: Sweeping}}
-  - id: reply
-    actor: east
-    actions: [yield, resist]
-payoffs:
-  west:
-    pressure: "2 * (package == sweeping) * (east == yield) - cost * (package == sweeping)"
-  east:
-    pride: "(east == resist) - (package == sweeping) * (east == resist) * 2"
-metrics:
-  resisted: {{expr: "east == resist", unit: probability}}
-views:
+SCENARIO = text_scenario(
+    title=TITLE,
+    west=ACTOR,
+    targeted="Targeted [list] :package:",
+    source="Judgement [illustration]",
+    views="""views:
   costly:
     description: "Dearer sanctions [a view] :moneybag:"
     parameters:
-      cost: {{dist: uniform, low: 2, high: 4, judgement: "a dearer view [for the test]"}}
-"""
+      cost: {dist: uniform, low: 2, high: 4, judgement: "a dearer view [for the test]"}
+""",
+)
 
 
 @pytest.fixture

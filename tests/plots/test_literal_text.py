@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import realpolitik as rp
+from fixture_scenarios import text_scenario
 from realpolitik.cli.main import main
 from realpolitik.plots.figure import new_figure
 
@@ -23,29 +24,13 @@ BAD_TEX = "Costs of $5bn^^ and $10bn"
 TITLE = "Sanctions worth $5bn^^ or $10bn"
 ACTOR = "The $West$"
 
-SCENARIO = f"""\
-id: dollars
-title: "{TITLE}"
-as_of: "2024-01-01"
-sources: {{s: "Judgement"}}
-actors: {{west: "{ACTOR}", east: East}}
-parameters:
-  cost: {{dist: uniform, low: 1, high: 3, unit: "$bn", source: s}}
-moves:
-  - id: package
-    actor: west
-    actions: {{targeted: "Targeted, $1bn", sweeping: "Sweeping, $5bn"}}
-  - id: reply
-    actor: east
-    actions: [yield, resist]
-payoffs:
-  west:
-    pressure: "2 * (package == sweeping) * (east == yield) - cost * (package == sweeping)"
-  east:
-    pride: "(east == resist) - (package == sweeping) * (east == resist) * 2"
-metrics:
-  resisted: {{expr: "east == resist", unit: probability}}
-"""
+SCENARIO = text_scenario(
+    title=TITLE,
+    west=ACTOR,
+    targeted="Targeted, $1bn",
+    sweeping="Sweeping, $5bn",
+    unit="$bn",
+)
 
 
 def _draw(fig: Figure) -> None:
