@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -127,3 +128,37 @@ def test_a_changed_callee_is_compiled_again(tmp_path: Path) -> None:
     # (numba alone, "plain" here, would still print 2: the caller's cache holds the old callee)
     assert _run(tmp_path, "refresh") == 10
     assert _run(tmp_path, "plain") == 10  # and cached again, fresh
+
+
+COLD = """\
+import importlib
+from realpolitik import kernel_cache
+for module in kernel_cache.KERNEL_MODULES:
+    importlib.import_module(module)
+print(len(kernel_cache.cold_modules()))
+"""
+
+
+def test_the_first_run_after_an_install_or_update_is_cold(tmp_path: Path) -> None:
+    """In fresh processes on a cache directory of their own: every kernel
+    module is cold on the first import (nothing stamped), none on the next
+    (stamped, although nothing compiled in between), and every one of those
+    sharing a directory again once that directory's stamp is stale."""
+    cache = tmp_path / "numba-cache"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+
+    def cold() -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", COLD], capture_output=True, text=True, env=env, check=True
+        )
+        return int(done.stdout.strip())
+
+    assert cold() == len(kernel_cache.KERNEL_MODULES)
+    assert cold() == 0
+    stamps = sorted(cache.rglob(kernel_cache.STAMP))
+    assert len(stamps) == 4  # analysis, compiler, run, solve
+    solve = next(s for s in stamps if s.parent.name.startswith("solve"))
+    solve.write_text("0" * 64 + "\n", encoding="ascii")  # as after an update
+    in_solve = [m for m in kernel_cache.KERNEL_MODULES if m.startswith("realpolitik.solve.")]
+    assert cold() == len(in_solve)
+    assert cold() == 0

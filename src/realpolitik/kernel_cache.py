@@ -20,6 +20,12 @@ deletes the directory's cached kernels of those modules (and nothing else)
 before any is loaded, and writes the new stamp; numba then compiles afresh
 and caches again. Any kernel change recompiles every kernel once: simpler
 and safer than following which kernel calls which.
+
+It also records which kernel modules found their directory's stamp missing
+or stale (:func:`cold_modules`): those compile before they run,
+about a minute for all of them on the project's 2-core machine, and the
+command line says so instead of sitting silent (the README's first command,
+on a fresh install, is such a run).
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ STAMP = "realpolitik-kernels.sha256"
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKED: set[Path] = set()
+_STALE: set[Path] = set()
+_DIRECTORIES: dict[str, set[Path]] = {}
 _LOCK = threading.Lock()
 
 
@@ -74,17 +82,21 @@ def sources_stamp() -> str:
     return digest.hexdigest()
 
 
+def stamp_is_current(directory: Path, stamp: str) -> bool:
+    """Whether ``directory``'s stamp is ``stamp``."""
+    try:
+        return (directory / STAMP).read_text(encoding="ascii").strip() == stamp
+    except OSError:
+        return False
+
+
 def refresh_directory(directory: Path, stamp: str, stems: Iterable[str]) -> bool:
     """Delete the cached kernels (``<stem>.*.nbi``, ``<stem>.*.nbc``) of
     ``stems`` in ``directory`` unless its stamp is ``stamp``, then write the
     stamp. Returns whether anything was deleted. A directory that cannot be
     read or written is left as it is (numba caches elsewhere or not at all)."""
-    stamp_file = directory / STAMP
-    try:
-        if stamp_file.read_text(encoding="ascii").strip() == stamp:
-            return False
-    except OSError:
-        pass
+    if stamp_is_current(directory, stamp):
+        return False
     deleted = False
     try:
         for stem in set(stems):
@@ -94,7 +106,7 @@ def refresh_directory(directory: Path, stamp: str, stems: Iterable[str]) -> bool
                     deleted = True
         partial = directory / f"{STAMP}.{os.getpid()}.tmp"
         partial.write_text(stamp + "\n", encoding="ascii")
-        partial.replace(stamp_file)  # atomic: another process reads one stamp or the other
+        partial.replace(directory / STAMP)  # atomic: another process reads one stamp or the other
     except OSError:
         pass
     return deleted
@@ -113,13 +125,35 @@ def cache_directories(namespace: Mapping[str, Any]) -> set[Path]:
 def register(namespace: Mapping[str, Any]) -> None:
     """Called at the end of each kernel module with ``globals()``: refresh
     (:func:`refresh_directory`) each directory its kernels cache in, once
-    per process."""
+    per process, noting the directories whose stamp was missing or stale
+    (their kernels compile afresh: :func:`cold_modules`)."""
     directories = cache_directories(namespace)
     with _LOCK:
+        _DIRECTORIES[str(namespace.get("__name__", ""))] = directories
         fresh = directories - _CHECKED
         _CHECKED.update(fresh)
-    if not fresh:
-        return
-    stems = [module.rsplit(".", 1)[1] for module in KERNEL_MODULES]
-    for directory in sorted(fresh):
-        refresh_directory(directory, sources_stamp(), stems)
+        stems = [module.rsplit(".", 1)[1] for module in KERNEL_MODULES]
+        for directory in sorted(fresh):
+            if not stamp_is_current(directory, sources_stamp()):
+                _STALE.add(directory)
+            refresh_directory(directory, sources_stamp(), stems)
+
+
+def cold_modules() -> tuple[str, ...]:
+    """The kernel modules imported so far in this process whose cache
+    directory had no stamp of the installed sources (a fresh install, or an
+    update of any kernel source): every kernel of theirs that runs compiles
+    first. Import the modules of :data:`KERNEL_MODULES` first to ask about
+    all of them.
+
+    Why the stamp and not the cached files: a module's kernels are cached
+    only once used, and a command uses some of them (the flagship's forecast
+    never calls the normal-form kernels), so "none cached" would cry wolf
+    on every run; the stamp is written on the first run after an install or
+    update, the run that compiles the most."""
+    with _LOCK:
+        return tuple(
+            module
+            for module in KERNEL_MODULES
+            if module in _DIRECTORIES and _DIRECTORIES[module] & _STALE
+        )

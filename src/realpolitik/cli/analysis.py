@@ -29,6 +29,7 @@ from rich.progress import (
 )
 
 from realpolitik.cli.output import Table, check_output_dir, emit_json, styled
+from realpolitik.cli.progress import compile_notice
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,
@@ -93,12 +94,14 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
     """A transient progress bar on stderr, one line per stage of the run.
 
     It appears with the first report (so a mistake found before solving
-    prints only its error) and only on a terminal (piped or captured stderr
-    stays clean).
+    prints only its error, but for the line saying that the solvers compile
+    first, :func:`realpolitik.cli.progress.compile_notice`) and only on a
+    terminal (piped or captured stderr stays clean).
     """
     if not err.is_terminal:
         yield lambda stage, done, total: None
         return
+    compile_notice()
     bar = Progress(
         TextColumn("{task.description:<10}"),
         BarColumn(),

@@ -37,6 +37,7 @@ from realpolitik.cli.output import (
     styled,
     write_tables,
 )
+from realpolitik.cli.progress import compile_notice, working
 from realpolitik.concepts import CONCEPTS, uses_lambda
 from realpolitik.errors import InputError
 
@@ -100,10 +101,13 @@ class RateColumn(ProgressColumn):
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar with rate and time left on stderr (silent for 0 draws)."""
+    """A progress bar with rate and time left on stderr; for a single solve
+    (0 or 1 draws) a spinner (:func:`realpolitik.cli.progress.working`)."""
     if total <= 1:
-        yield lambda k: None
+        with working(label):
+            yield lambda k: None
         return
+    compile_notice()
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -513,7 +517,8 @@ def show_forecast(result: Any, fmt: Format, top: int, out_dir: Path | None = Non
             cells.append(str(row.unit))
             mt.add_row(*cells)
         out.print(mt)
-    why = _why(result)
+    with working("explaining"):
+        why = _why(result)
     out.print(
         styled(
             ("Why", "bold"),
@@ -609,15 +614,16 @@ def explain(
     check_output_dir(plot, "--plot")
     check_output_dir(out_dir, "--out")
     sc = resolve(scenario)
-    result = run_explain(
-        sc,
-        concept=concept,
-        lam=lam,
-        draws=draws,
-        seed=seed,
-        method=method.value,
-        values=parse_set(set_values),
-    )
+    with working("explaining"):
+        result = run_explain(
+            sc,
+            concept=concept,
+            lam=lam,
+            draws=draws,
+            seed=seed,
+            method=method.value,
+            values=parse_set(set_values),
+        )
     if plot is not None:
         from realpolitik.plots.explain_plots import write_explanation_plot
 

@@ -1,0 +1,92 @@
+"""What a terminal shows while a command computes (realpolitik.cli.progress).
+
+The README's first command solves once and printed nothing until its tables:
+about 4 s warm, about a minute on a fresh install while numba compiled every
+kernel. On a terminal it now shows a spinner while it solves and explains,
+and first one line saying that the solvers compile, once, when they do
+(:func:`realpolitik.kernel_cache.cold_modules`, checked against real caches
+in tests/test_kernel_cache.py). Off a terminal stderr stays empty, and stdout
+is the same either way.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from fixture_scenarios import text_scenario
+from realpolitik import kernel_cache
+from realpolitik.cli import progress, scenario
+from realpolitik.cli.main import main
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> str:
+    path = tmp_path / "small.yaml"
+    path.write_text(text_scenario(title="Small", west="West", targeted="Targeted"), "utf-8")
+    return str(path)
+
+
+def on_terminal(monkeypatch: pytest.MonkeyPatch, cold: tuple[str, ...]) -> io.StringIO:
+    """stderr as a terminal (the spinner's and the bar's console), the
+    kernel caches reported ``cold``; returns what the terminal received."""
+    screen = io.StringIO()
+    terminal = Console(
+        file=screen, force_terminal=True, width=60, highlight=False, markup=False, emoji=False
+    )
+    monkeypatch.setattr(progress, "err", terminal)
+    monkeypatch.setattr(scenario, "err", terminal)
+    monkeypatch.setattr(progress, "_TOLD", [])
+    monkeypatch.setattr(kernel_cache, "cold_modules", lambda: cold)
+    return screen
+
+
+def forecast(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, str]:
+    assert main(["forecast", *argv]) == 0
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def test_off_a_terminal_nothing_goes_to_stderr(
+    capsys: pytest.CaptureFixture[str], small: str
+) -> None:
+    out, err = forecast(capsys, small)
+    assert err == ""
+    assert "Small" in out
+
+
+def test_a_fresh_install_says_once_that_the_solvers_compile(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, small: str
+) -> None:
+    plain, _ = forecast(capsys, small)
+    screen = on_terminal(monkeypatch, cold=("realpolitik.solve.reach",))
+    out, _ = forecast(capsys, small)
+    shown = screen.getvalue()
+    # solving, then the explanation under the tables: two spinners, one notice
+    assert shown.count(progress.COMPILING) == 1
+    assert shown.index(progress.COMPILING) < shown.index("solving")
+    assert "explaining" in shown
+    assert out == plain
+
+
+def test_a_warm_cache_shows_the_spinner_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, small: str
+) -> None:
+    screen = on_terminal(monkeypatch, cold=())
+    forecast(capsys, small)
+    shown = screen.getvalue()
+    assert "solving" in shown
+    assert "compiling" not in shown
+
+
+def test_over_draws_the_notice_comes_before_the_bar(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, small: str
+) -> None:
+    screen = on_terminal(monkeypatch, cold=("realpolitik.solve.reach",))
+    forecast(capsys, small, "--draws", "64", "--seed", "1")
+    shown = screen.getvalue()
+    assert shown.count(progress.COMPILING) == 1
+    assert "draws/s" in shown or "64/64" in shown
