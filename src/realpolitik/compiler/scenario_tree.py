@@ -668,14 +668,20 @@ class CompiledScenario:
             else None
         )
         if terms:
+            split = self.payoff_terms(
+                params, first_draw=first_draw, term_weights=term_weights, derived=derived
+            )
             return TreeGame(
                 self.tree,
-                self.payoff_terms(
-                    params, first_draw=first_draw, term_weights=term_weights, derived=derived
-                ),
+                split,
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
+                # summed as the forecast sums them (not split.sum(axis=3),
+                # pairwise, 1e-15 away): an explanation solves the forecast's game
+                totals=self.payoffs(
+                    params, first_draw=first_draw, term_weights=term_weights, derived=derived
+                ),
                 chance_checked=True,
             )
         return TreeGame(

@@ -646,6 +646,11 @@ class TreeGame:
     term_names : names of the trailing terms axis (empty without terms).
     chance_probs : ``(draws or 1, len(tree.chance_edge))`` probabilities of the
         edges out of chance nodes, or None for the tree's defaults.
+    totals : ``(draws, terminals, players)`` the terms' sums when the
+        builder has them (the scenario compiler adds each player's terms in
+        the scenario's order, as the forecast's payoffs do, so a game with
+        terms solves to the forecast's very bits), or None to sum ``payoffs``
+        over its terms axis when asked (:attr:`total_payoffs`).
     chance_checked : (not kept) whoever built ``chance_probs`` has checked them
         already, as the scenario compiler does, each outcome's expression
         with its file and line
@@ -658,6 +663,7 @@ class TreeGame:
     term_names: tuple[str, ...] = ()
     chance_probs: FloatArray | None = None
     source: str = ""
+    totals: FloatArray | None = None
     chance_checked: InitVar[bool] = False
 
     def __post_init__(self, chance_checked: bool) -> None:
@@ -673,6 +679,8 @@ class TreeGame:
             raise InputError(
                 f"payoffs have {pay.shape[3]} terms, names give {len(self.term_names)}"
             )
+        if self.totals is not None and self.totals.shape != pay.shape[:3]:
+            raise InputError(f"totals must be shaped {pay.shape[:3]}, got {self.totals.shape}")
         # one reduction first (a NaN or an infinity makes the sum NaN or
         # infinite; so may an overflow, which the elementwise check then
         # clears): half the time of ``isfinite`` over every payoff
@@ -718,6 +726,8 @@ class TreeGame:
     @property
     def total_payoffs(self) -> FloatArray:
         """``(draws, terminals, players)``: the terms summed."""
+        if self.totals is not None:
+            return self.totals
         return self.payoffs.sum(axis=3) if self.term_names else self.payoffs
 
     def edge_chance_probs(self) -> FloatArray:
@@ -731,7 +741,8 @@ class TreeGame:
         cp = self.chance_probs
         if cp is not None and cp.shape[0] > 1:
             cp = cp[draws]
-        return TreeGame(self.tree, self.payoffs[draws], self.term_names, cp, self.source)
+        totals = None if self.totals is None else self.totals[draws]
+        return TreeGame(self.tree, self.payoffs[draws], self.term_names, cp, self.source, totals)
 
     @classmethod
     def single(cls, tree: GameTree, payoffs: FloatArray, source: str = "") -> TreeGame:

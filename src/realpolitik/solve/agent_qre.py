@@ -262,6 +262,7 @@ def agent_qre_per_draw(
         term_names=game.term_names,
         chance_probs=game.chance_probs,
         source=game.source,
+        totals=None if game.totals is None else game.totals * row.reshape(-1, 1, 1),
     )
     solved = agent_qre(scaled, 1.0, options=options)
     behaviour = solved.behaviour
