@@ -19,7 +19,7 @@ from rich.console import Console
 
 from fixture_scenarios import text_scenario
 from realpolitik import kernel_cache
-from realpolitik.cli import progress, scenario
+from realpolitik.cli import progress
 from realpolitik.cli.main import main
 
 
@@ -38,7 +38,6 @@ def on_terminal(monkeypatch: pytest.MonkeyPatch, cold: tuple[str, ...]) -> io.St
         file=screen, force_terminal=True, width=60, highlight=False, markup=False, emoji=False
     )
     monkeypatch.setattr(progress, "err", terminal)
-    monkeypatch.setattr(scenario, "err", terminal)
     monkeypatch.setattr(progress, "_TOLD", [])
     monkeypatch.setattr(kernel_cache, "cold_modules", lambda: cold)
     return screen

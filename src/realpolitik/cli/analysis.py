@@ -12,24 +12,14 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from realpolitik.cli.output import Table, check_output_dir, emit_json, styled
-from realpolitik.cli.progress import compile_notice
+from realpolitik.cli.progress import stages_bar
 from realpolitik.cli.scenario import (
     ConceptOpt,
     Format,
@@ -87,44 +77,6 @@ TopOpt = Annotated[int, typer.Option("--top", help="Rows per table (0: all).", m
 # --------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
-    """A transient progress bar on stderr, one line per stage of the run.
-
-    It appears with the first report (so a mistake found before solving
-    prints only its error, but for the line saying that the solvers compile
-    first, :func:`realpolitik.cli.progress.compile_notice`) and only on a
-    terminal (piped or captured stderr stays clean).
-    """
-    if not err.is_terminal:
-        yield lambda stage, done, total: None
-        return
-    compile_notice()
-    bar = Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("solves"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if not tasks:
-            bar.start()
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
-
-    try:
-        yield report
-    finally:
-        if tasks:
-            bar.stop()
 
 
 def _print_json(data: Any) -> None:
@@ -204,7 +156,7 @@ def sensitivity(
         raise InputError(f"--trajectories must be at least 2, got {trajectories}")
     _check_plot_dir(plot)
     check_output_dir(out_dir, "--out")
-    with progress_bar() as report:
+    with stages_bar() as report:
         result = scenario_sensitivity(
             sc,
             target or [],
@@ -388,7 +340,7 @@ def discover(
         raise InputError(f"--min-coverage must lie in (0, 1], got {min_coverage}")
     _check_plot_dir(plot)
     check_output_dir(out_dir, "--out")
-    with progress_bar() as report:
+    with stages_bar() as report:
         result = scenario_discovery(
             sc,
             target or [],

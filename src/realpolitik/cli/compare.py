@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from realpolitik.cli.analysis import progress_bar
 from realpolitik.cli.output import emit_json, styled
+from realpolitik.cli.progress import stages_bar
 from realpolitik.cli.scenario import Method, ScenarioArg, out
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def compare(
     from realpolitik.analysis.compare import compare as run_compare
 
     chosen = [v.strip() for v in views.split(",") if v.strip()] if views else None
-    with progress_bar() as report:
+    with stages_bar() as report:
         result = run_compare(
             scenario,
             views=chosen,

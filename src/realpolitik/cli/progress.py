@@ -1,24 +1,36 @@
-"""What a terminal shows while a command computes: a spinner for a single
-solve, and a line before the first solve of a fresh install.
+"""What a terminal shows while a command computes: a bar over draws, a bar
+per stage of an analysis, a spinner for a single solve, and a line before
+the first solve of a fresh install.
 
 Why: the README's first command, ``realpolitik forecast china-russia-2022``,
 solves once at central values and prints nothing until its tables, about
 4 s on the project's 2-core machine; on a fresh install (or after an update
 of any solver source) numba first compiles every kernel, about a minute,
-and the screen stayed blank all that time. The progress bars over draws
-(:func:`realpolitik.cli.scenario.progress_bar`,
-:func:`realpolitik.cli.analysis.progress_bar`) and :func:`working` say so
-first. Everything here writes to stderr, and only on a terminal: piped or
+and the screen stayed blank all that time. The bars (:func:`draws_bar`,
+:func:`stages_bar`) and the spinner (:func:`working`) say so first.
+Everything here writes to stderr, and only on a terminal: piped or
 captured output is the same with or without it.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from realpolitik.cli.output import err
 
@@ -64,3 +76,72 @@ def working(label: str) -> Iterator[None]:
     ) as bar:
         bar.add_task(label, total=None)
         yield
+
+
+class RateColumn(ProgressColumn):
+    """Draws per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} draws/s")
+
+
+@contextmanager
+def draws_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate and time left on stderr; for a single solve
+    (0 or 1 draws) a spinner (:func:`working`)."""
+    if total <= 1:
+        with working(label):
+            yield lambda k: None
+        return
+    compile_notice()
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda k: bar.advance(task, k)
+
+
+@contextmanager
+def stages_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on stderr, one line per stage of the run.
+
+    It appears with the first report (so a mistake found before solving
+    prints only its error, but for the line saying that the solvers compile
+    first, :func:`compile_notice`) and only on a
+    terminal (piped or captured stderr stays clean).
+    """
+    if not err.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    compile_notice()
+    bar = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("solves"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        if tasks:
+            bar.stop()

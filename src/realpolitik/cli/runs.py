@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from realpolitik.cli.output import Table
+from realpolitik.cli.progress import draws_bar
 from realpolitik.cli.scenario import (
     ChunkOpt,
     ClusterOpt,
@@ -36,7 +37,6 @@ from realpolitik.cli.scenario import (
     ensemble_options,
     out,
     parse_set,
-    progress_bar,
     say,
     show_forecast,
 )
@@ -106,13 +106,13 @@ def run(
                     f"run {record.id} in {opened.path}: {record.draws_done} of {record.draws} "
                     f"draws done ({record.status})"
                 )
-                with progress_bar(record.draws, "solving") as advance:
+                with draws_bar(record.draws, "solving") as advance:
                     result = resume_run(opened, resume, progress=advance, **ensemble)
         else:
             from realpolitik.scenario.load import resolve
 
             sc = resolve(str(scenario))
-            with progress_bar(draws, "solving") as advance:
+            with draws_bar(draws, "solving") as advance:
                 result = run_forecast(
                     sc,
                     concept=concept,

@@ -7,24 +7,11 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from realpolitik.cli.output import (
     Format,
@@ -37,7 +24,7 @@ from realpolitik.cli.output import (
     styled,
     write_tables,
 )
-from realpolitik.cli.progress import compile_notice, working
+from realpolitik.cli.progress import draws_bar, working
 from realpolitik.concepts import CONCEPTS, uses_lambda
 from realpolitik.errors import InputError
 
@@ -89,37 +76,6 @@ OutOpt = Annotated[
         help="Also write every table of the command into this directory as CSV and Parquet.",
     ),
 ]
-
-
-class RateColumn(ProgressColumn):
-    """Draws per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} draws/s")
-
-
-@contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar with rate and time left on stderr; for a single solve
-    (0 or 1 draws) a spinner (:func:`realpolitik.cli.progress.working`)."""
-    if total <= 1:
-        with working(label):
-            yield lambda k: None
-        return
-    compile_notice()
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda k: bar.advance(task, k)
 
 
 def say(message: str) -> None:
@@ -357,7 +313,7 @@ def forecast(
         ensemble["keep"] = keep.value
         ensemble["on_run"] = lambda run_id, st: say(f"run {run_id} in {st.path}")
     try:
-        with progress_bar(draws, "solving") as advance:
+        with draws_bar(draws, "solving") as advance:
             result = run_forecast(
                 sc,
                 concept=concept,
@@ -685,7 +641,7 @@ def pathways(
     check_output_dir(plot, "--plot")
     check_output_dir(out_dir, "--out")
     sc = resolve(scenario)
-    with progress_bar(draws, "solving") as advance:
+    with draws_bar(draws, "solving") as advance:
         result = run_forecast(
             sc,
             concept=concept,

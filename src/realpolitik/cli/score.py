@@ -19,8 +19,8 @@ from typing import Annotated
 
 import typer
 
-from realpolitik.cli.analysis import progress_bar
 from realpolitik.cli.output import emit_json
+from realpolitik.cli.progress import stages_bar
 from realpolitik.cli.scenario import (
     ConceptOpt,
     DrawsOpt,
@@ -71,7 +71,7 @@ def score_command(
 
     loaded = resolve(scenario)
     values = parse_set(set_values)
-    with progress_bar() as report:
+    with stages_bar() as report:
         result = score(
             loaded,
             outcomes,
