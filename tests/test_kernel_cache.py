@@ -131,34 +131,38 @@ def test_a_changed_callee_is_compiled_again(tmp_path: Path) -> None:
 
 
 COLD = """\
-import importlib
+import importlib, sys
 from realpolitik import kernel_cache
 for module in kernel_cache.KERNEL_MODULES:
     importlib.import_module(module)
 print(len(kernel_cache.cold_modules()))
+if sys.argv[1] == "solved":
+    kernel_cache.mark_warm()
 """
 
 
-def test_the_first_run_after_an_install_or_update_is_cold(tmp_path: Path) -> None:
+def test_kernels_are_cold_until_a_command_has_solved(tmp_path: Path) -> None:
     """In fresh processes on a cache directory of their own: every kernel
-    module is cold on the first import (nothing stamped), none on the next
-    (stamped, although nothing compiled in between), and every one of those
-    sharing a directory again once that directory's stamp is stale."""
+    module is cold until a process that solved marks the caches warm (one
+    that only imported the kernels, as ``validate`` does, marks nothing);
+    then none is, until the sources change (the mark is of other sources)."""
     cache = tmp_path / "numba-cache"
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
 
-    def cold() -> int:
+    def cold(how: str) -> int:
         done = subprocess.run(
-            [sys.executable, "-c", COLD], capture_output=True, text=True, env=env, check=True
+            [sys.executable, "-c", COLD, how], capture_output=True, text=True, env=env, check=True
         )
         return int(done.stdout.strip())
 
-    assert cold() == len(kernel_cache.KERNEL_MODULES)
-    assert cold() == 0
-    stamps = sorted(cache.rglob(kernel_cache.STAMP))
-    assert len(stamps) == 4  # analysis, compiler, run, solve
-    solve = next(s for s in stamps if s.parent.name.startswith("solve"))
+    every = len(kernel_cache.KERNEL_MODULES)
+    assert cold("imported") == every
+    assert cold("imported") == every
+    assert cold("solved") == every  # counted before it marked
+    assert cold("imported") == 0
+    marks = sorted(cache.rglob(kernel_cache.WARM))
+    assert len(marks) == 4  # analysis, compiler, run, solve
+    solve = next(m for m in marks if m.parent.name.startswith("solve"))
     solve.write_text("0" * 64 + "\n", encoding="ascii")  # as after an update
     in_solve = [m for m in kernel_cache.KERNEL_MODULES if m.startswith("realpolitik.solve.")]
-    assert cold() == len(in_solve)
-    assert cold() == 0
+    assert cold("imported") == len(in_solve)

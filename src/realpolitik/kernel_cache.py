@@ -21,15 +21,19 @@ before any is loaded, and writes the new stamp; numba then compiles afresh
 and caches again. Any kernel change recompiles every kernel once: simpler
 and safer than following which kernel calls which.
 
-It also records which kernel modules found their directory's stamp missing
-or stale (:func:`cold_modules`): those compile before they run,
-about a minute for all of them on the project's 2-core machine, and the
-command line says so instead of sitting silent (the README's first command,
-on a fresh install, is such a run).
+It also tells which kernel modules will compile before they run
+(:func:`cold_modules`): those whose directory has not been marked warm
+(:func:`mark_warm`, by a command that solved, once it finished) since the
+sources last changed. Compiling takes about a minute for the forecast's
+kernels on the project's 2-core machine, and the command line says so
+instead of sitting silent (the README's first command, on a fresh install,
+is such a run). The stamp alone cannot tell: a command that imports kernels
+without running them (``validate``) writes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -60,10 +64,11 @@ KERNEL_MODULES = (
 
 #: The stamp's file name in a cache directory.
 STAMP = "realpolitik-kernels.sha256"
+#: The file that marks a directory's kernels compiled for the stamp it holds.
+WARM = "realpolitik-kernels.warm"
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKED: set[Path] = set()
-_STALE: set[Path] = set()
 _DIRECTORIES: dict[str, set[Path]] = {}
 _LOCK = threading.Lock()
 
@@ -82,12 +87,18 @@ def sources_stamp() -> str:
     return digest.hexdigest()
 
 
-def stamp_is_current(directory: Path, stamp: str) -> bool:
-    """Whether ``directory``'s stamp is ``stamp``."""
+def stamp_is_current(directory: Path, stamp: str, name: str = STAMP) -> bool:
+    """Whether ``directory``'s stamp (or its warm mark, ``name=WARM``) is ``stamp``."""
     try:
-        return (directory / STAMP).read_text(encoding="ascii").strip() == stamp
+        return (directory / name).read_text(encoding="ascii").strip() == stamp
     except OSError:
         return False
+
+
+def _write_stamp(directory: Path, stamp: str, name: str) -> None:
+    partial = directory / f"{name}.{os.getpid()}.tmp"
+    partial.write_text(stamp + "\n", encoding="ascii")
+    partial.replace(directory / name)  # atomic: another process reads one stamp or the other
 
 
 def refresh_directory(directory: Path, stamp: str, stems: Iterable[str]) -> bool:
@@ -104,9 +115,7 @@ def refresh_directory(directory: Path, stamp: str, stems: Iterable[str]) -> bool
                 for path in directory.glob(pattern):
                     path.unlink(missing_ok=True)
                     deleted = True
-        partial = directory / f"{STAMP}.{os.getpid()}.tmp"
-        partial.write_text(stamp + "\n", encoding="ascii")
-        partial.replace(directory / STAMP)  # atomic: another process reads one stamp or the other
+        _write_stamp(directory, stamp, STAMP)
     except OSError:
         pass
     return deleted
@@ -125,8 +134,7 @@ def cache_directories(namespace: Mapping[str, Any]) -> set[Path]:
 def register(namespace: Mapping[str, Any]) -> None:
     """Called at the end of each kernel module with ``globals()``: refresh
     (:func:`refresh_directory`) each directory its kernels cache in, once
-    per process, noting the directories whose stamp was missing or stale
-    (their kernels compile afresh: :func:`cold_modules`)."""
+    per process."""
     directories = cache_directories(namespace)
     with _LOCK:
         _DIRECTORIES[str(namespace.get("__name__", ""))] = directories
@@ -134,26 +142,38 @@ def register(namespace: Mapping[str, Any]) -> None:
         _CHECKED.update(fresh)
         stems = [module.rsplit(".", 1)[1] for module in KERNEL_MODULES]
         for directory in sorted(fresh):
-            if not stamp_is_current(directory, sources_stamp()):
-                _STALE.add(directory)
             refresh_directory(directory, sources_stamp(), stems)
 
 
 def cold_modules() -> tuple[str, ...]:
     """The kernel modules imported so far in this process whose cache
-    directory had no stamp of the installed sources (a fresh install, or an
-    update of any kernel source): every kernel of theirs that runs compiles
-    first. Import the modules of :data:`KERNEL_MODULES` first to ask about
-    all of them.
+    directory is not marked warm for the installed sources (:func:`mark_warm`):
+    after an install or an update of any kernel source, the kernels they run
+    compile first. Import the modules of :data:`KERNEL_MODULES` first to ask
+    about all of them.
 
-    Why the stamp and not the cached files: a module's kernels are cached
-    only once used, and a command uses some of them (the flagship's forecast
-    never calls the normal-form kernels), so "none cached" would cry wolf
-    on every run; the stamp is written on the first run after an install or
-    update, the run that compiles the most."""
+    Why a mark per directory and not the cached files: a module's kernels
+    are cached only once used, and a command uses some of them (the
+    flagship's forecast never calls the normal-form kernels), so "not all
+    cached" would cry wolf on every run."""
+    stamp = sources_stamp()
     with _LOCK:
-        return tuple(
-            module
-            for module in KERNEL_MODULES
-            if module in _DIRECTORIES and _DIRECTORIES[module] & _STALE
-        )
+        known = dict(_DIRECTORIES)
+    return tuple(
+        module
+        for module in KERNEL_MODULES
+        if module in known and not all(stamp_is_current(d, stamp, WARM) for d in known[module])
+    )
+
+
+def mark_warm() -> None:
+    """Mark every cache directory this process has met warm for the installed
+    sources: called by a command that solved, once it finished (its kernels
+    are compiled and cached by then)."""
+    stamp = sources_stamp()
+    with _LOCK:
+        directories = sorted(_CHECKED)
+    for directory in directories:
+        if not stamp_is_current(directory, stamp, WARM):
+            with contextlib.suppress(OSError):  # numba caches elsewhere or not at all
+                _write_stamp(directory, stamp, WARM)

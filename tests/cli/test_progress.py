@@ -89,3 +89,17 @@ def test_over_draws_the_notice_comes_before_the_bar(
     shown = screen.getvalue()
     assert shown.count(progress.COMPILING) == 1
     assert "draws/s" in shown or "64/64" in shown
+
+
+def test_a_command_that_solved_marks_the_kernels_warm(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, small: str
+) -> None:
+    """Off a terminal too; a command that failed marks nothing (its kernels
+    may not have compiled)."""
+    marked: list[bool] = []
+    monkeypatch.setattr(kernel_cache, "mark_warm", lambda: marked.append(True))
+    forecast(capsys, small)
+    assert marked  # the forecast's solve and the explanation under it
+    marked.clear()
+    assert main(["forecast", small, "--set", "cost=nan"]) == 2
+    assert not marked

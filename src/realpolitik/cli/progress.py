@@ -43,9 +43,9 @@ _TOLD: list[bool] = []
 
 def compile_notice() -> bool:
     """On a terminal, say (one line on stderr, once per process) that the
-    solvers compile before the first solve, where some kernel module found
-    none of its kernels cached (:func:`realpolitik.kernel_cache.cold_modules`).
-    Returns whether it said so."""
+    solvers compile before the first solve, where a kernel module's cache is
+    not marked warm for the installed sources
+    (:func:`realpolitik.kernel_cache.cold_modules`). Returns whether it said so."""
     if not err.is_terminal or _TOLD:
         return False
     from realpolitik import kernel_cache
@@ -60,22 +60,36 @@ def compile_notice() -> bool:
 
 
 @contextmanager
+def solving() -> Iterator[None]:
+    """Around a command's solves (every bar and spinner here): once they
+    finish without an error, the kernels they ran are compiled and cached,
+    so the cache directories are marked warm
+    (:func:`realpolitik.kernel_cache.mark_warm`) and the next command does
+    not announce compiling. Off a terminal too."""
+    yield
+    from realpolitik import kernel_cache
+
+    kernel_cache.mark_warm()
+
+
+@contextmanager
 def working(label: str) -> Iterator[None]:
     """A transient spinner with ``label`` and the time elapsed on a
     terminal's stderr while the block runs, after :func:`compile_notice`."""
-    if not err.is_terminal:
-        yield
-        return
-    compile_notice()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        bar.add_task(label, total=None)
-        yield
+    with solving():
+        if not err.is_terminal:
+            yield
+            return
+        compile_notice()
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            bar.add_task(label, total=None)
+            yield
 
 
 class RateColumn(ProgressColumn):
@@ -95,16 +109,19 @@ def draws_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
             yield lambda k: None
         return
     compile_notice()
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with (
+        solving(),
+        Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar,
+    ):
         task = bar.add_task(label, total=total)
         yield lambda k: bar.advance(task, k)
 
@@ -115,11 +132,12 @@ def stages_bar() -> Iterator[Callable[[str, int, int], None]]:
 
     It appears with the first report (so a mistake found before solving
     prints only its error, but for the line saying that the solvers compile
-    first, :func:`compile_notice`) and only on a
-    terminal (piped or captured stderr stays clean).
+    first, :func:`compile_notice`) and only on a terminal (piped or
+    captured stderr stays clean).
     """
     if not err.is_terminal:
-        yield lambda stage, done, total: None
+        with solving():
+            yield lambda stage, done, total: None
         return
     compile_notice()
     bar = Progress(
@@ -141,7 +159,8 @@ def stages_bar() -> Iterator[Callable[[str, int, int], None]]:
         bar.update(tasks[stage], completed=done, total=total)
 
     try:
-        yield report
+        with solving():
+            yield report
     finally:
         if tasks:
             bar.stop()
