@@ -12,8 +12,15 @@ is the same either way.
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from rich.console import Console
 
@@ -21,6 +28,7 @@ from fixture_scenarios import text_scenario
 from realpolitik import kernel_cache
 from realpolitik.cli import progress
 from realpolitik.cli.main import main
+from served import free_port
 
 
 @pytest.fixture
@@ -103,3 +111,70 @@ def test_a_command_that_solved_marks_the_kernels_warm(
     marked.clear()
     assert main(["forecast", small, "--set", "cost=nan"]) == 2
     assert not marked
+
+
+def _serve_on_a_terminal(env: dict[str, str]) -> str:
+    """What a real ``realpolitik serve`` prints to its terminal (a pseudo-
+    terminal) by the time it answers."""
+    port = free_port()
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "realpolitik.cli.main", "serve", "--port", str(port)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            while select.select([leader], [], [], 0.2)[0]:
+                shown += os.read(leader, 65536)
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/scenarios", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, shown
+        while select.select([leader], [], [], 0.5)[0]:
+            shown += os.read(leader, 65536)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        os.close(leader)
+    return shown.decode("utf-8", errors="replace")
+
+
+def test_serve_on_a_terminal_says_the_first_forecast_compiles(tmp_path: Path) -> None:
+    """A real server on a fresh cache of its own says so; once a forecast
+    has marked the cache warm, it does not."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "200"}
+    first = _serve_on_a_terminal(env)
+    assert "dashboard: http://127.0.0.1:" in first
+    assert "the first forecast compiles the solvers" in first
+    subprocess.run(
+        [sys.executable, "-c", "from realpolitik.cli.progress import solvers_cold\n"
+         "from realpolitik import kernel_cache\nsolvers_cold()\nkernel_cache.mark_warm()"],
+        env=env,
+        check=True,
+    )  # fmt: skip
+    again = _serve_on_a_terminal(env)
+    assert "dashboard: http://127.0.0.1:" in again
+    assert "compiles the solvers" not in again
+
+
+def test_a_dashboard_forecast_marks_the_kernels_warm(
+    monkeypatch: pytest.MonkeyPatch, small: str
+) -> None:
+    """The server's workers solve the dashboard's forecasts: a forecast that
+    succeeded marks the caches warm, one that failed does not."""
+    from realpolitik.web.worker import forecast_json
+
+    marked: list[bool] = []
+    monkeypatch.setattr(kernel_cache, "mark_warm", lambda: marked.append(True))
+    text = Path(small).read_text(encoding="utf-8")
+    status, _ = forecast_json(text, small, {"draws": 16, "seed": 1})
+    assert status == "ok" and marked == [True]
+    status, _ = forecast_json(text, small, {"draws": 16, "seed": 1, "values": {"cost": 1e400}})
+    assert status == "error" and marked == [True]

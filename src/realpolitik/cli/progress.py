@@ -46,17 +46,21 @@ def compile_notice() -> bool:
     solvers compile before the first solve, where a kernel module's cache is
     not marked warm for the installed sources
     (:func:`realpolitik.kernel_cache.cold_modules`). Returns whether it said so."""
-    if not err.is_terminal or _TOLD:
-        return False
-    from realpolitik import kernel_cache
-
-    for module in kernel_cache.KERNEL_MODULES:  # a kernel module is noted when imported
-        importlib.import_module(module)
-    if not kernel_cache.cold_modules():
+    if not err.is_terminal or _TOLD or not solvers_cold():
         return False
     err.print(COMPILING, soft_wrap=True)
     _TOLD.append(True)
     return True
+
+
+def solvers_cold() -> bool:
+    """Whether some kernel module will compile before it runs
+    (:func:`realpolitik.kernel_cache.cold_modules`, every kernel module imported first)."""
+    from realpolitik import kernel_cache
+
+    for module in kernel_cache.KERNEL_MODULES:  # a kernel module is noted when imported
+        importlib.import_module(module)
+    return bool(kernel_cache.cold_modules())
 
 
 @contextmanager

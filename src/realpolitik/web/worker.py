@@ -23,6 +23,7 @@ from typing import Any
 
 import numba
 
+from realpolitik import kernel_cache
 from realpolitik.alignment.forecast import align
 from realpolitik.analysis.compare import compare
 from realpolitik.analysis.explain import explain
@@ -67,6 +68,7 @@ def forecast_json(text: str, name: str, settings: dict[str, Any]) -> tuple[str, 
         scenario = _scenario(text, name)
         result = forecast(scenario, **settings)
         why = explain(scenario, **settings)
+        kernel_cache.mark_warm()  # so that `serve` and the command line stop announcing it
         return "ok", {"forecast": result.to_json(), "explanation": why.to_json()}
     except RealpolitikError as error:
         return "error", error.one_line()
