@@ -3,7 +3,7 @@ leave-one-case-out backtests, and the cases they hold out.
 
 Why this module exists: the command line over
 :func:`realpolitik.analysis.backtest.backtest` (docs/backtests.md). Each fold
-is a fit of about a minute, so a progress bar over the folds runs on stderr
+is a fit of about a minute, so a progress bar over the folds (cli/progress.py) runs on stderr
 (on a terminal only). ``--format table`` prints rich tables, ``markdown`` the
 tables of docs/backtests.md, ``json`` the strict document of
 :meth:`realpolitik.analysis.backtest.BacktestResult.to_json`. An unknown case
@@ -13,16 +13,14 @@ is one line and exit code 2 (with the closest name), before any fit.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from realpolitik.cli.output import Table, check_output_dir, emit_json, err, out
+from realpolitik.cli.output import Table, check_output_dir, emit_json, out
+from realpolitik.cli.progress import fold_bar
 
 
 class BacktestFormat(StrEnum):
@@ -32,27 +30,6 @@ class BacktestFormat(StrEnum):
 
 
 FormatOpt = Annotated[BacktestFormat, typer.Option("--format", help="table, json or markdown.")]
-
-
-@contextmanager
-def fold_bar() -> Iterator[Callable[[int, int], None]]:
-    """A transient bar over the folds on stderr, on a terminal only (piped
-    or captured stderr stays clean)."""
-    if not err.is_terminal:
-        yield lambda done, total: None
-        return
-    bar = Progress(
-        TextColumn("backtest"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("folds"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("backtest", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:

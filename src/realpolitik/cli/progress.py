@@ -1,6 +1,6 @@
 """What a terminal shows while a command computes: a bar over draws, a bar
-per stage of an analysis, a spinner for a single solve, and a line before
-the first solve of a fresh install.
+per stage of an analysis, a bar over a backtest's folds, a spinner for a
+single solve, and a line before the first solve of a fresh install.
 
 Why: the README's first command, ``realpolitik forecast china-russia-2022``,
 solves once at central values and prints nothing until its tables, about
@@ -168,3 +168,26 @@ def stages_bar() -> Iterator[Callable[[str, int, int], None]]:
     finally:
         if tasks:
             bar.stop()
+
+
+@contextmanager
+def fold_bar() -> Iterator[Callable[[int, int], None]]:
+    """A transient bar over the folds on stderr, on a terminal only (piped
+    or captured stderr stays clean)."""
+    if not err.is_terminal:
+        with solving():
+            yield lambda done, total: None
+        return
+    compile_notice()
+    bar = Progress(
+        TextColumn("backtest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("folds"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    with solving(), bar:
+        task = bar.add_task("backtest", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
