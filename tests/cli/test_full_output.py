@@ -144,6 +144,9 @@ def test_outputs_are_checked_before_any_work(
     def no_work(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("computed before checking the output path")
 
+    # 'report' imports the web workers, which bind forecast by name: imported
+    # before the patch, they keep the real one for the tests that follow
+    importlib.import_module("realpolitik.web.worker")
     monkeypatch.setattr(
         importlib.import_module("realpolitik.analysis.forecast"), "forecast", no_work
     )
