@@ -126,6 +126,29 @@ def test_payoffs_are_the_numpy_sums_of_their_terms_bit_for_bit(name: str) -> Non
         assert got.tobytes() == expected.tobytes()
 
 
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_terms_from_the_payoff_pass_are_the_numpy_terms_bit_for_bit(name: str) -> None:
+    """``payoffs_and_terms`` (each term written by the compiled payoff pass,
+    what an explanation solves) against ``payoff_terms`` (each term
+    gathered to every terminal in NumPy) and ``payoffs``, with and without
+    term weights, into a new array and into a reused one."""
+    scenario = resolve(name)
+    compiled = compile_scenario(scenario)
+    rows = run_sampler(scenario, Settings.resolve(scenario, draws=70, seed=5)).draws(0, 70)
+    params = compiled.parameter_values(rows)
+    weights = np.random.default_rng(3).uniform(0.0, 2.0, (70, len(scenario.terms)))
+    shape = (70, compiled.tree.n_terminals, len(compiled.players), len(scenario.term_ids))
+    reused = np.zeros(shape)
+    for term_weights in (None, weights, None):
+        expected = compiled.payoff_terms(params, term_weights=term_weights)
+        totals, split = compiled.payoffs_and_terms(params, term_weights=term_weights)
+        assert split.tobytes() == expected.tobytes()
+        assert totals.tobytes() == compiled.payoffs(params, term_weights=term_weights).tobytes()
+        _, into = compiled.payoffs_and_terms(params, term_weights=term_weights, terms_out=reused)
+        assert into is reused
+        assert reused.tobytes() == expected.tobytes()
+
+
 def test_the_flagship_terms_and_metrics_are_all_factored_through_derived_values() -> None:
     """Every payoff term and metric of the flagship, including those that read
     derived values varying across terminals, is evaluated per combination."""

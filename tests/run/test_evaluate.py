@@ -9,7 +9,7 @@ import pytest
 
 from hand_scenarios import ENTRY, entry_qre
 from realpolitik.compiler.scenario_tree import compile_scenario
-from realpolitik.run.blocks import draw_blocks
+from realpolitik.run.blocks import draw_blocks, evaluate_settings
 from realpolitik.run.evaluate import block_actions, block_outcomes, evaluate_draws
 from realpolitik.run.outcomes import OutcomeLayout
 from realpolitik.run.settings import Settings
@@ -73,3 +73,21 @@ def test_an_explanation_solves_the_forecasts_game(name: str) -> None:
     np.testing.assert_array_equal(
         split.outcomes.action_probability, plain.outcomes.action_probability
     )
+
+
+def test_blocks_with_terms_share_one_terms_array_correctly() -> None:
+    """``evaluate_settings`` with terms writes every block's terms into one
+    array (sparing fresh pages): each block, the short last one included,
+    holds its own draws' terms, those of ``payoff_terms`` on its rows."""
+    compiled = compile_scenario(resolve("china-russia-2022"))
+    settings = Settings.resolve(compiled.scenario, draws=100, seed=3)
+    seen = 0
+    arrays = set()
+    for block in evaluate_settings(compiled, settings, block=40, terms=True):
+        game = block.solution.game
+        expected = compiled.payoff_terms(compiled.parameter_values(block.parameters))
+        assert game.payoffs.tobytes() == expected.tobytes()
+        arrays.add(game.payoffs.__array_interface__["data"][0])
+        seen += game.n_draws
+    assert seen == 100
+    assert len(arrays) == 1

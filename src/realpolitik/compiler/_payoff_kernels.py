@@ -125,6 +125,40 @@ class PayoffSum:
         self._term_weight.append(self._column_factor(weight))
         self._term_player.append(player)
 
+    def payoffs_and_terms(
+        self,
+        term_column: IntArray,
+        n_columns: int,
+        threads: int | None = None,
+        split_out: FloatArray | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(D, T, players)`` the payoffs (as :meth:`payoffs`) and ``(D, T,
+        players, n_columns)`` each term apart, term ``k`` in column
+        ``term_column[k]`` of its player (zero elsewhere), from the same
+        pass: each term's value is computed once per pattern for the sum,
+        and written at every terminal of its player. The same bits as
+        gathering each term to every terminal in NumPy (a term's value per
+        pattern is the value it adds to the sum). Compiled trees only
+        (at least :data:`~realpolitik.compiler.factored.MIN_TERMINALS` terminals).
+
+        ``split_out``: the terms array to write into, C-contiguous float64
+        of that shape and zero outside the terms' columns (as one this
+        method filled before for the same terms is): a caller that
+        evaluates block after block passes the same one, which spares the
+        fresh pages of a new array (their first touch was most of this
+        pass's time on the flagship, 67 MB per 64 draws)."""
+        if self.n_terminals < MIN_TERMINALS:
+            raise ValueError("payoffs_and_terms needs a compiled tree (the terms are in NumPy)")
+        shape = (self.n_draws, self.n_terminals, self.n_players, n_columns)
+        if split_out is None:
+            split = np.zeros(shape)
+        elif split_out.shape != shape or not split_out.flags.c_contiguous:
+            raise ValueError(f"terms go into a C-contiguous {shape} array, not {split_out.shape}")
+        else:
+            split = split_out
+        totals = self._run(threads, None, split, np.asarray(term_column, dtype=np.int64))
+        return totals, split
+
     def payoffs(self, threads: int | None = None, out: FloatArray | None = None) -> FloatArray:
         """``(D, T, players)`` the payoffs of the terms added: compiled, or
         on a tree of fewer than :data:`~realpolitik.compiler.factored.MIN_TERMINALS`
@@ -133,12 +167,24 @@ class PayoffSum:
         into the table (the legacy flagship's 28 paths: 1.4 against 3.0 ms
         per 10^3 draws). Written into ``out`` when given (C-contiguous
         float64 of that shape), else into a new array."""
-        d, t = self.n_draws, self.n_terminals
-        out = _output(out, (d, t, self.n_players))
-        if t < MIN_TERMINALS:
+        if self.n_terminals < MIN_TERMINALS:
+            out = _output(out, (self.n_draws, self.n_terminals, self.n_players))
             for i in range(self.n_players):
                 out[:, :, i] = self._totals.get(i, 0.0)
             return out
+        return self._run(threads, out, np.zeros((0, 0, 0, 0)), np.zeros(0, dtype=np.int64))
+
+    def _run(
+        self,
+        threads: int | None,
+        out: FloatArray | None,
+        split: FloatArray,
+        term_column: IntArray,
+    ) -> FloatArray:
+        """The compiled pass (:func:`_sum_terms`): the payoffs into ``out``
+        (or a new array), each term into ``split`` when it has draws."""
+        d, t = self.n_draws, self.n_terminals
+        out = _output(out, (d, t, self.n_players))
         table = np.empty((d, max(1, self._width)))
         at = 0
         for values in self._values:
@@ -165,6 +211,8 @@ class PayoffSum:
                 np.asarray(self._term_weight, dtype=np.int64),
                 np.asarray(self._term_player, dtype=np.int64),
                 out,
+                split,
+                term_column,
             ),
             threads,
         )
@@ -253,11 +301,15 @@ def _sum_terms(  # pragma: no cover - compiled
     term_weight: IntArray,
     term_player: IntArray,
     out: FloatArray,
+    split: FloatArray,
+    term_column: IntArray,
 ) -> None:
     """``out[d, t, p]`` for the draws of blocks ``[first, last)``: the sum,
     from 0.0 in term order, of player ``p``'s terms (see the module
     docstring), a draw at a time: each term over the player's patterns
-    (:meth:`PayoffSum._patterns`), then each terminal its pattern's sum."""
+    (:meth:`PayoffSum._patterns`), then each terminal its pattern's sum.
+    Where ``split`` has draws, term ``k``'s value at each terminal also goes
+    to ``split[d, t, p, term_column[k]]``."""
     n_draws = out.shape[0]
     n_terminals = out.shape[1]
     n_players = out.shape[2]
@@ -265,6 +317,7 @@ def _sum_terms(  # pragma: no cover - compiled
     width = columns.shape[1]
     patterns = np.empty((n_players, width))
     value = np.empty(width)
+    kept = np.empty((n_terms if split.shape[0] else 0, width))  # each term per pattern
     # how many patterns each player has (its pieces' columns are valid up to there)
     used = np.ones(n_players, dtype=np.int64)
     for p in range(n_players):
@@ -282,6 +335,9 @@ def _sum_terms(  # pragma: no cover - compiled
                 cols = columns[j0]
                 for u in range(n):
                     total[u] = total[u] + row[cols[u]]
+                if split.shape[0]:
+                    for u in range(n):
+                        kept[k, u] = row[cols[u]]
                 continue
             if term_rounds[k]:
                 for u in range(n):
@@ -305,6 +361,17 @@ def _sum_terms(  # pragma: no cover - compiled
                     value[u] = value[u] * w
             for u in range(n):
                 total[u] = total[u] + value[u]
+            if split.shape[0]:
+                for u in range(n):
+                    kept[k, u] = value[u]
+        if split.shape[0]:
+            # terminal by terminal, each row's terms side by side (term by
+            # term, each write fell 512 bytes from the last: 3x slower)
+            terms_at = split[d]
+            for t in range(n_terminals):
+                for k in range(n_terms):
+                    p = term_player[k]
+                    terms_at[t, p, term_column[k]] = kept[k, inverse[p, t]]
         payoff = out[d]
         for p in range(n_players):
             which = inverse[p]

@@ -30,7 +30,12 @@ from numpy.typing import NDArray
 
 from realpolitik.compiler._chance_kernel import fill_chance
 from realpolitik.compiler._payoff_kernels import PayoffSum
-from realpolitik.compiler.factored import FactoredEvaluator, GatheredValues, gathered
+from realpolitik.compiler.factored import (
+    MIN_TERMINALS,
+    FactoredEvaluator,
+    GatheredValues,
+    gathered,
+)
 from realpolitik.errors import InputError
 from realpolitik.games.tree import PROB_SUM_TOL, GameTree, TreeBuilder, TreeGame
 from realpolitik.scenario.expressions import Expression, ExpressionError, NonFiniteError
@@ -581,12 +586,54 @@ class CompiledScenario:
         """``(D, terminals, players)`` total payoffs (terms summed; weights
         and ``derived`` as :meth:`payoff_terms`), written into ``out`` when
         given (see :meth:`game`)."""
+        total = self._payoff_sum(params, first_draw, term_weights, derived)
+        return total.payoffs(out=out)
+
+    def payoffs_and_terms(
+        self,
+        params: Mapping[str, FloatArray],
+        *,
+        first_draw: int | None = 0,
+        term_weights: FloatArray | None = None,
+        derived: Mapping[str, FloatArray] | None = None,
+        terms_out: FloatArray | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """:meth:`payoffs` and :meth:`payoff_terms` together (arguments as
+        there), the same bits as each: on a compiled tree from one pass over
+        the terms' values per combination, which writes each term into the
+        terms array as it sums it (explaining 20000 flagship draws spent
+        half its time gathering each term to every terminal in NumPy).
+        ``terms_out``: the terms array to write into, zero outside the
+        terms' columns (see :meth:`PayoffSum.payoffs_and_terms`)."""
+        if self.tree.n_terminals < MIN_TERMINALS:
+            split = self.payoff_terms(
+                params, first_draw=first_draw, term_weights=term_weights, derived=derived
+            )
+            totals = self.payoffs(
+                params, first_draw=first_draw, term_weights=term_weights, derived=derived
+            )
+            if terms_out is not None:
+                terms_out[...] = split
+                split = terms_out
+            return totals, split
+        total = self._payoff_sum(params, first_draw, term_weights, derived)
+        term_ids = self.scenario.term_ids
+        column = np.array([term_ids.index(t.id) for t in self.scenario.terms], dtype=np.int64)
+        return total.payoffs_and_terms(column, len(term_ids), split_out=terms_out)
+
+    def _payoff_sum(
+        self,
+        params: Mapping[str, FloatArray],
+        first_draw: int | None,
+        term_weights: FloatArray | None,
+        derived: Mapping[str, FloatArray] | None,
+    ) -> PayoffSum:
+        """Every term's values per action combination, collected to be
+        summed per player by one compiled pass (the same bits as adding the
+        gathered (D, T) terms in NumPy: see _payoff_kernels)."""
         n_draws = self.draws_of(params)
         values = self._derived(params, first_draw, derived)
         weights = self._term_weights(term_weights)
-        # each term's values per action combination, summed per player by
-        # one compiled pass into the payoff array (the same bits as adding
-        # the gathered (D, T) terms in NumPy: see _payoff_kernels)
         total = PayoffSum(n_draws, self.tree.n_terminals, len(self.players), self._payoff_patterns)
         for k, term in enumerate(self.scenario.terms):
             pieces, per_round = self._term_pieces(term, values, params, first_draw)
@@ -596,7 +643,7 @@ class CompiledScenario:
                 per_round=per_round,
                 weight=None if weights is None else weights[:, k : k + 1],
             )
-        return total.payoffs(out=out)
+        return total
 
     def metric_values(
         self,
@@ -650,6 +697,7 @@ class CompiledScenario:
         term_weights: FloatArray | None = None,
         derived: Mapping[str, FloatArray] | None = None,
         payoffs_out: FloatArray | None = None,
+        terms_out: FloatArray | None = None,
     ) -> TreeGame:
         """The tree with payoffs (and chance probabilities) for these draws.
 
@@ -660,7 +708,9 @@ class CompiledScenario:
         ``payoffs_out`` (without ``terms``): a ``(D, terminals, players)``
         array the total payoffs are written into, for a caller that solves
         slice after slice into the same array; the game holds it, so it must
-        not be used after the array's next use.
+        not be used after the array's next use. ``terms_out`` (with
+        ``terms``): the same for the terms array, zero outside the terms'
+        columns (see :meth:`payoffs_and_terms`).
         """
         chance = (
             self.chance_probabilities(params, first_draw=first_draw)
@@ -668,8 +718,14 @@ class CompiledScenario:
             else None
         )
         if terms:
-            split = self.payoff_terms(
-                params, first_draw=first_draw, term_weights=term_weights, derived=derived
+            # the totals summed as the forecast sums them (not split.sum(axis=3),
+            # pairwise, 1e-15 away): an explanation solves the forecast's game
+            totals, split = self.payoffs_and_terms(
+                params,
+                first_draw=first_draw,
+                term_weights=term_weights,
+                derived=derived,
+                terms_out=terms_out,
             )
             return TreeGame(
                 self.tree,
@@ -677,11 +733,7 @@ class CompiledScenario:
                 term_names=self.scenario.term_ids,
                 chance_probs=chance,
                 source=self.scenario.file,
-                # summed as the forecast sums them (not split.sum(axis=3),
-                # pairwise, 1e-15 away): an explanation solves the forecast's game
-                totals=self.payoffs(
-                    params, first_draw=first_draw, term_weights=term_weights, derived=derived
-                ),
+                totals=totals,
                 chance_checked=True,
             )
         return TreeGame(

@@ -683,9 +683,13 @@ class TreeGame:
             raise InputError(f"totals must be shaped {pay.shape[:3]}, got {self.totals.shape}")
         # one reduction first (a NaN or an infinity makes the sum NaN or
         # infinite; so may an overflow, which the elementwise check then
-        # clears): half the time of ``isfinite`` over every payoff
+        # clears): half the time of ``isfinite`` over every payoff. Where
+        # the totals are given, they are what is summed: a term that is not
+        # finite makes its total not finite, and they are a quarter of the
+        # flagship's terms array or less (each term is one actor's)
+        checked = pay if self.totals is None else self.totals
         with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(pay, axis=None) if pay.size else 0.0
+            total = np.add.reduce(checked, axis=None) if checked.size else 0.0
         if not np.isfinite(total):
             self._refuse_non_finite()
         if self.chance_probs is not None:
@@ -700,9 +704,13 @@ class TreeGame:
                 check_chance_probs(tree, cp, self.source)
 
     def _refuse_non_finite(self) -> None:
-        """Raise for the first payoff that is not finite, if there is one."""
+        """Raise for the first payoff (or term) that is not finite, else the
+        first total that is not (an overflow of finite terms), if any."""
         tree, pay = self.tree, self.payoffs
         bad = ~np.isfinite(pay)
+        if not bad.any() and self.totals is not None:
+            pay = self.totals
+            bad = ~np.isfinite(pay)
         if not bad.any():
             return
         first = tuple(int(i) for i in np.argwhere(bad)[0])

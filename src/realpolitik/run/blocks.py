@@ -40,9 +40,23 @@ def evaluate_settings(
     terms: bool = False,
     layout: OutcomeLayout | None = None,
 ) -> Iterator[EvaluatedDraws]:
-    """Every block of a run, solved (see :func:`draw_blocks`)."""
+    """Every block of a run, solved (see :func:`draw_blocks`). With
+    ``terms``, every block's payoff terms go into one array, so a block's
+    game holds them only until the next block is asked for."""
     layout = layout or OutcomeLayout.of(compiled)
+    terms_out = None
+    if terms:
+        players, tree = len(compiled.players), compiled.tree
+        rows = min(block, settings.draws) if settings.draws else 1
+        terms_out = np.zeros((rows, tree.n_terminals, players, len(compiled.scenario.term_ids)))
     for first, values in draw_blocks(compiled, settings, block=block):
         yield evaluate_draws(
-            compiled, layout, settings.concept, settings.lam, values, first_draw=first, terms=terms
+            compiled,
+            layout,
+            settings.concept,
+            settings.lam,
+            values,
+            first_draw=first,
+            terms=terms,
+            terms_out=terms_out,
         )

@@ -79,6 +79,7 @@ def evaluate_draws(
     term_weights: FloatArray | None = None,
     mixture: Sequence[tuple[str, float]] | None = None,
     payoffs_out: FloatArray | None = None,
+    terms_out: FloatArray | None = None,
 ) -> EvaluatedDraws:
     """Solve the scenario on ``(D, k)`` parameter values.
 
@@ -100,6 +101,10 @@ def evaluate_draws(
         array the payoffs are written into (without ``terms``), for a caller
         that evaluates slice after slice; the returned solution's game holds
         it (see :meth:`~realpolitik.compiler.scenario_tree.CompiledScenario.game`).
+    terms_out : with ``terms``, ``(at least D, terminals, players, terms)``
+        float64, C-contiguous, zero outside each term's own column (as it is
+        after a call with the same scenario): its first ``D`` rows receive
+        the payoff terms (the same use as ``payoffs_out``).
     """
     params = compiled.parameter_values(parameters)
     precision = draw_precision(compiled.scenario, params, lam)
@@ -111,6 +116,7 @@ def evaluate_draws(
         term_weights=term_weights,
         derived=derived,
         payoffs_out=None if terms else payoffs_out,
+        terms_out=None if terms_out is None or not terms else terms_out[: len(parameters)],
     )
     metrics = compiled.metric_parts(params, first_draw=first_draw, derived=derived)
     if concept == MIXTURE:
