@@ -38,6 +38,25 @@ def test_the_first_payoff_that_is_not_finite_is_named(bad: float) -> None:
         TreeGame(game.tree, payoffs, chance_probs=game.chance_probs)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_with_totals_the_first_term_that_is_not_finite_is_named(bad: float) -> None:
+    """A game with its terms apart and their totals (what an explanation
+    solves) checks the totals first; a term that is not finite makes its
+    total so, and the term is the one named."""
+    compiled = compile_scenario(resolve("china-russia-2022"))
+    params = {k: np.repeat(v, 3, axis=0) for k, v in compiled.parameter_values().items()}
+    totals, terms = compiled.payoffs_and_terms(params)
+    terms[1, 7, 2, 4] = bad
+    totals[1, 7, 2] += bad
+    with pytest.raises(InputError, match=rf"payoff of china is {bad!r} at draw 1, terminal 7 "):
+        TreeGame(compiled.tree, terms, compiled.scenario.term_ids, totals=totals)
+    # finite terms whose total overflowed: the total is named
+    terms[1, 7, 2, 4] = 1.0
+    totals[1, 7, 2] = np.inf
+    with pytest.raises(InputError, match=r"payoff of china is inf at draw 1, terminal 7 "):
+        TreeGame(compiled.tree, terms, compiled.scenario.term_ids, totals=totals)
+
+
 def test_chance_columns_are_the_edges_of_each_node() -> None:
     compiled = compile_scenario(resolve("china-russia-2022"))
     params = {k: np.repeat(v, 4, axis=0) for k, v in compiled.parameter_values().items()}

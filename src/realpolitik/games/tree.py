@@ -717,7 +717,7 @@ class TreeGame:
         draw, terminal, player = first[:3]
         where = self.source + ": " if self.source else ""
         raise InputError(
-            f"{where}payoff of {tree.players[player]} is {pay[first]!r} "
+            f"{where}payoff of {tree.players[player]} is {float(pay[first])!r} "
             f"at draw {draw}, terminal {terminal} "
             f"({tree.terminal_label[terminal] or _path_text(tree, terminal)}); "
             "payoffs must be finite numbers"
