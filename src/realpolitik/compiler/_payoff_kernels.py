@@ -14,7 +14,9 @@ Terminals whose pieces read the same columns have the same payoff (a
 player's payoff pattern), so the terms are summed once per pattern and each
 terminal copies its pattern's sum: benchmark (a)'s 3072 terminals have 768
 and 96 patterns, and the sums took 12 instead of 32 ms per 1024 draws (the
-patterns found once per compiled scenario).
+patterns found once per compiled scenario). For an explanation, which
+keeps the terms apart, the same pass also writes each term's value at every
+terminal (:meth:`PayoffSum.payoffs_and_terms`).
 
 The same bits as the NumPy sums it replaces (``CompiledScenario.payoffs``
 before): each payoff is ``0.0 + v_1 + v_2 + ...`` over the player's terms in
@@ -366,7 +368,7 @@ def _sum_terms(  # pragma: no cover - compiled
                     kept[k, u] = value[u]
         if split.shape[0]:
             # terminal by terminal, each row's terms side by side (term by
-            # term, each write fell 512 bytes from the last: 3x slower)
+            # term, each write fell 512 bytes from the last: 1.5x slower on the flagship)
             terms_at = split[d]
             for t in range(n_terminals):
                 for k in range(n_terms):
