@@ -605,20 +605,24 @@ class CompiledScenario:
         half its time gathering each term to every terminal in NumPy).
         ``terms_out``: the terms array to write into, zero outside the
         terms' columns (see :meth:`PayoffSum.payoffs_and_terms`)."""
+        term_ids = self.scenario.term_ids
+        column = np.array([term_ids.index(t.id) for t in self.scenario.terms], dtype=np.int64)
         if self.tree.n_terminals < MIN_TERMINALS:
+            # evaluated in full: the totals are the terms added from 0.0 in
+            # the scenario's order, as PayoffSum adds them in NumPy (the same
+            # bits), not every term evaluated a second time
             split = self.payoff_terms(
                 params, first_draw=first_draw, term_weights=term_weights, derived=derived
             )
-            totals = self.payoffs(
-                params, first_draw=first_draw, term_weights=term_weights, derived=derived
-            )
+            totals = np.zeros(split.shape[:3])
+            for term, c in zip(self.scenario.terms, column, strict=True):
+                p = self.players.index(term.actor)
+                totals[:, :, p] = totals[:, :, p] + split[:, :, p, c]
             if terms_out is not None:
                 terms_out[...] = split
                 split = terms_out
             return totals, split
         total = self._payoff_sum(params, first_draw, term_weights, derived)
-        term_ids = self.scenario.term_ids
-        column = np.array([term_ids.index(t.id) for t in self.scenario.terms], dtype=np.int64)
         return total.payoffs_and_terms(column, len(term_ids), split_out=terms_out)
 
     def _payoff_sum(
