@@ -34,8 +34,10 @@ from rich.text import Text
 
 from realpolitik.cli.output import err
 
+#: How often and how long the solvers compile.
+ONCE = "once after an install or update; about a minute"
 #: The line printed before solvers compile.
-COMPILING = "compiling the solvers first (once after an install or update; about a minute)"
+COMPILING = f"compiling the solvers first ({ONCE})"
 
 
 _TOLD: list[bool] = []

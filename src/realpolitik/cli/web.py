@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from realpolitik.cli.output import err
-from realpolitik.cli.progress import solvers_cold
+from realpolitik.cli.progress import ONCE, solvers_cold
 from realpolitik.cli.scenario import say
 from realpolitik.errors import InputError
 from realpolitik.limits import parse_bytes
@@ -107,10 +107,7 @@ def serve(
     if token:
         say(f"token: {token} (send 'Authorization: Bearer <token>', or open the address above)")
     if err.is_terminal and solvers_cold():
-        say(
-            "note: the first forecast compiles the solvers first "
-            "(once after an install or update; about a minute)"
-        )
+        say(f"note: the first forecast compiles the solvers first ({ONCE})")
     if not is_loopback(host) and not allow_host:
         say(
             "note: requests must name an allowed Host; add --allow-host NAME for the name "
